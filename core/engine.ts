@@ -1,0 +1,77 @@
+/**
+ * The small contract an engine implements so that core's {@link EngineStore}
+ * can give it the whole KvStore API (TTL, metrics, watch, trees, merge, CAS,
+ * transactions, snapshots, backup). Engines see only raw bytes: keys already
+ * carry core's keyspace prefix and values already carry the TTL header.
+ *
+ * Every engine folder wraps one of these in an `EngineStore`.
+ *
+ * @module
+ */
+
+/** A raw key and its stored value (TTL header included). */
+export type RawEntry = [key: Uint8Array, value: Uint8Array];
+
+/** Options of a raw scan. */
+export interface RawScanOptions {
+  /** Descending order. */
+  reverse?: boolean;
+  /**
+   * The caller needs keys and TTL headers only: an engine may return just the
+   * first 9 bytes of each stored value (or the whole value, if that is cheaper).
+   */
+  keysOnly?: boolean;
+}
+
+/** Reads over raw keys. Returned arrays belong to the caller. */
+export interface RawReader {
+  /** The stored value, or undefined. */
+  get(key: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  /** Entries with `lo <= key < hi` (undefined = unbounded), ascending unless reversed. */
+  scan(
+    lo: Uint8Array | undefined,
+    hi: Uint8Array | undefined,
+    opts?: RawScanOptions,
+  ): Iterable<RawEntry> | AsyncIterable<RawEntry>;
+}
+
+/** A pinned point-in-time view an engine provides natively. */
+export interface RawSnapshot extends RawReader {
+  /** Unpins the view. Idempotent. */
+  release(): void;
+}
+
+/** One write of a commit; `value` undefined deletes the key. */
+export interface RawOp {
+  key: Uint8Array;
+  value: Uint8Array | undefined;
+  /** The deadline from the TTL header, as a hint for engine-side clean-up. */
+  expiresAt?: number | undefined;
+}
+
+/** What an engine implements. */
+export interface RawEngine extends RawReader {
+  /** Where the store lives (for messages), or ":memory:". */
+  readonly path: string;
+  /**
+   * Applies all ops atomically, in order. When it returns (or resolves) the
+   * ops are visible to reads; they are durable once {@link sync} resolves.
+   * Core calls this with its commit lock held, so calls never overlap.
+   */
+  apply(ops: RawOp[]): void | Promise<void>;
+  /**
+   * Makes everything applied so far durable. Core calls it outside the commit
+   * lock, so concurrent committers can share one sync (group commit).
+   */
+  sync(): void | Promise<void>;
+  /** A native pinned view; without it core keeps before-images for snapshots. */
+  snapshot?(): RawSnapshot;
+  /** Approximate bytes on disk; 0 when unknown or in memory. */
+  sizeOnDisk(): number | Promise<number>;
+  /** Reclaims space. */
+  compact(): void | Promise<void>;
+  /** Releases files and locks. */
+  close(): void | Promise<void>;
+  /** Page/block cache counters, when the engine has a cache. */
+  cacheStats?(): { hits: number; misses: number };
+}

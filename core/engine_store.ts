@@ -1,0 +1,976 @@
+/**
+ * {@link EngineStore}: the whole KvStore contract over a small
+ * {@link RawEngine}. TTLs, input checks, metrics, watch, named trees, merge,
+ * CAS, optimistic transactions, snapshots and the portable backup live here
+ * once, so every engine behaves the same.
+ *
+ * @module
+ */
+import {
+  type Bytes,
+  type BytesLike,
+  checkKey,
+  checkValue,
+  compareBytes,
+  equalBytes,
+  prefixUpperBound,
+  toBytes,
+} from "./bytes.ts";
+import { emptyMetrics, type MergeOperator, type StoreKind, type StoreMetrics } from "./config.ts";
+import type { RawEngine, RawEntry, RawOp, RawReader, RawSnapshot } from "./engine.ts";
+import { StoreError, toStoreError } from "./error.ts";
+import { joinKey, RAW_USER_HI, RAW_USER_LO, treePrefix } from "./keyspace.ts";
+import type {
+  KeysIter,
+  KvChange,
+  KvSnapshot,
+  KvStore,
+  KvTxn,
+  RangeIter,
+  RangeOptions,
+} from "./kv.ts";
+import { Mutex } from "./mutex.ts";
+import { checkTtl, decodeStored, encodeStored, storedExpiry, storedIsExpired } from "./ttl.ts";
+import { WatchHub } from "./watch.ts";
+import { ConflictLog, keyId, OverlaySnapshot } from "./_views.ts";
+import { readBackup, verifyBackup, writeBackup } from "./backup_format.ts";
+
+/** How an {@link EngineStore} behaves, beyond its engine. */
+export interface EngineStoreOptions {
+  /** Which engine this is. */
+  kind: StoreKind;
+  /** Default true: each commit is durable when it resolves. */
+  syncWrites?: boolean | undefined;
+  /** Writes throw `ReadOnly`. */
+  readOnly?: boolean | undefined;
+  /** The operator behind `merge`. */
+  mergeOperator?: MergeOperator | undefined;
+}
+
+const RESTORE_BATCH_OPS = 256;
+const RESTORE_BATCH_BYTES = 4 << 20;
+
+/** State every tree handle of one store shares. */
+class Shared {
+  readonly engine: RawEngine;
+  readonly kind: StoreKind;
+  readonly syncWrites: boolean;
+  readonly readOnly: boolean;
+  readonly mergeOperator: MergeOperator | undefined;
+  readonly lock = new Mutex();
+  readonly hub = new WatchHub();
+  readonly conflicts = new ConflictLog();
+  readonly overlays = new Set<OverlaySnapshot>();
+  readonly metrics: StoreMetrics = emptyMetrics();
+  seq = 0;
+  closed = false;
+
+  constructor(engine: RawEngine, opts: EngineStoreOptions) {
+    this.engine = engine;
+    this.kind = opts.kind;
+    this.syncWrites = opts.syncWrites ?? true;
+    this.readOnly = opts.readOnly ?? false;
+    this.mergeOperator = opts.mergeOperator;
+  }
+
+  fail(op: string, err: unknown): StoreError {
+    return toStoreError(err, `${op} in store at ${this.engine.path}`);
+  }
+
+  check(op: string, write: boolean): void {
+    if (this.closed) {
+      throw new StoreError(
+        "Closed",
+        `Cannot ${op} in store at ${this.engine.path}: the store is closed`,
+      );
+    }
+    if (write && this.readOnly) {
+      throw new StoreError(
+        "ReadOnly",
+        `Cannot ${op} in store at ${this.engine.path}: opened read-only`,
+      );
+    }
+  }
+
+  /** A view pinned now: the engine's own, or a before-image overlay. */
+  pin(): RawSnapshot {
+    if (this.engine.snapshot) return this.engine.snapshot();
+    const s = new OverlaySnapshot(this.engine, this.lock, (o) => this.overlays.delete(o));
+    this.overlays.add(s);
+    return s;
+  }
+
+  /** Applies ops; the caller holds the lock. */
+  async applyLocked(ops: RawOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    for (const o of this.overlays) for (const op of ops) await o.preserve(op.key);
+    await this.engine.apply(ops);
+    const seq = ++this.seq;
+    const m = this.metrics;
+    for (const op of ops) {
+      this.conflicts.record(op.key, seq);
+      if (op.value === undefined) m.deletes++;
+      else {
+        m.writes++;
+        m.bytesWritten += op.key.length + op.value.length;
+      }
+    }
+    if (this.hub.active) {
+      for (const op of ops) {
+        this.hub.publish(op.key, op.value === undefined ? undefined : decodeStored(op.value).value);
+      }
+    }
+  }
+
+  /** Commits ops (after `precheck`, under the lock), then syncs if asked. */
+  async commit(op: string, build: () => RawOp[] | Promise<RawOp[]>): Promise<void> {
+    this.check(op, true);
+    try {
+      await this.lock.run(async () => {
+        this.check(op, true);
+        await this.applyLocked(await build());
+      });
+      if (this.syncWrites) await this.engine.sync();
+    } catch (err) {
+      throw this.fail(op, err);
+    }
+  }
+
+  /** A live stored value: undefined when absent or expired. */
+  async live(reader: RawReader, raw: Uint8Array): Promise<Uint8Array | undefined> {
+    const stored = await reader.get(raw);
+    if (stored === undefined || storedIsExpired(stored)) return undefined;
+    return stored;
+  }
+}
+
+/** What `tree()` hands the constructor instead of an engine. */
+class TreeSeed {
+  constructor(readonly shared: Shared, readonly name: string) {}
+}
+
+function putOp(key: Uint8Array, value: Uint8Array, expiresAt?: number): RawOp {
+  return { key, value: encodeStored(value, expiresAt), expiresAt };
+}
+
+function checkLimit(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
+    throw new StoreError(
+      "InvalidInput",
+      `Invalid range limit: expected a number >= 0, got ${String(limit)}`,
+    );
+  }
+  return Math.floor(limit);
+}
+
+/** Turns user bounds into raw bounds of one tree; undefined when the range is empty. */
+function rawBounds(
+  prefix: Uint8Array,
+  lo: BytesLike | undefined,
+  hi: BytesLike | undefined,
+): [Uint8Array, Uint8Array | undefined] | undefined {
+  const l = lo === undefined ? undefined : toBytes(lo, "range bound");
+  const h = hi === undefined ? undefined : toBytes(hi, "range bound");
+  if (l !== undefined && h !== undefined && compareBytes(l, h) >= 0) return undefined;
+  return [
+    l === undefined ? prefix : joinKey(prefix, l),
+    h === undefined ? prefixUpperBound(prefix) : joinKey(prefix, h),
+  ];
+}
+
+/** Bounds of the keys under `prefix` in one tree. */
+function prefixBounds(treeP: Uint8Array, prefix: BytesLike): [Uint8Array, Uint8Array | undefined] {
+  const raw = joinKey(treeP, toBytes(prefix, "prefix"));
+  return [raw, prefixUpperBound(raw)];
+}
+
+/** Live user entries of a raw scan: TTL-filtered, tree prefix stripped. */
+async function* liveEntries(
+  shared: Shared,
+  source: Iterable<RawEntry> | AsyncIterable<RawEntry>,
+  strip: number,
+  limit: number,
+): AsyncGenerator<[Bytes, Bytes]> {
+  if (limit <= 0) return;
+  let n = 0;
+  const now = Date.now();
+  const m = shared.metrics;
+  for await (const [key, stored] of source) {
+    if (storedIsExpired(stored, now)) continue;
+    const value = decodeStored(stored).value;
+    m.reads++;
+    m.bytesRead += key.length + value.length;
+    yield [key.subarray(strip), value];
+    if (++n >= limit) return;
+  }
+}
+
+/**
+ * The KvStore contract over a {@link RawEngine}. Engines construct one with
+ * `new EngineStore(engine, { kind })`; `tree(name)` gives handles that share
+ * the engine.
+ *
+ * @example
+ * ```ts
+ * import { openInMemory } from "@cooljapan/oxistore";
+ * await using store = await openInMemory("denokv");
+ * await store.put("a", "1");
+ * console.log(new TextDecoder().decode(await store.get("a"))); // "1"
+ * ```
+ */
+export class EngineStore implements KvStore {
+  readonly #s: Shared;
+  readonly #prefix: Uint8Array;
+  readonly #isRoot: boolean;
+  #handleClosed = false;
+
+  /**
+   * @param engine the raw engine this store owns (closed with the store)
+   * @param opts kind, durability, read-only and merge operator
+   */
+  constructor(engine: RawEngine, opts: EngineStoreOptions) {
+    if (engine instanceof TreeSeed) {
+      this.#s = engine.shared;
+      this.#prefix = treePrefix(engine.name);
+      this.#isRoot = false;
+    } else {
+      this.#s = new Shared(engine, opts);
+      this.#prefix = treePrefix();
+      this.#isRoot = true;
+    }
+  }
+
+  /** Which engine runs this store. */
+  get kind(): StoreKind {
+    return this.#s.kind;
+  }
+
+  #check(op: string, write = false): void {
+    if (this.#handleClosed) {
+      throw new StoreError(
+        "Closed",
+        `Cannot ${op} in store at ${this.#s.engine.path}: the store is closed`,
+      );
+    }
+    this.#s.check(op, write);
+  }
+
+  #raw(key: BytesLike, op: string): Uint8Array {
+    return joinKey(this.#prefix, checkKey(key, op));
+  }
+
+  /** The value, or undefined if absent or expired. */
+  async get(key: BytesLike): Promise<Bytes | undefined> {
+    this.#check("get");
+    const raw = this.#raw(key, "get");
+    const s = this.#s;
+    let stored: Uint8Array | undefined;
+    try {
+      stored = await s.engine.get(raw);
+    } catch (err) {
+      throw s.fail("get", err);
+    }
+    s.metrics.reads++;
+    if (stored === undefined || storedIsExpired(stored)) return undefined;
+    const value = decodeStored(stored).value;
+    s.metrics.bytesRead += value.length;
+    return value;
+  }
+
+  /** True when present and not expired. */
+  async contains(key: BytesLike): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  /** Values in input order. */
+  async getMany(keys: BytesLike[]): Promise<(Bytes | undefined)[]> {
+    this.#check("getMany");
+    if (!Array.isArray(keys)) {
+      throw new StoreError("InvalidInput", `Invalid keys for getMany: expected an array`);
+    }
+    const out: (Bytes | undefined)[] = [];
+    for (const k of keys) out.push(await this.get(k));
+    return out;
+  }
+
+  /** Insert or overwrite; clears any TTL. */
+  async put(key: BytesLike, value: BytesLike): Promise<void> {
+    this.#check("put", true);
+    const op = putOp(this.#raw(key, "put"), checkValue(value, "put"));
+    await this.#s.commit("put", () => [op]);
+  }
+
+  /** Remove; no-op when absent. */
+  async delete(key: BytesLike): Promise<void> {
+    this.#check("delete", true);
+    const raw = this.#raw(key, "delete");
+    await this.#s.commit("delete", () => [{ key: raw, value: undefined }]);
+  }
+
+  /** Writes all pairs or none. */
+  async batchWrite(pairs: [BytesLike, BytesLike][]): Promise<void> {
+    this.#check("batchWrite", true);
+    if (!Array.isArray(pairs)) {
+      throw new StoreError(
+        "InvalidInput",
+        `Invalid pairs for batchWrite: expected an array of [key, value]`,
+      );
+    }
+    const ops = pairs.map((p) => {
+      if (!Array.isArray(p) || p.length !== 2) {
+        throw new StoreError("InvalidInput", `Invalid pair for batchWrite: expected [key, value]`);
+      }
+      return putOp(this.#raw(p[0], "batchWrite"), checkValue(p[1], "batchWrite"));
+    });
+    await this.#s.commit("batchWrite", () => ops);
+  }
+
+  /** Deletes all keys or none. */
+  async batchDelete(keys: BytesLike[]): Promise<void> {
+    this.#check("batchDelete", true);
+    if (!Array.isArray(keys)) {
+      throw new StoreError("InvalidInput", `Invalid keys for batchDelete: expected an array`);
+    }
+    const ops = keys.map((k) => ({ key: this.#raw(k, "batchDelete"), value: undefined }));
+    await this.#s.commit("batchDelete", () => ops);
+  }
+
+  #scan(
+    op: string,
+    reader: RawReader,
+    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
+    opts: RangeOptions | undefined,
+    onEnd?: () => void,
+  ): RangeIter {
+    this.#check(op);
+    const limit = checkLimit(opts?.limit);
+    const reverse = opts?.reverse === true;
+    const s = this.#s;
+    const strip = this.#prefix.length;
+    const self = this;
+    async function* run(): AsyncGenerator<[Bytes, Bytes]> {
+      try {
+        if (!bounds) return;
+        self.#check(op);
+        yield* liveEntries(s, reader.scan(bounds[0], bounds[1], { reverse }), strip, limit);
+      } catch (err) {
+        throw s.fail(op, err);
+      } finally {
+        onEnd?.();
+      }
+    }
+    return run();
+  }
+
+  /** Entries in `[lo, hi)`. */
+  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#scan("range", this.#s.engine, rawBounds(this.#prefix, lo, hi), opts);
+  }
+
+  /** Entries in `[lo, hi)`, descending. */
+  rangeRev(lo?: BytesLike, hi?: BytesLike): RangeIter {
+    return this.#scan("rangeRev", this.#s.engine, rawBounds(this.#prefix, lo, hi), {
+      reverse: true,
+    });
+  }
+
+  /** Entries whose key starts with `prefix`. */
+  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#scan("prefixScan", this.#s.engine, prefixBounds(this.#prefix, prefix), opts);
+  }
+
+  /** Every entry, ascending. */
+  iter(): RangeIter {
+    return this.range();
+  }
+
+  /** Every key, ascending; values are not loaded. */
+  keys(): KeysIter {
+    this.#check("keys");
+    const s = this.#s;
+    const [lo, hi] = prefixBounds(this.#prefix, new Uint8Array());
+    const strip = this.#prefix.length;
+    async function* run(): AsyncGenerator<Bytes> {
+      try {
+        const now = Date.now();
+        for await (const [key, head] of s.engine.scan(lo, hi, { keysOnly: true })) {
+          if (!storedIsExpired(head, now)) yield key.subarray(strip);
+        }
+      } catch (err) {
+        throw s.fail("keys", err);
+      }
+    }
+    return run();
+  }
+
+  /** Live keys. */
+  async count(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.keys()) n++;
+    return n;
+  }
+
+  /** Approximate bytes on disk. */
+  async sizeOnDisk(): Promise<number> {
+    this.#check("sizeOnDisk");
+    try {
+      return await this.#s.engine.sizeOnDisk();
+    } catch (err) {
+      throw this.#s.fail("sizeOnDisk", err);
+    }
+  }
+
+  /** Atomic swap; `expected === null` means absent, `next === null` deletes. */
+  async compareAndSwap(
+    key: BytesLike,
+    expected: BytesLike | null,
+    next: BytesLike | null,
+  ): Promise<void> {
+    this.#check("compareAndSwap", true);
+    const raw = this.#raw(key, "compareAndSwap");
+    const want = expected === null ? null : toBytes(expected, "expected value");
+    const nextBytes = next === null ? null : checkValue(next, "compareAndSwap");
+    const s = this.#s;
+    await s.commit("compareAndSwap", async () => {
+      const cur = await s.live(s.engine, raw);
+      const curValue = cur === undefined ? null : decodeStored(cur).value;
+      const ok = want === null
+        ? curValue === null
+        : curValue !== null && equalBytes(curValue, want);
+      if (!ok) {
+        throw new StoreError(
+          "CasMismatch",
+          `Cannot compareAndSwap in store at ${s.engine.path}: the current value ${
+            curValue === null ? "is absent" : "differs from the expected one"
+          }`,
+        );
+      }
+      return [nextBytes === null ? { key: raw, value: undefined } : putOp(raw, nextBytes)];
+    });
+  }
+
+  /** Put that expires after `ttlMs`. */
+  async putWithTtl(key: BytesLike, value: BytesLike, ttlMs: number): Promise<void> {
+    this.#check("putWithTtl", true);
+    checkTtl(ttlMs);
+    const raw = this.#raw(key, "putWithTtl");
+    const v = checkValue(value, "putWithTtl");
+    await this.#s.commit("putWithTtl", () => [putOp(raw, v, Date.now() + ttlMs)]);
+  }
+
+  /** Sets a TTL on a live key; false if absent. */
+  async expire(key: BytesLike, ttlMs: number): Promise<boolean> {
+    this.#check("expire", true);
+    checkTtl(ttlMs);
+    const raw = this.#raw(key, "expire");
+    const s = this.#s;
+    let found = false;
+    await s.commit("expire", async () => {
+      const cur = await s.live(s.engine, raw);
+      found = cur !== undefined;
+      return cur === undefined ? [] : [putOp(raw, decodeStored(cur).value, Date.now() + ttlMs)];
+    });
+    return found;
+  }
+
+  /** Remaining ms, or undefined if absent or without TTL. */
+  async ttl(key: BytesLike): Promise<number | undefined> {
+    this.#check("ttl");
+    const raw = this.#raw(key, "ttl");
+    try {
+      const cur = await this.#s.live(this.#s.engine, raw);
+      const at = cur === undefined ? undefined : storedExpiry(cur);
+      return at === undefined ? undefined : Math.max(0, at - Date.now());
+    } catch (err) {
+      throw this.#s.fail("ttl", err);
+    }
+  }
+
+  /** Drops a TTL; false if absent or had none. */
+  async persist(key: BytesLike): Promise<boolean> {
+    this.#check("persist", true);
+    const raw = this.#raw(key, "persist");
+    const s = this.#s;
+    let changed = false;
+    await s.commit("persist", async () => {
+      const cur = await s.live(s.engine, raw);
+      changed = cur !== undefined && storedExpiry(cur) !== undefined;
+      return changed ? [putOp(raw, decodeStored(cur!).value)] : [];
+    });
+    return changed;
+  }
+
+  /** Removes expired keys of every tree now; returns how many. */
+  async purgeExpired(): Promise<number> {
+    this.#check("purgeExpired", true);
+    const s = this.#s;
+    const expired: Uint8Array[] = [];
+    try {
+      const now = Date.now();
+      const lo = new Uint8Array([RAW_USER_LO]);
+      const hi = new Uint8Array([RAW_USER_HI]);
+      for await (const [key, head] of s.engine.scan(lo, hi, { keysOnly: true })) {
+        if (storedIsExpired(head, now)) expired.push(key.slice());
+      }
+    } catch (err) {
+      throw s.fail("purgeExpired", err);
+    }
+    let removed = 0;
+    for (let i = 0; i < expired.length; i += RESTORE_BATCH_OPS) {
+      const part = expired.slice(i, i + RESTORE_BATCH_OPS);
+      await s.commit("purgeExpired", async () => {
+        const ops: RawOp[] = [];
+        const now = Date.now();
+        for (const key of part) {
+          const cur = await s.engine.get(key); // re-check: it may have been re-put
+          if (cur !== undefined && storedIsExpired(cur, now)) ops.push({ key, value: undefined });
+        }
+        removed += ops.length;
+        return ops;
+      });
+    }
+    return removed;
+  }
+
+  /** Starts an optimistic transaction over this tree. */
+  async transaction(): Promise<KvTxn> {
+    this.#check("transaction");
+    const s = this.#s;
+    const [view, token, seq] = await s.lock.run(() =>
+      [s.pin(), s.conflicts.begin(s.seq), s.seq] as const
+    );
+    return new Txn(s, this.#prefix, view, token, seq);
+  }
+
+  /** A point-in-time view of this tree. */
+  async snapshot(): Promise<KvSnapshot> {
+    this.#check("snapshot");
+    const s = this.#s;
+    const view = await s.lock.run(() => s.pin());
+    return new Snapshot(s, this.#prefix, view);
+  }
+
+  /** Everything committed so far is durable on return. */
+  async flush(): Promise<void> {
+    this.#check("flush");
+    try {
+      await this.#s.engine.sync();
+    } catch (err) {
+      throw this.#s.fail("flush", err);
+    }
+  }
+
+  /** Reclaims space (engine-specific). */
+  async compact(): Promise<void> {
+    this.#check("compact", true);
+    const s = this.#s;
+    try {
+      await s.lock.run(() => s.engine.compact());
+    } catch (err) {
+      throw s.fail("compact", err);
+    }
+  }
+
+  /** Writes a consistent copy of the whole store (every tree) to `path`. */
+  async backup(path: string): Promise<void> {
+    this.#check("backup");
+    if (typeof path !== "string" || path === "") {
+      throw new StoreError("InvalidInput", `Invalid backup path: expected a non-empty string`);
+    }
+    const s = this.#s;
+    const view = await s.lock.run(() => s.pin());
+    try {
+      await writeBackup(path, liveRaw(view));
+    } catch (err) {
+      throw s.fail(`backup to ${path}`, err);
+    } finally {
+      view.release();
+    }
+  }
+
+  /** Replaces the whole store (every tree) with a backup's contents. */
+  async restore(path: string): Promise<void> {
+    this.#check("restore", true);
+    const s = this.#s;
+    try {
+      await verifyBackup(path);
+      await s.lock.run(async () => {
+        s.check("restore", true);
+        let ops: RawOp[] = [];
+        let bytes = 0;
+        const flush = async () => {
+          await s.applyLocked(ops);
+          ops = [];
+          bytes = 0;
+        };
+        const lo = new Uint8Array([RAW_USER_LO]);
+        const hi = new Uint8Array([RAW_USER_HI]);
+        const old: Uint8Array[] = [];
+        for await (const [key] of s.engine.scan(lo, hi, { keysOnly: true })) old.push(key.slice());
+        for (const key of old) {
+          ops.push({ key, value: undefined });
+          if (ops.length >= RESTORE_BATCH_OPS) await flush();
+        }
+        const now = Date.now();
+        for await (const [key, stored] of readBackup(path)) {
+          if (storedIsExpired(stored, now)) continue;
+          ops.push({ key, value: stored, expiresAt: storedExpiry(stored) });
+          bytes += stored.length;
+          if (ops.length >= RESTORE_BATCH_OPS || bytes >= RESTORE_BATCH_BYTES) await flush();
+        }
+        await flush();
+      });
+      await s.engine.sync();
+    } catch (err) {
+      throw s.fail(`restore from ${path}`, err);
+    }
+  }
+
+  /** Every committed change under `prefix` in this tree, from now on. */
+  watch(prefix: BytesLike): AsyncIterableIterator<KvChange> {
+    this.#check("watch");
+    return this.#s.hub.subscribe(
+      joinKey(this.#prefix, toBytes(prefix, "prefix")),
+      this.#prefix.length,
+    );
+  }
+
+  /** A named keyspace in the same store, isolated from the default one. */
+  tree(name: string): KvStore {
+    this.#check("tree");
+    const seed = new TreeSeed(this.#s, name);
+    return new EngineStore(seed as unknown as RawEngine, { kind: this.#s.kind });
+  }
+
+  /** `value = mergeOperator(key, old, operand)`, atomically; keeps the key's TTL. */
+  async merge(key: BytesLike, operand: BytesLike): Promise<void> {
+    this.#check("merge", true);
+    const s = this.#s;
+    const operator = s.mergeOperator;
+    if (!operator) {
+      throw new StoreError(
+        "Unsupported",
+        `Cannot merge in store at ${s.engine.path}: no merge operator; pass StoreConfig.mergeOperator to openConfig`,
+      );
+    }
+    const raw = this.#raw(key, "merge");
+    const arg = checkValue(operand, "merge");
+    const userKey = raw.subarray(this.#prefix.length);
+    await s.commit("merge", async () => {
+      const cur = await s.live(s.engine, raw);
+      const old = cur === undefined ? undefined : decodeStored(cur);
+      let next: Bytes | undefined;
+      try {
+        next = operator(userKey.slice(), old?.value, arg);
+      } catch (err) {
+        throw new StoreError(
+          "Other",
+          `Cannot merge in store at ${s.engine.path}: the merge operator threw`,
+          {
+            cause: err,
+          },
+        );
+      }
+      if (next === undefined) return [{ key: raw, value: undefined }];
+      if (!(next instanceof Uint8Array)) {
+        throw new StoreError(
+          "InvalidInput",
+          `Cannot merge: the merge operator must return a Uint8Array or undefined`,
+        );
+      }
+      return [putOp(raw, checkValue(next, "merge"), old?.expiresAt)];
+    });
+  }
+
+  /** Counters since open, shared by every tree of the store. */
+  metrics(): StoreMetrics {
+    const m = { ...this.#s.metrics };
+    const c = this.#s.engine.cacheStats?.();
+    if (c) {
+      m.cacheHits = c.hits;
+      m.cacheMisses = c.misses;
+    }
+    return m;
+  }
+
+  /** Closes the store (a tree handle closes only itself). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#handleClosed) return;
+    this.#handleClosed = true;
+    if (!this.#isRoot) return;
+    const s = this.#s;
+    if (s.closed) return;
+    await s.lock.run(async () => {
+      s.closed = true;
+      s.hub.closeAll();
+      for (const o of [...s.overlays]) o.release();
+      try {
+        await s.engine.close();
+      } catch (err) {
+        throw s.fail("close", err);
+      }
+    });
+  }
+
+  /** `await using store = …` closes it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+async function* liveRaw(view: RawReader): AsyncGenerator<RawEntry> {
+  const now = Date.now();
+  const lo = new Uint8Array([RAW_USER_LO]);
+  const hi = new Uint8Array([RAW_USER_HI]);
+  for await (const e of view.scan(lo, hi)) if (!storedIsExpired(e[1], now)) yield e;
+}
+
+/** A pinned view of one tree. */
+class Snapshot implements KvSnapshot {
+  readonly #s: Shared;
+  readonly #prefix: Uint8Array;
+  readonly #view: RawSnapshot;
+  #released = false;
+
+  constructor(s: Shared, prefix: Uint8Array, view: RawSnapshot) {
+    this.#s = s;
+    this.#prefix = prefix;
+    this.#view = view;
+  }
+
+  #check(op: string): void {
+    if (this.#released) {
+      throw new StoreError(
+        "InvalidInput",
+        `Cannot ${op} on a snapshot of ${this.#s.engine.path}: it was released`,
+      );
+    }
+    this.#s.check(op, false);
+  }
+
+  async get(key: BytesLike): Promise<Bytes | undefined> {
+    this.#check("get");
+    const raw = joinKey(this.#prefix, checkKey(key, "get"));
+    try {
+      const cur = await this.#s.live(this.#view, raw);
+      this.#s.metrics.reads++;
+      return cur === undefined ? undefined : decodeStored(cur).value;
+    } catch (err) {
+      throw this.#s.fail("get from snapshot", err);
+    }
+  }
+
+  async contains(key: BytesLike): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  #scan(
+    op: string,
+    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
+    opts?: RangeOptions,
+  ): RangeIter {
+    this.#check(op);
+    const limit = checkLimit(opts?.limit);
+    const reverse = opts?.reverse === true;
+    const s = this.#s;
+    const view = this.#view;
+    const strip = this.#prefix.length;
+    async function* run(): AsyncGenerator<[Bytes, Bytes]> {
+      if (!bounds) return;
+      try {
+        yield* liveEntries(s, view.scan(bounds[0], bounds[1], { reverse }), strip, limit);
+      } catch (err) {
+        throw s.fail(op, err);
+      }
+    }
+    return run();
+  }
+
+  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
+  }
+
+  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
+  }
+
+  release(): Promise<void> {
+    if (!this.#released) {
+      this.#released = true;
+      this.#view.release();
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release();
+  }
+}
+
+/** An optimistic transaction over one tree. */
+class Txn implements KvTxn {
+  readonly #s: Shared;
+  readonly #prefix: Uint8Array;
+  readonly #view: RawSnapshot;
+  readonly #token: number;
+  readonly #startSeq: number;
+  readonly #writes = new Map<string, RawOp>();
+  readonly #reads = new Set<string>();
+  readonly #ranges: [Uint8Array, Uint8Array | undefined][] = [];
+  #done = false;
+
+  constructor(s: Shared, prefix: Uint8Array, view: RawSnapshot, token: number, startSeq: number) {
+    this.#s = s;
+    this.#prefix = prefix;
+    this.#view = view;
+    this.#token = token;
+    this.#startSeq = startSeq;
+  }
+
+  #check(op: string, write = false): void {
+    if (this.#done) {
+      throw new StoreError(
+        "InvalidInput",
+        `Cannot ${op} in a transaction on ${this.#s.engine.path}: it was already committed or rolled back`,
+      );
+    }
+    this.#s.check(op, write);
+  }
+
+  async #stored(raw: Uint8Array): Promise<Uint8Array | undefined> {
+    const id = keyId(raw);
+    this.#reads.add(id);
+    const w = this.#writes.get(id);
+    const stored = w ? w.value : await this.#view.get(raw);
+    if (stored === undefined || storedIsExpired(stored)) return undefined;
+    return stored;
+  }
+
+  async get(key: BytesLike): Promise<Bytes | undefined> {
+    this.#check("get");
+    const raw = joinKey(this.#prefix, checkKey(key, "get"));
+    try {
+      const stored = await this.#stored(raw);
+      this.#s.metrics.reads++;
+      return stored === undefined ? undefined : decodeStored(stored).value.slice();
+    } catch (err) {
+      throw this.#s.fail("get in transaction", err);
+    }
+  }
+
+  async contains(key: BytesLike): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  #scan(
+    op: string,
+    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
+    opts?: RangeOptions,
+  ): RangeIter {
+    this.#check(op);
+    const limit = checkLimit(opts?.limit);
+    const reverse = opts?.reverse === true;
+    const s = this.#s;
+    const strip = this.#prefix.length;
+    if (bounds) this.#ranges.push(bounds);
+    const [lo, hi] = bounds ?? [new Uint8Array(), new Uint8Array()];
+    const inRange = (k: Uint8Array) =>
+      compareBytes(k, lo) >= 0 && (hi === undefined || compareBytes(k, hi) < 0);
+    const dir = reverse ? -1 : 1;
+    const pending = [...this.#writes.values()].filter((w) => inRange(w.key))
+      .sort((a, b) => compareBytes(a.key, b.key) * dir);
+    const written = new Set(pending.map((w) => keyId(w.key)));
+    const view = this.#view;
+    async function* merged(): AsyncGenerator<RawEntry> {
+      let i = 0;
+      for await (const e of view.scan(lo, hi, { reverse })) {
+        while (i < pending.length && compareBytes(pending[i]!.key, e[0]) * dir < 0) {
+          const w = pending[i++]!;
+          if (w.value !== undefined) yield [w.key, w.value];
+        }
+        if (!written.has(keyId(e[0]))) yield e;
+      }
+      for (; i < pending.length; i++) {
+        const w = pending[i]!;
+        if (w.value !== undefined) yield [w.key, w.value];
+      }
+    }
+    async function* run(): AsyncGenerator<[Bytes, Bytes]> {
+      if (!bounds) return;
+      try {
+        yield* liveEntries(s, merged(), strip, limit);
+      } catch (err) {
+        throw s.fail(op, err);
+      }
+    }
+    return run();
+  }
+
+  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
+  }
+
+  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
+  }
+
+  put(key: BytesLike, value: BytesLike): Promise<void> {
+    this.#check("put", true);
+    const raw = joinKey(this.#prefix, checkKey(key, "put"));
+    this.#writes.set(keyId(raw), putOp(raw, checkValue(value, "put")));
+    return Promise.resolve();
+  }
+
+  delete(key: BytesLike): Promise<void> {
+    this.#check("delete", true);
+    const raw = joinKey(this.#prefix, checkKey(key, "delete"));
+    this.#writes.set(keyId(raw), { key: raw, value: undefined });
+    return Promise.resolve();
+  }
+
+  async commit(): Promise<void> {
+    this.#check("commit", this.#writes.size > 0);
+    this.#done = true;
+    const s = this.#s;
+    try {
+      await s.commit("commit transaction", () => {
+        const log = s.conflicts;
+        const since = this.#startSeq;
+        const conflict = [...this.#reads, ...this.#writes.keys()].some((id) =>
+          log.changedSince(id, since)
+        ) ||
+          this.#ranges.some(([lo, hi]) => log.rangeChangedSince(lo, hi, since));
+        if (conflict) {
+          throw new StoreError(
+            "TxnConflict",
+            `Cannot commit transaction in store at ${s.engine.path}: another commit changed a key it read or wrote; retry`,
+          );
+        }
+        return [...this.#writes.values()];
+      });
+    } finally {
+      this.#finish();
+    }
+  }
+
+  rollback(): Promise<void> {
+    this.#check("rollback");
+    this.#done = true;
+    this.#finish();
+    return Promise.resolve();
+  }
+
+  #finish(): void {
+    this.#writes.clear();
+    this.#view.release();
+    this.#s.conflicts.end(this.#token);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    if (this.#done) return Promise.resolve();
+    this.#done = true;
+    this.#finish();
+    return Promise.resolve();
+  }
+}
