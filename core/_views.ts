@@ -1,7 +1,7 @@
 // Private to core: snapshot views, the conflict log and the before-image
 // overlay that gives snapshots to engines without native MVCC.
 import { compareBytes } from "./bytes.ts";
-import type { RawEngine, RawEntry, RawReader, RawScanOptions, RawSnapshot } from "./engine.ts";
+import type { RawEngine, RawEntry, RawScanOptions, RawSnapshot } from "./engine.ts";
 import type { Mutex } from "./mutex.ts";
 
 /** A Map key for raw bytes (one UTF-16 unit per byte). */

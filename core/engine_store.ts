@@ -348,11 +348,11 @@ export class EngineStore implements KvStore {
     const reverse = opts?.reverse === true;
     const s = this.#s;
     const strip = this.#prefix.length;
-    const self = this;
+    const recheck = () => this.#check(op);
     async function* run(): AsyncGenerator<[Bytes, Bytes]> {
       try {
         if (!bounds) return;
-        self.#check(op);
+        recheck();
         yield* liveEntries(s, reader.scan(bounds[0], bounds[1], { reverse }), strip, limit);
       } catch (err) {
         throw s.fail(op, err);

@@ -58,7 +58,7 @@ export class WatchHub {
   subscribe(rawPrefix: Uint8Array, strip: number): AsyncIterableIterator<KvChange> {
     const w: Watcher = { prefix: rawPrefix, strip, queue: [], wake: undefined, done: false };
     this.#watchers.add(w);
-    const hub = this;
+    const end = () => this.#end(w);
     const iterator: AsyncIterableIterator<KvChange> = {
       async next(): Promise<IteratorResult<KvChange>> {
         while (true) {
@@ -69,7 +69,7 @@ export class WatchHub {
         }
       },
       return(): Promise<IteratorResult<KvChange>> {
-        hub.#end(w);
+        end();
         w.queue.length = 0;
         return Promise.resolve({ value: undefined, done: true });
       },

@@ -1,0 +1,84 @@
+/**
+ * The Deno KV engine: oxistore's KvStore over `Deno.openKv` — SQLite on a
+ * local path, Deno Deploy's own KV for an empty path, or a remote database by
+ * `https://` URL (KV Connect). Needs `--unstable-kv` (or `"unstable": ["kv"]`
+ * in deno.json).
+ *
+ * @example
+ * ```ts
+ * import { openDenoKv } from "@cooljapan/oxistore/kv/denokv";
+ * await using store = await openDenoKv(":memory:");
+ * await store.put("greeting", "hello");
+ * console.log(new TextDecoder().decode(await store.get("greeting"))); // "hello"
+ * ```
+ *
+ * @module
+ */
+import type { StoreConfig } from "../../core/config.ts";
+import { EngineStore } from "../../core/engine_store.ts";
+import { StoreError, toStoreError } from "../../core/error.ts";
+import type { KvStore } from "../../core/kv.ts";
+import { DenoKvEngine } from "./denokv_engine.ts";
+
+export { INLINE_LIMIT } from "./denokv_engine.ts";
+
+/** The first bytes of every SQLite file (what `detectBackend` looks for). */
+export const SQLITE_MAGIC: Uint8Array = new TextEncoder().encode("SQLite format 3\0");
+
+/** True when Deno KV is available in this runtime. */
+export function denoKvAvailable(): boolean {
+  return typeof Deno !== "undefined" && typeof (Deno as { openKv?: unknown }).openKv === "function";
+}
+
+/**
+ * Opens a Deno KV store. `path`: a local SQLite file, `":memory:"`, an
+ * `https://` URL (KV Connect; token from `DENO_KV_ACCESS_TOKEN`), or `""` /
+ * `undefined` for the platform's default database (Deno Deploy).
+ *
+ * @param path where the database lives
+ * @param config durability, read-only and merge operator (`cacheSizeBytes`
+ *   does not apply: Deno KV manages its own cache)
+ * @returns the store
+ *
+ * @example
+ * ```ts
+ * import { openDenoKv } from "@cooljapan/oxistore/kv/denokv";
+ * const store = await openDenoKv(":memory:");
+ * await store.putWithTtl("session", "x", 60_000);
+ * console.log((await store.ttl("session"))! > 0); // true
+ * await store.close();
+ * ```
+ */
+export async function openDenoKv(path?: string, config: StoreConfig = {}): Promise<KvStore> {
+  const where = path === undefined || path === "" ? "(default Deno KV)" : path;
+  if (!denoKvAvailable()) {
+    throw new StoreError(
+      "Unsupported",
+      `Cannot open Deno KV store at ${where}: Deno KV is not enabled; run with --unstable-kv ` +
+        `or add "unstable": ["kv"] to deno.json`,
+    );
+  }
+  const isLocalFile = path !== undefined && path !== "" && path !== ":memory:" &&
+    !/^https?:\/\//.test(path);
+  if (config.readOnly && isLocalFile) {
+    try {
+      await Deno.stat(path);
+    } catch (err) {
+      throw toStoreError(err, `open Deno KV store at ${where} read-only`);
+    }
+  }
+  let kv: Deno.Kv;
+  try {
+    kv = await Deno.openKv(path === "" ? undefined : path);
+  } catch (err) {
+    const e = toStoreError(err, `open Deno KV store at ${where}`);
+    throw e.kind === "Other" ? new StoreError("Io", e.message, { cause: err }) : e;
+  }
+  const engine = await DenoKvEngine.create(kv, where, isLocalFile ? path : undefined);
+  return new EngineStore(engine, {
+    kind: "denokv",
+    syncWrites: config.syncWrites,
+    readOnly: config.readOnly,
+    mergeOperator: config.mergeOperator,
+  });
+}
