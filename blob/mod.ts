@@ -14,3 +14,4 @@
 export * from "./types.ts";
 export * from "./digest.ts";
 export * from "./keys.ts";
+export * from "./memory_blob_store.ts";
