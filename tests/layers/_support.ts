@@ -1,0 +1,53 @@
+// Inner stores for the layer tests: the sorted-array reference engine behind
+// EngineStore, and Deno KV in memory through the facade.
+import { EngineStore } from "../../core/engine_store.ts";
+import type { MergeOperator } from "../../core/config.ts";
+import type { KvEntry, KvStore } from "../../core/kv.ts";
+import { SortedArrayEngine } from "../support/sorted_engine.ts";
+import { openInMemory } from "../../mod.ts";
+
+/** A fresh in-memory reference store. */
+export function memStore(mergeOperator?: MergeOperator): KvStore {
+  return new EngineStore(new SortedArrayEngine(), {
+    kind: "btree",
+    ...(mergeOperator ? { mergeOperator } : {}),
+  });
+}
+
+/** Inner stores every stacking test runs over. */
+export const INNERS: { name: string; open: () => Promise<KvStore> }[] = [
+  { name: "sorted-array", open: () => Promise.resolve(memStore()) },
+  { name: "denokv-memory", open: () => openInMemory("denokv") },
+];
+
+const dec = new TextDecoder();
+/** Text of bytes, or undefined. */
+export function text(b: Uint8Array | undefined): string | undefined {
+  return b === undefined ? undefined : dec.decode(b);
+}
+
+/** Collects a scan as "key=value" strings. */
+export async function entries(it: AsyncIterable<KvEntry>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const [k, v] of it) out.push(`${dec.decode(k)}=${dec.decode(v)}`);
+  return out;
+}
+
+/** Asserts that `fn` rejects with a StoreError of `kind`. */
+export async function rejectsKind(fn: () => Promise<unknown>, kind: string): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    const k = (err as { kind?: string }).kind;
+    if (k !== kind) {
+      throw new Error(`expected StoreError ${kind}, got ${k ?? String(err)}`, { cause: err });
+    }
+    return err as Error;
+  }
+  throw new Error(`expected StoreError ${kind}, but nothing was thrown`);
+}
+
+/** Sleeps `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
