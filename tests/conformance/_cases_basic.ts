@@ -1,0 +1,224 @@
+// Bytes in and out, ordering, limits, wrong types, point reads and writes.
+import {
+  b,
+  type Case,
+  collect,
+  collectKeys,
+  eq,
+  eqBytes,
+  fails,
+  scan,
+  show,
+  u,
+  yes,
+} from "./_helpers.ts";
+
+const MiB = 1024 * 1024;
+
+export const basicCases: Case[] = [
+  {
+    id: "bytes",
+    title: "strings go in as UTF-8, everything comes out as Uint8Array",
+    async run({ open }) {
+      const store = await open();
+      await store.put("héllo", "wörld ✓");
+      eqBytes(await store.get(u("héllo")), u("wörld ✓"), "string key read back as bytes");
+      await store.put(b(0xe2, 0x9c, 0x93), b(1, 2, 3));
+      eqBytes(await store.get("✓"), b(1, 2, 3), "byte key read back through its UTF-8 string");
+      const entries = await collect(store.iter());
+      eq(entries.length, 2);
+      const keys = await collectKeys(store.keys());
+      eq(keys, [show(u("héllo")), show(u("✓"))], "keys() in byte order");
+      const many = await store.getMany(["✓", u("héllo")]);
+      yes(many.every((v) => v instanceof Uint8Array), "getMany values are Uint8Array");
+      // A caller mutating what it passed in or got back must not change the store.
+      const key = u("k");
+      const value = u("abc");
+      await store.put(key, value);
+      key[0] = 0x7a;
+      value[0] = 0x7a;
+      eqBytes(await store.get("k"), "abc", "input arrays are copied on put");
+      const got = await store.get("k");
+      got![0] = 0x7a;
+      eqBytes(await store.get("k"), "abc", "returned arrays are the caller's own");
+    },
+  },
+  {
+    id: "ordering",
+    title: "keys order by unsigned bytes, shorter prefix first",
+    async run({ open }) {
+      const store = await open();
+      const keys = [
+        b(0xff),
+        b(0x00),
+        b(),
+        b(0x00, 0x00),
+        b(0x01),
+        b(0x7f),
+        b(0x80),
+        b(0xff, 0xff),
+        b(0xff, 0x00),
+        u("a"),
+        u("ab"),
+        u("abc"),
+        u("b"),
+        u("B"),
+        u("é"),
+      ];
+      for (const [i, k] of [...keys].reverse().entries()) await store.put(k, `v${i}`);
+      const sorted = [...keys].sort((x, y) => {
+        for (let i = 0; i < Math.min(x.length, y.length); i++) {
+          if (x[i] !== y[i]) return x[i]! - y[i]!;
+        }
+        return x.length - y.length;
+      });
+      eq(await collectKeys(store.keys()), sorted.map(show), "keys() in memcmp order");
+      eq(
+        (await collect(store.iter())).map(([k]) => show(k)),
+        sorted.map(show),
+        "iter() in memcmp order",
+      );
+      eq(
+        (await collect(store.range(undefined, undefined, { reverse: true }))).map(([k]) => show(k)),
+        [...sorted].reverse().map(show),
+        "reverse range in descending memcmp order",
+      );
+    },
+  },
+  {
+    id: "empty",
+    title: "the empty key is a key and an empty value is present",
+    async run({ open }) {
+      const store = await open();
+      eq(await store.contains(""), false);
+      await store.put("", "root");
+      eqBytes(await store.get(b()), "root", "empty key holds a value");
+      await store.put("e", "");
+      const e = await store.get("e");
+      eqBytes(e, b(), "empty value reads back as an empty Uint8Array");
+      eq(await store.contains("e"), true, "an empty value is present");
+      eq(await store.count(), 2);
+      eq(await scan(store.iter()), ['""="root"', '"e"=""']);
+      await store.delete("");
+      eq(await store.get(""), undefined, "empty key deleted");
+      eq(await store.count(), 1);
+    },
+  },
+  {
+    id: "limits",
+    title: "key limit 2048 bytes, value limit 64 MiB, InvalidInput beyond",
+    async run({ open }) {
+      const store = await open();
+      const k2048 = new Uint8Array(2048).fill(0x61);
+      const k2049 = new Uint8Array(2049).fill(0x61);
+      await store.put(k2048, "max");
+      eqBytes(await store.get(k2048), "max", "2048-byte key round-trips");
+      await fails("InvalidInput", "put with a 2049-byte key", () => store.put(k2049, "x"));
+      await fails("InvalidInput", "get with a 2049-byte key", () => store.get(k2049));
+      await fails("InvalidInput", "delete with a 2049-byte key", () => store.delete(k2049));
+      await fails("InvalidInput", "contains with a 2049-byte key", () => store.contains(k2049));
+      await fails("InvalidInput", "2049-byte string key", () => store.put("a".repeat(2049), "x"));
+      // Multi-byte characters count in bytes, not characters.
+      await fails("InvalidInput", "1025 two-byte chars", () => store.put("é".repeat(1025), "x"));
+      await fails(
+        "InvalidInput",
+        "value of 64 MiB + 1",
+        () => store.put("big", new Uint8Array(64 * MiB + 1)),
+      );
+      await fails(
+        "InvalidInput",
+        "batchWrite value of 64 MiB + 1",
+        () => store.batchWrite([["big", new Uint8Array(64 * MiB + 1)]]),
+      );
+      eq(await store.contains("big"), false, "an oversize value writes nothing");
+      eq(await store.count(), 1);
+    },
+  },
+  {
+    id: "large-value",
+    title: "a 5 MiB value round-trips intact",
+    async run({ open }) {
+      const store = await open();
+      const value = new Uint8Array(5 * MiB);
+      for (let i = 0; i < value.length; i += 4096) value[i] = (i / 4096) & 0xff;
+      value[value.length - 1] = 0xab;
+      await store.put("big", value);
+      await store.put("after", "x");
+      const got = await store.get("big");
+      yes(got instanceof Uint8Array, "large value present");
+      eq(got.length, value.length, "large value length");
+      let same = true;
+      for (let i = 0; i < value.length; i += 4096) if (got[i] !== value[i]) same = false;
+      yes(same && got[got.length - 1] === 0xab, "large value bytes");
+      const entries = await collect(store.iter());
+      eq(entries.map(([k, v]) => [show(k), v.length]), [['"after"', 1], ['"big"', 5 * MiB]]);
+      await store.delete("big");
+      eq(await store.get("big"), undefined);
+    },
+  },
+  {
+    id: "types",
+    title: "wrong key/value types are InvalidInput",
+    async run({ open }) {
+      const store = await open();
+      // deno-lint-ignore no-explicit-any
+      const s = store as any;
+      const bad: [string, unknown][] = [
+        ["number", 42],
+        ["null", null],
+        ["undefined", undefined],
+        ["object", { a: 1 }],
+        ["array", [1, 2]],
+        ["boolean", true],
+        ["ArrayBuffer", new ArrayBuffer(2)],
+      ];
+      for (const [name, v] of bad) {
+        await fails("InvalidInput", `put(${name} key)`, () => s.put(v, "x"));
+        await fails("InvalidInput", `put(key, ${name} value)`, () => s.put("k", v));
+        await fails("InvalidInput", `get(${name})`, () => s.get(v));
+        await fails("InvalidInput", `delete(${name})`, () => s.delete(v));
+        await fails("InvalidInput", `contains(${name})`, () => s.contains(v));
+        await fails("InvalidInput", `batchWrite([[${name}, v]])`, () => s.batchWrite([[v, "x"]]));
+        await fails("InvalidInput", `batchDelete([${name}])`, () => s.batchDelete([v]));
+        await fails("InvalidInput", `getMany([${name}])`, () => s.getMany([v]));
+        await fails("InvalidInput", `prefixScan(${name})`, () => s.prefixScan(v));
+        await fails("InvalidInput", `putWithTtl(${name} key)`, () => s.putWithTtl(v, "x", 1000));
+        if (v !== undefined) {
+          await fails("InvalidInput", `range(${name})`, () => s.range(v));
+        }
+      }
+      await fails("InvalidInput", "getMany(not an array)", () => s.getMany("abc"));
+      await fails("InvalidInput", "batchWrite(not an array)", () => s.batchWrite("abc"));
+      await fails("InvalidInput", "batchWrite([one-element pair])", () => s.batchWrite([["k"]]));
+      await fails("InvalidInput", "batchDelete(not an array)", () => s.batchDelete(7));
+      eq(await store.count(), 0, "no bad call wrote anything");
+    },
+  },
+  {
+    id: "crud",
+    title: "get/put/delete/contains/getMany",
+    async run({ open }) {
+      const store = await open();
+      eq(await store.get("a"), undefined, "absent key reads undefined");
+      eq(await store.contains("a"), false);
+      await store.put("a", "1");
+      await store.put("b", "2");
+      eqBytes(await store.get("a"), "1");
+      eq(await store.contains("a"), true);
+      await store.put("a", "one");
+      eqBytes(await store.get("a"), "one", "put overwrites");
+      eq(await store.count(), 2);
+      await store.delete("a");
+      eq(await store.get("a"), undefined, "deleted");
+      eq(await store.contains("a"), false);
+      await store.delete("a"); // absent: no-op
+      await store.delete("never");
+      eq(await store.count(), 1);
+      const many = await store.getMany(["b", "a", "zz", "b"]);
+      eq(many.map(show), ['"2"', "<absent>", "<absent>", '"2"'], "getMany in input order");
+      eq(await store.getMany([]), [], "getMany of nothing");
+      const size = await store.sizeOnDisk();
+      yes(typeof size === "number" && Number.isFinite(size) && size >= 0, "sizeOnDisk >= 0");
+    },
+  },
+];
