@@ -1,0 +1,86 @@
+/**
+ * Shared option and source types of the columnar module.
+ *
+ * @module
+ */
+import type { Schema } from "apache-arrow";
+import type { BlobStore } from "../blob/types.ts";
+
+/** A Parquet file on a blob store. */
+export interface BlobSource {
+  /** The store holding the file. */
+  store: BlobStore;
+  /** The blob key of the file. */
+  key: string;
+}
+
+/** Where a Parquet file comes from: a local path, the bytes themselves, or a blob. */
+export type ParquetSource = string | Uint8Array | BlobSource;
+
+/** Where a Parquet file goes: a local path or a blob. */
+export type ParquetTarget = string | BlobSource;
+
+/** A comparison operator of a {@linkcode Predicate}. */
+export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+
+/**
+ * A row predicate. Comparisons with a null cell are false (so `ne` never matches a
+ * null); `not` is plain negation (so `{ not: { column, op: "eq", value } }` matches
+ * nulls). Values: numbers or bigints for integer, float and decimal columns; strings;
+ * booleans; `Date` (or epoch milliseconds) for dates and timestamps, a bigint for a
+ * timestamp compares in the column's own unit; `Uint8Array` for binary columns.
+ */
+export type Predicate =
+  | { column: string; op: CompareOp; value: unknown }
+  | { column: string; op: "in"; values: unknown[] }
+  | { column: string; op: "isNull" | "isNotNull" }
+  | { and: Predicate[] }
+  | { or: Predicate[] }
+  | { not: Predicate };
+
+/** Options of `readParquet` and `streamParquet`. */
+export interface ReadOptions {
+  /** Top-level columns to read (default: all), in this order. */
+  columns?: string[];
+  /** Rows to keep; row groups whose statistics rule it out are never read. */
+  filter?: Predicate;
+  /** Target schema (schema evolution): missing nullable columns read as nulls. */
+  schema?: Schema;
+}
+
+/** A Parquet compression codec that oxistore writes. */
+export type WriteCompression = "UNCOMPRESSED" | "SNAPPY" | "GZIP" | "ZSTD";
+
+/** Options of Parquet writing. */
+export interface WriteOptions {
+  /** Rows per row group (default 100,000). */
+  rowGroupSize?: number;
+  /** Page compression (default `"SNAPPY"`). */
+  compression?: WriteCompression;
+  /** Key-value metadata stored in the file footer. */
+  metadata?: Record<string, string>;
+}
+
+/** Statistics of one column chunk, as `parquetMetadata` reports them. */
+export interface ColumnStats {
+  /** Smallest value, if the writer recorded it. */
+  min?: unknown;
+  /** Largest value, if the writer recorded it. */
+  max?: unknown;
+  /** Number of nulls, if the writer recorded it. */
+  nullCount?: number;
+}
+
+/** What `parquetMetadata` returns. */
+export interface ParquetMetadata {
+  /** Rows in the file. */
+  numRows: number;
+  /** Row groups in the file. */
+  numRowGroups: number;
+  /** Top-level column names. */
+  columns: string[];
+  /** Footer key-value metadata. */
+  keyValueMetadata: Record<string, string>;
+  /** Per row group: rows and per-leaf-column statistics (nested leaves as `a.b.c`). */
+  rowGroups: { numRows: number; columns: Record<string, ColumnStats> }[];
+}
