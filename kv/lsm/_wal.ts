@@ -1,0 +1,196 @@
+// The write-ahead log: one file per memtable, a header, then records
+// `u32 length ‖ u32 crc32(payload) ‖ payload`. A payload is one commit:
+// `varint count`, then per op `u8 kind (0 delete, 1 put) ‖ varint klen ‖ key
+// [‖ varint vlen ‖ value]`. Group commit: `sync()` calls that arrive while an
+// fdatasync is running share the next one.
+import { crc32 } from "../../core/crc32.ts";
+import type { RawOp } from "../../core/engine.ts";
+import { StoreError } from "../../core/error.ts";
+import { ByteReader, ByteWriter, getU32, putU32 } from "./_coding.ts";
+import type { LsmFile } from "./_fs.ts";
+
+const WAL_MAGIC = [0x4f, 0x58, 0x4c, 0x53, 0x4d, 0x57, 0x41, 0x4c]; // "OXLSMWAL"
+const WAL_VERSION = 1;
+const HEADER = 12;
+/** Buffered bytes past which `add` writes through to the file. */
+const WRITE_THROUGH = 1 << 20;
+
+/** File name of WAL number `n`. */
+export function walName(n: number): string {
+  return `${String(n).padStart(6, "0")}.wal`;
+}
+
+/** Appends commits to one WAL file. */
+export class WalWriter {
+  readonly number: number;
+  readonly #file: LsmFile;
+  readonly #buf = new ByteWriter(1 << 16);
+  #total = 0;
+  #synced = 0;
+  #inflight: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+
+  constructor(file: LsmFile, number: number, fresh: boolean) {
+    this.#file = file;
+    this.number = number;
+    if (fresh) {
+      const h = new Uint8Array(HEADER);
+      h.set(WAL_MAGIC);
+      putU32(h, 8, WAL_VERSION);
+      this.#buf.bytes(h);
+      this.#total = HEADER;
+    }
+  }
+
+  /** Encodes one commit into the log buffer. */
+  add(ops: RawOp[]): void {
+    const w = this.#buf;
+    const start = w.len;
+    w.ensure(8);
+    w.len += 8;
+    w.varint(ops.length);
+    for (const op of ops) {
+      w.byte(op.value === undefined ? 0 : 1);
+      w.varint(op.key.length);
+      w.bytes(op.key);
+      if (op.value !== undefined) {
+        w.varint(op.value.length);
+        w.bytes(op.value);
+      }
+    }
+    const payload = w.buf.subarray(start + 8, w.len);
+    putU32(w.buf, start, payload.length);
+    putU32(w.buf, start + 4, crc32(payload));
+    this.#total += w.len - start;
+    if (w.len >= WRITE_THROUGH) this.writeOut();
+  }
+
+  /** Hands buffered bytes to the OS. */
+  writeOut(): void {
+    if (this.#buf.len === 0) return;
+    this.#file.append(this.#buf.view());
+    this.#buf.reset();
+  }
+
+  /** Bytes logged so far (header included). */
+  get size(): number {
+    return this.#total;
+  }
+
+  /** Durable up to everything added before the call; concurrent calls share fsyncs. */
+  sync(): Promise<void> {
+    if (this.#synced >= this.#total) return Promise.resolve();
+    if (this.#queued) return this.#queued;
+    if (this.#inflight) {
+      const run = () => {
+        this.#queued = undefined;
+        return this.#run();
+      };
+      this.#queued = this.#inflight.then(run, run);
+      return this.#queued;
+    }
+    return this.#run();
+  }
+
+  #run(): Promise<void> {
+    const target = this.#total;
+    if (this.#synced >= target) return Promise.resolve();
+    this.writeOut();
+    const p: Promise<void> = this.#file.syncData().then(() => {
+      if (target > this.#synced) this.#synced = target;
+    }).finally(() => {
+      if (this.#inflight === p) this.#inflight = undefined;
+    });
+    this.#inflight = p;
+    return p;
+  }
+
+  /** Waits for running syncs, then makes everything durable synchronously. */
+  async finish(): Promise<void> {
+    while (this.#inflight || this.#queued) {
+      try {
+        await (this.#queued ?? this.#inflight);
+      } catch { /* reported to its own callers; retried below */ }
+    }
+    this.writeOut();
+    if (this.#synced < this.#total) {
+      this.#file.syncDataSync();
+      this.#synced = this.#total;
+    }
+  }
+
+  close(): void {
+    this.#file.close();
+  }
+}
+
+/** One replayed commit. */
+export type WalBatch = RawOp[];
+
+/**
+ * Decodes a WAL file. A damaged record at the very end of the newest log is a
+ * torn write from a crash and ends the replay; anywhere else it is
+ * `Corruption`.
+ */
+export function readWal(bytes: Uint8Array, name: string, newest: boolean): WalBatch[] {
+  const bad = (why: string) =>
+    new StoreError("Corruption", `Cannot replay write-ahead log ${name}: ${why}`);
+  if (bytes.length < HEADER) {
+    if (newest && WAL_MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b)) return [];
+    throw bad("file too short for its header");
+  }
+  for (let i = 0; i < 8; i++) if (bytes[i] !== WAL_MAGIC[i]) throw bad("bad magic bytes");
+  if (getU32(bytes, 8) !== WAL_VERSION) throw bad(`unknown version ${getU32(bytes, 8)}`);
+  const out: WalBatch[] = [];
+  let pos = HEADER;
+  const n = bytes.length;
+  const tornOk = (from: number): boolean => {
+    if (!newest) return false;
+    for (let i = from; i < n; i++) if (bytes[i] !== 0) return false;
+    return true;
+  };
+  while (pos < n) {
+    if (pos + 8 > n) {
+      if (newest) break;
+      throw bad(`truncated record header at byte ${pos}`);
+    }
+    const len = getU32(bytes, pos);
+    const crc = getU32(bytes, pos + 4);
+    const end = pos + 8 + len;
+    if (len === 0 || end > n) {
+      if (newest && (end > n || tornOk(pos))) break;
+      throw bad(`bad record length at byte ${pos}`);
+    }
+    const payload = bytes.subarray(pos + 8, end);
+    if (crc32(payload) !== crc) {
+      if (newest && (end === n || tornOk(end))) break;
+      throw bad(`checksum mismatch in record at byte ${pos}`);
+    }
+    try {
+      out.push(decodeBatch(payload));
+    } catch (err) {
+      throw new StoreError(
+        "Corruption",
+        `Cannot replay write-ahead log ${name}: undecodable record at byte ${pos}`,
+        { cause: err },
+      );
+    }
+    pos = end;
+  }
+  return out;
+}
+
+function decodeBatch(payload: Uint8Array): WalBatch {
+  const r = new ByteReader(payload);
+  const count = r.varint();
+  const ops: RawOp[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = r.byte();
+    if (kind > 1) throw new RangeError(`unknown op kind ${kind}`);
+    const key = r.bytes(r.varint()).slice();
+    const value = kind === 1 ? r.bytes(r.varint()).slice() : undefined;
+    ops.push({ key, value });
+  }
+  if (!r.done) throw new RangeError("trailing bytes");
+  return ops;
+}

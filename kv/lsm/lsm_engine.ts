@@ -1,0 +1,750 @@
+/**
+ * {@link LsmEngine}: a log-structured merge tree implementing core's
+ * RawEngine. Commits go to a write-ahead log and a memtable; full memtables
+ * are flushed to level-0 tables and merged down the levels in the
+ * background, in small slices so writers never wait long.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import { compareBytes } from "../../core/bytes.ts";
+import type { RawEngine, RawEntry, RawOp, RawScanOptions, RawSnapshot } from "../../core/engine.ts";
+import { StoreError, toStoreError } from "../../core/error.ts";
+import { storedIsExpired } from "../../core/ttl.ts";
+import type { BlockCompression } from "./_block.ts";
+import { BlockCache } from "./_block_cache.ts";
+import { bloomHash } from "./_bloom.ts";
+import {
+  type CompactionJob,
+  type LevelShape,
+  levelTarget,
+  MAX_LEVELS,
+  pickCompaction,
+} from "./_compaction.ts";
+import type { LsmFs } from "./_fs.ts";
+import { lockDir } from "./_lock.ts";
+import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
+import { Memtable, TOMBSTONE } from "./_memtable.ts";
+import { tableName, TableReader } from "./_table_reader.ts";
+import { type TableMeta, TableWriter } from "./_table_writer.ts";
+import { findTable, levelEntries, mergeSources, overlaps, Table, Version } from "./_version.ts";
+import { readWal, walName, WalWriter } from "./_wal.ts";
+
+/** Tuning knobs of the LSM engine; every field has a sensible default. */
+export interface LsmOptions {
+  /** Memtable size that triggers a flush (default 8 MiB). */
+  memtableBytes?: number;
+  /** Uncompressed data block size (default 4 KiB). */
+  blockSize?: number;
+  /** Block compression of new tables (default `"lz4"`). */
+  compression?: BlockCompression;
+  /** Level-0 tables that trigger a compaction (default 4). */
+  l0Trigger?: number;
+  /** Level-0 tables at which writers wait for compaction (default 20). */
+  l0Stop?: number;
+  /** Target bytes of level 1 (default 64 MiB); each deeper level is `levelRatio` times larger. */
+  levelBaseBytes?: number;
+  /** Growth factor between levels (default 10). */
+  levelRatio?: number;
+  /** Target size of compaction output tables (default 8 MiB). */
+  tableBytes?: number;
+  /** Frozen memtables waiting for flush before writers wait (default 2). */
+  maxImmutable?: number;
+  /** Block cache bytes (default 32 MiB). */
+  cacheSizeBytes?: number;
+}
+
+/** Counters of the engine's own work. */
+export interface LsmStats {
+  /** Bytes of keys and values committed through `apply` since open. */
+  userBytes: number;
+  /** Bytes the engine wrote to its files since open (WAL, tables, manifest). */
+  diskBytesWritten: number;
+  /** `diskBytesWritten / userBytes` (0 before any write). */
+  writeAmplification: number;
+  /** Tables per level. */
+  tablesPerLevel: number[];
+  /** Memtable flushes since open. */
+  flushes: number;
+  /** Compactions since open (trivial moves included). */
+  compactions: number;
+  /** Times a writer waited for background work. */
+  stalls: number;
+}
+
+interface View {
+  seq: number;
+  mems: Memtable[];
+  version: Version;
+}
+
+class Aborted extends Error {}
+
+function yieldNow(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+const SLICE_MS = 4;
+
+function fileNumber(name: string, ext: string): number | undefined {
+  if (!name.endsWith(ext)) return undefined;
+  const n = Number(name.slice(0, -ext.length));
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The LSM tree over a file system (disk or memory). */
+export class LsmEngine implements RawEngine {
+  readonly path: string;
+  readonly #fs: LsmFs;
+  readonly #readOnly: boolean;
+  readonly #o: Required<LsmOptions>;
+  readonly #cache: BlockCache;
+  readonly #shape: LevelShape;
+  #release: () => void = () => {};
+  #mem = new Memtable();
+  #wal: WalWriter | undefined;
+  #imms: { mem: Memtable; wal: number }[] = [];
+  #current: Version = new Version([]);
+  #nextFile = 1;
+  #logNumber = 0;
+  #seq = 0;
+  #pins = 0;
+  #closing = false;
+  #closed = false;
+  #paused = false;
+  #bgFlush: Promise<void> | undefined;
+  #bgCompact: Promise<void> | undefined;
+  #bgError: StoreError | undefined;
+  #waiters: (() => void)[] = [];
+  #pointers: (Uint8Array | undefined)[] = [];
+  #userBytes = 0;
+  #flushes = 0;
+  #compactions = 0;
+  #stalls = 0;
+
+  private constructor(fs: LsmFs, readOnly: boolean, opts: LsmOptions) {
+    this.#fs = fs;
+    this.path = fs.path;
+    this.#readOnly = readOnly;
+    this.#o = {
+      memtableBytes: opts.memtableBytes ?? 8 << 20,
+      blockSize: opts.blockSize ?? 4096,
+      compression: opts.compression ?? "lz4",
+      l0Trigger: opts.l0Trigger ?? 4,
+      l0Stop: opts.l0Stop ?? 20,
+      levelBaseBytes: opts.levelBaseBytes ?? 64 << 20,
+      levelRatio: opts.levelRatio ?? 10,
+      tableBytes: opts.tableBytes ?? 8 << 20,
+      maxImmutable: opts.maxImmutable ?? 2,
+      cacheSizeBytes: opts.cacheSizeBytes ?? 32 << 20,
+    };
+    this.#cache = new BlockCache(this.#o.cacheSizeBytes);
+    this.#shape = this.#o;
+  }
+
+  /**
+   * Opens (or, unless read-only, creates) the store on `fs`: reads the
+   * manifest, opens its tables, replays the write-ahead logs.
+   */
+  static async open(fs: LsmFs, readOnly: boolean, opts: LsmOptions = {}): Promise<LsmEngine> {
+    const e = new LsmEngine(fs, readOnly, opts);
+    if (!fs.inMemory) e.#release = lockDir(fs.path, !readOnly).release;
+    try {
+      await e.#recover();
+    } catch (err) {
+      e.#closeFiles();
+      e.#release();
+      throw err;
+    }
+    return e;
+  }
+
+  async #recover(): Promise<void> {
+    const fs = this.#fs;
+    let state: ManifestState;
+    if (!fs.exists(MANIFEST_NAME)) {
+      if (this.#readOnly) {
+        throw new StoreError("NotFound", `Cannot open LSM store at ${this.path}: no store there`);
+      }
+      const foreign = fs.list().filter((n) => n !== "LOCK");
+      if (foreign.length > 0) {
+        throw new StoreError(
+          "Corruption",
+          `Cannot open LSM store at ${this.path}: the directory holds other files (${
+            foreign.slice(0, 3).join(", ")
+          }) but no LSM manifest`,
+        );
+      }
+      state = { nextFile: 2, logNumber: 1, levels: [] };
+      fs.writeFileAtomic(MANIFEST_NAME, encodeManifest(state));
+    } else {
+      state = decodeManifest(fs.readFile(MANIFEST_NAME), this.path);
+    }
+    // Open the tables the manifest lists.
+    const levels: Table[][] = [];
+    for (const metas of state.levels) {
+      const level: Table[] = [];
+      for (const meta of metas) {
+        const name = tableName(meta.number);
+        if (!fs.exists(name)) {
+          throw new StoreError(
+            "Corruption",
+            `Cannot open LSM store at ${this.path}: table ${name} listed in the manifest is missing`,
+          );
+        }
+        const reader = new TableReader(fs.open(name, false), meta.number, name, this.#cache);
+        level.push(new Table(meta, reader));
+      }
+      levels.push(level);
+    }
+    this.#current = new Version(levels);
+    this.#current.refs++;
+    this.#logNumber = state.logNumber;
+    let nextFile = state.nextFile;
+    // Replay every log the manifest still needs, oldest first.
+    const names = fs.list();
+    const wals: number[] = [];
+    const live = new Set(state.levels.flat().map((t) => t.number));
+    for (const name of names) {
+      const w = fileNumber(name, ".wal");
+      const t = fileNumber(name, ".sst");
+      if (w !== undefined) {
+        nextFile = Math.max(nextFile, w + 1);
+        if (w >= state.logNumber) wals.push(w);
+        else if (!this.#readOnly) fs.remove(name);
+      }
+      if (t !== undefined) {
+        nextFile = Math.max(nextFile, t + 1);
+        if (!live.has(t) && !this.#readOnly) fs.remove(name);
+      }
+      if (name.endsWith(".tmp") && !this.#readOnly) fs.remove(name);
+    }
+    this.#nextFile = nextFile;
+    wals.sort((a, b) => a - b);
+    for (let i = 0; i < wals.length; i++) {
+      const name = walName(wals[i]!);
+      for (const ops of readWal(fs.readFile(name), name, i === wals.length - 1)) {
+        this.#applyMem(ops);
+      }
+    }
+    if (this.#readOnly) return;
+    this.#openWal();
+    if (this.#mem.count > 0) {
+      const mem = this.#mem;
+      this.#mem = new Memtable();
+      const metas = await this.#writeTables(mem.entries(undefined, undefined, false, Infinity), {
+        split: false,
+        background: false,
+      });
+      this.#install(metas.map((m) => [0, m]), new Set(), this.#wal!.number);
+      this.#flushes++;
+    } else {
+      this.#install([], new Set(), this.#wal!.number);
+    }
+    for (const w of wals) fs.remove(walName(w));
+    this.#kick();
+  }
+
+  #openWal(): void {
+    const n = this.#nextFile++;
+    this.#wal = new WalWriter(this.#fs.create(walName(n)), n, true);
+    this.#wal.writeOut();
+    this.#fs.syncDir();
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  #applyMem(ops: RawOp[]): void {
+    const seq = ++this.#seq;
+    const keep = this.#pins > 0;
+    const mem = this.#mem;
+    for (const op of ops) {
+      mem.put(op.key, op.value ?? TOMBSTONE, seq, keep);
+      this.#userBytes += op.key.length + (op.value?.length ?? 0);
+    }
+  }
+
+  #check(op: string): void {
+    if (this.#closed || this.#closing) {
+      throw new StoreError("Closed", `Cannot ${op} in LSM store at ${this.path}: it is closed`);
+    }
+    if (this.#bgError) throw this.#bgError;
+  }
+
+  /** Logs and applies one commit. */
+  apply(ops: RawOp[]): void | Promise<void> {
+    this.#check("write");
+    if (this.#readOnly) {
+      throw new StoreError("ReadOnly", `Cannot write to LSM store at ${this.path}: read-only`);
+    }
+    if (this.#mem.bytes >= this.#o.memtableBytes || this.#mustStall()) {
+      return this.#applySlow(ops);
+    }
+    this.#wal!.add(ops);
+    this.#applyMem(ops);
+  }
+
+  #mustStall(): boolean {
+    return this.#imms.length >= this.#o.maxImmutable ||
+      (this.#current.levels[0]?.length ?? 0) >= this.#o.l0Stop;
+  }
+
+  async #applySlow(ops: RawOp[]): Promise<void> {
+    if (this.#mem.bytes >= this.#o.memtableBytes) await this.#rotate();
+    while (this.#mustStall()) {
+      this.#stalls++;
+      this.#kick();
+      await this.#progress();
+      this.#check("write");
+    }
+    this.#wal!.add(ops);
+    this.#applyMem(ops);
+  }
+
+  /** Freezes the memtable and starts a new log. */
+  async #rotate(): Promise<void> {
+    const old = this.#wal!;
+    await old.finish();
+    old.close();
+    this.#imms.push({ mem: this.#mem, wal: old.number });
+    this.#mem = new Memtable();
+    this.#openWal();
+    this.#kick();
+  }
+
+  #progress(): Promise<void> {
+    return new Promise((r) => this.#waiters.push(r));
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const r of w) r();
+  }
+
+  /** Durable up to the latest commit; concurrent calls share one fdatasync. */
+  sync(): Promise<void> {
+    if (this.#closed || !this.#wal) return Promise.resolve();
+    return this.#wal.sync();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  #liveView(): View {
+    const mems = [this.#mem];
+    for (let i = this.#imms.length - 1; i >= 0; i--) mems.push(this.#imms[i]!.mem);
+    return { seq: Infinity, mems, version: this.#current };
+  }
+
+  #getIn(view: View, key: Uint8Array): Uint8Array | undefined {
+    for (const m of view.mems) {
+      const v = m.get(key, view.seq);
+      if (v !== undefined) return v.length === 0 ? undefined : v.slice();
+    }
+    const levels = view.version.levels;
+    const hash = bloomHash(key);
+    const l0 = levels[0];
+    if (l0) {
+      for (const t of l0) {
+        if (!overlaps(t.meta, key, key)) continue;
+        const v = t.reader.get(key, hash);
+        if (v !== undefined) return v.length === 0 ? undefined : v.slice();
+      }
+    }
+    for (let l = 1; l < levels.length; l++) {
+      const level = levels[l]!;
+      const i = findTable(level, key);
+      const t = level[i];
+      if (t === undefined || compareBytes(t.meta.smallest, key) > 0) continue;
+      const v = t.reader.get(key, hash);
+      if (v !== undefined) return v.length === 0 ? undefined : v.slice();
+    }
+    return undefined;
+  }
+
+  /** The stored value, or undefined. */
+  get(key: Uint8Array): Uint8Array | undefined {
+    this.#check("get");
+    if (this.#imms.length === 0) {
+      const v = this.#mem.get(key, Infinity);
+      if (v !== undefined) return v.length === 0 ? undefined : v.slice();
+      return this.#getIn({ seq: Infinity, mems: [], version: this.#current }, key);
+    }
+    return this.#getIn(this.#liveView(), key);
+  }
+
+  #sources(
+    view: View,
+    lo: Uint8Array | undefined,
+    hi: Uint8Array | undefined,
+    reverse: boolean,
+  ): Iterator<[Uint8Array, Uint8Array]>[] {
+    const sources: Iterator<[Uint8Array, Uint8Array]>[] = [];
+    for (const m of view.mems) sources.push(m.entries(lo, hi, reverse, view.seq));
+    const levels = view.version.levels;
+    for (const t of levels[0] ?? []) {
+      if (
+        overlaps(t.meta, lo, undefined) &&
+        (hi === undefined || compareBytes(t.meta.smallest, hi) < 0)
+      ) {
+        sources.push(t.reader.entries(lo, hi, reverse));
+      }
+    }
+    for (let l = 1; l < levels.length; l++) {
+      if (levels[l]!.length) sources.push(levelEntries(levels[l]!, lo, hi, reverse));
+    }
+    return sources;
+  }
+
+  *#scanIn(
+    view: View,
+    lo: Uint8Array | undefined,
+    hi: Uint8Array | undefined,
+    opts: RawScanOptions | undefined,
+  ): Generator<RawEntry> {
+    const reverse = opts?.reverse === true;
+    const keysOnly = opts?.keysOnly === true;
+    for (const [k, v] of mergeSources(this.#sources(view, lo, hi, reverse), reverse)) {
+      if (v.length === 0) continue;
+      yield [k.slice(), keysOnly ? v.slice(0, 9) : v.slice()];
+    }
+  }
+
+  #pin(): View {
+    const view = this.#liveView();
+    view.seq = this.#seq;
+    view.version.refs++;
+    this.#pins++;
+    return view;
+  }
+
+  #unpin(view: View): void {
+    this.#pins--;
+    this.#unref(view.version);
+  }
+
+  /** Entries in `[lo, hi)` as of the call (a pinned point-in-time view). */
+  *scan(
+    lo: Uint8Array | undefined,
+    hi: Uint8Array | undefined,
+    opts?: RawScanOptions,
+  ): Generator<RawEntry> {
+    this.#check("scan");
+    const view = this.#pin();
+    try {
+      yield* this.#scanIn(view, lo, hi, opts);
+    } finally {
+      this.#unpin(view);
+    }
+  }
+
+  /** A pinned view: sequence number, memtables and tables stay until release. */
+  snapshot(): RawSnapshot {
+    this.#check("snapshot");
+    const view = this.#pin();
+    let released = false;
+    return {
+      get: (key) => {
+        if (released) throw new StoreError("InvalidInput", `Snapshot of ${this.path} released`);
+        return this.#getIn(view, key);
+      },
+      scan: (lo, hi, opts) => {
+        if (released) throw new StoreError("InvalidInput", `Snapshot of ${this.path} released`);
+        return this.#scanIn(view, lo, hi, opts);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#unpin(view);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- versions
+
+  #unref(v: Version): void {
+    if (--v.refs > 0) return;
+    for (const level of v.levels) {
+      for (const t of level) {
+        if (--t.refs > 0) continue;
+        this.#cache.evictTable(t.meta.number, t.reader.blockCount);
+        t.reader.close();
+        if (!this.#closed) {
+          try {
+            this.#fs.remove(t.reader.name);
+          } catch { /* removed again at next open */ }
+        }
+      }
+    }
+  }
+
+  /** Applies a version edit and persists it in the manifest. */
+  #install(add: [number, TableMeta | Table][], remove: Set<Table>, logNumber?: number): void {
+    const cur = this.#current.levels;
+    const levels: Table[][] = [];
+    const depth = Math.max(cur.length, ...add.map(([l]) => l + 1));
+    for (let l = 0; l < depth; l++) levels.push((cur[l] ?? []).filter((t) => !remove.has(t)));
+    const added: Table[] = [];
+    for (const [l, m] of add) {
+      const t = m instanceof Table ? m : new Table(
+        m,
+        new TableReader(
+          this.#fs.open(tableName(m.number), false),
+          m.number,
+          tableName(m.number),
+          this.#cache,
+        ),
+      );
+      added.push(t);
+      if (l === 0) levels[0]!.unshift(t);
+      else levels[l]!.push(t);
+    }
+    for (let l = 1; l < levels.length; l++) {
+      levels[l]!.sort((a, b) => compareBytes(a.meta.smallest, b.meta.smallest));
+    }
+    while (levels.length > 1 && levels[levels.length - 1]!.length === 0) levels.pop();
+    if (logNumber !== undefined) this.#logNumber = logNumber;
+    const state: ManifestState = {
+      nextFile: this.#nextFile,
+      logNumber: this.#logNumber,
+      levels: levels.map((level) => level.map((t) => t.meta)),
+    };
+    try {
+      this.#fs.writeFileAtomic(MANIFEST_NAME, encodeManifest(state));
+    } catch (err) {
+      for (const t of added) if (t.refs === 0) t.reader.close();
+      throw err;
+    }
+    const next = new Version(levels);
+    next.refs++;
+    const old = this.#current;
+    this.#current = next;
+    this.#unref(old);
+    this.#wake();
+  }
+
+  // ---------------------------------------------------------------- background
+
+  #kick(): void {
+    if (this.#paused || this.#closing || this.#closed || this.#readOnly || this.#bgError) return;
+    if (!this.#bgFlush && this.#imms.length > 0) {
+      this.#bgFlush = this.#flushLoop().catch((err) => this.#fail(err)).finally(() => {
+        this.#bgFlush = undefined;
+        this.#kick();
+      });
+    }
+    if (!this.#bgCompact && pickCompaction(this.#current.levels, this.#shape, [])) {
+      this.#bgCompact = this.#compactLoop().catch((err) => this.#fail(err)).finally(() => {
+        this.#bgCompact = undefined;
+        this.#kick();
+      });
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (err instanceof Aborted) return;
+    this.#bgError = toStoreError(err, `run background work in LSM store at ${this.path}`);
+    this.#wake();
+  }
+
+  async #flushLoop(): Promise<void> {
+    while (this.#imms.length > 0 && !this.#closing && !this.#paused) {
+      await this.#flushOldest(true);
+    }
+  }
+
+  async #flushOldest(background: boolean): Promise<void> {
+    const imm = this.#imms[0]!;
+    const metas = await this.#writeTables(imm.mem.entries(undefined, undefined, false, Infinity), {
+      split: false,
+      background,
+    });
+    const nextLog = this.#imms[1]?.wal ?? this.#wal!.number;
+    this.#install(metas.map((m) => [0, m]), new Set(), nextLog);
+    this.#imms.shift();
+    this.#flushes++;
+    for (let n = imm.wal; n < nextLog; n++) this.#fs.remove(walName(n));
+    this.#kick();
+  }
+
+  async #compactLoop(): Promise<void> {
+    while (!this.#closing && !this.#paused) {
+      const job = pickCompaction(this.#current.levels, this.#shape, this.#pointers);
+      if (!job) return;
+      await this.#runJob(job, true);
+    }
+  }
+
+  async #runJob(job: CompactionJob, background: boolean): Promise<void> {
+    this.#compactions++;
+    const remove = new Set([...job.inputs, ...job.next]);
+    if (job.trivial) {
+      this.#install(job.inputs.map((t) => [job.outLevel, t]), remove);
+      return;
+    }
+    const sources: Iterator<[Uint8Array, Uint8Array]>[] = [];
+    if (job.level === 0) {
+      for (const t of job.inputs) sources.push(t.reader.entries(undefined, undefined, false));
+    } else sources.push(levelEntries(job.inputs, undefined, undefined, false));
+    if (job.next.length) sources.push(levelEntries(job.next, undefined, undefined, false));
+    const metas = await this.#writeTables(
+      this.#dropDead(mergeSources(sources, false), job.bottom),
+      {
+        split: true,
+        background,
+      },
+    );
+    this.#install(metas.map((m) => [job.outLevel, m]), remove);
+  }
+
+  /** Turns expired values into tombstones, and drops tombstones at the bottom. */
+  *#dropDead(
+    src: Iterable<[Uint8Array, Uint8Array]>,
+    bottom: boolean,
+  ): Generator<[Uint8Array, Uint8Array]> {
+    const now = Date.now();
+    for (const e of src) {
+      const dead = e[1].length === 0 || storedIsExpired(e[1], now);
+      if (!dead) yield e;
+      else if (!bottom) yield [e[0], TOMBSTONE];
+    }
+  }
+
+  /** Writes sorted entries into one table (or several of `tableBytes` when splitting). */
+  async #writeTables(
+    src: Iterable<[Uint8Array, Uint8Array]>,
+    how: { split: boolean; background: boolean },
+  ): Promise<TableMeta[]> {
+    const out: TableMeta[] = [];
+    const fs = this.#fs;
+    let writer: TableWriter | undefined;
+    let file: ReturnType<LsmFs["create"]> | undefined;
+    let number = 0;
+    const created: number[] = [];
+    let slice = performance.now();
+    let n = 0;
+    const seal = async () => {
+      const meta = writer!.finish(number);
+      if (how.background) await file!.syncData();
+      else file!.syncDataSync();
+      file!.close();
+      out.push(meta);
+      writer = undefined;
+      file = undefined;
+    };
+    try {
+      for (const [k, v] of src) {
+        if (!writer) {
+          number = this.#nextFile++;
+          created.push(number);
+          file = fs.create(tableName(number));
+          writer = new TableWriter(file, this.#o.blockSize, this.#o.compression);
+        }
+        writer.add(k, v);
+        if (how.split && writer.size >= this.#o.tableBytes) await seal();
+        if (how.background && (++n & 255) === 0 && performance.now() - slice > SLICE_MS) {
+          await yieldNow();
+          if (this.#closing) throw new Aborted();
+          slice = performance.now();
+        }
+      }
+      if (writer) await seal();
+      if (created.length) fs.syncDir();
+      return out;
+    } catch (err) {
+      file?.close();
+      for (const num of created) fs.remove(tableName(num));
+      throw err;
+    }
+  }
+
+  /** Waits until no background work is running or needed. */
+  async waitIdle(): Promise<void> {
+    while (this.#bgFlush || this.#bgCompact) {
+      await Promise.allSettled([this.#bgFlush, this.#bgCompact]);
+    }
+    if (this.#bgError) throw this.#bgError;
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /** Full compaction: everything is merged into one sorted level, dead entries dropped. */
+  async compact(): Promise<void> {
+    this.#check("compact");
+    if (this.#readOnly) {
+      throw new StoreError("ReadOnly", `Cannot compact LSM store at ${this.path}: read-only`);
+    }
+    this.#paused = true;
+    try {
+      await this.waitIdle();
+      if (this.#mem.count > 0) await this.#rotate();
+      while (this.#imms.length > 0) await this.#flushOldest(false);
+      const levels = this.#current.levels;
+      const all = levels.flat();
+      if (all.length === 0) return;
+      let total = 0;
+      for (const t of all) total += t.meta.size;
+      let outLevel = 1;
+      while (outLevel < MAX_LEVELS - 1 && levelTarget(this.#shape, outLevel) < total) outLevel++;
+      const sources: Iterator<[Uint8Array, Uint8Array]>[] = [];
+      for (const t of levels[0] ?? []) sources.push(t.reader.entries(undefined, undefined, false));
+      for (let l = 1; l < levels.length; l++) {
+        sources.push(levelEntries(levels[l]!, undefined, undefined, false));
+      }
+      const metas = await this.#writeTables(this.#dropDead(mergeSources(sources, false), true), {
+        split: true,
+        background: false,
+      });
+      this.#compactions++;
+      this.#install(metas.map((m) => [outLevel, m]), new Set(all));
+    } finally {
+      this.#paused = false;
+      this.#kick();
+    }
+  }
+
+  /** Bytes of the store's files (0 in memory). */
+  sizeOnDisk(): number {
+    this.#check("sizeOnDisk");
+    return this.#fs.totalSize();
+  }
+
+  /** Block cache counters. */
+  cacheStats(): { hits: number; misses: number } {
+    return { hits: this.#cache.hits, misses: this.#cache.misses };
+  }
+
+  /** Counters of the engine's own work. */
+  stats(): LsmStats {
+    const disk = this.#fs.written.bytes;
+    return {
+      userBytes: this.#userBytes,
+      diskBytesWritten: disk,
+      writeAmplification: this.#userBytes === 0 ? 0 : disk / this.#userBytes,
+      tablesPerLevel: this.#current.levels.map((l) => l.length),
+      flushes: this.#flushes,
+      compactions: this.#compactions,
+      stalls: this.#stalls,
+    };
+  }
+
+  #closeFiles(): void {
+    for (const level of this.#current.levels) for (const t of level) t.reader.close();
+    this.#wal?.close();
+  }
+
+  /** Stops background work, makes the log durable, releases files and the lock. */
+  async close(): Promise<void> {
+    if (this.#closed || this.#closing) return;
+    this.#closing = true;
+    try {
+      await Promise.allSettled([this.#bgFlush, this.#bgCompact]);
+      if (this.#wal) await this.#wal.finish();
+    } finally {
+      this.#closed = true;
+      this.#wake();
+      this.#closeFiles();
+      this.#release();
+    }
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The LSM engine: a pure-TypeScript log-structured merge tree for
+ * write-heavy ingest (logs, events, metrics). Commits go to a checksummed
+ * write-ahead log with group commit and to a memtable; full memtables become
+ * immutable sorted tables (prefix-compressed LZ4 blocks, a block index, a
+ * bloom filter, a checksummed footer) that leveled compaction merges in the
+ * background. The full KvStore API comes from core's `EngineStore`.
+ *
+ * @example
+ * ```ts
+ * import { openLsm } from "./mod.ts";
+ * await using store = await openLsm(undefined); // in memory
+ * await store.batchWrite([["event:1", "start"], ["event:2", "stop"]]);
+ * console.log(new TextDecoder().decode(await store.get("event:2"))); // "stop"
+ * ```
+ *
+ * @module
+ */
+import type { StoreConfig } from "../../core/config.ts";
+import { EngineStore } from "../../core/engine_store.ts";
+import { StoreError, toStoreError } from "../../core/error.ts";
+import type { KvStore } from "../../core/kv.ts";
+import { DiskFs, MemFs } from "./_fs.ts";
+import { decodeManifest, FORMAT_VERSION, MANIFEST_MAGIC, MANIFEST_NAME } from "./_manifest.ts";
+import { LsmEngine, type LsmOptions, type LsmStats } from "./lsm_engine.ts";
+
+export type { LsmOptions, LsmStats };
+
+/**
+ * The magic bytes (ASCII) at the start of an LSM store's `MANIFEST` file.
+ *
+ * @example
+ * ```ts
+ * import { LSM_MAGIC } from "./mod.ts";
+ * console.log(LSM_MAGIC); // "OXLSMMAN"
+ * ```
+ */
+export const LSM_MAGIC: string = MANIFEST_MAGIC;
+
+/**
+ * The on-disk format version this code writes and reads (see docs/lsm.md).
+ *
+ * @example
+ * ```ts
+ * import { LSM_FORMAT_VERSION } from "./mod.ts";
+ * console.log(LSM_FORMAT_VERSION); // 1
+ * ```
+ */
+export const LSM_FORMAT_VERSION: number = FORMAT_VERSION;
+
+const engines = new WeakMap<KvStore, LsmEngine>();
+
+function checkConfig(config: StoreConfig): void {
+  const c = config.cacheSizeBytes;
+  if (c !== undefined && (typeof c !== "number" || !Number.isFinite(c) || c < 0)) {
+    throw new StoreError(
+      "InvalidInput",
+      `Invalid cacheSizeBytes for the LSM engine: expected a number >= 0, got ${String(c)}`,
+    );
+  }
+  if (config.kind !== undefined && config.kind !== "lsm") {
+    throw new StoreError(
+      "InvalidInput",
+      `Invalid kind for openLsm: expected "lsm", got ${String(config.kind)}`,
+    );
+  }
+}
+
+async function prepareDir(path: string, readOnly: boolean): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    if (readOnly) {
+      throw new StoreError(
+        "NotFound",
+        `Cannot open LSM store at ${path} read-only: no store there`,
+        {
+          cause: err,
+        },
+      );
+    }
+    await Deno.mkdir(path, { recursive: true });
+    return;
+  }
+  if (!info.isDirectory) {
+    throw new StoreError(
+      "Corruption",
+      `Cannot open LSM store at ${path}: it is a file, not an oxistore LSM directory`,
+    );
+  }
+}
+
+/**
+ * Opens (or creates) an LSM store in the directory `path`; `undefined` keeps
+ * the whole store in memory (same code, an in-memory file system).
+ *
+ * Honours every {@link StoreConfig} field: `cacheSizeBytes` bounds the block
+ * cache (default 32 MiB), `syncWrites` (default true) makes each commit
+ * durable before it resolves (concurrent commits share one fdatasync),
+ * `readOnly` opens an existing store under a shared lock (a missing one is
+ * `NotFound`), `mergeOperator` backs `merge`. A second writer on the same
+ * directory, in this or another process, gets `Locked`.
+ *
+ * @param path the store directory, or undefined for an in-memory store
+ * @param config the store configuration
+ * @param tuning engine knobs (memtable size, compression, level shape)
+ * @returns the store
+ *
+ * @example
+ * ```ts
+ * import { openLsm } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const store = await openLsm(dir, { syncWrites: false });
+ * await store.put("k", "v");
+ * await store.close();
+ * await using again = await openLsm(dir, { readOnly: true });
+ * console.log(new TextDecoder().decode(await again.get("k"))); // "v"
+ * ```
+ */
+export async function openLsm(
+  path: string | undefined,
+  config: StoreConfig = {},
+  tuning: LsmOptions = {},
+): Promise<KvStore> {
+  const where = path ?? ":memory:";
+  try {
+    checkConfig(config);
+    if (path !== undefined && (typeof path !== "string" || path === "")) {
+      throw new StoreError("InvalidInput", `Invalid LSM store path: expected a non-empty string`);
+    }
+    const readOnly = config.readOnly === true;
+    if (path !== undefined) await prepareDir(path, readOnly);
+    const fs = path === undefined ? new MemFs() : new DiskFs(path);
+    const opts: LsmOptions = { ...tuning };
+    if (config.cacheSizeBytes !== undefined) opts.cacheSizeBytes = config.cacheSizeBytes;
+    const engine = await LsmEngine.open(fs, readOnly && path !== undefined, opts);
+    const store = new EngineStore(engine, {
+      kind: "lsm",
+      syncWrites: config.syncWrites ?? true,
+      readOnly,
+      mergeOperator: config.mergeOperator,
+    });
+    engines.set(store, engine);
+    return store;
+  } catch (err) {
+    throw toStoreError(err, `open LSM store at ${where}`);
+  }
+}
+
+/**
+ * True only when `path` is a directory holding a valid LSM store: its
+ * `MANIFEST` starts with {@link LSM_MAGIC}, has a known format version and
+ * passes its checksum. Never throws for missing or foreign paths.
+ *
+ * @param path a directory
+ * @returns whether an LSM store lives there
+ *
+ * @example
+ * ```ts
+ * import { isLsmDir, openLsm } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * console.log(await isLsmDir(dir)); // false
+ * await (await openLsm(dir)).close();
+ * console.log(await isLsmDir(dir)); // true
+ * ```
+ */
+export async function isLsmDir(path: string): Promise<boolean> {
+  try {
+    const bytes = await Deno.readFile(`${path}/${MANIFEST_NAME}`);
+    decodeManifest(bytes, path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Engine counters of a store opened by {@link openLsm} (write amplification,
+ * tables per level, flushes, compactions, stalls); undefined for any other
+ * store.
+ *
+ * @param store a store from openLsm
+ * @returns the counters, or undefined
+ *
+ * @example
+ * ```ts
+ * import { lsmStats, openLsm } from "./mod.ts";
+ * await using store = await openLsm(undefined);
+ * await store.put("a", "1");
+ * console.log(lsmStats(store)!.userBytes > 0); // true
+ * ```
+ */
+export function lsmStats(store: KvStore): LsmStats | undefined {
+  return engines.get(store)?.stats();
+}
+
+/**
+ * Resolves once the store's background flushes and compactions are done.
+ *
+ * @param store a store from openLsm
+ * @returns when idle
+ *
+ * @example
+ * ```ts
+ * import { lsmWaitIdle, openLsm } from "./mod.ts";
+ * await using store = await openLsm(undefined);
+ * await store.put("a", "1");
+ * await lsmWaitIdle(store);
+ * ```
+ */
+export async function lsmWaitIdle(store: KvStore): Promise<void> {
+  const e = engines.get(store);
+  if (!e) return;
+  try {
+    await e.waitIdle();
+  } catch (err) {
+    throw toStoreError(err, `wait for background work of LSM store at ${e.path}`);
+  }
+}
