@@ -934,7 +934,7 @@ class Txn implements KvTxn {
     this.#done = true;
     const s = this.#s;
     try {
-      await s.commit("commit transaction", () => {
+      const validate = () => {
         const log = s.conflicts;
         const since = this.#startSeq;
         const conflict = [...this.#reads, ...this.#writes.keys()].some((id) =>
@@ -948,7 +948,10 @@ class Txn implements KvTxn {
           );
         }
         return [...this.#writes.values()];
-      });
+      };
+      if (this.#writes.size > 0) await s.commit("commit transaction", validate);
+      // Nothing to write: validate only, which a read-only store allows too.
+      else await s.lock.run(() => void validate());
     } finally {
       this.#finish();
     }
