@@ -52,6 +52,7 @@ export const adminCases: Case[] = [
       const left = await store.ttl("ttl");
       yes(left !== undefined && left > 50_000, `TTL survives backup/restore (${left})`);
       eq(await store.contains("gone"), false, "an expired key is not brought back");
+      await fails("InvalidInput", "backup to an empty path", () => store.backup(""));
       await fails(
         "NotFound",
         "restore from a missing file",

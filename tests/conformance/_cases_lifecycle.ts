@@ -159,6 +159,13 @@ export const lifecycleCases: Case[] = [
       await fails("ReadOnly", "transaction put on a read-only store", () => txn.put("k", "v"));
       await fails("ReadOnly", "transaction delete on a read-only store", () => txn.delete("a"));
       await txn.rollback();
+      {
+        // A transaction that only reads commits fine on a read-only store.
+        const reader = await ro.transaction();
+        eqBytes(await reader.get("a"), "1", "transaction reads work read-only");
+        eq((await scan(reader.prefixScan(""))).length, 3);
+        await reader.commit();
+      }
       eqBytes(await ro.get("a"), "1", "reads work");
       eq(await ro.contains("b"), true);
       eq(await scan(ro.range()), ['"a"="1"', '"b"="2"', '"t"="3"']);

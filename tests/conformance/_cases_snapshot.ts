@@ -65,6 +65,12 @@ export const snapshotCases: Case[] = [
       const expected = pairs.map(([k, v]) => `"${k}"="${v}"`);
       for (const reverse of [false, true]) {
         await using snap = await store.snapshot();
+        // Change many keys before the scan starts, so some sit on any chunk edge.
+        const early: [string, string][] = [];
+        for (let i = 0; i < n; i += 3) early.push([`k${pad(i * 2)}`, "early"]);
+        for (let i = 1; i < n; i += 4) early.push([`k${pad(i * 2 + 1)}`, "early-insert"]);
+        await store.batchWrite(early);
+        await store.batchDelete(pairs.filter((_, i) => i % 5 === 1).map(([k]) => k));
         const seen: string[] = [];
         let step = 0;
         for await (const [k, v] of snap.range(undefined, undefined, { reverse })) {

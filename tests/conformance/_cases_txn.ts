@@ -98,6 +98,12 @@ export const txnCases: Case[] = [
       await fails("TxnConflict", "read key changed by a plain put", () => t3.commit());
       eq(await store.contains("log"), false);
 
+      // A transaction that only read still validates its reads on commit.
+      const reader = await store.transaction();
+      await reader.get("acct/b");
+      await store.put("acct/b", "12");
+      await fails("TxnConflict", "read-only transaction whose key changed", () => reader.commit());
+
       // A key only written (blind write), changed meanwhile: conflict.
       const t4 = await store.transaction();
       await t4.put("acct/a", "blind");
