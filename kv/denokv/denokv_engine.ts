@@ -11,12 +11,17 @@
  *   ever sees half a value; old chunks are deleted after the flip.
  * - `["oxm", "chunked"]` — set once any chunked value was written, so stores
  *   that never had one skip the old-pointer reads on overwrite.
+ * - Keys over 1,000 bytes (Deno KV keys hold at most 2,048 encoded bytes, and
+ *   a 0x00 byte takes two) live in sorted buckets `["oxi", head, 0]` with
+ *   their values at `["oxl", sha256(key)]` — see `_long_keys.ts`.
  *
  * @module
  */
 import type { RawEngine, RawEntry, RawOp, RawScanOptions } from "../../core/engine.ts";
-import { compareBytes, prefixUpperBound } from "../../core/bytes.ts";
+import { compareBytes, concatBytes, prefixUpperBound } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
+import { keyId } from "../../core/_views.ts";
+import { decodeTails, encodeTails, longKeyId, SPLIT, updateTails } from "./_long_keys.ts";
 
 /** Values up to this many bytes are stored inline. */
 export const INLINE_LIMIT = 60_000;
@@ -24,8 +29,8 @@ const CHUNK = 60_000;
 const CHUNKS_PER_COMMIT = 12;
 const MAX_MUTATIONS = 1000;
 const MAX_MUTATION_BYTES = 819_200;
-const MAX_KEY_BYTES = 2048;
 const NS = "oxi";
+const LONG_NS = "oxl";
 const CHUNK_NS = "oxc";
 const META_CHUNKED = ["oxm", "chunked"];
 
@@ -40,26 +45,32 @@ function isDescriptor(v: unknown): v is Descriptor {
     typeof (v as Descriptor).id === "string";
 }
 
-/** Bytes Deno KV's key codec needs for `["oxi", raw]`. */
-function encodedKeySize(raw: Uint8Array): number {
-  let n = 5 + 2 + raw.length; // "oxi" string part, bytes part tag and terminator
-  for (let i = 0; i < raw.length; i++) if (raw[i] === 0) n++;
-  return n;
+/** Where the value of `key` lives in Deno KV. */
+async function valueKey(key: Uint8Array): Promise<Deno.KvKey> {
+  return key.length <= SPLIT ? [NS, key] : [LONG_NS, await longKeyId(key)];
 }
 
-/**
- * A bound that Deno KV accepts: `key` itself when it fits, else its longest
- * fitting prefix (a lower bound) or that prefix's successor (an upper bound).
- */
-function fitBound(key: Uint8Array, upper: boolean): Uint8Array | undefined {
-  if (encodedKeySize(key) <= MAX_KEY_BYTES) return key;
+function bucketKey(head: Uint8Array): Deno.KvKey {
+  return [NS, head, 0];
+}
+
+/** A value ready for an atomic set, and chunks to write before it. */
+interface Prepared {
+  value: Uint8Array | Descriptor;
+  chunks?: { descriptor: Descriptor; bytes: Uint8Array; expiresAt: number | undefined };
+  size: number;
+}
+
+function prepare(bytes: Uint8Array, expiresAt: number | undefined): Prepared {
+  if (bytes.length <= INLINE_LIMIT) return { value: bytes, size: bytes.length };
+  const descriptor = { id: crypto.randomUUID(), size: bytes.length, head: bytes.slice(0, 9) };
+  return { value: descriptor, chunks: { descriptor, bytes, expiresAt }, size: 100 };
+}
+
+function keySize(key: Deno.KvKey): number {
   let n = 0;
-  let size = 7;
-  while (n < key.length && size + (key[n] === 0 ? 2 : 1) <= MAX_KEY_BYTES) {
-    size += key[n++] === 0 ? 2 : 1;
-  }
-  const cut = key.subarray(0, n);
-  return upper ? prefixUpperBound(cut) : cut;
+  for (const part of key) n += part instanceof Uint8Array ? part.length * 2 + 2 : 16;
+  return n;
 }
 
 /** A RawEngine over Deno KV. */
@@ -93,9 +104,8 @@ export class DenoKvEngine implements RawEngine {
     }
     const out = new Uint8Array(value.size);
     let off = 0;
-    for await (
-      const e of this.#kv.list<Uint8Array>({ prefix: [CHUNK_NS, value.id] }, { batchSize: 100 })
-    ) {
+    const chunks = this.#kv.list<Uint8Array>({ prefix: [CHUNK_NS, value.id] }, { batchSize: 100 });
+    for await (const e of chunks) {
       const chunk = e.value;
       if (!(chunk instanceof Uint8Array) || off + chunk.length > out.length) break;
       out.set(chunk, off);
@@ -111,8 +121,7 @@ export class DenoKvEngine implements RawEngine {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    if (encodedKeySize(key) > MAX_KEY_BYTES) return undefined; // such a key cannot be stored
-    const r = await this.#kv.get([NS, key]);
+    const r = await this.#kv.get(await valueKey(key));
     return this.#resolve(r.value);
   }
 
@@ -121,18 +130,31 @@ export class DenoKvEngine implements RawEngine {
     hi: Uint8Array | undefined,
     opts?: RawScanOptions,
   ): AsyncGenerator<RawEntry> {
-    // Bounds too long for Deno KV's key codec are widened, then filtered here.
-    const l = lo === undefined ? undefined : fitBound(lo, false);
-    const h = hi === undefined ? undefined : fitBound(hi, true);
+    const reverse = opts?.reverse ?? false;
+    // Long bounds are cut to their bucket head (widened), then filtered here.
+    const l = lo !== undefined && lo.length > SPLIT ? lo.subarray(0, SPLIT) : lo;
+    const h = hi !== undefined && hi.length > SPLIT ? prefixUpperBound(hi.subarray(0, SPLIT)) : hi;
     const selector: Deno.KvListSelector = l === undefined
       ? (h === undefined ? { prefix: [NS] } : { prefix: [NS], end: [NS, h] })
       : (h === undefined ? { prefix: [NS], start: [NS, l] } : { start: [NS, l], end: [NS, h] });
-    const iter = this.#kv.list(selector, { reverse: opts?.reverse ?? false, batchSize: 500 });
-    for await (const e of iter) {
+    const inRange = (k: Uint8Array) =>
+      (lo === undefined || compareBytes(k, lo) >= 0) &&
+      (hi === undefined || compareBytes(k, hi) < 0);
+    for await (const e of this.#kv.list(selector, { reverse, batchSize: 500 })) {
       const key = e.key[1];
       if (!(key instanceof Uint8Array)) continue;
-      if (l !== lo && compareBytes(key, lo!) < 0) continue;
-      if (h !== hi && compareBytes(key, hi!) >= 0) continue;
+      if (e.key.length === 3) {
+        const tails = decodeTails(await this.#resolve(e.value), this.path);
+        if (reverse) tails.reverse();
+        for (const tail of tails) {
+          const full = concatBytes(key, tail);
+          if (!inRange(full)) continue;
+          const value = await this.get(full);
+          if (value !== undefined) yield [full, value];
+        }
+        continue;
+      }
+      if (!inRange(key)) continue;
       if (opts?.keysOnly && isDescriptor(e.value)) {
         yield [key, e.value.head];
         continue;
@@ -143,37 +165,48 @@ export class DenoKvEngine implements RawEngine {
   }
 
   async apply(ops: RawOp[]): Promise<void> {
-    if (ops.length > MAX_MUTATIONS) {
+    // The last write to a key wins; Deno KV wants each key once per commit.
+    const last = new Map<string, RawOp>();
+    for (const op of ops) {
+      const id = keyId(op.key);
+      last.delete(id);
+      last.set(id, op);
+    }
+    const writes: {
+      key: Deno.KvKey;
+      prepared: Prepared | undefined;
+      expiresAt?: number | undefined;
+    }[] = [];
+    const buckets = new Map<string, { head: Uint8Array; ops: RawOp[] }>();
+    for (const op of last.values()) {
+      const prepared = op.value === undefined ? undefined : prepare(op.value, op.expiresAt);
+      writes.push({ key: await valueKey(op.key), prepared, expiresAt: op.expiresAt });
+      if (op.key.length > SPLIT) {
+        const head = op.key.subarray(0, SPLIT);
+        const id = keyId(head);
+        const b = buckets.get(id) ?? { head, ops: [] };
+        b.ops.push(op);
+        buckets.set(id, b);
+      }
+    }
+    for (const { head, ops: bucketOps } of buckets.values()) {
+      const bk = bucketKey(head);
+      const tails = decodeTails(await this.#resolve((await this.#kv.get(bk)).value), this.path);
+      for (const op of bucketOps) updateTails(tails, op.key.slice(SPLIT), op.value !== undefined);
+      writes.push({
+        key: bk,
+        prepared: tails.length === 0 ? undefined : prepare(encodeTails(tails), undefined),
+      });
+    }
+    if (writes.length > MAX_MUTATIONS) {
       throw new StoreError(
         "CapacityExceeded",
-        `Cannot commit ${ops.length} writes to Deno KV store at ${this.path}: ` +
+        `Cannot commit ${writes.length} writes to Deno KV store at ${this.path}: ` +
           `one atomic commit takes at most ${MAX_MUTATIONS}; split the batch`,
       );
     }
     let bytes = 0;
-    const large: { op: RawOp; descriptor: Descriptor }[] = [];
-    for (const op of ops) {
-      const ks = encodedKeySize(op.key);
-      if (ks > MAX_KEY_BYTES) {
-        throw new StoreError(
-          "CapacityExceeded",
-          `Cannot write to Deno KV store at ${this.path}: the key needs ${ks} bytes in Deno KV's ` +
-            `key encoding, over its limit of ${MAX_KEY_BYTES} (0x00 bytes count twice)`,
-        );
-      }
-      bytes += ks;
-      if (op.value !== undefined) {
-        if (op.value.length > INLINE_LIMIT) {
-          const descriptor = {
-            id: crypto.randomUUID(),
-            size: op.value.length,
-            head: op.value.slice(0, 9),
-          };
-          large.push({ op, descriptor });
-          bytes += 100;
-        } else bytes += op.value.length;
-      }
-    }
+    for (const w of writes) bytes += keySize(w.key) + (w.prepared?.size ?? 0);
     if (bytes > MAX_MUTATION_BYTES) {
       throw new StoreError(
         "CapacityExceeded",
@@ -181,27 +214,18 @@ export class DenoKvEngine implements RawEngine {
           `commit takes at most ${MAX_MUTATION_BYTES} bytes of inline keys and values; split the batch`,
       );
     }
-    const old = this.#hasChunks ? await this.#oldDescriptors(ops) : [];
-
-    if (large.length > 0 && !this.#hasChunks) {
+    const old = this.#hasChunks ? await this.#oldDescriptors(writes.map((w) => w.key)) : [];
+    if (!this.#hasChunks && writes.some((w) => w.prepared?.chunks)) {
       await this.#kv.set(META_CHUNKED, true);
       this.#hasChunks = true;
     }
-    for (const { op, descriptor } of large) await this.#writeChunks(op, descriptor);
+    for (const w of writes) if (w.prepared?.chunks) await this.#writeChunks(w.prepared.chunks);
     const atomic = this.#kv.atomic();
     const now = Date.now();
-    for (const op of ops) {
-      const key = [NS, op.key];
-      if (op.value === undefined) {
-        atomic.delete(key);
-        continue;
-      }
-      const big = large.find((l) => l.op === op);
-      const value = big ? big.descriptor : op.value;
-      const expireIn = op.expiresAt === undefined
-        ? undefined
-        : Math.max(1, op.expiresAt - now + 1000);
-      atomic.set(key, value, expireIn === undefined ? undefined : { expireIn });
+    for (const w of writes) {
+      if (w.prepared === undefined) atomic.delete(w.key);
+      else if (w.expiresAt === undefined) atomic.set(w.key, w.prepared.value);
+      else atomic.set(w.key, w.prepared.value, { expireIn: Math.max(1, w.expiresAt - now + 1000) });
     }
     const res = await atomic.commit();
     if (!res.ok) {
@@ -213,29 +237,28 @@ export class DenoKvEngine implements RawEngine {
     for (const d of old) await this.#deleteChunks(d);
   }
 
-  async #oldDescriptors(ops: RawOp[]): Promise<Descriptor[]> {
+  async #oldDescriptors(keys: Deno.KvKey[]): Promise<Descriptor[]> {
     const out: Descriptor[] = [];
-    for (let i = 0; i < ops.length; i += 10) {
-      const keys = ops.slice(i, i + 10).map((op) => [NS, op.key]);
-      for (const r of await this.#kv.getMany(keys)) if (isDescriptor(r.value)) out.push(r.value);
+    for (let i = 0; i < keys.length; i += 10) {
+      for (const r of await this.#kv.getMany(keys.slice(i, i + 10))) {
+        if (isDescriptor(r.value)) out.push(r.value);
+      }
     }
     return out;
   }
 
-  async #writeChunks(op: RawOp, d: Descriptor): Promise<void> {
-    const value = op.value!;
-    const expireIn = op.expiresAt === undefined
+  async #writeChunks(c: NonNullable<Prepared["chunks"]>): Promise<void> {
+    const { descriptor, bytes, expiresAt } = c;
+    const expireIn = expiresAt === undefined
       ? undefined
-      : Math.max(1, op.expiresAt - Date.now() + 60_000);
+      : Math.max(1, expiresAt - Date.now() + 60_000);
     let i = 0;
-    for (let off = 0; off < value.length;) {
+    for (let off = 0; off < bytes.length;) {
       const atomic = this.#kv.atomic();
-      for (let n = 0; n < CHUNKS_PER_COMMIT && off < value.length; n++, i++, off += CHUNK) {
-        atomic.set(
-          [CHUNK_NS, d.id, i],
-          value.subarray(off, off + CHUNK),
-          expireIn === undefined ? undefined : { expireIn },
-        );
+      for (let n = 0; n < CHUNKS_PER_COMMIT && off < bytes.length; n++, i++, off += CHUNK) {
+        const part = bytes.subarray(off, off + CHUNK);
+        if (expireIn === undefined) atomic.set([CHUNK_NS, descriptor.id, i], part);
+        else atomic.set([CHUNK_NS, descriptor.id, i], part, { expireIn });
       }
       await atomic.commit();
     }
