@@ -15,3 +15,4 @@ export * from "./types.ts";
 export * from "./digest.ts";
 export * from "./keys.ts";
 export * from "./memory_blob_store.ts";
+export * from "./local_blob_store.ts";

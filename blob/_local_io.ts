@@ -1,0 +1,161 @@
+/**
+ * File I/O of LocalBlobStore: writing a blob into a temp file (header, then
+ * content while hashing, then the final header at offset 0, then fsync) and
+ * reading headers and content back.
+ *
+ * @module
+ */
+import { StoreError } from "../core/error.ts";
+import { Digest, Sha256Hasher } from "./digest.ts";
+import {
+  decodeHeader,
+  encodeHeader,
+  encodeJson,
+  FIXED,
+  type Header,
+  HEADER_PROBE,
+  headerLength,
+  randomEtag,
+} from "./_local_format.ts";
+
+/** Writes every byte (FsFile.write may write fewer). */
+export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await file.write(bytes.subarray(at));
+}
+
+/** Reads exactly `buf.length` bytes or fewer at end of file; returns how many. */
+export async function readFull(file: Deno.FsFile, buf: Uint8Array): Promise<number> {
+  let at = 0;
+  while (at < buf.length) {
+    const n = await file.read(buf.subarray(at));
+    if (n === null) break;
+    at += n;
+  }
+  return at;
+}
+
+/** Reads and checks the header at the start of an open blob file. */
+export async function readHeader(file: Deno.FsFile, where: string): Promise<Header> {
+  await file.seek(0, Deno.SeekMode.Start);
+  const probe = new Uint8Array(HEADER_PROBE);
+  const got = await readFull(file, probe);
+  const len = headerLength(probe.subarray(0, got), where);
+  if (len <= got) return decodeHeader(probe.subarray(0, len), where);
+  const whole = new Uint8Array(len);
+  whole.set(probe.subarray(0, got));
+  const more = await readFull(file, whole.subarray(got));
+  if (got + more < len) {
+    throw new StoreError("Corruption", `Cannot read blob ${where}: header is truncated`);
+  }
+  return decodeHeader(whole, where);
+}
+
+/** Reads the header of the blob file at `path`. */
+export async function readHeaderAt(path: string, where: string): Promise<Header> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    return await readHeader(file, where);
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * A blob being written to a temp file. Nothing about it is visible under any
+ * key; the caller renames `path` into place after `finish()`.
+ */
+export class TempBlobWriter {
+  #hasher = new Sha256Hasher();
+  #size = 0;
+  #json: Uint8Array;
+  #file: Deno.FsFile | undefined;
+
+  private constructor(readonly path: string, file: Deno.FsFile, json: Uint8Array) {
+    this.#file = file;
+    this.#json = json;
+  }
+
+  /** Creates the temp file (exclusively) and reserves the header. */
+  static async create(
+    path: string,
+    contentType: string | undefined,
+    metadata: Record<string, string>,
+  ): Promise<TempBlobWriter> {
+    const json = encodeJson(contentType, metadata);
+    const file = await Deno.open(path, { createNew: true, write: true, read: true });
+    const w = new TempBlobWriter(path, file, json);
+    try {
+      await writeAll(file, new Uint8Array(FIXED + json.length));
+    } catch (err) {
+      await w.discard();
+      throw err;
+    }
+    return w;
+  }
+
+  /** Bytes of content written so far. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends content. */
+  async write(chunk: Uint8Array): Promise<void> {
+    if (!this.#file) throw new StoreError("Closed", "Cannot write blob: the temp file is closed");
+    if (chunk.length === 0) return;
+    this.#hasher.update(chunk);
+    await writeAll(this.#file, chunk);
+    this.#size += chunk.length;
+  }
+
+  /** Writes the final header, fsyncs and closes; returns the header. */
+  async finish(): Promise<Header> {
+    const file = this.#file;
+    if (!file) throw new StoreError("Closed", "Cannot finish blob: the temp file is closed");
+    const digest = this.#hasher.digest();
+    const mtime = Date.now();
+    const header = encodeHeader(this.#json, this.#size, digest, mtime, randomEtag());
+    await file.seek(0, Deno.SeekMode.Start);
+    await writeAll(file, header);
+    await file.sync();
+    file.close();
+    this.#file = undefined;
+    return decodeHeader(header, this.path);
+  }
+
+  /** Closes and removes the temp file; safe to call more than once. */
+  async discard(): Promise<void> {
+    const file = this.#file;
+    this.#file = undefined;
+    if (file) {
+      try {
+        file.close();
+      } catch {
+        // already closed
+      }
+    }
+    await Deno.remove(this.path).catch(() => {});
+  }
+}
+
+/**
+ * Gives a copied blob file a fresh etag and mtime (the content, digest and
+ * metadata stay), then fsyncs it.
+ */
+export async function restampCopy(path: string, where: string): Promise<Header> {
+  const file = await Deno.open(path, { read: true, write: true });
+  try {
+    const h = await readHeader(file, where);
+    const probe = new Uint8Array(h.headerLen);
+    await file.seek(0, Deno.SeekMode.Start);
+    await readFull(file, probe);
+    const json = probe.slice(FIXED);
+    const header = encodeHeader(json, h.size, Digest.fromHex(h.digest), Date.now(), randomEtag());
+    await file.seek(0, Deno.SeekMode.Start);
+    await writeAll(file, header);
+    await file.sync();
+    return decodeHeader(header, where);
+  } finally {
+    file.close();
+  }
+}
