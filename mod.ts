@@ -114,6 +114,10 @@ async function openEngine(
       const { openDenoKv } = await import("./kv/denokv/mod.ts");
       return openDenoKv(path ?? ":memory:", config);
     }
+    case "lsm": {
+      const { openLsm } = await import("./kv/lsm/mod.ts");
+      return openLsm(path, config);
+    }
     default:
       throw new StoreError(
         "Unsupported",
