@@ -1,0 +1,498 @@
+// BlobStore over an ObjectApi: key rules, digests, metadata, conditional
+// writes, content addressing and chunked uploads, written once for S3, Azure
+// and GCS. Each backend's mod.ts exposes a subclass with its own constructor.
+
+import { StoreError } from "../../core/error.ts";
+import { chunkBytes, collectData, isStream, iterateData, resolveRange } from "../_data.ts";
+import { Digest, sha256, Sha256Hasher } from "../digest.ts";
+import {
+  casKey,
+  checkBlobKey,
+  checkBlobPrefix,
+  checkContentType,
+  checkMetadata,
+  compareKeys,
+} from "../keys.ts";
+import type {
+  BlobData,
+  BlobMeta,
+  BlobStore,
+  ChunkedUpload,
+  GetRangeOptions,
+  ListOptions,
+  ListResult,
+  PresignOptions,
+  PutOptions,
+} from "../types.ts";
+import {
+  DIGEST_META,
+  type ObjectApi,
+  type StoredObject,
+  type WriteCondition,
+} from "./object_api.ts";
+import { PartWriter, type WrittenBlob } from "./part_writer.ts";
+
+const RESERVED_META = "oxistore_";
+/** Set when a blob was written without a content type (services invent one). */
+const NO_TYPE_META = "oxistore_notype";
+/** HEAD requests at once when a listing has to fetch metadata per item. */
+const HEAD_CONCURRENCY = 8;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** The shared implementation of the S3, Azure and GCS blob stores. */
+export class CloudBlobStore implements BlobStore {
+  #api: ObjectApi;
+  #prefix: string;
+  #closed = false;
+
+  /**
+   * @param api the backend protocol
+   * @param prefix key prefix inside the bucket/container ("" or ending in "/")
+   */
+  constructor(api: ObjectApi, prefix: string) {
+    this.#api = api;
+    this.#prefix = prefix;
+  }
+
+  #name(key: string): string {
+    return this.#prefix + key;
+  }
+
+  #where(key: string): string {
+    return this.#api.describe(this.#name(key));
+  }
+
+  #open(op: string, key?: string): void {
+    if (this.#closed) {
+      throw new StoreError(
+        "Closed",
+        `Cannot ${op}${key === undefined ? "" : ` ${this.#where(key)}`}: the blob store is closed`,
+      );
+    }
+  }
+
+  #toMeta(key: string, o: StoredObject, digest: string): BlobMeta {
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.metadata)) {
+      if (!k.startsWith(RESERVED_META)) metadata[k] = v;
+    }
+    const meta: BlobMeta = {
+      key,
+      size: o.size,
+      digest,
+      etag: o.etag,
+      lastModified: o.lastModified,
+      metadata,
+    };
+    if (o.contentType !== undefined && o.metadata[NO_TYPE_META] === undefined) {
+      meta.contentType = o.contentType;
+    }
+    return meta;
+  }
+
+  /** Digest from metadata; objects written by other tools get it computed by reading. */
+  async #digestOf(o: StoredObject): Promise<string> {
+    const d = o.metadata[DIGEST_META];
+    if (d && /^[0-9a-f]{64}$/.test(d)) return d;
+    const hasher = new Sha256Hasher();
+    for await (const chunk of await this.#api.get(o.name)) hasher.update(chunk);
+    return hasher.digest().hex;
+  }
+
+  #checkOptions(
+    op: string,
+    opts?: PutOptions,
+  ): { contentType?: string; metadata: Record<string, string> } {
+    const metadata = checkMetadata(opts?.metadata, op);
+    for (const k of Object.keys(metadata)) {
+      if (k.startsWith(RESERVED_META)) {
+        throw new StoreError(
+          "InvalidInput",
+          `Cannot ${op}: metadata name ${JSON.stringify(k)} is reserved (prefix ${RESERVED_META})`,
+        );
+      }
+    }
+    const contentType = checkContentType(opts?.contentType, op);
+    return contentType === undefined ? { metadata } : { contentType, metadata };
+  }
+
+  /** What goes to the service: user metadata plus the no-content-type marker. */
+  #stored(base: { contentType?: string; metadata: Record<string, string> }) {
+    if (base.contentType !== undefined) return base;
+    return { metadata: { ...base.metadata, [NO_TYPE_META]: "1" } };
+  }
+
+  async #write(
+    op: string,
+    key: string,
+    data: BlobData,
+    opts: PutOptions | undefined,
+    condition?: WriteCondition,
+  ): Promise<BlobMeta> {
+    checkBlobKey(key, op);
+    this.#open(op, key);
+    const base = this.#checkOptions(op, opts);
+    const stored = this.#stored(base);
+    const req = condition ? { ...stored, condition } : stored;
+    const name = this.#name(key);
+    if (condition) await this.#api.ensureConditionalWrites?.();
+    let written: WrittenBlob;
+    try {
+      if (!isStream(data)) {
+        const bytes = await collectData(data, op); // bytes as they are; else InvalidInput
+        if (bytes.length <= this.#api.partSize) {
+          const digest = sha256(bytes).hex;
+          const metadata = { ...stored.metadata, [DIGEST_META]: digest };
+          const r = await this.#api.put(name, bytes, { ...req, metadata, sha256Hex: digest });
+          written = { ...r, size: bytes.length, digest };
+          return this.#written(key, base, written);
+        }
+      }
+      const writer = new PartWriter(this.#api, name, req);
+      try {
+        for await (const chunk of iterateData(data, op)) await writer.write(chunk);
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
+      written = await writer.complete();
+    } catch (err) {
+      throw this.#conditionError(op, key, condition, err);
+    }
+    return this.#written(key, base, written);
+  }
+
+  #written(
+    key: string,
+    base: { contentType?: string; metadata: Record<string, string> },
+    w: WrittenBlob,
+  ): BlobMeta {
+    const meta: BlobMeta = {
+      key,
+      size: w.size,
+      digest: w.digest,
+      etag: w.etag,
+      lastModified: w.lastModified ?? new Date(),
+      metadata: { ...base.metadata },
+    };
+    if (base.contentType !== undefined) meta.contentType = base.contentType;
+    return meta;
+  }
+
+  #conditionError(op: string, key: string, cond: WriteCondition | undefined, err: unknown) {
+    if (!(err instanceof StoreError) || cond === undefined) return err;
+    const where = this.#where(key);
+    if ("ifAbsent" in cond && (err.kind === "CasMismatch" || err.kind === "AlreadyExists")) {
+      return new StoreError("AlreadyExists", `Cannot ${op} ${where}: a blob already exists there`, {
+        cause: err,
+      });
+    }
+    if (
+      "ifMatch" in cond &&
+      (err.kind === "CasMismatch" || err.kind === "NotFound" || err.kind === "AlreadyExists")
+    ) {
+      return new StoreError(
+        "CasMismatch",
+        `Cannot ${op} ${where}: the blob is missing or its etag is not ${cond.ifMatch}`,
+        { cause: err },
+      );
+    }
+    return err;
+  }
+
+  /** Writes (or overwrites) a blob; large or streamed data goes up in parallel parts. */
+  put(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#write("put blob", key, data, opts);
+  }
+
+  /** Writes only if nothing is stored under the key (service-side condition). */
+  putIfAbsent(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#write("putIfAbsent blob", key, data, opts, { ifAbsent: true });
+  }
+
+  /** Writes only if the stored blob's etag is `etag` (service-side condition). */
+  putIfMatch(key: string, data: BlobData, etag: string, opts?: PutOptions): Promise<BlobMeta> {
+    if (typeof etag !== "string" || etag === "") {
+      return Promise.reject(
+        new StoreError("InvalidInput", `Cannot putIfMatch blob ${key}: etag must be a string`),
+      );
+    }
+    return this.#write("putIfMatch blob", key, data, opts, { ifMatch: etag });
+  }
+
+  /** Reads a whole blob. */
+  async get(key: string): Promise<Uint8Array> {
+    const stream = await this.getStream(key);
+    return await collectData(stream, `get blob ${this.#where(key)}`);
+  }
+
+  /** Streams a blob or `[start, end)` of it (`end` clamped to the size). */
+  async getStream(key: string, range?: GetRangeOptions): Promise<ReadableStream<Uint8Array>> {
+    const op = "get blob";
+    checkBlobKey(key, op);
+    this.#open(op, key);
+    if (range === undefined) return await this.#api.get(this.#name(key));
+    resolveRange(range, Number.MAX_SAFE_INTEGER, `${op} ${this.#where(key)}`); // validates
+    const o = await this.#api.head(this.#name(key));
+    if (!o) throw this.#notFound(op, key);
+    const [s, e] = resolveRange(range, o.size, op);
+    if (s === e) return new Blob([]).stream();
+    return await this.#api.get(this.#name(key), [s, e]);
+  }
+
+  #notFound(op: string, key: string): StoreError {
+    return new StoreError("NotFound", `Cannot ${op} ${this.#where(key)}: no such blob`);
+  }
+
+  /** The blob's metadata. */
+  async head(key: string): Promise<BlobMeta> {
+    const op = "head blob";
+    checkBlobKey(key, op);
+    this.#open(op, key);
+    const o = await this.#api.head(this.#name(key));
+    if (!o) throw this.#notFound(op, key);
+    return this.#toMeta(key, o, await this.#digestOf(o));
+  }
+
+  /** Removes a blob; a missing key is `NotFound`. */
+  async delete(key: string): Promise<void> {
+    const op = "delete blob";
+    checkBlobKey(key, op);
+    this.#open(op, key);
+    if (!(await this.#api.delete(this.#name(key)))) throw this.#notFound(op, key);
+  }
+
+  /** Whether a blob exists under the key. */
+  async exists(key: string): Promise<boolean> {
+    const op = "check blob";
+    checkBlobKey(key, op);
+    this.#open(op, key);
+    return (await this.#api.head(this.#name(key))) !== undefined;
+  }
+
+  /** One page of blobs under `prefix`, ascending by key. */
+  async list(prefix = "", opts: ListOptions = {}): Promise<ListResult> {
+    const op = "list blobs";
+    checkBlobPrefix(prefix, op);
+    this.#open(op);
+    const limit = opts.limit ?? 1000;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new StoreError("InvalidInput", `Cannot ${op}: limit must be a positive integer`);
+    }
+    const { delimiter, cursor } = opts;
+    if (delimiter !== undefined && (typeof delimiter !== "string" || delimiter === "")) {
+      throw new StoreError("InvalidInput", `Cannot ${op}: delimiter must be a non-empty string`);
+    }
+    if (cursor !== undefined && (typeof cursor !== "string" || cursor === "")) {
+      throw new StoreError("InvalidInput", `Cannot ${op}: cursor must be a non-empty string`);
+    }
+    const page = await this.#api.list(this.#prefix + prefix, {
+      limit: Math.min(limit, 1000),
+      ...(delimiter === undefined ? {} : { delimiter }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    const strip = (n: string) => n.slice(this.#prefix.length);
+    const objects = this.#api.listHasMetadata ? page.objects : await mapLimit(
+      page.objects,
+      HEAD_CONCURRENCY,
+      async (o) => (await this.#api.head(o.name)) ?? o,
+    );
+    const items = await mapLimit(
+      objects,
+      HEAD_CONCURRENCY,
+      async (o) => this.#toMeta(strip(o.name), o, await this.#digestOf(o)),
+    );
+    items.sort((a, b) => compareKeys(a.key, b.key));
+    const prefixes = page.prefixes.map(strip).sort(compareKeys);
+    const out: ListResult = { items, prefixes };
+    if (page.cursor !== undefined) out.cursor = page.cursor;
+    return out;
+  }
+
+  /** Server-side copy of content, content type and metadata. */
+  async copy(src: string, dst: string): Promise<void> {
+    const op = "copy blob";
+    checkBlobKey(src, op);
+    checkBlobKey(dst, op);
+    this.#open(op, src);
+    await this.#api.copy(this.#name(src), this.#name(dst));
+  }
+
+  /** Copy then delete: not atomic (no cloud has a rename); the source goes last. */
+  async rename(src: string, dst: string): Promise<void> {
+    await this.copy(src, dst);
+    if (src === dst) return;
+    await this.#api.delete(this.#name(src));
+  }
+
+  /** Removes every listed key that exists; returns how many. */
+  async deleteMany(keys: string[]): Promise<number> {
+    const op = "delete blobs";
+    if (!Array.isArray(keys)) {
+      throw new StoreError("InvalidInput", `Cannot ${op}: keys must be an array`);
+    }
+    for (const k of keys) checkBlobKey(k, op);
+    this.#open(op);
+    const unique = [...new Set(keys)];
+    const done = await mapLimit(unique, HEAD_CONCURRENCY, (k) => this.#api.delete(this.#name(k)));
+    return done.filter(Boolean).length;
+  }
+
+  /** Removes every blob under the prefix; returns how many. */
+  async deletePrefix(prefix: string): Promise<number> {
+    const op = "delete blobs by prefix";
+    checkBlobPrefix(prefix, op);
+    this.#open(op);
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.#api.list(this.#prefix + prefix, {
+        limit: 1000,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      const done = await mapLimit(page.objects, HEAD_CONCURRENCY, (o) => this.#api.delete(o.name));
+      count += done.filter(Boolean).length;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    return count;
+  }
+
+  /** Removes the blob if its content has this digest (delete conditioned on its etag). */
+  async deleteIfMatches(key: string, digest: Digest | string): Promise<boolean> {
+    const op = "deleteIfMatches blob";
+    checkBlobKey(key, op);
+    const want = Digest.from(digest);
+    this.#open(op, key);
+    const o = await this.#api.head(this.#name(key));
+    if (!o || !want.equals(await this.#digestOf(o))) return false;
+    try {
+      return await this.#api.delete(this.#name(key), o.etag);
+    } catch (err) {
+      if (err instanceof StoreError && err.kind === "CasMismatch") return false;
+      throw err;
+    }
+  }
+
+  /** Stores content under its SHA-256 (streams are read into memory first). */
+  async putCas(data: BlobData): Promise<Digest> {
+    const op = "putCas blob";
+    this.#open(op);
+    const bytes = await collectData(data, op);
+    const digest = sha256(bytes);
+    const key = casKey(digest);
+    if (await this.#api.head(this.#name(key))) return digest;
+    // No condition needed: whoever wins a race wrote the same bytes.
+    await this.#write(op, key, bytes, undefined);
+    return digest;
+  }
+
+  /** Reads content by digest and re-verifies it. */
+  async getCas(digest: Digest | string): Promise<Uint8Array> {
+    const want = Digest.from(digest);
+    const key = casKey(want);
+    const bytes = await this.get(key);
+    if (!sha256(bytes).equals(want)) {
+      throw new StoreError(
+        "Corruption",
+        `Cannot getCas ${this.#where(key)}: stored content does not hash to ${want.hex}`,
+      );
+    }
+    return bytes;
+  }
+
+  /** Whether content with this digest is stored. */
+  existsCas(digest: Digest | string): Promise<boolean> {
+    return this.exists(casKey(Digest.from(digest)));
+  }
+
+  /** A chunked upload straight into the service's multipart upload. */
+  // deno-lint-ignore require-await
+  async startUpload(key: string, opts?: PutOptions): Promise<ChunkedUpload> {
+    const op = "start upload";
+    checkBlobKey(key, op);
+    this.#open(op, key);
+    const base = this.#checkOptions(op, opts);
+    const writer = new PartWriter(this.#api, this.#name(key), this.#stored(base));
+    const where = () => this.#where(key);
+    const ensureOpen = (what: string) => this.#open(what, key);
+    const finish = (w: WrittenBlob) => this.#written(key, base, w);
+    let state: "open" | "done" | "aborted" = "open";
+    const upload: ChunkedUpload = {
+      key,
+      async write(chunk: Uint8Array | string): Promise<void> {
+        if (state !== "open") {
+          throw new StoreError(
+            "Closed",
+            `Cannot write upload ${where()}: it is already ${
+              state === "done" ? "completed" : "aborted"
+            }`,
+          );
+        }
+        ensureOpen("write upload");
+        try {
+          await writer.write(chunkBytes(chunk, `write upload ${key}`));
+        } catch (err) {
+          state = "aborted";
+          await writer.abort();
+          throw err;
+        }
+      },
+      async complete(): Promise<BlobMeta> {
+        if (state !== "open") {
+          throw new StoreError(
+            "Closed",
+            `Cannot complete upload ${where()}: it is already ${
+              state === "done" ? "completed" : "aborted"
+            }`,
+          );
+        }
+        ensureOpen("complete upload");
+        state = "done";
+        return finish(await writer.complete());
+      },
+      async abort(): Promise<void> {
+        if (state === "done") return;
+        state = "aborted";
+        await writer.abort();
+      },
+    };
+    return upload;
+  }
+
+  /** A time-limited URL for GET or PUT of the key. */
+  async presign(key: string, opts: PresignOptions): Promise<string> {
+    const op = "presign blob";
+    checkBlobKey(key, op);
+    this.#open(op, key);
+    const method = opts?.method;
+    const secs = opts?.expiresInSeconds;
+    if (method !== "GET" && method !== "PUT") {
+      throw new StoreError("InvalidInput", `Cannot ${op} ${key}: method must be GET or PUT`);
+    }
+    if (!Number.isSafeInteger(secs) || secs < 1 || secs > 604800) {
+      throw new StoreError(
+        "InvalidInput",
+        `Cannot ${op} ${key}: expiresInSeconds must be an integer in 1…604800`,
+      );
+    }
+    return await this.#api.presign(this.#name(key), method, secs);
+  }
+
+  /** Marks the store closed; later calls throw `Closed`. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,416 @@
+// The S3 REST protocol (path-style or virtual-hosted URLs, SigV4) as an ObjectApi.
+
+import { StoreError } from "../../core/error.ts";
+import { sha256Hex, uriEncode } from "../_cloud/encoding.ts";
+import { type RetryOptions, send } from "../_cloud/http.ts";
+import type {
+  ObjectApi,
+  ObjectPage,
+  PartUpload,
+  StoredObject,
+  WriteCondition,
+  WriteResult,
+} from "../_cloud/object_api.ts";
+import { xmlBlocks, xmlEscape, xmlText } from "../_cloud/xml.ts";
+import { type AwsCredentials, presignUrl, signRequest } from "./sigv4.ts";
+
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const META = "x-amz-meta-";
+
+/** Resolved settings of the S3 client. */
+export interface S3Config {
+  bucket: string;
+  region: string;
+  endpoint: URL;
+  forcePathStyle: boolean;
+  credentials: AwsCredentials;
+  retry: RetryOptions;
+  partSize: number;
+  concurrency: number;
+  /** "probe": check once that the server enforces If-None-Match; "trust": assume it. */
+  conditionalWrites: "probe" | "trust";
+  /** Where the probe object goes (the store's prefix). */
+  probePrefix: string;
+}
+
+interface Call {
+  op: string;
+  /** Object name; undefined for bucket-level requests. */
+  name?: string;
+  /** What error messages name (default: the object). */
+  target?: string;
+  method: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  bodyHash?: string;
+  accept?: number[];
+}
+
+function conditionHeaders(c: WriteCondition | undefined): Record<string, string> {
+  if (c === undefined) return {};
+  return "ifAbsent" in c ? { "if-none-match": "*" } : { "if-match": c.ifMatch };
+}
+
+function metaHeaders(contentType: string | undefined, metadata: Record<string, string>) {
+  const h: Record<string, string> = {};
+  if (contentType !== undefined) h["content-type"] = contentType;
+  for (const [k, v] of Object.entries(metadata)) h[META + k] = v;
+  return h;
+}
+
+/** S3 answers some failed copies/completions with 200 and an <Error> body. */
+function embeddedError(op: string, where: string, body: string): StoreError | undefined {
+  if (!/<Error>/.test(body)) return undefined;
+  const code = xmlText(body, "Code") ?? "InternalError";
+  const kind = code === "PreconditionFailed"
+    ? "CasMismatch"
+    : code === "NoSuchKey" || code === "NoSuchUpload"
+    ? "NotFound"
+    : "Io";
+  return new StoreError(kind, `Cannot ${op} ${where}: ${code}: ${xmlText(body, "Message") ?? ""}`);
+}
+
+/** The S3 protocol client behind S3BlobStore. */
+export class S3Api implements ObjectApi {
+  readonly listHasMetadata = false;
+  readonly partSize: number;
+  readonly concurrency: number;
+  #c: S3Config;
+  #conditions: Promise<void> | undefined;
+
+  constructor(config: S3Config) {
+    this.#c = config;
+    this.partSize = config.partSize;
+    this.concurrency = config.concurrency;
+  }
+
+  describe(name: string): string {
+    return `s3://${this.#c.bucket}/${name}`;
+  }
+
+  /** The URL of an object (or of the bucket when `name` is undefined). */
+  url(name?: string, query?: Record<string, string>): URL {
+    const ep = this.#c.endpoint;
+    const base = ep.pathname.replace(/\/+$/, "");
+    const key = name === undefined ? "" : uriEncode(name, true);
+    const u = this.#c.forcePathStyle
+      ? new URL(
+        `${ep.protocol}//${ep.host}${base}/${this.#c.bucket}${name === undefined ? "" : "/"}${key}`,
+      )
+      : new URL(`${ep.protocol}//${this.#c.bucket}.${ep.host}${base}/${key}`);
+    for (const [k, v] of Object.entries(query ?? {})) u.searchParams.set(k, v);
+    return u;
+  }
+
+  async #call(c: Call): Promise<Response> {
+    const target = c.target ??
+      (c.name === undefined ? `s3://${this.#c.bucket}` : this.describe(c.name));
+    const hash = c.bodyHash ?? (c.body ? await sha256Hex(c.body) : EMPTY_SHA256);
+    return await send({
+      op: c.op,
+      target,
+      ...(c.accept ? { accept: c.accept } : {}),
+      build: async () => {
+        const url = this.url(c.name, c.query);
+        const headers = new Headers(c.headers ?? {});
+        await signRequest(
+          { method: c.method, url, headers, payloadHash: hash },
+          { credentials: this.#c.credentials, region: this.#c.region },
+        );
+        return new Request(url, {
+          method: c.method,
+          headers,
+          ...(c.body ? { body: c.body as Uint8Array<ArrayBuffer> } : {}),
+        });
+      },
+    }, this.#c.retry);
+  }
+
+  async put(
+    name: string,
+    body: Uint8Array,
+    req: {
+      contentType?: string;
+      metadata: Record<string, string>;
+      condition?: WriteCondition;
+      sha256Hex: string;
+    },
+  ): Promise<WriteResult> {
+    const res = await this.#call({
+      op: "put blob",
+      name,
+      method: "PUT",
+      headers: {
+        ...metaHeaders(req.contentType, req.metadata),
+        ...conditionHeaders(req.condition),
+      },
+      body,
+      bodyHash: req.sha256Hex,
+    });
+    await res.body?.cancel();
+    return written(res);
+  }
+
+  async get(name: string, range?: [number, number]): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.#call({
+      op: "get blob",
+      name,
+      method: "GET",
+      ...(range ? { headers: { range: `bytes=${range[0]}-${range[1] - 1}` } } : {}),
+    });
+    return res.body ?? new Blob([]).stream();
+  }
+
+  async head(name: string): Promise<StoredObject | undefined> {
+    const res = await this.#call({ op: "head blob", name, method: "HEAD", accept: [404] });
+    await res.body?.cancel();
+    if (res.status === 404) return undefined;
+    const h = res.headers;
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of h) if (k.startsWith(META)) metadata[k.slice(META.length)] = v;
+    const o: StoredObject = {
+      name,
+      size: Number(h.get("content-length") ?? 0),
+      etag: h.get("etag") ?? "",
+      lastModified: new Date(h.get("last-modified") ?? Date.now()),
+      metadata,
+    };
+    const ct = h.get("content-type");
+    if (ct !== null) o.contentType = ct;
+    return o;
+  }
+
+  async delete(name: string, ifMatch?: string): Promise<boolean> {
+    // S3 answers 204 whether or not the key existed, so look first.
+    if ((await this.head(name)) === undefined) return false;
+    const res = await this.#call({
+      op: "delete blob",
+      name,
+      method: "DELETE",
+      ...(ifMatch ? { headers: { "if-match": ifMatch } } : {}),
+    });
+    await res.body?.cancel();
+    return true;
+  }
+
+  async list(
+    prefix: string,
+    opts: { delimiter?: string; limit: number; cursor?: string },
+  ): Promise<ObjectPage> {
+    const query: Record<string, string> = {
+      "list-type": "2",
+      "max-keys": String(opts.limit),
+      prefix,
+    };
+    if (opts.delimiter !== undefined) query.delimiter = opts.delimiter;
+    if (opts.cursor !== undefined) query["continuation-token"] = opts.cursor;
+    const res = await this.#call({
+      op: "list blobs under",
+      target: this.describe(prefix),
+      method: "GET",
+      query,
+    });
+    const xml = await res.text();
+    const objects = xmlBlocks(xml, "Contents").map((b): StoredObject => ({
+      name: xmlText(b, "Key") ?? "",
+      size: Number(xmlText(b, "Size") ?? 0),
+      etag: xmlText(b, "ETag") ?? "",
+      lastModified: new Date(xmlText(b, "LastModified") ?? 0),
+      metadata: {},
+    }));
+    const prefixes = xmlBlocks(xml, "CommonPrefixes").map((b) => xmlText(b, "Prefix") ?? "");
+    const page: ObjectPage = { objects, prefixes };
+    const next = xmlText(xml, "NextContinuationToken");
+    if (xmlText(xml, "IsTruncated") === "true" && next) page.cursor = next;
+    return page;
+  }
+
+  /** `x-amz-copy-source`: bucket and key, URI-encoded as S3 requires. */
+  #source(name: string): string {
+    return `/${this.#c.bucket}/${uriEncode(name, true)}`;
+  }
+
+  async copy(src: string, dst: string): Promise<void> {
+    const res = await this.#call({
+      op: `copy blob ${this.describe(src)} to`,
+      name: dst,
+      method: "PUT",
+      headers: { "x-amz-copy-source": this.#source(src), "x-amz-metadata-directive": "COPY" },
+    });
+    const err = embeddedError("copy blob", this.describe(src), await res.text());
+    if (err) throw err;
+  }
+
+  async startUpload(
+    name: string,
+    req: { contentType?: string; metadata: Record<string, string>; condition?: WriteCondition },
+  ): Promise<PartUpload> {
+    const res = await this.#call({
+      op: "start multipart upload",
+      name,
+      method: "POST",
+      query: { uploads: "" },
+      headers: metaHeaders(req.contentType, req.metadata),
+    });
+    const uploadId = xmlText(await res.text(), "UploadId");
+    if (!uploadId) {
+      throw new StoreError(
+        "Io",
+        `Cannot start multipart upload ${this.describe(name)}: no UploadId`,
+      );
+    }
+    return new S3Multipart(this, name, uploadId, req);
+  }
+
+  /** Used by S3Multipart. */
+  call(c: Call): Promise<Response> {
+    return this.#call(c);
+  }
+
+  /** Used by S3Multipart. */
+  source(name: string): string {
+    return this.#source(name);
+  }
+
+  async presign(name: string, method: "GET" | "PUT", expiresInSeconds: number): Promise<string> {
+    const r = await presignUrl(method, this.url(name), {
+      credentials: this.#c.credentials,
+      region: this.#c.region,
+    }, expiresInSeconds);
+    return r.url;
+  }
+
+  ensureConditionalWrites(): Promise<void> {
+    if (this.#c.conditionalWrites === "trust") return Promise.resolve();
+    this.#conditions ??= this.#probe();
+    return this.#conditions;
+  }
+
+  /** Writes a probe object twice with `If-None-Match: *`: the second must fail. */
+  async #probe(): Promise<void> {
+    const name = `${this.#c.probePrefix}.oxistore-probe-${crypto.randomUUID()}`;
+    const body = new Uint8Array(0);
+    const req = { metadata: {}, condition: { ifAbsent: true } as const, sha256Hex: EMPTY_SHA256 };
+    await this.put(name, body, req);
+    let honoured = false;
+    try {
+      await this.put(name, body, req);
+    } catch (err) {
+      if (
+        !(err instanceof StoreError) || (err.kind !== "CasMismatch" && err.kind !== "AlreadyExists")
+      ) {
+        await this.delete(name).catch(() => {});
+        throw err;
+      }
+      honoured = true;
+    }
+    await this.delete(name).catch(() => {});
+    if (!honoured) {
+      this.#conditions = undefined; // let a later call re-probe (e.g. after a server upgrade)
+      throw new StoreError(
+        "Unsupported",
+        `Cannot write conditionally to s3://${this.#c.bucket}: the endpoint ` +
+          `${this.#c.endpoint.origin} ignores If-None-Match (s3rver does; AWS S3 enforces it). ` +
+          `oxistore does not emulate conditional writes client-side.`,
+      );
+    }
+  }
+}
+
+function written(res: Response): WriteResult {
+  const r: WriteResult = { etag: res.headers.get("etag") ?? "" };
+  const date = res.headers.get("date");
+  if (date) r.lastModified = new Date(date);
+  return r;
+}
+
+class S3Multipart implements PartUpload {
+  #api: S3Api;
+  #name: string;
+  #id: string;
+  #req: { contentType?: string; condition?: WriteCondition };
+  #etags: string[] = [];
+
+  constructor(
+    api: S3Api,
+    name: string,
+    id: string,
+    req: { contentType?: string; condition?: WriteCondition },
+  ) {
+    this.#api = api;
+    this.#name = name;
+    this.#id = id;
+    this.#req = req;
+  }
+
+  async uploadPart(index: number, data: Uint8Array): Promise<void> {
+    const res = await this.#api.call({
+      op: `upload part ${index + 1} of`,
+      name: this.#name,
+      method: "PUT",
+      query: { partNumber: String(index + 1), uploadId: this.#id },
+      body: data,
+    });
+    await res.body?.cancel();
+    this.#etags[index] = res.headers.get("etag") ?? "";
+  }
+
+  async complete(final: { metadata: Record<string, string> }): Promise<WriteResult> {
+    const parts = this.#etags.map((etag, i) =>
+      `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlEscape(etag)}</ETag></Part>`
+    ).join("");
+    const body = new TextEncoder().encode(
+      `<CompleteMultipartUpload>${parts}</CompleteMultipartUpload>`,
+    );
+    const where = this.#api.describe(this.#name);
+    const res = await this.#api.call({
+      op: "complete multipart upload",
+      name: this.#name,
+      method: "POST",
+      query: { uploadId: this.#id },
+      headers: conditionHeaders(this.#req.condition),
+      body,
+    });
+    const xml = await res.text();
+    const err = embeddedError("complete multipart upload", where, xml);
+    if (err) throw err;
+    const etag = xmlText(xml, "ETag") ?? "";
+    // The digest is known only now: rewrite the metadata in place (server-side
+    // copy onto itself), only if nobody replaced the object meanwhile.
+    let fix: Response;
+    try {
+      fix = await this.#api.call({
+        op: "store the digest of",
+        name: this.#name,
+        method: "PUT",
+        headers: {
+          "x-amz-copy-source": this.#api.source(this.#name),
+          "x-amz-copy-source-if-match": etag,
+          "x-amz-metadata-directive": "REPLACE",
+          ...metaHeaders(this.#req.contentType, final.metadata),
+        },
+        accept: [412],
+      });
+    } catch {
+      return { etag }; // e.g. over 5 GiB (CopyObject's limit): head() computes the digest
+    }
+    const fixXml = await fix.text();
+    if (fix.status === 412 || embeddedError("", where, fixXml)) return { etag };
+    const r: WriteResult = { etag: xmlText(fixXml, "ETag") ?? etag };
+    const lm = xmlText(fixXml, "LastModified");
+    if (lm) r.lastModified = new Date(lm);
+    return r;
+  }
+
+  async abort(): Promise<void> {
+    const res = await this.#api.call({
+      op: "abort multipart upload",
+      name: this.#name,
+      method: "DELETE",
+      query: { uploadId: this.#id },
+      accept: [404],
+    });
+    await res.body?.cancel();
+  }
+}
