@@ -1,0 +1,25 @@
+/**
+ * Compression: {@link CompressedKv} compresses values in front of any
+ * KvStore, with a codec registry (`none`, `deflate`, `gzip`, `zlib`, `lz4`);
+ * each value records the codec that made it. The LZ4 block codec is written
+ * here in TypeScript and is exported on its own too.
+ *
+ * @example
+ * ```ts
+ * import { CompressedKv } from "./mod.ts";
+ * import { openInMemory } from "@cooljapan/oxistore";
+ * await using store = new CompressedKv(await openInMemory("denokv"), { codec: "deflate" });
+ * await store.put("k", "a long and repetitive value, a long and repetitive value");
+ * console.log(new TextDecoder().decode(await store.get("k")));
+ * ```
+ *
+ * @module
+ */
+export { CompressedKv, type CompressedKvOptions } from "./compressed_kv.ts";
+export { type Codec, codecByName, codecByTag, type CodecName, CODECS } from "./codecs.ts";
+export { lz4CompressBlock, lz4DecompressBlock, lz4MaxCompressedSize } from "./lz4.ts";
+export {
+  TransformedKv,
+  type TransformedKvOptions,
+  type ValueTransform,
+} from "../transformed_kv.ts";

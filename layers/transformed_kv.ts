@@ -1,0 +1,496 @@
+/**
+ * {@link TransformedKv}: a KvStore whose values pass through a
+ * {@link ValueTransform} on the way in and out — the shared base of the
+ * encryption and compression layers.
+ *
+ * @module
+ */
+import {
+  type Bytes,
+  type BytesLike,
+  checkKey,
+  checkValue,
+  equalBytes,
+  toBytes,
+} from "../core/bytes.ts";
+import type { MergeOperator, StoreKind, StoreMetrics } from "../core/config.ts";
+import { StoreError } from "../core/error.ts";
+import type {
+  KeysIter,
+  KvChange,
+  KvEntry,
+  KvReader,
+  KvSnapshot,
+  KvStore,
+  KvTxn,
+  RangeIter,
+  RangeOptions,
+} from "../core/kv.ts";
+
+/** Turns a user value into its stored form and back. */
+export interface ValueTransform {
+  /** The layer's name, for error messages (e.g. "encrypt"). */
+  readonly name: string;
+  /** The stored form of `value` under `key`. */
+  encode(key: Uint8Array, value: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** The user value of a stored form; a bad stored form throws `Corruption`. */
+  decode(key: Uint8Array, stored: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** Options of a {@link TransformedKv}. */
+export interface TransformedKvOptions {
+  /**
+   * The operator behind `merge`, applied to decoded values. The inner store's
+   * own operator would see encoded bytes, so the layer runs the operator
+   * itself, in a read / compare-and-swap loop. Without one, `merge` throws
+   * `Unsupported`.
+   */
+  mergeOperator?: MergeOperator;
+}
+
+/** CAS retries before a contended swap gives up with `TxnConflict`. */
+const MAX_RETRIES = 1000;
+
+/**
+ * A KvStore that stores `transform.encode(key, value)` in `inner` and returns
+ * `transform.decode(key, stored)`. Keys, ordering, TTLs, scans, trees,
+ * transactions, snapshots, watch, backup and restore all pass through (a
+ * backup holds the encoded values). Because encoded values may differ for
+ * equal inputs, `compareAndSwap` compares decoded values and swaps the exact
+ * stored bytes it read, retrying when another writer got there first; `merge`
+ * works the same way with `options.mergeOperator`. Both keep the key's TTL
+ * on a best-effort basis (re-applied right after the swap).
+ *
+ * @example
+ * ```ts
+ * import { TransformedKv } from "./transformed_kv.ts";
+ * import { openInMemory } from "@cooljapan/oxistore";
+ * const reverse = {
+ *   name: "reverse",
+ *   encode: (_k: Uint8Array, v: Uint8Array) => v.toReversed(),
+ *   decode: (_k: Uint8Array, v: Uint8Array) => v.toReversed(),
+ * };
+ * await using store = new TransformedKv(await openInMemory("denokv"), reverse);
+ * await store.put("k", "abc");
+ * console.log(new TextDecoder().decode(await store.get("k"))); // "abc"
+ * ```
+ */
+export class TransformedKv implements KvStore {
+  /** The wrapped store. */
+  readonly inner: KvStore;
+  /** How values are encoded. */
+  protected readonly transform: ValueTransform;
+  /** The options this layer was made with. */
+  protected readonly options: TransformedKvOptions;
+
+  /**
+   * @param inner the store holding encoded values (closed with this one)
+   * @param transform the value encoding
+   * @param options merge operator
+   */
+  constructor(inner: KvStore, transform: ValueTransform, options: TransformedKvOptions = {}) {
+    if (inner === null || typeof inner !== "object" || typeof inner.get !== "function") {
+      throw new StoreError(
+        "InvalidInput",
+        `Cannot create the ${transform?.name ?? "value"} layer: inner must be a KvStore`,
+      );
+    }
+    if (options.mergeOperator !== undefined && typeof options.mergeOperator !== "function") {
+      throw new StoreError(
+        "InvalidInput",
+        `Cannot create the ${transform.name} layer: mergeOperator must be a function`,
+      );
+    }
+    this.inner = inner;
+    this.transform = transform;
+    this.options = options;
+  }
+
+  /** The same layer over another store (a tree of the inner one). */
+  protected wrap(inner: KvStore): KvStore {
+    return new TransformedKv(inner, this.transform, this.options);
+  }
+
+  /** Which engine runs the inner store. */
+  get kind(): StoreKind {
+    return this.inner.kind;
+  }
+
+  #encode(key: Uint8Array, value: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve(this.transform.encode(key, value));
+  }
+
+  #decode(key: Uint8Array, stored: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve(this.transform.decode(key, stored));
+  }
+
+  /** The decoded value, or undefined if absent or expired. */
+  async get(key: BytesLike): Promise<Bytes | undefined> {
+    const k = checkKey(key, "get");
+    const raw = await this.inner.get(k);
+    return raw === undefined ? undefined : await this.#decode(k, raw);
+  }
+
+  /** True when present and not expired. */
+  contains(key: BytesLike): Promise<boolean> {
+    return this.inner.contains(key);
+  }
+
+  /** Decoded values in input order. */
+  async getMany(keys: BytesLike[]): Promise<(Bytes | undefined)[]> {
+    const raws = await this.inner.getMany(keys);
+    return await Promise.all(
+      raws.map((raw, i) => raw === undefined ? undefined : this.#decode(toBytes(keys[i]!), raw)),
+    );
+  }
+
+  /** Encodes and stores; clears any TTL. */
+  async put(key: BytesLike, value: BytesLike): Promise<void> {
+    const k = checkKey(key, "put");
+    await this.inner.put(k, await this.#encode(k, checkValue(value, "put")));
+  }
+
+  /** Remove; no-op when absent. */
+  delete(key: BytesLike): Promise<void> {
+    return this.inner.delete(key);
+  }
+
+  /** Encodes every value, then writes all pairs or none. */
+  async batchWrite(pairs: [BytesLike, BytesLike][]): Promise<void> {
+    if (!Array.isArray(pairs)) return this.inner.batchWrite(pairs);
+    const encoded: [Uint8Array, Uint8Array][] = [];
+    for (const p of pairs) {
+      if (!Array.isArray(p) || p.length !== 2) return this.inner.batchWrite(pairs);
+      const k = checkKey(p[0], "batchWrite");
+      encoded.push([k, await this.#encode(k, checkValue(p[1], "batchWrite"))]);
+    }
+    await this.inner.batchWrite(encoded);
+  }
+
+  /** Deletes all keys or none. */
+  batchDelete(keys: BytesLike[]): Promise<void> {
+    return this.inner.batchDelete(keys);
+  }
+
+  /** Decodes a scan of the inner store (started now, so bad arguments throw now). */
+  #decoded(source: RangeIter): RangeIter {
+    const decode = (k: Uint8Array, v: Uint8Array) => this.#decode(k, v);
+    async function* run(): AsyncGenerator<KvEntry> {
+      for await (const [k, v] of source) yield [k, await decode(k, v)];
+    }
+    return run();
+  }
+
+  /** Entries in `[lo, hi)`, decoded. */
+  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#decoded(this.inner.range(lo, hi, opts));
+  }
+
+  /** Entries in `[lo, hi)`, descending, decoded. */
+  rangeRev(lo?: BytesLike, hi?: BytesLike): RangeIter {
+    return this.#decoded(this.inner.rangeRev(lo, hi));
+  }
+
+  /** Entries under `prefix`, decoded. */
+  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#decoded(this.inner.prefixScan(prefix, opts));
+  }
+
+  /** Every entry, decoded. */
+  iter(): RangeIter {
+    return this.#decoded(this.inner.iter());
+  }
+
+  /** Every key (values are not loaded or decoded). */
+  keys(): KeysIter {
+    return this.inner.keys();
+  }
+
+  /** Live keys. */
+  count(): Promise<number> {
+    return this.inner.count();
+  }
+
+  /** Approximate bytes on disk of the inner store. */
+  sizeOnDisk(): Promise<number> {
+    return this.inner.sizeOnDisk();
+  }
+
+  #fail(op: string, kind: "CasMismatch" | "TxnConflict", detail: string): StoreError {
+    return new StoreError(kind, `Cannot ${op} through the ${this.transform.name} layer: ${detail}`);
+  }
+
+  /**
+   * Reads the stored bytes, lets `decide` pick the next plaintext from the
+   * decoded current one, and swaps exactly the bytes read; retries when
+   * another writer changed them first. Re-applies the key's TTL after a swap
+   * that keeps a value.
+   */
+  async #swapLoop(
+    op: string,
+    k: Uint8Array,
+    decide: (cur: Uint8Array | undefined) => Uint8Array | null,
+  ): Promise<void> {
+    for (let attempt = 0;; attempt++) {
+      const t0 = Date.now();
+      const ttl = await this.inner.ttl(k);
+      const raw = await this.inner.get(k);
+      const cur = raw === undefined ? undefined : await this.#decode(k, raw);
+      const next = decide(cur);
+      const stored = next === null ? null : await this.#encode(k, next);
+      try {
+        await this.inner.compareAndSwap(k, raw ?? null, stored);
+      } catch (err) {
+        if ((err as StoreError).kind !== "CasMismatch") throw err;
+        if (attempt >= MAX_RETRIES) {
+          throw this.#fail(op, "TxnConflict", "the key kept changing; retry");
+        }
+        continue;
+      }
+      if (stored !== null && ttl !== undefined && raw !== undefined) {
+        // Only when nobody wrote since our swap: a newer write owns its TTL.
+        const now = await this.inner.get(k);
+        if (now !== undefined && equalBytes(now, stored)) {
+          await this.inner.expire(k, Math.max(1, t0 + ttl - Date.now()));
+        }
+      }
+      return;
+    }
+  }
+
+  /** Atomic swap comparing decoded values; `null` means absent / delete. */
+  async compareAndSwap(
+    key: BytesLike,
+    expected: BytesLike | null,
+    next: BytesLike | null,
+  ): Promise<void> {
+    const k = checkKey(key, "compareAndSwap");
+    const want = expected === null ? null : toBytes(expected, "expected value");
+    const nextBytes = next === null ? null : checkValue(next, "compareAndSwap");
+    await this.#swapLoop("compareAndSwap", k, (cur) => {
+      const ok = want === null ? cur === undefined : cur !== undefined && equalBytes(cur, want);
+      if (!ok) {
+        throw this.#fail(
+          "compareAndSwap",
+          "CasMismatch",
+          `the current value ${cur === undefined ? "is absent" : "differs from the expected one"}`,
+        );
+      }
+      return nextBytes;
+    });
+  }
+
+  /** Encodes and stores with a TTL. */
+  async putWithTtl(key: BytesLike, value: BytesLike, ttlMs: number): Promise<void> {
+    const k = checkKey(key, "putWithTtl");
+    await this.inner.putWithTtl(k, await this.#encode(k, checkValue(value, "putWithTtl")), ttlMs);
+  }
+
+  /** Sets a TTL on a live key; false if absent. */
+  expire(key: BytesLike, ttlMs: number): Promise<boolean> {
+    return this.inner.expire(key, ttlMs);
+  }
+
+  /** Remaining ms, or undefined if absent or without TTL. */
+  ttl(key: BytesLike): Promise<number | undefined> {
+    return this.inner.ttl(key);
+  }
+
+  /** Drops a TTL; false if absent or had none. */
+  persist(key: BytesLike): Promise<boolean> {
+    return this.inner.persist(key);
+  }
+
+  /** Removes expired keys now. */
+  purgeExpired(): Promise<number> {
+    return this.inner.purgeExpired();
+  }
+
+  /** A transaction that encodes its writes and decodes its reads. */
+  async transaction(): Promise<KvTxn> {
+    const txn = await this.inner.transaction();
+    return new TransformedTxn(
+      txn,
+      (k, v) => this.#encode(k, v),
+      (s) => this.#decoded(s),
+      (k, v) => this.#decode(k, v),
+    );
+  }
+
+  /** A point-in-time view with decoded values. */
+  async snapshot(): Promise<KvSnapshot> {
+    const snap = await this.inner.snapshot();
+    return new TransformedSnapshot(snap, (s) => this.#decoded(s), (k, v) => this.#decode(k, v));
+  }
+
+  /** Everything committed so far is durable on return. */
+  flush(): Promise<void> {
+    return this.inner.flush();
+  }
+
+  /** Reclaims space in the inner store. */
+  compact(): Promise<void> {
+    return this.inner.compact();
+  }
+
+  /** A consistent copy of the inner store; it holds encoded values. */
+  backup(path: string): Promise<void> {
+    return this.inner.backup(path);
+  }
+
+  /** Replaces the inner store's contents with a backup's. */
+  restore(path: string): Promise<void> {
+    return this.inner.restore(path);
+  }
+
+  /** Committed changes under `prefix`, values decoded. */
+  watch(prefix: BytesLike): AsyncIterableIterator<KvChange> {
+    const source = this.inner.watch(prefix);
+    const decode = (k: Uint8Array, v: Uint8Array) => this.#decode(k, v);
+    async function* run(): AsyncGenerator<KvChange> {
+      try {
+        for await (const c of source) {
+          yield {
+            key: c.key,
+            value: c.value === undefined ? undefined : await decode(c.key, c.value),
+          };
+        }
+      } finally {
+        await source.return?.();
+      }
+    }
+    return run();
+  }
+
+  /** The same layer over a named tree of the inner store. */
+  tree(name: string): KvStore {
+    return this.wrap(this.inner.tree(name));
+  }
+
+  /** `value = mergeOperator(key, old, operand)` on decoded values, atomically. */
+  async merge(key: BytesLike, operand: BytesLike): Promise<void> {
+    const op = this.options.mergeOperator;
+    if (op === undefined) {
+      // An empty batch makes the inner store report Closed or ReadOnly first.
+      await this.inner.batchDelete([]);
+      throw new StoreError(
+        "Unsupported",
+        `Cannot merge through the ${this.transform.name} layer: no merge operator; pass ` +
+          `mergeOperator in the layer's options (the inner store's operator would see encoded bytes)`,
+      );
+    }
+    const k = checkKey(key, "merge");
+    const arg = checkValue(operand, "merge");
+    await this.#swapLoop("merge", k, (cur) => {
+      let next: Uint8Array | undefined;
+      try {
+        next = op(k.slice(), cur, arg);
+      } catch (err) {
+        throw new StoreError(
+          "Other",
+          `Cannot merge through the ${this.transform.name} layer: the merge operator threw`,
+          { cause: err },
+        );
+      }
+      if (next === undefined) return null;
+      if (!(next instanceof Uint8Array)) {
+        throw new StoreError(
+          "InvalidInput",
+          "Cannot merge: the merge operator must return a Uint8Array or undefined",
+        );
+      }
+      return checkValue(next, "merge");
+    });
+  }
+
+  /** The inner store's counters. */
+  metrics(): StoreMetrics {
+    return this.inner.metrics();
+  }
+
+  /** Closes the inner store. */
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** `await using store = …` closes it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+type Decoded = (source: RangeIter) => RangeIter;
+type Decode = (key: Uint8Array, stored: Uint8Array) => Promise<Uint8Array>;
+
+/** Decoded reads over an inner reader. */
+class TransformedReader implements KvReader {
+  constructor(
+    protected readonly reader: KvReader,
+    protected readonly decoded: Decoded,
+    protected readonly decode: Decode,
+  ) {}
+
+  async get(key: BytesLike): Promise<Bytes | undefined> {
+    const k = checkKey(key, "get");
+    const raw = await this.reader.get(k);
+    return raw === undefined ? undefined : await this.decode(k, raw);
+  }
+
+  contains(key: BytesLike): Promise<boolean> {
+    return this.reader.contains(key);
+  }
+
+  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.decoded(this.reader.range(lo, hi, opts));
+  }
+
+  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.decoded(this.reader.prefixScan(prefix, opts));
+  }
+}
+
+class TransformedSnapshot extends TransformedReader implements KvSnapshot {
+  constructor(readonly snap: KvSnapshot, decoded: Decoded, decode: Decode) {
+    super(snap, decoded, decode);
+  }
+
+  release(): Promise<void> {
+    return this.snap.release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.snap[Symbol.asyncDispose]();
+  }
+}
+
+class TransformedTxn extends TransformedReader implements KvTxn {
+  constructor(
+    readonly txn: KvTxn,
+    readonly encode: (key: Uint8Array, value: Uint8Array) => Promise<Uint8Array>,
+    decoded: Decoded,
+    decode: Decode,
+  ) {
+    super(txn, decoded, decode);
+  }
+
+  async put(key: BytesLike, value: BytesLike): Promise<void> {
+    const k = checkKey(key, "put");
+    await this.txn.put(k, await this.encode(k, checkValue(value, "put")));
+  }
+
+  delete(key: BytesLike): Promise<void> {
+    return this.txn.delete(key);
+  }
+
+  commit(): Promise<void> {
+    return this.txn.commit();
+  }
+
+  rollback(): Promise<void> {
+    return this.txn.rollback();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.txn[Symbol.asyncDispose]();
+  }
+}
