@@ -24,6 +24,8 @@ import type { StoreConfig, StoreKind } from "./core/config.ts";
 import { STORE_KINDS } from "./core/config.ts";
 import { StoreError, toStoreError } from "./core/error.ts";
 import type { KvStore } from "./core/kv.ts";
+import type { CachedKvStore } from "./layers/cache/mod.ts";
+import type { BlobStore } from "./blob/types.ts";
 
 export * from "./core/mod.ts";
 
@@ -350,4 +352,51 @@ export async function migrate(src: KvStore, dst: KvStore): Promise<number> {
   }
   await flush();
   return copied;
+}
+
+/**
+ * Opens the `kind` store at `path` behind a read-through, write-through LRU
+ * cache of `capacity` entries.
+ *
+ * @example
+ * ```ts
+ * import { openCached } from "@cooljapan/oxistore";
+ * const dir = await Deno.makeTempDir();
+ * await using store = await openCached("denokv", `${dir}/kv.sqlite`, 1000);
+ * await store.put("k", "v");
+ * await store.get("k");
+ * console.log(store.metrics().cacheHits); // 1
+ * ```
+ */
+export async function openCached(
+  kind: StoreKind,
+  path: string,
+  capacity: number,
+): Promise<CachedKvStore> {
+  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1) {
+    throw new StoreError(
+      "InvalidInput",
+      `Cannot open cached store at ${path}: capacity must be a whole number >= 1`,
+    );
+  }
+  const { CachedKvStore } = await import("./layers/cache/mod.ts");
+  const inner = await openWith(kind, path);
+  return new CachedKvStore(inner, { maxEntries: capacity });
+}
+
+/**
+ * Opens (or creates) a local-filesystem blob store rooted at `path`.
+ *
+ * @example
+ * ```ts
+ * import { openBlob } from "@cooljapan/oxistore";
+ * const blobs = await openBlob(await Deno.makeTempDir());
+ * await blobs.put("docs/readme.txt", new TextEncoder().encode("hi"));
+ * console.log((await blobs.head("docs/readme.txt")).size); // 2
+ * ```
+ */
+export async function openBlob(path: string): Promise<BlobStore> {
+  checkPath(path, "open blob store");
+  const { LocalBlobStore } = await import("./blob/local_blob_store.ts");
+  return LocalBlobStore.open(path);
 }
