@@ -16,3 +16,4 @@ export * from "./digest.ts";
 export * from "./keys.ts";
 export * from "./memory_blob_store.ts";
 export * from "./local_blob_store.ts";
+export * from "./builder.ts";
