@@ -1,0 +1,32 @@
+/**
+ * Columnar tables for oxistore: apache-arrow tables (`ColumnarTable`) read from and
+ * written to Parquet files — local paths, bytes or blobs — with column projection,
+ * predicates pushed down to row-group statistics, page CRC checks, schema evolution,
+ * bounded streaming in both directions, and Hive-partitioned datasets.
+ *
+ * @example
+ * ```ts
+ * import { ColumnarTable, readParquet } from "./mod.ts";
+ * const t = ColumnarTable.fromRows([{ city: "Oslo", temp: 3.5 }, { city: "Rome", temp: 18 }]);
+ * const bytes = await t.toParquet({ compression: "ZSTD" });
+ * const warm = await readParquet(bytes, { filter: { column: "temp", op: "gt", value: 10 } });
+ * console.log(warm.toRows()); // [{ city: "Rome", temp: 18 }]
+ * ```
+ *
+ * @module
+ */
+export type {
+  BlobSource,
+  ColumnStats,
+  CompareOp,
+  ParquetMetadata,
+  ParquetSource,
+  ParquetTarget,
+  Predicate,
+  ReadOptions,
+  WriteCompression,
+  WriteOptions,
+} from "./types.ts";
+export { ColumnarTable, schemaDifference } from "./columnar_table.ts";
+export { openColumnar, parquetMetadata, readParquet, streamParquet } from "./read_parquet.ts";
+export { ParquetStreamWriter } from "./parquet_stream_writer.ts";
