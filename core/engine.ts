@@ -49,6 +49,16 @@ export interface RawOp {
   expiresAt?: number | undefined;
 }
 
+/**
+ * A cross-process precondition of a commit: the key must still have this
+ * version (null: still absent). Only engines with {@link RawEngine.version}
+ * receive them.
+ */
+export interface RawCheck {
+  key: Uint8Array;
+  version: string | null;
+}
+
 /** What an engine implements. */
 export interface RawEngine extends RawReader {
   /** Where the store lives (for messages), or ":memory:". */
@@ -57,8 +67,17 @@ export interface RawEngine extends RawReader {
    * Applies all ops atomically, in order. When it returns (or resolves) the
    * ops are visible to reads; they are durable once {@link sync} resolves.
    * Core calls this with its commit lock held, so calls never overlap.
+   * With `checks`, the engine applies nothing and throws `TxnConflict` unless
+   * every checked key still has its version (checked atomically with the
+   * writes, so another process cannot slip in between).
    */
-  apply(ops: RawOp[]): void | Promise<void>;
+  apply(ops: RawOp[], checks?: RawCheck[]): void | Promise<void>;
+  /**
+   * The current version of `key` as the backing store knows it, for engines
+   * other processes may write to at the same time (Deno KV's versionstamp);
+   * null when absent. Transactions record it on first touch of each key.
+   */
+  version?(key: Uint8Array): Promise<string | null>;
   /**
    * Makes everything applied so far durable. Core calls it outside the commit
    * lock, so concurrent committers can share one sync (group commit).

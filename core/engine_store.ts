@@ -17,7 +17,7 @@ import {
   toBytes,
 } from "./bytes.ts";
 import { emptyMetrics, type MergeOperator, type StoreKind, type StoreMetrics } from "./config.ts";
-import type { RawEngine, RawEntry, RawOp, RawReader, RawSnapshot } from "./engine.ts";
+import type { RawCheck, RawEngine, RawEntry, RawOp, RawReader, RawSnapshot } from "./engine.ts";
 import { StoreError, toStoreError } from "./error.ts";
 import { joinKey, RAW_USER_HI, RAW_USER_LO, treePrefix } from "./keyspace.ts";
 import type {
@@ -48,6 +48,12 @@ export interface EngineStoreOptions {
 }
 
 const RESTORE_BATCH_OPS = 256;
+/**
+ * At most this many keys of one transaction get cross-process version checks
+ * (Deno KV allows 100 checks per commit); keys past it are still checked
+ * against this process's own commits.
+ */
+const MAX_VERSION_CHECKS = 100;
 const RESTORE_BATCH_BYTES = 4 << 20;
 
 /** State every tree handle of one store shares. */
@@ -101,10 +107,11 @@ class Shared {
   }
 
   /** Applies ops; the caller holds the lock. */
-  async applyLocked(ops: RawOp[]): Promise<void> {
-    if (ops.length === 0) return;
+  async applyLocked(ops: RawOp[], checks?: RawCheck[]): Promise<void> {
+    if (ops.length === 0 && !checks?.length) return;
     for (const o of this.overlays) for (const op of ops) await o.preserve(op.key);
-    await this.engine.apply(ops);
+    if (checks?.length) await this.engine.apply(ops, checks);
+    else await this.engine.apply(ops);
     const seq = ++this.seq;
     const m = this.metrics;
     for (const op of ops) {
@@ -123,12 +130,16 @@ class Shared {
   }
 
   /** Commits ops (after `precheck`, under the lock), then syncs if asked. */
-  async commit(op: string, build: () => RawOp[] | Promise<RawOp[]>): Promise<void> {
+  async commit(
+    op: string,
+    build: () => RawOp[] | Promise<RawOp[]>,
+    checks?: RawCheck[],
+  ): Promise<void> {
     this.check(op, true);
     try {
       await this.lock.run(async () => {
         this.check(op, true);
-        await this.applyLocked(await build());
+        await this.applyLocked(await build(), checks);
       });
       if (this.syncWrites) await this.engine.sync();
     } catch (err) {
@@ -818,6 +829,8 @@ class Txn implements KvTxn {
   readonly #writes = new Map<string, RawOp>();
   readonly #reads = new Set<string>();
   readonly #ranges: [Uint8Array, Uint8Array | undefined][] = [];
+  /** Versions seen on first touch, for engines other processes write to. */
+  readonly #versions = new Map<string, RawCheck>();
   #done = false;
 
   constructor(s: Shared, prefix: Uint8Array, view: RawSnapshot, token: number, startSeq: number) {
@@ -838,9 +851,19 @@ class Txn implements KvTxn {
     this.#s.check(op, write);
   }
 
+  /** Records the key's version before the transaction first uses it. */
+  async #touch(id: string, raw: Uint8Array): Promise<void> {
+    const engine = this.#s.engine;
+    if (!engine.version || this.#versions.has(id) || this.#versions.size >= MAX_VERSION_CHECKS) {
+      return;
+    }
+    this.#versions.set(id, { key: raw, version: await engine.version(raw) });
+  }
+
   async #stored(raw: Uint8Array): Promise<Uint8Array | undefined> {
     const id = keyId(raw);
     this.#reads.add(id);
+    await this.#touch(id, raw);
     const w = this.#writes.get(id);
     const stored = w ? w.value : await this.#view.get(raw);
     if (stored === undefined || storedIsExpired(stored)) return undefined;
@@ -915,18 +938,24 @@ class Txn implements KvTxn {
     return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
   }
 
-  put(key: BytesLike, value: BytesLike): Promise<void> {
+  async put(key: BytesLike, value: BytesLike): Promise<void> {
     this.#check("put", true);
     const raw = joinKey(this.#prefix, checkKey(key, "put"));
-    this.#writes.set(keyId(raw), putOp(raw, checkValue(value, "put")));
-    return Promise.resolve();
+    const id = keyId(raw);
+    this.#writes.set(id, putOp(raw, checkValue(value, "put")));
+    await this.#touch(id, raw).catch((err) => {
+      throw this.#s.fail("put in transaction", err);
+    });
   }
 
-  delete(key: BytesLike): Promise<void> {
+  async delete(key: BytesLike): Promise<void> {
     this.#check("delete", true);
     const raw = joinKey(this.#prefix, checkKey(key, "delete"));
-    this.#writes.set(keyId(raw), { key: raw, value: undefined });
-    return Promise.resolve();
+    const id = keyId(raw);
+    this.#writes.set(id, { key: raw, value: undefined });
+    await this.#touch(id, raw).catch((err) => {
+      throw this.#s.fail("delete in transaction", err);
+    });
   }
 
   async commit(): Promise<void> {
@@ -949,9 +978,15 @@ class Txn implements KvTxn {
         }
         return [...this.#writes.values()];
       };
-      if (this.#writes.size > 0) await s.commit("commit transaction", validate);
+      const checks = [...this.#versions.values()];
+      if (this.#writes.size > 0) await s.commit("commit transaction", validate, checks);
       // Nothing to write: validate only, which a read-only store allows too.
-      else await s.lock.run(() => void validate());
+      else {
+        await s.lock.run(async () => {
+          validate();
+          await s.applyLocked([], checks);
+        });
+      }
     } finally {
       this.#finish();
     }

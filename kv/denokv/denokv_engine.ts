@@ -17,7 +17,7 @@
  *
  * @module
  */
-import type { RawEngine, RawEntry, RawOp, RawScanOptions } from "../../core/engine.ts";
+import type { RawCheck, RawEngine, RawEntry, RawOp, RawScanOptions } from "../../core/engine.ts";
 import { compareBytes, concatBytes, prefixUpperBound } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
 import { keyId } from "../../core/_views.ts";
@@ -164,7 +164,11 @@ export class DenoKvEngine implements RawEngine {
     }
   }
 
-  async apply(ops: RawOp[]): Promise<void> {
+  async version(key: Uint8Array): Promise<string | null> {
+    return (await this.#kv.get(await valueKey(key))).versionstamp;
+  }
+
+  async apply(ops: RawOp[], checks: RawCheck[] = []): Promise<void> {
     // The last write to a key wins; Deno KV wants each key once per commit.
     const last = new Map<string, RawOp>();
     for (const op of ops) {
@@ -221,6 +225,7 @@ export class DenoKvEngine implements RawEngine {
     }
     for (const w of writes) if (w.prepared?.chunks) await this.#writeChunks(w.prepared.chunks);
     const atomic = this.#kv.atomic();
+    for (const c of checks) atomic.check({ key: await valueKey(c.key), versionstamp: c.version });
     const now = Date.now();
     for (const w of writes) {
       if (w.prepared === undefined) atomic.delete(w.key);
@@ -229,9 +234,13 @@ export class DenoKvEngine implements RawEngine {
     }
     const res = await atomic.commit();
     if (!res.ok) {
+      for (const w of writes) {
+        if (w.prepared?.chunks) await this.#deleteChunks(w.prepared.chunks.descriptor);
+      }
       throw new StoreError(
-        "Other",
-        `Cannot commit to Deno KV store at ${this.path}: the commit was refused`,
+        "TxnConflict",
+        `Cannot commit transaction in Deno KV store at ${this.path}: another process changed a key ` +
+          `it read or wrote; retry`,
       );
     }
     for (const d of old) await this.#deleteChunks(d);

@@ -129,3 +129,44 @@ try { await openInMemory("denokv"); } catch (e) { console.log(e.kind + ": " + e.
     text + new TextDecoder().decode(out.stderr),
   );
 });
+
+Deno.test("denokv: a transaction conflicts with a commit from another handle on the same database", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/kv.sqlite`;
+    await using a = await openWith("denokv", path);
+    await using b = await openWith("denokv", path); // stands in for another process
+    await a.put("balance", "10");
+    const txn = await a.transaction();
+    const seen = await txn.get("balance");
+    assert(new TextDecoder().decode(seen) === "10", "txn reads the balance");
+    await b.put("balance", "99");
+    await txn.put("balance", "11");
+    try {
+      await txn.commit();
+      throw new Error("committed over another handle's write");
+    } catch (err) {
+      assert(err instanceof StoreError && err.kind === "TxnConflict", String(err));
+    }
+    assert(new TextDecoder().decode(await a.get("balance")) === "99", "the other write stands");
+    // A blind write conflicts too when the key changed after the transaction touched it.
+    const blind = await a.transaction();
+    await blind.put("other", "x");
+    await b.put("other", "y");
+    try {
+      await blind.commit();
+      throw new Error("blind write committed");
+    } catch (err) {
+      assert(err instanceof StoreError && err.kind === "TxnConflict", String(err));
+    }
+    const ok = await a.transaction();
+    await ok.put("other", "z");
+    await ok.commit();
+    assert(
+      new TextDecoder().decode(await b.get("other")) === "z",
+      "an unraced transaction commits",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
