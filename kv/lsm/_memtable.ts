@@ -18,14 +18,30 @@ export const TOMBSTONE: Uint8Array = new Uint8Array(0);
 
 class Leaf {
   keys: Uint8Array[] = [];
+  /** The first 6 bytes of each key as a number: most compares end here, without a cache miss. */
+  pre: number[] = [];
   ents: MemEntry[] = [];
 }
 
-function searchKeys(keys: Uint8Array[], key: Uint8Array): number {
+/** The first 6 key bytes, big-endian, zero-padded; orders like the bytes when unequal. */
+function prefixOf(k: Uint8Array): number {
+  const n = k.length;
+  return (n > 0 ? k[0]! * 0x10000000000 : 0) + (n > 1 ? k[1]! * 0x100000000 : 0) +
+    (n > 2 ? k[2]! * 0x1000000 : 0) + (n > 3 ? k[3]! * 0x10000 : 0) +
+    (n > 4 ? k[4]! * 0x100 : 0) + (n > 5 ? k[5]! : 0);
+}
+
+function cmp(aPre: number, a: Uint8Array, bPre: number, b: Uint8Array): number {
+  if (aPre !== bPre) return aPre < bPre ? -1 : 1;
+  return compareBytes(a, b);
+}
+
+function searchKeys(leaf: Leaf, pre: number, key: Uint8Array): number {
+  const keys = leaf.keys, pres = leaf.pre;
   let lo = 0, hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareBytes(keys[mid]!, key) < 0) lo = mid + 1;
+    if (cmp(pres[mid]!, keys[mid]!, pre, key) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -47,12 +63,15 @@ export class Memtable {
   /** Bumped whenever positions shift, so iterators re-seek. */
   #shape = 0;
 
-  #leafFor(key: Uint8Array): number {
-    const leaves = this.#leaves;
+  /** Prefix of each leaf's first key, parallel to the leaves. */
+  #firstPre: number[] = [0];
+
+  #leafFor(pre: number, key: Uint8Array): number {
+    const leaves = this.#leaves, fp = this.#firstPre;
     let lo = 0, hi = leaves.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (compareBytes(leaves[mid]!.keys[0]!, key) <= 0) lo = mid;
+      if (cmp(fp[mid]!, leaves[mid]!.keys[0]!, pre, key) <= 0) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -60,10 +79,11 @@ export class Memtable {
 
   /** Writes a version; `keepOld` keeps the previous one for open snapshots. */
   put(key: Uint8Array, value: Uint8Array, seq: number, keepOld: boolean): void {
-    const li = this.#leafFor(key);
+    const pre = prefixOf(key);
+    const li = this.#leafFor(pre, key);
     const leaf = this.#leaves[li]!;
-    const i = searchKeys(leaf.keys, key);
-    if (i < leaf.keys.length && compareBytes(leaf.keys[i]!, key) === 0) {
+    const i = searchKeys(leaf, pre, key);
+    if (i < leaf.keys.length && leaf.pre[i] === pre && compareBytes(leaf.keys[i]!, key) === 0) {
       const cur = leaf.ents[i]!;
       if (keepOld && cur.seq !== seq) {
         leaf.ents[i] = { value, seq, prev: cur };
@@ -75,8 +95,16 @@ export class Memtable {
       }
       return;
     }
-    leaf.keys.splice(i, 0, key);
-    leaf.ents.splice(i, 0, { value, seq, prev: undefined });
+    if (i === leaf.keys.length) {
+      leaf.keys.push(key);
+      leaf.pre.push(pre);
+      leaf.ents.push({ value, seq, prev: undefined });
+    } else {
+      leaf.keys.splice(i, 0, key);
+      leaf.pre.splice(i, 0, pre);
+      leaf.ents.splice(i, 0, { value, seq, prev: undefined });
+    }
+    if (i === 0) this.#firstPre[li] = pre;
     this.bytes += key.length + value.length + 64;
     this.count++;
     this.#shape++;
@@ -84,24 +112,30 @@ export class Memtable {
       const right = new Leaf();
       const half = leaf.keys.length >>> 1;
       right.keys = leaf.keys.splice(half);
+      right.pre = leaf.pre.splice(half);
       right.ents = leaf.ents.splice(half);
       this.#leaves.splice(li + 1, 0, right);
+      this.#firstPre.splice(li + 1, 0, right.pre[0]!);
     }
   }
 
   /** The version of `key` visible at `seq`; undefined when the table has none. */
   get(key: Uint8Array, seq: number): Uint8Array | undefined {
-    const leaf = this.#leaves[this.#leafFor(key)]!;
-    const i = searchKeys(leaf.keys, key);
-    if (i >= leaf.keys.length || compareBytes(leaf.keys[i]!, key) !== 0) return undefined;
+    const pre = prefixOf(key);
+    const leaf = this.#leaves[this.#leafFor(pre, key)]!;
+    const i = searchKeys(leaf, pre, key);
+    if (i >= leaf.keys.length || leaf.pre[i] !== pre || compareBytes(leaf.keys[i]!, key) !== 0) {
+      return undefined;
+    }
     return visible(leaf.ents[i], seq)?.value;
   }
 
   /** Position of the first key >= `key` (or > when `after`). */
   #seek(key: Uint8Array, after: boolean): [number, number] {
-    const li = this.#leafFor(key);
+    const pre = prefixOf(key);
+    const li = this.#leafFor(pre, key);
     const leaf = this.#leaves[li]!;
-    let i = searchKeys(leaf.keys, key);
+    let i = searchKeys(leaf, pre, key);
     if (after && i < leaf.keys.length && compareBytes(leaf.keys[i]!, key) === 0) i++;
     return [li, i];
   }
