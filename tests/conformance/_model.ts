@@ -4,22 +4,49 @@ import type { KvEntry } from "../../core/kv.ts";
 
 const hex = (b: Uint8Array) => Array.from(b, (c) => c.toString(16).padStart(2, "0")).join("");
 
+/**
+ * Whether a key carries a TTL: `"unknown"` after an operation whose effect on
+ * the TTL API.md leaves open (CAS, merge), until the next plain write.
+ */
+export type TtlState = "none" | "set" | "unknown";
+
+interface Slot {
+  key: Uint8Array;
+  value: Uint8Array;
+  ttl: TtlState;
+}
+
 /** A map of bytes to bytes that answers scans by sorting. */
 export class Model {
-  #map = new Map<string, KvEntry>();
+  #map = new Map<string, Slot>();
 
   clone(): Model {
     const m = new Model();
-    for (const [id, e] of this.#map) m.#map.set(id, e);
+    m.assign(this);
     return m;
   }
 
-  get(key: Uint8Array): Uint8Array | undefined {
-    return this.#map.get(hex(key))?.[1];
+  /** Becomes a copy of `other`. */
+  assign(other: Model): void {
+    this.#map = new Map(other.#map);
   }
 
-  put(key: Uint8Array, value: Uint8Array): void {
-    this.#map.set(hex(key), [key.slice(), value.slice()]);
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.#map.get(hex(key))?.value;
+  }
+
+  ttl(key: Uint8Array): TtlState | undefined {
+    return this.#map.get(hex(key))?.ttl;
+  }
+
+  /** A write; a plain put clears the TTL. */
+  put(key: Uint8Array, value: Uint8Array, ttl: TtlState = "none"): void {
+    this.#map.set(hex(key), { key: key.slice(), value: value.slice(), ttl });
+  }
+
+  setTtl(key: Uint8Array, ttl: TtlState): void {
+    const slot = this.#map.get(hex(key));
+    if (slot) this.#map.set(hex(key), { ...slot, ttl });
   }
 
   delete(key: Uint8Array): void {
@@ -37,12 +64,13 @@ export class Model {
     reverse = false,
     limit = Infinity,
   ): KvEntry[] {
-    const out = [...this.#map.values()]
-      .filter(([k]) =>
-        (lo === undefined || compareBytes(k, lo) >= 0) &&
-        (hi === undefined || compareBytes(k, hi) < 0)
+    const out: KvEntry[] = [...this.#map.values()]
+      .filter(({ key }) =>
+        (lo === undefined || compareBytes(key, lo) >= 0) &&
+        (hi === undefined || compareBytes(key, hi) < 0)
       )
-      .sort((a, b) => compareBytes(a[0], b[0]));
+      .sort((a, b) => compareBytes(a.key, b.key))
+      .map(({ key, value }) => [key, value]);
     if (reverse) out.reverse();
     return out.slice(0, limit);
   }
