@@ -1,0 +1,50 @@
+// Child process for crash tests: writes self-verifying blobs in a loop, through
+// every write path, until it is killed. Usage: _crash_child.ts <root> <seed>
+import { LocalBlobStore } from "../../blob/local_blob_store.ts";
+import { pseudoRandom } from "./suite.ts";
+
+const [root, seedArg] = Deno.args;
+const store = await LocalBlobStore.open(root!);
+let seed = Number(seedArg) * 100_000;
+
+/** 4-byte seed + 4-byte length + pseudo-random body: checkable on its own. */
+function payload(s: number): Uint8Array {
+  const len = 1 + (s * 7919) % (1536 * 1024);
+  const out = new Uint8Array(8 + len);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, s);
+  view.setUint32(4, len);
+  out.set(pseudoRandom(len, s), 8);
+  return out;
+}
+
+console.log("ready");
+for (let i = 0;; i++) {
+  const s = ++seed;
+  const key = `k/${s % 13}/${s % 5}`;
+  const data = payload(s);
+  switch (i % 5) {
+    case 0:
+      await store.put(key, data);
+      break;
+    case 1: {
+      const up = await store.startUpload(key);
+      for (let at = 0; at < data.length; at += 100_000) {
+        await up.write(data.subarray(at, at + 100_000));
+      }
+      await up.complete();
+      break;
+    }
+    case 2:
+      await store.putIfAbsent(`once/${s}`, data).catch(() => {});
+      break;
+    case 3:
+      await store.put(`tmp/${s}`, data);
+      await store.rename(`tmp/${s}`, key);
+      break;
+    case 4:
+      await store.copy(key, `copy/${s % 7}`).catch(() => {});
+      await store.putCas(data);
+      break;
+  }
+}

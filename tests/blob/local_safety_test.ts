@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { LocalBlobStore } from "../../blob/local_blob_store.ts";
+import { expectKind } from "./suite.ts";
+
+const RACE_CHILD = new URL("./_race_child.ts", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "oxiblob-" });
+  try {
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+async function runChildren(root: string, args: string[][]): Promise<string[][]> {
+  const children = args.map((a, id) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-check", RACE_CHILD, root, String(id), ...a],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn()
+  );
+  // Let every child open the store, then release them together.
+  await new Promise((r) => setTimeout(r, 600));
+  await Deno.writeTextFile(join(root, "go"), "");
+  const outs = await Promise.all(children.map((c) => c.output()));
+  return outs.map((o) => {
+    assert.equal(o.code, 0, dec.decode(o.stderr));
+    return JSON.parse(dec.decode(o.stdout).trim().split("\n").pop()!);
+  });
+}
+
+Deno.test("local: putIfAbsent racing across 4 processes: every key won exactly once", async () => {
+  await withRoot(async (root) => {
+    const wins = await runChildren(root, Array.from({ length: 4 }, () => ["absent", "40"]));
+    const store = await LocalBlobStore.open(root);
+    for (let k = 0; k < 40; k++) {
+      const key = `race/${k}`;
+      const winners = wins.flatMap((w, id) => (w.includes(key) ? [id] : []));
+      assert.equal(winners.length, 1, `${key} won by ${winners}`);
+      assert.equal(dec.decode(await store.get(key)), `writer ${winners[0]}`);
+    }
+    await store.close();
+  });
+});
+
+Deno.test("local: putIfMatch increments from 3 processes lose no update", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(root);
+    await store.put("counter", "0");
+    await runChildren(root, Array.from({ length: 3 }, () => ["count", "25"]));
+    assert.equal(dec.decode(await store.get("counter")), "75");
+    await store.close();
+  });
+});
+
+Deno.test("local: keys cannot leave the root through a symlinked directory", async () => {
+  await withRoot(async (root) => {
+    const outside = await Deno.makeTempDir({ prefix: "oxiblob-outside-" });
+    try {
+      const store = await LocalBlobStore.open(join(root, "store"));
+      await store.put("inside/ok", "fine");
+      await Deno.symlink(outside, join(root, "store", "evil"));
+      await expectKind(store.put("evil/x", "escaped?"), "Corruption");
+      await expectKind(store.get("evil/x"), "Corruption");
+      await expectKind(store.exists("evil/x"), "Corruption");
+      const leaked = [];
+      for await (const e of Deno.readDir(outside)) leaked.push(e.name);
+      assert.deepEqual(leaked, []);
+      // Listing never follows the symlink either.
+      const page = await store.list();
+      assert.deepEqual(page.items.map((m) => m.key), ["inside/ok"]);
+      await store.close();
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+    }
+  });
+});
+
+Deno.test("local: a symlink planted as a blob file is refused, not followed", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(root);
+    await store.put("real", "secret-looking bytes");
+    const secret = join(root, "..", `${crypto.randomUUID()}-outside~blob`);
+    await Deno.copyFile(join(root, "real~blob"), secret);
+    try {
+      await Deno.symlink(secret, join(root, "leak~blob"));
+      await expectKind(store.get("leak"), "Corruption");
+      await expectKind(store.head("leak"), "Corruption");
+      assert.deepEqual((await store.list()).items.map((m) => m.key), ["real"]);
+    } finally {
+      await Deno.remove(secret);
+    }
+    await store.close();
+  });
+});
+
+Deno.test("local: traversal keys are rejected before touching the disk", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(join(root, "s"));
+    for (const key of ["../x", "a/../../x", "/etc/passwd", "a\\..\\x", "./x"]) {
+      await expectKind(store.put(key, "x"), "InvalidInput");
+    }
+    const top = [];
+    for await (const e of Deno.readDir(root)) top.push(e.name);
+    assert.deepEqual(top, ["s"]);
+    await store.close();
+  });
+});
+
+Deno.test("local: opening cleans temp files of dead writers but not of live stores", async () => {
+  await withRoot(async (root) => {
+    const live = await LocalBlobStore.open(root);
+    const up = await live.startUpload("slow");
+    await up.write("in progress");
+    // A dead session: a lock file nobody holds, and its temp directory.
+    await Deno.writeTextFile(join(root, "~tmp", "dead.lock"), "");
+    await Deno.mkdir(join(root, "~tmp", "dead"));
+    await Deno.writeTextFile(join(root, "~tmp", "dead", "half-written"), "junk");
+    await Deno.mkdir(join(root, "~tmp", "orphan"));
+    const other = await LocalBlobStore.open(root);
+    const names: string[] = [];
+    for await (const e of Deno.readDir(join(root, "~tmp"))) names.push(e.name);
+    assert.ok(!names.includes("dead") && !names.includes("dead.lock") && !names.includes("orphan"));
+    // The live store's upload survived the other store's cleanup.
+    const meta = await up.complete();
+    assert.equal(meta.size, 11);
+    assert.equal(dec.decode(await other.get("slow")), "in progress");
+    await other.close();
+    await live.close();
+  });
+});
+
+Deno.test("local: a truncated or altered blob file reads as Corruption", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(root);
+    await store.put("t", new Uint8Array(1000).fill(7));
+    const file = join(root, "t~blob");
+    const bytes = await Deno.readFile(file);
+    await Deno.writeFile(file, bytes.subarray(0, bytes.length - 10));
+    await expectKind(store.get("t"), "Corruption");
+    const stream = await store.getStream("t");
+    await expectKind(new Response(stream).arrayBuffer(), "Corruption");
+    bytes[20] = bytes[20]! ^ 0xff; // inside the checksummed header
+    await Deno.writeFile(file, bytes);
+    await expectKind(store.head("t"), "Corruption");
+    await Deno.writeFile(file, new TextEncoder().encode("not a blob"));
+    await expectKind(store.get("t"), "Corruption");
+    await store.close();
+  });
+});
+
+Deno.test("local: blobs persist across reopen with their metadata and etag", async () => {
+  await withRoot(async (root) => {
+    const a = await LocalBlobStore.open(root);
+    const meta = await a.put("p/q", "persist", { contentType: "text/plain", metadata: { x: "1" } });
+    await a.close();
+    const b = new LocalBlobStore(root);
+    const head = await b.head("p/q");
+    assert.equal(head.etag, meta.etag);
+    assert.equal(head.lastModified.getTime(), meta.lastModified.getTime());
+    assert.deepEqual(head.metadata, { x: "1" });
+    assert.equal(head.contentType, "text/plain");
+    await b.close();
+  });
+});
+
+Deno.test("local: deleting the last blob of a directory removes the empty directories", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(root);
+    await store.put("a/b/c/d", "x");
+    await store.put("a/keep", "y");
+    await store.delete("a/b/c/d");
+    await assert.rejects(Deno.stat(join(root, "a", "b")), Deno.errors.NotFound);
+    assert.equal((await Deno.stat(join(root, "a"))).isDirectory, true);
+    assert.deepEqual((await store.list(undefined, { delimiter: "/" })).prefixes, ["a/"]);
+    await store.close();
+  });
+});
+
+Deno.test("local: a key segment too long for a file name is InvalidInput", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(root);
+    await expectKind(store.put("é".repeat(100), "x"), "InvalidInput");
+    await store.put("x".repeat(250), "fits");
+    assert.equal(await store.exists("x".repeat(250)), true);
+    await store.close();
+  });
+});
