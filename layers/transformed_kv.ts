@@ -221,10 +221,37 @@ export class TransformedKv implements KvStore {
   }
 
   /**
+   * Swaps exactly the stored bytes `raw` (undefined: absent) for `stored`
+   * (null: delete) in the inner store; false when another writer changed them
+   * first. A key that had a TTL (`ttl` ms remaining at `t0`) keeps its
+   * deadline when a value stays, unless a newer write replaced ours meanwhile.
+   */
+  protected async swapStored(
+    key: Uint8Array,
+    raw: Uint8Array | undefined,
+    stored: Uint8Array | null,
+    ttl: number | undefined,
+    t0: number,
+  ): Promise<boolean> {
+    try {
+      await this.inner.compareAndSwap(key, raw ?? null, stored);
+    } catch (err) {
+      if ((err as StoreError).kind === "CasMismatch") return false;
+      throw err;
+    }
+    if (stored !== null && ttl !== undefined && raw !== undefined) {
+      const now = await this.inner.get(key);
+      if (now !== undefined && equalBytes(now, stored)) {
+        await this.inner.expire(key, Math.max(1, t0 + ttl - Date.now()));
+      }
+    }
+    return true;
+  }
+
+  /**
    * Reads the stored bytes, lets `decide` pick the next plaintext from the
    * decoded current one, and swaps exactly the bytes read; retries when
-   * another writer changed them first. Re-applies the key's TTL after a swap
-   * that keeps a value.
+   * another writer changed them first.
    */
   async #swapLoop(
     op: string,
@@ -232,29 +259,17 @@ export class TransformedKv implements KvStore {
     decide: (cur: Uint8Array | undefined) => Uint8Array | null,
   ): Promise<void> {
     for (let attempt = 0;; attempt++) {
-      const t0 = Date.now();
-      const ttl = await this.inner.ttl(k);
+      // Bytes first, then TTL: if the key changes in between, the swap fails.
       const raw = await this.inner.get(k);
+      const t0 = Date.now();
+      const ttl = raw === undefined ? undefined : await this.inner.ttl(k);
       const cur = raw === undefined ? undefined : await this.#decode(k, raw);
       const next = decide(cur);
       const stored = next === null ? null : await this.#encode(k, next);
-      try {
-        await this.inner.compareAndSwap(k, raw ?? null, stored);
-      } catch (err) {
-        if ((err as StoreError).kind !== "CasMismatch") throw err;
-        if (attempt >= MAX_RETRIES) {
-          throw this.#fail(op, "TxnConflict", "the key kept changing; retry");
-        }
-        continue;
+      if (await this.swapStored(k, raw, stored, ttl, t0)) return;
+      if (attempt >= MAX_RETRIES) {
+        throw this.#fail(op, "TxnConflict", "the key kept changing; retry");
       }
-      if (stored !== null && ttl !== undefined && raw !== undefined) {
-        // Only when nobody wrote since our swap: a newer write owns its TTL.
-        const now = await this.inner.get(k);
-        if (now !== undefined && equalBytes(now, stored)) {
-          await this.inner.expire(k, Math.max(1, t0 + ttl - Date.now()));
-        }
-      }
-      return;
     }
   }
 

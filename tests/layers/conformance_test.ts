@@ -8,6 +8,7 @@ import { runConformance } from "../conformance/suite.ts";
 import type { ConformanceTarget } from "../conformance/target.ts";
 import { CachedKvStore } from "../../layers/cache/mod.ts";
 import { CompressedKv } from "../../layers/compress/mod.ts";
+import { EncryptedKv } from "../../layers/encrypt/mod.ts";
 
 type Wrap = (inner: KvStore, config?: StoreConfig) => KvStore | Promise<KvStore>;
 
@@ -52,4 +53,22 @@ runConformance(
 );
 runConformance(
   layered("compress(gzip)", (s, c) => new CompressedKv(s, { codec: "gzip", ...merge(c) })),
+);
+
+const KEY = crypto.getRandomValues(new Uint8Array(32));
+runConformance(
+  layered(
+    "encrypt",
+    (s, c) => EncryptedKv.create(s, { keys: { k: KEY }, activeKeyId: "k", ...merge(c) }),
+  ),
+);
+runConformance(
+  layered("cache+encrypt+compress", async (s, c) =>
+    new CachedKvStore(
+      await EncryptedKv.create(
+        new CompressedKv(s, { codec: "lz4" }),
+        { keys: { k: KEY }, activeKeyId: "k", ...merge(c) },
+      ),
+      { maxEntries: 16, policy: "arc" },
+    )),
 );
