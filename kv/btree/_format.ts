@@ -1,0 +1,179 @@
+// The on-disk format of a B-tree store: constants, the page hash and the two
+// header slots. docs/btree.md describes the layout byte by byte.
+import { StoreError } from "../../core/error.ts";
+
+/** Every page is this many bytes; nodes and overflow values use runs of pages. */
+export const PAGE_SIZE = 4096;
+/** Format version written into page 0 and each slot. */
+export const FORMAT_VERSION = 1;
+/** "OXIBTREE" — the first 8 bytes of every store file. */
+export const MAGIC: Uint8Array = new Uint8Array([0x4f, 0x58, 0x49, 0x42, 0x54, 0x52, 0x45, 0x45]);
+/** Byte offsets of the two header slots inside page 0 (separate 512-byte sectors). */
+export const SLOT_OFFSETS: readonly [number, number] = [512, 1024];
+/** Bytes of one slot. */
+export const SLOT_SIZE = 64;
+/** A node never grows beyond this (u16 offsets inside a node). */
+export const MAX_NODE_BYTES = 65536;
+/** Longest raw key the engine accepts (core sends at most 2048 + 257 bytes). */
+export const MAX_RAW_KEY = 2400;
+/** A value is stored inline when key + value fit in this many bytes; else in overflow pages. */
+export const INLINE_MAX = 2040;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+const P1 = 0x9e3779b1 | 0;
+const P2 = 0x85ebca77 | 0;
+const P3 = 0xc2b2ae3d | 0;
+const P4 = 0x27d4eb2f | 0;
+const P5 = 0x165667b1 | 0;
+
+/**
+ * A fast non-cryptographic 32-bit hash (the xxHash32 construction: four
+ * multiply-rotate lanes over little-endian 32-bit words, then an avalanche).
+ * It guards against torn writes and flipped bits, not against attackers.
+ */
+export function hash32(input: Uint8Array): number {
+  const b = (input.byteOffset & 3) === 0 ? input : input.slice();
+  const n = b.length;
+  const nw = n >>> 2;
+  const w = LITTLE_ENDIAN ? new Int32Array(b.buffer, b.byteOffset, nw) : beWords(b, nw);
+  let i = 0;
+  let h: number;
+  if (nw >= 4) {
+    let v1 = (P1 + P2) | 0;
+    let v2 = P2;
+    let v3 = 0;
+    let v4 = -P1 | 0;
+    const lim = nw - 3;
+    for (; i < lim; i += 4) {
+      v1 = (v1 + Math.imul(w[i]!, P2)) | 0;
+      v1 = Math.imul((v1 << 13) | (v1 >>> 19), P1);
+      v2 = (v2 + Math.imul(w[i + 1]!, P2)) | 0;
+      v2 = Math.imul((v2 << 13) | (v2 >>> 19), P1);
+      v3 = (v3 + Math.imul(w[i + 2]!, P2)) | 0;
+      v3 = Math.imul((v3 << 13) | (v3 >>> 19), P1);
+      v4 = (v4 + Math.imul(w[i + 3]!, P2)) | 0;
+      v4 = Math.imul((v4 << 13) | (v4 >>> 19), P1);
+    }
+    h = (((v1 << 1) | (v1 >>> 31)) + ((v2 << 7) | (v2 >>> 25)) +
+      ((v3 << 12) | (v3 >>> 20)) + ((v4 << 18) | (v4 >>> 14))) | 0;
+  } else {
+    h = P5;
+  }
+  h = (h + n) | 0;
+  for (; i < nw; i++) {
+    h = (h + Math.imul(w[i]!, P3)) | 0;
+    h = Math.imul((h << 17) | (h >>> 15), P4);
+  }
+  for (let j = nw << 2; j < n; j++) {
+    h = (h + Math.imul(b[j]!, P5)) | 0;
+    h = Math.imul((h << 11) | (h >>> 21), P1);
+  }
+  h ^= h >>> 15;
+  h = Math.imul(h, P2);
+  h ^= h >>> 13;
+  h = Math.imul(h, P3);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function beWords(b: Uint8Array, nw: number): Int32Array {
+  const out = new Int32Array(nw);
+  const dv = new DataView(b.buffer, b.byteOffset, nw * 4);
+  for (let i = 0; i < nw; i++) out[i] = dv.getInt32(i * 4, true);
+  return out;
+}
+
+/** What one header slot records: a whole committed state of the store. */
+export interface Slot {
+  /** Commit id; the valid slot with the larger one is the newest state. */
+  txn: number;
+  /** The last commit known durable when this slot was written. */
+  syncedTxn: number;
+  /** Root node page (0 = empty tree) and the hash of its bytes. */
+  rootPage: number;
+  rootCrc: number;
+  /** Pages in use by the file (page 0 included). */
+  pageCount: number;
+  /** First page of the saved free list (only meaningful when `clean`). */
+  freePage: number;
+  freeCrc: number;
+  freeCount: number;
+  /** Written by a clean close: the free list is saved, no recovery walk needed. */
+  clean: boolean;
+}
+
+/** Encodes a slot (64 bytes, hash first). */
+export function encodeSlot(s: Slot): Uint8Array {
+  const out = new Uint8Array(SLOT_SIZE);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(4, FORMAT_VERSION, true);
+  dv.setFloat64(8, s.txn, true);
+  dv.setFloat64(16, s.syncedTxn, true);
+  dv.setUint32(24, s.rootPage, true);
+  dv.setUint32(28, s.rootCrc, true);
+  dv.setUint32(32, s.pageCount, true);
+  dv.setUint32(36, s.freePage, true);
+  dv.setUint32(40, s.freeCrc, true);
+  dv.setUint32(44, s.freeCount, true);
+  dv.setUint32(48, s.clean ? 1 : 0, true);
+  dv.setUint32(0, hash32(out.subarray(4)), true);
+  return out;
+}
+
+/** Decodes a slot, or undefined when its hash or version does not check out. */
+export function decodeSlot(bytes: Uint8Array): Slot | undefined {
+  if (bytes.length < SLOT_SIZE) return undefined;
+  const b = bytes.slice(0, SLOT_SIZE);
+  const dv = new DataView(b.buffer);
+  if (dv.getUint32(0, true) !== hash32(b.subarray(4))) return undefined;
+  if (dv.getUint32(4, true) !== FORMAT_VERSION) return undefined;
+  const s: Slot = {
+    txn: dv.getFloat64(8, true),
+    syncedTxn: dv.getFloat64(16, true),
+    rootPage: dv.getUint32(24, true),
+    rootCrc: dv.getUint32(28, true),
+    pageCount: dv.getUint32(32, true),
+    freePage: dv.getUint32(36, true),
+    freeCrc: dv.getUint32(40, true),
+    freeCount: dv.getUint32(44, true),
+    clean: dv.getUint32(48, true) === 1,
+  };
+  if (!Number.isSafeInteger(s.txn) || s.txn < 0 || s.pageCount < 1) return undefined;
+  return s;
+}
+
+/** Page 0 of a new store: magic, version, page size and two empty slots. */
+export function initialHeader(): Uint8Array {
+  const page = new Uint8Array(PAGE_SIZE);
+  page.set(MAGIC, 0);
+  const dv = new DataView(page.buffer);
+  dv.setUint32(8, FORMAT_VERSION, true);
+  dv.setUint32(12, PAGE_SIZE, true);
+  const slot = encodeSlot({
+    txn: 0,
+    syncedTxn: 0,
+    rootPage: 0,
+    rootCrc: 0,
+    pageCount: 1,
+    freePage: 0,
+    freeCrc: 0,
+    freeCount: 0,
+    clean: true,
+  });
+  page.set(slot, SLOT_OFFSETS[0]);
+  page.set(slot, SLOT_OFFSETS[1]);
+  return page;
+}
+
+/** True when `bytes` starts with the B-tree magic. */
+export function hasMagic(bytes: Uint8Array): boolean {
+  if (bytes.length < MAGIC.length) return false;
+  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) return false;
+  return true;
+}
+
+/** A `Corruption` error naming the store and what failed. */
+export function corruption(path: string, what: string): StoreError {
+  return new StoreError("Corruption", `Cannot read B-tree store at ${path}: ${what}`);
+}

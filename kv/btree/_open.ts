@@ -1,0 +1,215 @@
+// Opening a store: the file, its lock, page 0, choosing a header slot, and
+// rebuilding the free space (saved list after a clean close, a verifying
+// walk of the tree after a crash).
+import { StoreError } from "../../core/error.ts";
+import { BTreeEngine, type EngineState } from "./btree_engine.ts";
+import {
+  corruption,
+  decodeSlot,
+  FORMAT_VERSION,
+  hasMagic,
+  initialHeader,
+  PAGE_SIZE,
+  type Slot,
+  SLOT_OFFSETS,
+  SLOT_SIZE,
+} from "./_format.ts";
+import { FreeSpace } from "./_freespace.ts";
+import { acquire, releasePath } from "./_locks.ts";
+import { FilePager, MemoryPager, type Pager } from "./_pager.ts";
+import { readFreeList, walkUsed } from "./_recover.ts";
+
+/** Engine options (the B-tree's share of StoreConfig). */
+export interface EngineOptions {
+  cacheSizeBytes?: number | undefined;
+  syncWrites?: boolean | undefined;
+  readOnly?: boolean | undefined;
+}
+
+const DEFAULT_CACHE = 64 * 1024 * 1024;
+
+function cacheSize(opts: EngineOptions): number {
+  const c = opts.cacheSizeBytes;
+  if (c === undefined) return DEFAULT_CACHE;
+  if (typeof c !== "number" || !Number.isFinite(c) || c < 0) {
+    throw new StoreError(
+      "InvalidInput",
+      `Invalid cacheSizeBytes: expected a finite number >= 0, got ${String(c)}`,
+    );
+  }
+  return c;
+}
+
+/** A fresh in-memory engine. */
+export function openMemoryEngine(opts: EngineOptions = {}): BTreeEngine {
+  const pager = new MemoryPager();
+  pager.writeAt(0, initialHeader());
+  return new BTreeEngine({
+    pager,
+    path: ":memory:",
+    memory: true,
+    readOnly: false,
+    syncWrites: false,
+    cacheSizeBytes: cacheSize(opts),
+    root: { page: 0, crc: 0 },
+    txn: 0,
+    keptTxn: 0,
+    slotTxn: [0, 0],
+    space: new FreeSpace(1),
+    unlock: () => {},
+  });
+}
+
+/** Opens (or, unless read-only, creates) the store file at `path`. */
+export async function openFileEngine(path: string, opts: EngineOptions = {}): Promise<BTreeEngine> {
+  if (typeof path !== "string" || path === "") {
+    throw new StoreError("InvalidInput", `Invalid store path: expected a non-empty string`);
+  }
+  const readOnly = opts.readOnly === true;
+  const cache = cacheSize(opts);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(
+      path,
+      readOnly ? { read: true } : { read: true, write: true, create: true },
+    );
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new StoreError("NotFound", `Cannot open store at ${path}: no store there`, {
+        cause: err,
+      });
+    }
+    throw new StoreError("Io", `Cannot open store at ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  let real = path;
+  let registered = false;
+  try {
+    real = await Deno.realPath(path);
+    if (!acquire(real, !readOnly)) throw locked(path);
+    registered = true;
+    if (!file.tryLockSync(!readOnly)) throw locked(path);
+    const pager = new FilePager(file, path);
+    const state = recover(pager, path, readOnly);
+    return new BTreeEngine({
+      ...state,
+      pager,
+      path,
+      memory: false,
+      readOnly,
+      syncWrites: opts.syncWrites ?? true,
+      cacheSizeBytes: cache,
+      unlock: () => releasePath(real, !readOnly),
+    });
+  } catch (err) {
+    if (registered) releasePath(real, !readOnly);
+    try {
+      file.close();
+    } catch { /* already closed */ }
+    if (err instanceof StoreError) throw err;
+    throw new StoreError("Io", `Cannot open store at ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+function locked(path: string): StoreError {
+  return new StoreError(
+    "Locked",
+    `Cannot open store at ${path}: another process (or handle) holds it open for writing`,
+  );
+}
+
+type Recovered = Pick<EngineState, "root" | "txn" | "keptTxn" | "slotTxn" | "space">;
+
+function recover(pager: FilePager, path: string, readOnly: boolean): Recovered {
+  let size = pager.size();
+  if (size === 0) {
+    if (readOnly) {
+      throw new StoreError(
+        "Corruption",
+        `Cannot open store at ${path}: file is not an oxistore B-tree (empty file)`,
+      );
+    }
+    pager.write(0, initialHeader());
+    pager.syncNow();
+    size = PAGE_SIZE;
+  }
+  const head = size >= 16 ? pager.readAt(0, Math.min(size, PAGE_SIZE)) : new Uint8Array(0);
+  if (!hasMagic(head)) {
+    throw new StoreError(
+      "Corruption",
+      `Cannot open store at ${path}: file is not an oxistore B-tree (bad magic bytes)`,
+    );
+  }
+  const dv = new DataView(head.buffer, head.byteOffset, 16);
+  if (dv.getUint32(8, true) !== FORMAT_VERSION || dv.getUint32(12, true) !== PAGE_SIZE) {
+    throw corruption(path, `unsupported format version ${dv.getUint32(8, true)}`);
+  }
+  if (size < PAGE_SIZE) throw corruption(path, "file is truncated inside its header page");
+  const slots = SLOT_OFFSETS.map((o) => decodeSlot(head.subarray(o, o + SLOT_SIZE)));
+  const slotTxn: [number, number] = [slots[0]?.txn ?? -1, slots[1]?.txn ?? -1];
+  const order = slots.filter((s): s is Slot => s !== undefined).sort((a, b) => b.txn - a.txn);
+  if (order.length === 0) throw corruption(path, "both header slots fail their checksums");
+  const newest = order[0]!.txn;
+  let firstErr: unknown;
+  for (const slot of order) {
+    try {
+      const space = rebuild(pager, path, slot, size);
+      // Truncating away pages of abandoned (torn) commits keeps the file honest.
+      if (!readOnly && size > slot.pageCount * PAGE_SIZE) {
+        pager.truncate(slot.pageCount * PAGE_SIZE);
+      }
+      if (!readOnly) pager.syncNow();
+      return {
+        root: { page: slot.rootPage, crc: slot.rootCrc },
+        txn: newest,
+        keptTxn: slot.txn,
+        slotTxn,
+        space,
+      };
+    } catch (err) {
+      if (!(err instanceof StoreError) || err.kind !== "Corruption") throw err;
+      firstErr ??= err;
+      // A clean header was durable before it was written: never fall back past it.
+      if (slot.clean) break;
+    }
+  }
+  throw firstErr;
+}
+
+/** Free space of the state a slot names. */
+function rebuild(pager: Pager, path: string, slot: Slot, size: number): FreeSpace {
+  const space = new FreeSpace(slot.pageCount);
+  // A throwaway engine gives the walk verified page loads with a small cache.
+  const io = new BTreeEngine({
+    pager,
+    path,
+    memory: false,
+    readOnly: true,
+    syncWrites: false,
+    cacheSizeBytes: 1 << 20,
+    root: { page: slot.rootPage, crc: slot.rootCrc },
+    txn: slot.txn,
+    keptTxn: slot.txn,
+    slotTxn: [slot.txn, slot.txn],
+    space,
+    unlock: () => {},
+  });
+  if (slot.clean) {
+    if (size < slot.pageCount * PAGE_SIZE) {
+      throw corruption(
+        path,
+        `file is truncated (${size} bytes, header needs ${slot.pageCount} pages)`,
+      );
+    }
+    const list = readFreeList(io, slot.freePage, slot.freeCrc, slot.freeCount, slot.pageCount);
+    for (const p of list.entries) space.markFree(p);
+    space.addPending(slot.txn + 1, list.pages);
+    return space;
+  }
+  const used = walkUsed(io, slot.rootPage, slot.rootCrc, slot.pageCount, slot.syncedTxn);
+  for (let p = 1; p < slot.pageCount; p++) if (used[p] !== 1) space.markFree(p);
+  return space;
+}

@@ -1,0 +1,199 @@
+// A committed node as read from a page run: its bytes plus typed accessors.
+// Pages are immutable; the tree copies a node before changing it.
+import { corruption, hash32, MAX_NODE_BYTES, PAGE_SIZE } from "./_format.ts";
+
+export const LEAF = 1;
+export const BRANCH = 2;
+/** Node header: type u8, pad u8, count u16, length u32, txn f64. */
+export const HDR = 16;
+/** Leaf value kinds. */
+export const INLINE = 0;
+export const OVERFLOW = 1;
+/** Bytes after the kind byte of an overflow reference: len, page, crc, txn, 9-byte head. */
+export const OVF_BYTES = 29;
+/** Bytes of the TTL header a keys-only scan needs. */
+export const HEAD_BYTES = 9;
+
+/** Memcmp of `a` against `b[bo, bo + bl)`. */
+export function cmpAt(a: Uint8Array, b: Uint8Array, bo: number, bl: number): number {
+  const n = a.length < bl ? a.length : bl;
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[bo + i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - bl;
+}
+
+/** A value kept in overflow pages. */
+export class Ovf {
+  constructor(
+    readonly len: number,
+    readonly page: number,
+    readonly crc: number,
+    readonly txn: number,
+    readonly head: Uint8Array,
+  ) {}
+
+  get npages(): number {
+    return Math.ceil(this.len / PAGE_SIZE);
+  }
+}
+
+/** A decoded, verified, immutable node. */
+export class Page {
+  readonly no: number;
+  readonly crc: number;
+  readonly bytes: Uint8Array;
+  readonly dv: DataView;
+  readonly type: number;
+  readonly count: number;
+  readonly length: number;
+  readonly npages: number;
+  /** Clock bit of the page cache. */
+  ref = false;
+
+  constructor(no: number, bytes: Uint8Array, crc: number, path: string, verify: boolean) {
+    this.no = no;
+    this.crc = crc;
+    this.bytes = bytes;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.dv = dv;
+    this.type = bytes[0]!;
+    this.count = dv.getUint16(2, true);
+    this.length = dv.getUint32(4, true);
+    this.npages = Math.ceil(this.length / PAGE_SIZE);
+    if (verify) this.#verify(path);
+  }
+
+  #verify(path: string): void {
+    const { type, count, length, bytes, dv } = this;
+    const bad = (why: string) => corruption(path, `page ${this.no} ${why}`);
+    if (length < HDR || length > bytes.length || length > MAX_NODE_BYTES) {
+      throw bad(`has an impossible length ${length}`);
+    }
+    if (hash32(bytes.subarray(0, length)) !== this.crc) throw bad("fails its checksum");
+    if ((type !== LEAF && type !== BRANCH) || count < 1 || HDR + 2 * count > length) {
+      throw bad(`has a bad node header (type ${type}, ${count} entries)`);
+    }
+    const lo = HDR + 2 * count;
+    for (let i = 0; i < count; i++) {
+      const o = dv.getUint16(HDR + 2 * i, true);
+      let end: number;
+      if (type === LEAF) {
+        if (o < lo || o + 3 > length) throw bad(`entry ${i} is out of bounds`);
+        const k = dv.getUint16(o, true);
+        const kind = bytes[o + 2 + k];
+        end = o + 3 + k + (kind === INLINE ? 2 : OVF_BYTES);
+        if (end <= length && kind === INLINE) end += dv.getUint16(o + 3 + k, true);
+        else if (kind !== OVERFLOW && kind !== INLINE) throw bad(`entry ${i} has kind ${kind}`);
+      } else {
+        if (o < lo || o + 10 > length) throw bad(`entry ${i} is out of bounds`);
+        end = o + 10 + dv.getUint16(o + 8, true);
+      }
+      if (end > length) throw bad(`entry ${i} is out of bounds`);
+    }
+  }
+
+  /** Byte offset of entry `i`. */
+  off(i: number): number {
+    return this.dv.getUint16(HDR + 2 * i, true);
+  }
+
+  /** Leaf: first index whose key is >= `key` (or > when `after`). */
+  lowerBound(key: Uint8Array, after = false): number {
+    const { bytes, dv } = this;
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const o = dv.getUint16(HDR + 2 * mid, true);
+      const c = cmpAt(key, bytes, o + 2, dv.getUint16(o, true));
+      if (c > 0 || (after && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Leaf: the index holding exactly `key`, or -1. */
+  find(key: Uint8Array): number {
+    const i = this.lowerBound(key);
+    if (i >= this.count) return -1;
+    const o = this.off(i);
+    return cmpAt(key, this.bytes, o + 2, this.dv.getUint16(o, true)) === 0 ? i : -1;
+  }
+
+  /** Branch: the child whose subtree may hold `key`. */
+  child(key: Uint8Array): number {
+    const { bytes, dv } = this;
+    let lo = 1;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const o = dv.getUint16(HDR + 2 * mid, true);
+      if (cmpAt(key, bytes, o + 10, dv.getUint16(o + 8, true)) >= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  /** Leaf key `i` as a view (do not hand out). */
+  keyView(i: number): Uint8Array {
+    const o = this.off(i);
+    return this.bytes.subarray(o + 2, o + 2 + this.dv.getUint16(o, true));
+  }
+
+  /** Branch separator `i` (i >= 1) as a view. */
+  sepView(i: number): Uint8Array {
+    const o = this.off(i);
+    return this.bytes.subarray(o + 10, o + 10 + this.dv.getUint16(o + 8, true));
+  }
+
+  /** Branch child `i`: page number. */
+  childPage(i: number): number {
+    return this.dv.getUint32(this.off(i), true);
+  }
+
+  /** Branch child `i`: expected hash. */
+  childCrc(i: number): number {
+    return this.dv.getUint32(this.off(i) + 4, true);
+  }
+
+  /** Leaf: offset of the kind byte of entry `i`. */
+  kindOff(i: number): number {
+    const o = this.off(i);
+    return o + 2 + this.dv.getUint16(o, true);
+  }
+
+  /** Leaf: an inline value as a view, or the overflow reference. */
+  valueRef(i: number): Uint8Array | Ovf {
+    const k = this.kindOff(i);
+    const { bytes, dv } = this;
+    if (bytes[k] === INLINE) {
+      const n = dv.getUint16(k + 1, true);
+      return bytes.subarray(k + 3, k + 3 + n);
+    }
+    return new Ovf(
+      dv.getUint32(k + 1, true),
+      dv.getUint32(k + 5, true),
+      dv.getUint32(k + 9, true),
+      dv.getFloat64(k + 13, true),
+      bytes.subarray(k + 21, k + 21 + HEAD_BYTES),
+    );
+  }
+
+  /** Leaf: a copy of the first bytes of value `i` (keys-only scans; no overflow read). */
+  headCopy(i: number): Uint8Array {
+    const k = this.kindOff(i);
+    const { bytes, dv } = this;
+    if (bytes[k] === INLINE) {
+      const n = Math.min(dv.getUint16(k + 1, true), HEAD_BYTES);
+      return bytes.slice(k + 3, k + 3 + n);
+    }
+    return bytes.slice(k + 21, k + 21 + HEAD_BYTES);
+  }
+
+  /** Bytes this page costs in the cache. */
+  get cost(): number {
+    return this.bytes.length + 200;
+  }
+}

@@ -1,0 +1,408 @@
+/**
+ * {@link BTreeEngine}: a copy-on-write B+tree in one file of 4 KiB pages,
+ * implementing core's `RawEngine`. A commit writes new pages, then a header
+ * slot naming the new root; one `fdatasync` makes both durable (the slot and
+ * every node carry hashes, so a torn commit is detected at open and the
+ * older slot is used). Readers pin roots; freed pages are reused only when
+ * no view and no durable header can still reach them.
+ *
+ * @module
+ */
+import type { RawEngine, RawEntry, RawOp, RawScanOptions, RawSnapshot } from "../../core/engine.ts";
+import { StoreError } from "../../core/error.ts";
+import { PageCache } from "./_cache.ts";
+import { lookup, type ReadIO, type Root, scanTree } from "./_cursor.ts";
+import {
+  corruption,
+  encodeSlot,
+  hash32,
+  MAX_NODE_BYTES,
+  MAX_RAW_KEY,
+  PAGE_SIZE,
+  SLOT_OFFSETS,
+} from "./_format.ts";
+import type { FreeSpace } from "./_freespace.ts";
+import { Ovf, Page } from "./_page.ts";
+import type { Pager } from "./_pager.ts";
+import { freeListPages, writeFreeList } from "./_recover.ts";
+import { type DNode, type Kid, Ref, Writer } from "./_writer.ts";
+
+/** The state an opened file (or a fresh memory store) starts from. */
+export interface EngineState {
+  pager: Pager;
+  path: string;
+  memory: boolean;
+  readOnly: boolean;
+  syncWrites: boolean;
+  cacheSizeBytes: number;
+  root: Root;
+  /** Newest commit id seen in the file (new commits count on from it). */
+  txn: number;
+  /** The commit whose header slot is durable (the state we opened). */
+  keptTxn: number;
+  /** Commit id each header slot holds (-1 = invalid). */
+  slotTxn: [number, number];
+  space: FreeSpace;
+  /** Releases the file lock and the in-process registration. */
+  unlock: () => void;
+}
+
+/** Pending frees past this many pages force a sync when `syncWrites` is off. */
+const PENDING_SYNC_PAGES = 4096;
+
+/** The B-tree engine behind `openBTree`. */
+export class BTreeEngine implements RawEngine, ReadIO {
+  /** Where the store lives, or ":memory:". */
+  readonly path: string;
+  /** @internal page storage */
+  readonly pager: Pager;
+  /** @internal free pages */
+  readonly space: FreeSpace;
+  /** @internal decoded pages */
+  readonly cache: PageCache;
+  /** @internal values are copied out of memory pages */
+  readonly copyOverflow: boolean;
+  readonly #memory: boolean;
+  readonly #readOnly: boolean;
+  readonly #syncWrites: boolean;
+  readonly #unlock: () => void;
+  #root: Root;
+  #txn: number;
+  #keptTxn: number;
+  readonly #slotTxn: [number, number];
+  readonly #pins = new Map<number, number>();
+  #syncing: Promise<void> | undefined;
+  #closed = false;
+
+  /** @internal use `openBTree` */
+  constructor(s: EngineState) {
+    this.path = s.path;
+    this.pager = s.pager;
+    this.space = s.space;
+    this.cache = new PageCache(s.cacheSizeBytes);
+    this.copyOverflow = s.memory;
+    this.#memory = s.memory;
+    this.#readOnly = s.readOnly;
+    this.#syncWrites = s.syncWrites;
+    this.#unlock = s.unlock;
+    this.#root = s.root;
+    this.#txn = s.txn;
+    this.#keptTxn = s.keptTxn;
+    this.#slotTxn = s.slotTxn;
+  }
+
+  /** @internal the committed root */
+  currentRoot(): Root {
+    return this.#root;
+  }
+
+  /** @internal the newest commit id */
+  get txn(): number {
+    return this.#txn;
+  }
+
+  /** @internal a verified node (cached) */
+  load(no: number, crc: number): Page {
+    const hit = this.cache.get(no, crc);
+    if (hit !== undefined) return hit;
+    if (this.#closed) {
+      throw new StoreError("Closed", `Cannot read store at ${this.path}: the store is closed`);
+    }
+    if (no <= 0 || no >= this.space.pageCount) {
+      throw corruption(this.path, `a node points at page ${no}, outside the file`);
+    }
+    let bytes = this.pager.read(no, 1);
+    const length = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+    if (length > PAGE_SIZE && length <= MAX_NODE_BYTES) {
+      bytes = this.pager.read(no, Math.ceil(length / PAGE_SIZE));
+    }
+    const p = new Page(no, bytes, crc, this.path, true);
+    this.cache.set(p);
+    return p;
+  }
+
+  /** @internal an overflow value, verified against its hash */
+  readOverflow(v: Ovf): Uint8Array {
+    if (this.#closed) {
+      throw new StoreError("Closed", `Cannot read store at ${this.path}: the store is closed`);
+    }
+    if (v.page <= 0 || v.page + v.npages > this.space.pageCount) {
+      throw corruption(this.path, `a value points at page ${v.page}, outside the file`);
+    }
+    const buf = this.pager.read(v.page, v.npages);
+    const out = buf.subarray(0, v.len);
+    if (hash32(out) !== v.crc) {
+      throw corruption(this.path, `the value at page ${v.page} fails its checksum`);
+    }
+    return out;
+  }
+
+  #checkOpen(op: string): void {
+    if (this.#closed) {
+      throw new StoreError("Closed", `Cannot ${op} in store at ${this.path}: the store is closed`);
+    }
+  }
+
+  /** The stored value of a raw key. */
+  get(key: Uint8Array): Uint8Array | undefined {
+    this.#checkOpen("get");
+    return lookup(this, this.#root, key);
+  }
+
+  /** Raw entries in `[lo, hi)`. */
+  scan(
+    lo: Uint8Array | undefined,
+    hi: Uint8Array | undefined,
+    opts?: RawScanOptions,
+  ): Iterable<RawEntry> {
+    this.#checkOpen("scan");
+    return scanTree(this, undefined, lo, hi, opts?.reverse === true, opts?.keysOnly === true);
+  }
+
+  /** A pinned view: its pages are not reused until `release`. */
+  snapshot(): RawSnapshot {
+    this.#checkOpen("snapshot");
+    const root = this.#root;
+    const txn = this.#txn;
+    this.#pins.set(txn, (this.#pins.get(txn) ?? 0) + 1);
+    let released = false;
+    return {
+      get: (key) => lookup(this, root, key),
+      scan: (lo, hi, opts) =>
+        scanTree(this, root, lo, hi, opts?.reverse === true, opts?.keysOnly === true),
+      release: () => {
+        if (released) return;
+        released = true;
+        const n = (this.#pins.get(txn) ?? 1) - 1;
+        if (n <= 0) this.#pins.delete(txn);
+        else this.#pins.set(txn, n);
+        this.#releaseFree();
+      },
+    };
+  }
+
+  /** Pages freed at or before this commit can be reused. */
+  #reuseLimit(): number {
+    let limit = this.#keptTxn;
+    for (const t of this.#pins.keys()) if (t < limit) limit = t;
+    return limit;
+  }
+
+  #releaseFree(): void {
+    this.space.release(this.#reuseLimit());
+  }
+
+  /** Applies ops atomically: new pages for every changed node, then the new root. */
+  apply(ops: RawOp[]): void {
+    this.#checkOpen("apply");
+    if (this.#readOnly) {
+      throw new StoreError("ReadOnly", `Cannot write to store at ${this.path}: opened read-only`);
+    }
+    const root = this.#root.page === 0 ? undefined : new Ref(this.#root.page, this.#root.crc);
+    const w = new Writer(this, root, this.#txn + 1);
+    let next: Ref | undefined;
+    try {
+      for (const op of ops) {
+        if (op.key.length > MAX_RAW_KEY) {
+          throw new StoreError(
+            "InvalidInput",
+            `Cannot write to store at ${this.path}: raw key of ${op.key.length} bytes is too long`,
+          );
+        }
+        if (op.value === undefined) w.delete(op.key);
+        else w.put(op.key, op.value);
+      }
+      if (!w.changed) return;
+      next = w.commit();
+    } catch (err) {
+      w.abort();
+      throw err;
+    }
+    this.#install(w, next);
+  }
+
+  #install(w: Writer, next: Ref | undefined): void {
+    this.#root = next === undefined ? { page: 0, crc: 0 } : { page: next.page, crc: next.crc };
+    this.#txn = w.txn;
+    this.space.addPending(w.txn, w.freed);
+    if (this.#memory) this.#keptTxn = w.txn;
+    this.#releaseFree();
+    if (this.#memory || this.#syncWrites || this.#syncing !== undefined) return;
+    this.#writeSlot();
+    if (this.space.pendingCount > Math.max(PENDING_SYNC_PAGES, this.space.pageCount / 8)) {
+      // Without per-commit syncs nothing would ever become reusable: sync now and then.
+      this.pager.syncNow();
+      this.#keptTxn = this.#txn;
+      this.#releaseFree();
+    }
+  }
+
+  /** Writes the current state into the slot that does not hold the durable state. */
+  #writeSlot(clean?: { page: number; crc: number; count: number }, slot?: 0 | 1): void {
+    const target = slot ?? (this.#slotTxn[0] === this.#keptTxn ? 1 : 0);
+    const bytes = encodeSlot({
+      txn: this.#txn,
+      syncedTxn: this.#keptTxn,
+      rootPage: this.#root.page,
+      rootCrc: this.#root.crc,
+      pageCount: this.space.pageCount,
+      freePage: clean?.page ?? 0,
+      freeCrc: clean?.crc ?? 0,
+      freeCount: clean?.count ?? 0,
+      clean: clean !== undefined,
+    });
+    this.pager.writeAt(SLOT_OFFSETS[target], bytes);
+    this.#slotTxn[target] = this.#txn;
+  }
+
+  /** Makes every applied commit durable; concurrent callers share one fdatasync. */
+  async sync(): Promise<void> {
+    if (this.#memory || this.#readOnly || this.#closed) return;
+    const target = this.#txn;
+    while (this.#keptTxn < target) {
+      if (this.#syncing !== undefined) {
+        await this.#syncing;
+        continue;
+      }
+      const p = this.#doSync();
+      this.#syncing = p;
+      try {
+        await p;
+      } finally {
+        if (this.#syncing === p) this.#syncing = undefined;
+      }
+    }
+  }
+
+  async #doSync(): Promise<void> {
+    const t = this.#txn;
+    if (this.#slotTxn[0] !== t && this.#slotTxn[1] !== t) this.#writeSlot();
+    await this.pager.sync();
+    if (t > this.#keptTxn) this.#keptTxn = t;
+    this.#releaseFree();
+    if (!this.#syncWrites && this.#txn > t) this.#writeSlot();
+  }
+
+  /** File size in bytes (0 in memory). */
+  sizeOnDisk(): number {
+    return this.#closed ? 0 : this.pager.size();
+  }
+
+  /** Moves live pages toward the start of the file, then truncates the free tail. */
+  async compact(): Promise<void> {
+    this.#checkOpen("compact");
+    if (this.#readOnly) return;
+    await this.#durable();
+    for (let pass = 0; pass < 4; pass++) {
+      const live = this.space.pageCount - 1 - this.space.count - this.space.pendingCount;
+      const boundary = 1 + live + Math.max(16, Math.ceil(live / 32));
+      if (this.space.pageCount <= boundary || !this.#relocate(boundary)) break;
+      await this.#durable();
+    }
+    const before = this.space.pageCount;
+    const after = this.space.trimTail();
+    if (after < before && !this.#memory) {
+      this.#txn++;
+      this.#writeSlot();
+      this.pager.syncNow();
+      this.#keptTxn = this.#txn;
+      this.pager.truncate(after * PAGE_SIZE);
+    } else if (after < before) this.pager.truncate(after * PAGE_SIZE);
+  }
+
+  async #durable(): Promise<void> {
+    if (this.#memory) this.#keptTxn = this.#txn;
+    else if (!this.#syncWrites && this.#syncing === undefined && this.#keptTxn < this.#txn) {
+      this.#writeSlot();
+    }
+    await this.sync();
+    this.#releaseFree();
+  }
+
+  /** Rewrites every node or value at or past `boundary` (and their parents) in one commit. */
+  #relocate(boundary: number): boolean {
+    if (this.#root.page === 0) return false;
+    const w = new Writer(this, new Ref(this.#root.page, this.#root.crc), this.#txn + 1);
+    let next: Ref | undefined;
+    try {
+      const moved = this.#move(w, new Ref(this.#root.page, this.#root.crc), boundary);
+      if (moved instanceof Ref) return false;
+      w.root = moved;
+      next = w.commit();
+    } catch (err) {
+      w.abort();
+      throw err;
+    }
+    this.#install(w, next);
+    return true;
+  }
+
+  #move(w: Writer, ref: Ref, boundary: number): Kid {
+    const p = this.load(ref.page, ref.crc);
+    let high = p.no + p.npages > boundary;
+    const kids = new Map<number, Kid>();
+    if (p.type === 2) {
+      for (let i = 0; i < p.count; i++) {
+        const k = this.#move(w, new Ref(p.childPage(i), p.childCrc(i)), boundary);
+        if (!(k instanceof Ref)) kids.set(i, k);
+      }
+      high ||= kids.size > 0;
+    } else {
+      for (let i = 0; i < p.count && !high; i++) {
+        const v = p.valueRef(i);
+        high = v instanceof Ovf && v.page + v.npages > boundary;
+      }
+    }
+    if (!high) return ref;
+    const node: DNode = w.mat(ref);
+    if ("kids" in node) { for (const [i, k] of kids) node.kids[i] = k; }
+    else {
+      node.vals = node.vals.map((v) =>
+        v instanceof Ovf && v.page + v.npages > boundary ? w.moveOverflow(v) : v
+      );
+    }
+    return node;
+  }
+
+  /** Page-cache counters. */
+  cacheStats(): { hits: number; misses: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses };
+  }
+
+  /** Saves the free list, marks the header clean (fast reopen), releases the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (!this.#memory && !this.#readOnly) {
+        await this.sync();
+        while (this.#syncing !== undefined) await this.#syncing;
+        this.#cleanClose();
+      }
+    } finally {
+      this.#closed = true;
+      this.cache.clear();
+      try {
+        this.pager.close();
+      } finally {
+        this.#unlock();
+      }
+    }
+  }
+
+  #cleanClose(): void {
+    this.space.release(Infinity);
+    const all = this.space.all();
+    let m = 0;
+    while (m < freeListPages(all.length - m)) m++;
+    const listPages = all.slice(0, m);
+    const entries = all.slice(m);
+    this.pager.truncate(this.space.pageCount * PAGE_SIZE);
+    const head = writeFreeList(this, entries, listPages);
+    const clean = { page: head.page, crc: head.crc, count: entries.length };
+    const first = this.#slotTxn[0] === this.#keptTxn ? 1 : 0;
+    this.#writeSlot(clean, first);
+    this.pager.syncNow();
+    this.#writeSlot(clean, first === 0 ? 1 : 0);
+    this.pager.syncNow();
+  }
+}

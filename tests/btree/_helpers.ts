@@ -1,0 +1,63 @@
+// Shared helpers of the B-tree tests.
+import { compareBytes } from "../../core/bytes.ts";
+import type { KvStore } from "../../core/kv.ts";
+
+export function tempPath(name = "store"): string {
+  const dir = Deno.makeTempDirSync({ prefix: "oxistore-btree-" });
+  return `${dir}/${name}.db`;
+}
+
+export function removeDir(path: string): void {
+  try {
+    Deno.removeSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  } catch { /* already gone */ }
+}
+
+export function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** Everything in the store, as [hexKey, hexValue] pairs in scan order. */
+export async function dump(store: KvStore, reverse = false): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for await (const [k, v] of store.range(undefined, undefined, { reverse })) {
+    out.push([hex(k), hex(v)]);
+  }
+  return out;
+}
+
+/** The model's contents in key order. */
+export function modelDump(model: Map<string, Uint8Array>): [string, string][] {
+  return [...model.entries()].map(([k, v]) => [k, hex(v)] as [string, string]).sort((a, b) =>
+    compareBytes(fromHex(a[0]), fromHex(b[0]))
+  );
+}
+
+export function fromHex(s: string): Uint8Array {
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A deterministic PRNG (mulberry32) so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Resolves to the StoreError kind `fn` rejects with (fails if it resolves). */
+export async function rejectsKind(fn: () => Promise<unknown>): Promise<string> {
+  try {
+    await fn();
+  } catch (err) {
+    const kind = (err as { kind?: unknown }).kind;
+    if (typeof kind !== "string") throw new Error(`expected a StoreError, got ${String(err)}`);
+    return kind;
+  }
+  throw new Error("expected a rejection, but it resolved");
+}
