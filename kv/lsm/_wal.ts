@@ -29,6 +29,8 @@ export class WalWriter {
   #synced = 0;
   #inflight: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  /** fdatasync calls made. */
+  syncs = 0;
 
   constructor(file: LsmFile, number: number, fresh: boolean) {
     this.#file = file;
@@ -96,6 +98,7 @@ export class WalWriter {
     const target = this.#total;
     if (this.#synced >= target) return Promise.resolve();
     this.writeOut();
+    this.syncs++;
     const p: Promise<void> = this.#file.syncData().then(() => {
       if (target > this.#synced) this.#synced = target;
     }).finally(() => {
@@ -114,6 +117,7 @@ export class WalWriter {
     }
     this.writeOut();
     if (this.#synced < this.#total) {
+      this.syncs++;
       this.#file.syncDataSync();
       this.#synced = this.#total;
     }

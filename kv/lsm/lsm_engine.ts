@@ -70,6 +70,8 @@ export interface LsmStats {
   compactions: number;
   /** Times a writer waited for background work. */
   stalls: number;
+  /** WAL fdatasync calls (fewer than commits when group commit shares them). */
+  walSyncs: number;
 }
 
 interface View {
@@ -121,6 +123,7 @@ export class LsmEngine implements RawEngine {
   #flushes = 0;
   #compactions = 0;
   #stalls = 0;
+  #walSyncs = 0;
 
   private constructor(fs: LsmFs, readOnly: boolean, opts: LsmOptions) {
     this.#fs = fs;
@@ -306,6 +309,7 @@ export class LsmEngine implements RawEngine {
     const old = this.#wal!;
     await old.finish();
     old.close();
+    this.#walSyncs += old.syncs;
     this.#imms.push({ mem: this.#mem, wal: old.number });
     this.#mem = new Memtable();
     this.#openWal();
@@ -725,6 +729,7 @@ export class LsmEngine implements RawEngine {
       flushes: this.#flushes,
       compactions: this.#compactions,
       stalls: this.#stalls,
+      walSyncs: this.#walSyncs + (this.#wal?.syncs ?? 0),
     };
   }
 
