@@ -43,7 +43,11 @@ export const adminCases: Case[] = [
       await store.put("a", "changed");
       await store.delete("b");
       await store.put("new", "vanishes");
+      const snap = await store.snapshot();
       await store.restore(path);
+      eqBytes(await snap.get("a"), "changed", "a snapshot open across restore keeps its view");
+      eqBytes(await snap.get("new"), "vanishes");
+      await snap.release();
       eq(
         await scan(store.iter()),
         ['""="empty-key"', '"a"="1"', '"b"="2"', '"e"=""', '"ttl"="t"'],
@@ -126,6 +130,11 @@ export const adminCases: Case[] = [
       }
       await store.restore(good);
       eq((await scan(store.iter())).length, 50, "the good backup still restores");
+      const empty = await open();
+      const emptyPath = await tempPath("empty-store.bak");
+      await empty.backup(emptyPath);
+      await store.restore(emptyPath);
+      eq(await store.count(), 0, "restoring an empty store's backup empties the store");
     },
   },
 ];

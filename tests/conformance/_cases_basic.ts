@@ -154,6 +154,22 @@ export const basicCases: Case[] = [
       eq(entries.map(([k, v]) => [show(k), v.length]), [['"after"', 1], ['"big"', 5 * MiB]]);
       await store.delete("big");
       eq(await store.get("big"), undefined);
+      // Sizes around 64 KiB (where Deno KV splits values) and shrinking/growing overwrites.
+      for (const size of [65_535, 65_536, 65_537, 200_000, 0, 131_072]) {
+        const v = new Uint8Array(size).map((_, i) => (i * 31 + size) & 0xff);
+        await store.put("edge", v);
+        const back = await store.get("edge");
+        yes(back !== undefined && back.length === size, `a ${size}-byte value round-trips`);
+        yes(back.every((c, i) => c === v[i]), `a ${size}-byte value keeps its bytes`);
+      }
+      eq(await store.count(), 2, "overwriting a large value leaves no extra keys");
+      eq((await collect(store.iter())).map(([, v]) => v.length), [1, 131_072]);
+      {
+        const t = await store.transaction();
+        await t.put("txn-big", new Uint8Array(100_000).fill(9));
+        await t.commit();
+      }
+      eq((await store.get("txn-big"))?.length, 100_000, "a large value through a transaction");
     },
   },
   {
@@ -192,6 +208,30 @@ export const basicCases: Case[] = [
       await fails("InvalidInput", "batchWrite([one-element pair])", () => s.batchWrite([["k"]]));
       await fails("InvalidInput", "batchDelete(not an array)", () => s.batchDelete(7));
       eq(await store.count(), 0, "no bad call wrote anything");
+    },
+  },
+  {
+    id: "concurrent-writes",
+    title: "concurrent writes are all applied, each atomically",
+    async run({ open }) {
+      const store = await open();
+      const jobs: Promise<void>[] = [];
+      for (let i = 0; i < 200; i++) jobs.push(store.put(`p${String(i).padStart(3, "0")}`, `${i}`));
+      for (let i = 0; i < 20; i++) {
+        jobs.push(store.batchWrite([[`b${i}/1`, "x"], [`b${i}/2`, "y"], [`b${i}/3`, "z"]]));
+      }
+      for (let i = 0; i < 10; i++) jobs.push(store.putWithTtl(`t${i}`, "t", 60_000));
+      await Promise.all(jobs);
+      eq(await store.count(), 200 + 60 + 10, "every concurrent write landed");
+      eqBytes(await store.get("p123"), "123");
+      await Promise.all([
+        store.batchDelete(Array.from({ length: 100 }, (_, i) => `p${String(i).padStart(3, "0")}`)),
+        ...Array.from({ length: 20 }, (_, i) => store.delete(`b${i}/2`)),
+        ...Array.from({ length: 10 }, (_, i) => store.put(`p${100 + i}`, "again")),
+      ]);
+      eq(await store.count(), 100 + 40 + 10, "concurrent deletes all landed");
+      eqBytes(await store.get("p105"), "again");
+      eq(await store.get("p050"), undefined);
     },
   },
   {

@@ -151,7 +151,24 @@ export const featureCases: Case[] = [
         () => users.compareAndSwap("k", "default", "x"),
       );
       await fails("InvalidInput", "empty tree name", () => store.tree(""));
-      eq(await store.count(), 1);
+      await fails("InvalidInput", "256-byte tree name", () => store.tree("n".repeat(256)));
+      // The longest key in the tree with the longest name.
+      const long = store.tree("n".repeat(255));
+      const k2048 = new Uint8Array(2048).fill(0xff);
+      await long.put(k2048, "max");
+      await long.put("a", "short");
+      eqBytes(await long.get(k2048), "max", "a 2048-byte key in a 255-byte-named tree");
+      eq((await scan(long.prefixScan(new Uint8Array([0xff])))).length, 1);
+      eq((await scan(long.rangeRev())).length, 2);
+      eq(await store.count(), 1, "the long tree stays apart from the default tree");
+      // A watch on a tree sees that tree only, with the tree's own keys.
+      const w = users.watch("");
+      await store.put("u9", "default");
+      await orders.put("u9", "orders");
+      await users.put("u9", "users");
+      eq(change(await next(w)), '"u9"="users"', "a tree's watch sees only its tree");
+      await w.return!();
+      eq(await store.count(), 2, "the default tree: k and u9");
     },
   },
   {

@@ -114,7 +114,10 @@ export const lifecycleCases: Case[] = [
       const pairs: [string, string][] = [];
       for (let i = 0; i < 200; i++) pairs.push([`k${String(i).padStart(3, "0")}`, `v${i}`]);
       await store.batchWrite(pairs);
+      await store.compact();
+      // Changes after a compaction land in a newer layer (LSM) than the data they shadow.
       await store.delete("k007");
+      await store.put("k100", "after compact");
       await store.put("", "empty key");
       await store.put("empty", "");
       await store.putWithTtl("ttl/long", "L", 60_000);
@@ -127,6 +130,7 @@ export const lifecycleCases: Case[] = [
       eq(await again.count(), 199 + 2 + 1, "live keys after reopen");
       eq(await again.get("k007"), undefined, "a delete survives reopen");
       eqBytes(await again.get("k199"), "v199");
+      eqBytes(await again.get("k100"), "after compact", "an overwrite after compact survives");
       eqBytes(await again.get(""), "empty key");
       eqBytes(await again.get("empty"), "", "an empty value survives reopen");
       const left = await again.ttl("ttl/long");
