@@ -14,6 +14,7 @@ import { buildData, msToUnit } from "./_vector.ts";
 
 const decoder = new TextDecoder();
 const MS_PER_DAY = 86_400_000;
+const FOOTER_FETCH_BYTES = 32 * 1024;
 
 /** hyparquet parsers that keep raw units: timestamps as bigints, dates as bigint days. */
 export const RAW_PARSERS: ParquetParsers = {
@@ -62,6 +63,8 @@ export class ParquetReader {
         metadata = await parquetMetadataAsync(src.buffer, {
           parsers: RAW_PARSERS,
           geoparquet: false,
+          // One small tail read usually holds the whole footer; hyparquet reads more if not.
+          initialFetchSize: FOOTER_FETCH_BYTES,
         });
         tree = parquetSchema(metadata);
       } catch (err) {
