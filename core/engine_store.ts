@@ -6,19 +6,10 @@
  *
  * @module
  */
-import {
-  type Bytes,
-  type BytesLike,
-  checkKey,
-  checkValue,
-  compareBytes,
-  equalBytes,
-  prefixUpperBound,
-  toBytes,
-} from "./bytes.ts";
-import { emptyMetrics, type MergeOperator, type StoreKind, type StoreMetrics } from "./config.ts";
-import type { RawCheck, RawEngine, RawEntry, RawOp, RawReader, RawSnapshot } from "./engine.ts";
-import { StoreError, toStoreError } from "./error.ts";
+import { type Bytes, type BytesLike, checkKey, checkValue, equalBytes, toBytes } from "./bytes.ts";
+import type { StoreKind, StoreMetrics } from "./config.ts";
+import type { RawEngine, RawEntry, RawOp, RawReader } from "./engine.ts";
+import { StoreError } from "./error.ts";
 import { joinKey, RAW_USER_HI, RAW_USER_LO, treePrefix } from "./keyspace.ts";
 import type {
   KeysIter,
@@ -29,192 +20,26 @@ import type {
   RangeIter,
   RangeOptions,
 } from "./kv.ts";
-import { Mutex } from "./mutex.ts";
-import { checkTtl, decodeStored, encodeStored, storedExpiry, storedIsExpired } from "./ttl.ts";
-import { WatchHub } from "./watch.ts";
-import { ConflictLog, keyId, OverlaySnapshot } from "./_views.ts";
+import { checkTtl, decodeStored, storedExpiry, storedIsExpired } from "./ttl.ts";
 import { readBackup, verifyBackup, writeBackup } from "./backup_format.ts";
+import {
+  type EngineStoreOptions,
+  prefixBounds,
+  putOp,
+  rawBounds,
+  RESTORE_BATCH_BYTES,
+  RESTORE_BATCH_OPS,
+  scanLive,
+  Shared,
+} from "./_shared.ts";
+import { Snapshot } from "./_snapshot.ts";
+import { Txn } from "./_txn.ts";
 
-/** How an {@link EngineStore} behaves, beyond its engine. */
-export interface EngineStoreOptions {
-  /** Which engine this is. */
-  kind: StoreKind;
-  /** Default true: each commit is durable when it resolves. */
-  syncWrites?: boolean | undefined;
-  /** Writes throw `ReadOnly`. */
-  readOnly?: boolean | undefined;
-  /** The operator behind `merge`. */
-  mergeOperator?: MergeOperator | undefined;
-}
-
-const RESTORE_BATCH_OPS = 256;
-/**
- * At most this many keys of one transaction get cross-process version checks
- * (Deno KV allows 100 checks per commit); keys past it are still checked
- * against this process's own commits.
- */
-const MAX_VERSION_CHECKS = 100;
-const RESTORE_BATCH_BYTES = 4 << 20;
-
-/** State every tree handle of one store shares. */
-class Shared {
-  readonly engine: RawEngine;
-  readonly kind: StoreKind;
-  readonly syncWrites: boolean;
-  readonly readOnly: boolean;
-  readonly mergeOperator: MergeOperator | undefined;
-  readonly lock = new Mutex();
-  readonly hub = new WatchHub();
-  readonly conflicts = new ConflictLog();
-  readonly overlays = new Set<OverlaySnapshot>();
-  readonly metrics: StoreMetrics = emptyMetrics();
-  seq = 0;
-  closed = false;
-
-  constructor(engine: RawEngine, opts: EngineStoreOptions) {
-    this.engine = engine;
-    this.kind = opts.kind;
-    this.syncWrites = opts.syncWrites ?? true;
-    this.readOnly = opts.readOnly ?? false;
-    this.mergeOperator = opts.mergeOperator;
-  }
-
-  fail(op: string, err: unknown): StoreError {
-    return toStoreError(err, `${op} in store at ${this.engine.path}`);
-  }
-
-  check(op: string, write: boolean): void {
-    if (this.closed) {
-      throw new StoreError(
-        "Closed",
-        `Cannot ${op} in store at ${this.engine.path}: the store is closed`,
-      );
-    }
-    if (write && this.readOnly) {
-      throw new StoreError(
-        "ReadOnly",
-        `Cannot ${op} in store at ${this.engine.path}: opened read-only`,
-      );
-    }
-  }
-
-  /** A view pinned now: the engine's own, or a before-image overlay. */
-  pin(): RawSnapshot {
-    if (this.engine.snapshot) return this.engine.snapshot();
-    const s = new OverlaySnapshot(this.engine, this.lock, (o) => this.overlays.delete(o));
-    this.overlays.add(s);
-    return s;
-  }
-
-  /** Applies ops; the caller holds the lock. */
-  async applyLocked(ops: RawOp[], checks?: RawCheck[]): Promise<void> {
-    if (ops.length === 0 && !checks?.length) return;
-    for (const o of this.overlays) for (const op of ops) await o.preserve(op.key);
-    if (checks?.length) await this.engine.apply(ops, checks);
-    else await this.engine.apply(ops);
-    const seq = ++this.seq;
-    const m = this.metrics;
-    for (const op of ops) {
-      this.conflicts.record(op.key, seq);
-      if (op.value === undefined) m.deletes++;
-      else {
-        m.writes++;
-        m.bytesWritten += op.key.length + op.value.length;
-      }
-    }
-    if (this.hub.active) {
-      for (const op of ops) {
-        this.hub.publish(op.key, op.value === undefined ? undefined : decodeStored(op.value).value);
-      }
-    }
-  }
-
-  /** Commits ops (after `precheck`, under the lock), then syncs if asked. */
-  async commit(
-    op: string,
-    build: () => RawOp[] | Promise<RawOp[]>,
-    checks?: RawCheck[],
-  ): Promise<void> {
-    this.check(op, true);
-    try {
-      await this.lock.run(async () => {
-        this.check(op, true);
-        await this.applyLocked(await build(), checks);
-      });
-      if (this.syncWrites) await this.engine.sync();
-    } catch (err) {
-      throw this.fail(op, err);
-    }
-  }
-
-  /** A live stored value: undefined when absent or expired. */
-  async live(reader: RawReader, raw: Uint8Array): Promise<Uint8Array | undefined> {
-    const stored = await reader.get(raw);
-    if (stored === undefined || storedIsExpired(stored)) return undefined;
-    return stored;
-  }
-}
+export type { EngineStoreOptions } from "./_shared.ts";
 
 /** What `tree()` hands the constructor instead of an engine. */
 class TreeSeed {
   constructor(readonly shared: Shared, readonly name: string) {}
-}
-
-function putOp(key: Uint8Array, value: Uint8Array, expiresAt?: number): RawOp {
-  return { key, value: encodeStored(value, expiresAt), expiresAt };
-}
-
-function checkLimit(limit: number | undefined): number {
-  if (limit === undefined) return Infinity;
-  if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
-    throw new StoreError(
-      "InvalidInput",
-      `Invalid range limit: expected a number >= 0, got ${String(limit)}`,
-    );
-  }
-  return Math.floor(limit);
-}
-
-/** Turns user bounds into raw bounds of one tree; undefined when the range is empty. */
-function rawBounds(
-  prefix: Uint8Array,
-  lo: BytesLike | undefined,
-  hi: BytesLike | undefined,
-): [Uint8Array, Uint8Array | undefined] | undefined {
-  const l = lo === undefined ? undefined : toBytes(lo, "range bound");
-  const h = hi === undefined ? undefined : toBytes(hi, "range bound");
-  if (l !== undefined && h !== undefined && compareBytes(l, h) >= 0) return undefined;
-  return [
-    l === undefined ? prefix : joinKey(prefix, l),
-    h === undefined ? prefixUpperBound(prefix) : joinKey(prefix, h),
-  ];
-}
-
-/** Bounds of the keys under `prefix` in one tree. */
-function prefixBounds(treeP: Uint8Array, prefix: BytesLike): [Uint8Array, Uint8Array | undefined] {
-  const raw = joinKey(treeP, toBytes(prefix, "prefix"));
-  return [raw, prefixUpperBound(raw)];
-}
-
-/** Live user entries of a raw scan: TTL-filtered, tree prefix stripped. */
-async function* liveEntries(
-  shared: Shared,
-  source: Iterable<RawEntry> | AsyncIterable<RawEntry>,
-  strip: number,
-  limit: number,
-): AsyncGenerator<[Bytes, Bytes]> {
-  if (limit <= 0) return;
-  let n = 0;
-  const now = Date.now();
-  const m = shared.metrics;
-  for await (const [key, stored] of source) {
-    if (storedIsExpired(stored, now)) continue;
-    const value = decodeStored(stored).value;
-    m.reads++;
-    m.bytesRead += key.length + value.length;
-    yield [key.subarray(strip), value];
-    if (++n >= limit) return;
-  }
 }
 
 /**
@@ -349,46 +174,30 @@ export class EngineStore implements KvStore {
 
   #scan(
     op: string,
-    reader: RawReader,
     bounds: [Uint8Array, Uint8Array | undefined] | undefined,
     opts: RangeOptions | undefined,
-    onEnd?: () => void,
   ): RangeIter {
     this.#check(op);
-    const limit = checkLimit(opts?.limit);
-    const reverse = opts?.reverse === true;
-    const s = this.#s;
-    const strip = this.#prefix.length;
-    const recheck = () => this.#check(op);
-    async function* run(): AsyncGenerator<[Bytes, Bytes]> {
-      try {
-        if (!bounds) return;
-        recheck();
-        yield* liveEntries(s, reader.scan(bounds[0], bounds[1], { reverse }), strip, limit);
-      } catch (err) {
-        throw s.fail(op, err);
-      } finally {
-        onEnd?.();
-      }
-    }
-    return run();
+    const engine = this.#s.engine;
+    const source = bounds && ((reverse: boolean) => engine.scan(bounds[0], bounds[1], { reverse }));
+    return scanLive(this.#s, op, this.#prefix.length, opts, source, () => this.#check(op));
   }
 
   /** Entries in `[lo, hi)`. */
   range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("range", this.#s.engine, rawBounds(this.#prefix, lo, hi), opts);
+    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
   }
 
   /** Entries in `[lo, hi)`, descending. */
   rangeRev(lo?: BytesLike, hi?: BytesLike): RangeIter {
-    return this.#scan("rangeRev", this.#s.engine, rawBounds(this.#prefix, lo, hi), {
+    return this.#scan("rangeRev", rawBounds(this.#prefix, lo, hi), {
       reverse: true,
     });
   }
 
   /** Entries whose key starts with `prefix`. */
   prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("prefixScan", this.#s.engine, prefixBounds(this.#prefix, prefix), opts);
+    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
   }
 
   /** Every entry, ascending. */
@@ -735,280 +544,4 @@ async function* liveRaw(view: RawReader): AsyncGenerator<RawEntry> {
   const lo = new Uint8Array([RAW_USER_LO]);
   const hi = new Uint8Array([RAW_USER_HI]);
   for await (const e of view.scan(lo, hi)) if (!storedIsExpired(e[1], now)) yield e;
-}
-
-/** A pinned view of one tree. */
-class Snapshot implements KvSnapshot {
-  readonly #s: Shared;
-  readonly #prefix: Uint8Array;
-  readonly #view: RawSnapshot;
-  #released = false;
-
-  constructor(s: Shared, prefix: Uint8Array, view: RawSnapshot) {
-    this.#s = s;
-    this.#prefix = prefix;
-    this.#view = view;
-  }
-
-  #check(op: string): void {
-    if (this.#released) {
-      throw new StoreError(
-        "InvalidInput",
-        `Cannot ${op} on a snapshot of ${this.#s.engine.path}: it was released`,
-      );
-    }
-    this.#s.check(op, false);
-  }
-
-  async get(key: BytesLike): Promise<Bytes | undefined> {
-    this.#check("get");
-    const raw = joinKey(this.#prefix, checkKey(key, "get"));
-    try {
-      const cur = await this.#s.live(this.#view, raw);
-      this.#s.metrics.reads++;
-      return cur === undefined ? undefined : decodeStored(cur).value;
-    } catch (err) {
-      throw this.#s.fail("get from snapshot", err);
-    }
-  }
-
-  async contains(key: BytesLike): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
-  }
-
-  #scan(
-    op: string,
-    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
-    opts?: RangeOptions,
-  ): RangeIter {
-    this.#check(op);
-    const limit = checkLimit(opts?.limit);
-    const reverse = opts?.reverse === true;
-    const s = this.#s;
-    const view = this.#view;
-    const strip = this.#prefix.length;
-    async function* run(): AsyncGenerator<[Bytes, Bytes]> {
-      if (!bounds) return;
-      try {
-        yield* liveEntries(s, view.scan(bounds[0], bounds[1], { reverse }), strip, limit);
-      } catch (err) {
-        throw s.fail(op, err);
-      }
-    }
-    return run();
-  }
-
-  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
-  }
-
-  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
-  }
-
-  release(): Promise<void> {
-    if (!this.#released) {
-      this.#released = true;
-      this.#view.release();
-    }
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.release();
-  }
-}
-
-/** An optimistic transaction over one tree. */
-class Txn implements KvTxn {
-  readonly #s: Shared;
-  readonly #prefix: Uint8Array;
-  readonly #view: RawSnapshot;
-  readonly #token: number;
-  readonly #startSeq: number;
-  readonly #writes = new Map<string, RawOp>();
-  readonly #reads = new Set<string>();
-  readonly #ranges: [Uint8Array, Uint8Array | undefined][] = [];
-  /** Versions seen on first touch, for engines other processes write to. */
-  readonly #versions = new Map<string, RawCheck>();
-  #done = false;
-
-  constructor(s: Shared, prefix: Uint8Array, view: RawSnapshot, token: number, startSeq: number) {
-    this.#s = s;
-    this.#prefix = prefix;
-    this.#view = view;
-    this.#token = token;
-    this.#startSeq = startSeq;
-  }
-
-  #check(op: string, write = false): void {
-    if (this.#done) {
-      throw new StoreError(
-        "InvalidInput",
-        `Cannot ${op} in a transaction on ${this.#s.engine.path}: it was already committed or rolled back`,
-      );
-    }
-    this.#s.check(op, write);
-  }
-
-  /** Records the key's version before the transaction first uses it. */
-  async #touch(id: string, raw: Uint8Array): Promise<void> {
-    const engine = this.#s.engine;
-    if (!engine.version || this.#versions.has(id) || this.#versions.size >= MAX_VERSION_CHECKS) {
-      return;
-    }
-    this.#versions.set(id, { key: raw, version: await engine.version(raw) });
-  }
-
-  async #stored(raw: Uint8Array): Promise<Uint8Array | undefined> {
-    const id = keyId(raw);
-    this.#reads.add(id);
-    await this.#touch(id, raw);
-    const w = this.#writes.get(id);
-    const stored = w ? w.value : await this.#view.get(raw);
-    if (stored === undefined || storedIsExpired(stored)) return undefined;
-    return stored;
-  }
-
-  async get(key: BytesLike): Promise<Bytes | undefined> {
-    this.#check("get");
-    const raw = joinKey(this.#prefix, checkKey(key, "get"));
-    try {
-      const stored = await this.#stored(raw);
-      this.#s.metrics.reads++;
-      return stored === undefined ? undefined : decodeStored(stored).value.slice();
-    } catch (err) {
-      throw this.#s.fail("get in transaction", err);
-    }
-  }
-
-  async contains(key: BytesLike): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
-  }
-
-  #scan(
-    op: string,
-    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
-    opts?: RangeOptions,
-  ): RangeIter {
-    this.#check(op);
-    const limit = checkLimit(opts?.limit);
-    const reverse = opts?.reverse === true;
-    const s = this.#s;
-    const strip = this.#prefix.length;
-    if (bounds) this.#ranges.push(bounds);
-    const [lo, hi] = bounds ?? [new Uint8Array(), new Uint8Array()];
-    const inRange = (k: Uint8Array) =>
-      compareBytes(k, lo) >= 0 && (hi === undefined || compareBytes(k, hi) < 0);
-    const dir = reverse ? -1 : 1;
-    const pending = [...this.#writes.values()].filter((w) => inRange(w.key))
-      .sort((a, b) => compareBytes(a.key, b.key) * dir);
-    const written = new Set(pending.map((w) => keyId(w.key)));
-    const view = this.#view;
-    async function* merged(): AsyncGenerator<RawEntry> {
-      let i = 0;
-      for await (const e of view.scan(lo, hi, { reverse })) {
-        while (i < pending.length && compareBytes(pending[i]!.key, e[0]) * dir < 0) {
-          const w = pending[i++]!;
-          if (w.value !== undefined) yield [w.key, w.value];
-        }
-        if (!written.has(keyId(e[0]))) yield e;
-      }
-      for (; i < pending.length; i++) {
-        const w = pending[i]!;
-        if (w.value !== undefined) yield [w.key, w.value];
-      }
-    }
-    async function* run(): AsyncGenerator<[Bytes, Bytes]> {
-      if (!bounds) return;
-      try {
-        yield* liveEntries(s, merged(), strip, limit);
-      } catch (err) {
-        throw s.fail(op, err);
-      }
-    }
-    return run();
-  }
-
-  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
-  }
-
-  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
-  }
-
-  async put(key: BytesLike, value: BytesLike): Promise<void> {
-    this.#check("put", true);
-    const raw = joinKey(this.#prefix, checkKey(key, "put"));
-    const id = keyId(raw);
-    this.#writes.set(id, putOp(raw, checkValue(value, "put")));
-    await this.#touch(id, raw).catch((err) => {
-      throw this.#s.fail("put in transaction", err);
-    });
-  }
-
-  async delete(key: BytesLike): Promise<void> {
-    this.#check("delete", true);
-    const raw = joinKey(this.#prefix, checkKey(key, "delete"));
-    const id = keyId(raw);
-    this.#writes.set(id, { key: raw, value: undefined });
-    await this.#touch(id, raw).catch((err) => {
-      throw this.#s.fail("delete in transaction", err);
-    });
-  }
-
-  async commit(): Promise<void> {
-    this.#check("commit", this.#writes.size > 0);
-    this.#done = true;
-    const s = this.#s;
-    try {
-      const validate = () => {
-        const log = s.conflicts;
-        const since = this.#startSeq;
-        const conflict = [...this.#reads, ...this.#writes.keys()].some((id) =>
-          log.changedSince(id, since)
-        ) ||
-          this.#ranges.some(([lo, hi]) => log.rangeChangedSince(lo, hi, since));
-        if (conflict) {
-          throw new StoreError(
-            "TxnConflict",
-            `Cannot commit transaction in store at ${s.engine.path}: another commit changed a key it read or wrote; retry`,
-          );
-        }
-        return [...this.#writes.values()];
-      };
-      const checks = [...this.#versions.values()];
-      if (this.#writes.size > 0) await s.commit("commit transaction", validate, checks);
-      // Nothing to write: validate only, which a read-only store allows too.
-      else {
-        await s.lock.run(async () => {
-          validate();
-          await s.applyLocked([], checks);
-        });
-      }
-    } finally {
-      this.#finish();
-    }
-  }
-
-  rollback(): Promise<void> {
-    this.#check("rollback");
-    this.#done = true;
-    this.#finish();
-    return Promise.resolve();
-  }
-
-  #finish(): void {
-    this.#writes.clear();
-    this.#view.release();
-    this.#s.conflicts.end(this.#token);
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    if (this.#done) return Promise.resolve();
-    this.#done = true;
-    this.#finish();
-    return Promise.resolve();
-  }
 }

@@ -1,0 +1,218 @@
+// Private to core: the state every tree handle of one store shares, and the
+// helpers EngineStore, its snapshots and its transactions use alike.
+import { type Bytes, type BytesLike, compareBytes, prefixUpperBound, toBytes } from "./bytes.ts";
+import { emptyMetrics, type MergeOperator, type StoreKind, type StoreMetrics } from "./config.ts";
+import type { RawCheck, RawEngine, RawEntry, RawOp, RawReader, RawSnapshot } from "./engine.ts";
+import { StoreError, toStoreError } from "./error.ts";
+import { joinKey } from "./keyspace.ts";
+import type { RangeIter, RangeOptions } from "./kv.ts";
+import { Mutex } from "./mutex.ts";
+import { decodeStored, encodeStored, storedIsExpired } from "./ttl.ts";
+import { WatchHub } from "./watch.ts";
+import { ConflictLog, OverlaySnapshot } from "./_views.ts";
+
+/** How an EngineStore behaves, beyond its engine. */
+export interface EngineStoreOptions {
+  /** Which engine this is. */
+  kind: StoreKind;
+  /** Default true: each commit is durable when it resolves. */
+  syncWrites?: boolean | undefined;
+  /** Writes throw `ReadOnly`. */
+  readOnly?: boolean | undefined;
+  /** The operator behind `merge`. */
+  mergeOperator?: MergeOperator | undefined;
+}
+
+export const RESTORE_BATCH_OPS = 256;
+/**
+ * At most this many keys of one transaction get cross-process version checks
+ * (Deno KV allows 100 checks per commit); keys past it are still checked
+ * against this process's own commits.
+ */
+export const MAX_VERSION_CHECKS = 100;
+export const RESTORE_BATCH_BYTES = 4 << 20;
+
+/** State every tree handle of one store shares. */
+export class Shared {
+  readonly engine: RawEngine;
+  readonly kind: StoreKind;
+  readonly syncWrites: boolean;
+  readonly readOnly: boolean;
+  readonly mergeOperator: MergeOperator | undefined;
+  readonly lock = new Mutex();
+  readonly hub = new WatchHub();
+  readonly conflicts = new ConflictLog();
+  readonly overlays = new Set<OverlaySnapshot>();
+  readonly metrics: StoreMetrics = emptyMetrics();
+  seq = 0;
+  closed = false;
+
+  constructor(engine: RawEngine, opts: EngineStoreOptions) {
+    this.engine = engine;
+    this.kind = opts.kind;
+    this.syncWrites = opts.syncWrites ?? true;
+    this.readOnly = opts.readOnly ?? false;
+    this.mergeOperator = opts.mergeOperator;
+  }
+
+  fail(op: string, err: unknown): StoreError {
+    return toStoreError(err, `${op} in store at ${this.engine.path}`);
+  }
+
+  check(op: string, write: boolean): void {
+    if (this.closed) {
+      throw new StoreError(
+        "Closed",
+        `Cannot ${op} in store at ${this.engine.path}: the store is closed`,
+      );
+    }
+    if (write && this.readOnly) {
+      throw new StoreError(
+        "ReadOnly",
+        `Cannot ${op} in store at ${this.engine.path}: opened read-only`,
+      );
+    }
+  }
+
+  /** A view pinned now: the engine's own, or a before-image overlay. */
+  pin(): RawSnapshot {
+    if (this.engine.snapshot) return this.engine.snapshot();
+    const s = new OverlaySnapshot(this.engine, this.lock, (o) => this.overlays.delete(o));
+    this.overlays.add(s);
+    return s;
+  }
+
+  /** Applies ops; the caller holds the lock. */
+  async applyLocked(ops: RawOp[], checks?: RawCheck[]): Promise<void> {
+    if (ops.length === 0 && !checks?.length) return;
+    for (const o of this.overlays) for (const op of ops) await o.preserve(op.key);
+    if (checks?.length) await this.engine.apply(ops, checks);
+    else await this.engine.apply(ops);
+    const seq = ++this.seq;
+    const m = this.metrics;
+    for (const op of ops) {
+      this.conflicts.record(op.key, seq);
+      if (op.value === undefined) m.deletes++;
+      else {
+        m.writes++;
+        m.bytesWritten += op.key.length + op.value.length;
+      }
+    }
+    if (this.hub.active) {
+      for (const op of ops) {
+        this.hub.publish(op.key, op.value === undefined ? undefined : decodeStored(op.value).value);
+      }
+    }
+  }
+
+  /** Commits ops (after `precheck`, under the lock), then syncs if asked. */
+  async commit(
+    op: string,
+    build: () => RawOp[] | Promise<RawOp[]>,
+    checks?: RawCheck[],
+  ): Promise<void> {
+    this.check(op, true);
+    try {
+      await this.lock.run(async () => {
+        this.check(op, true);
+        await this.applyLocked(await build(), checks);
+      });
+      if (this.syncWrites) await this.engine.sync();
+    } catch (err) {
+      throw this.fail(op, err);
+    }
+  }
+
+  /** A live stored value: undefined when absent or expired. */
+  async live(reader: RawReader, raw: Uint8Array): Promise<Uint8Array | undefined> {
+    const stored = await reader.get(raw);
+    if (stored === undefined || storedIsExpired(stored)) return undefined;
+    return stored;
+  }
+}
+
+export function putOp(key: Uint8Array, value: Uint8Array, expiresAt?: number): RawOp {
+  return { key, value: encodeStored(value, expiresAt), expiresAt };
+}
+
+export function checkLimit(limit: number | undefined): number {
+  if (limit === undefined) return Infinity;
+  if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {
+    throw new StoreError(
+      "InvalidInput",
+      `Invalid range limit: expected a number >= 0, got ${String(limit)}`,
+    );
+  }
+  return Math.floor(limit);
+}
+
+/** Turns user bounds into raw bounds of one tree; undefined when the range is empty. */
+export function rawBounds(
+  prefix: Uint8Array,
+  lo: BytesLike | undefined,
+  hi: BytesLike | undefined,
+): [Uint8Array, Uint8Array | undefined] | undefined {
+  const l = lo === undefined ? undefined : toBytes(lo, "range bound");
+  const h = hi === undefined ? undefined : toBytes(hi, "range bound");
+  if (l !== undefined && h !== undefined && compareBytes(l, h) >= 0) return undefined;
+  return [
+    l === undefined ? prefix : joinKey(prefix, l),
+    h === undefined ? prefixUpperBound(prefix) : joinKey(prefix, h),
+  ];
+}
+
+/** Bounds of the keys under `prefix` in one tree. */
+export function prefixBounds(
+  treeP: Uint8Array,
+  prefix: BytesLike,
+): [Uint8Array, Uint8Array | undefined] {
+  const raw = joinKey(treeP, toBytes(prefix, "prefix"));
+  return [raw, prefixUpperBound(raw)];
+}
+
+/** Live user entries of a raw scan: TTL-filtered, tree prefix stripped. */
+async function* liveEntries(
+  shared: Shared,
+  source: Iterable<RawEntry> | AsyncIterable<RawEntry>,
+  strip: number,
+  limit: number,
+): AsyncGenerator<[Bytes, Bytes]> {
+  if (limit <= 0) return;
+  let n = 0;
+  const now = Date.now();
+  const m = shared.metrics;
+  for await (const [key, stored] of source) {
+    if (storedIsExpired(stored, now)) continue;
+    const value = decodeStored(stored).value;
+    m.reads++;
+    m.bytesRead += key.length + value.length;
+    yield [key.subarray(strip), value];
+    if (++n >= limit) return;
+  }
+}
+
+/**
+ * A user-facing scan of one tree over a raw source: arguments are checked
+ * now; TTL filtering, prefix stripping and error mapping happen as it runs.
+ * `source` undefined means an empty range.
+ */
+export function scanLive(
+  s: Shared,
+  op: string,
+  strip: number,
+  opts: RangeOptions | undefined,
+  source: ((reverse: boolean) => Iterable<RawEntry> | AsyncIterable<RawEntry>) | undefined,
+  recheck?: () => void,
+): RangeIter {
+  const limit = checkLimit(opts?.limit);
+  const reverse = opts?.reverse === true;
+  async function* run(): AsyncGenerator<[Bytes, Bytes]> {
+    try {
+      recheck?.();
+      if (source) yield* liveEntries(s, source(reverse), strip, limit);
+    } catch (err) {
+      throw s.fail(op, err);
+    }
+  }
+  return run();
+}

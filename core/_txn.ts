@@ -1,0 +1,207 @@
+// Private to core: an optimistic transaction over one tree of an EngineStore.
+import { type Bytes, type BytesLike, checkKey, checkValue, compareBytes } from "./bytes.ts";
+import type { RawCheck, RawEntry, RawOp, RawReader, RawSnapshot } from "./engine.ts";
+import { StoreError } from "./error.ts";
+import { joinKey } from "./keyspace.ts";
+import type { KvTxn, RangeIter, RangeOptions } from "./kv.ts";
+import { decodeStored, storedIsExpired } from "./ttl.ts";
+import {
+  MAX_VERSION_CHECKS,
+  prefixBounds,
+  putOp,
+  rawBounds,
+  scanLive,
+  type Shared,
+} from "./_shared.ts";
+import { keyId } from "./_views.ts";
+
+/** The view's entries in `[lo, hi)` with a transaction's buffered writes laid over them. */
+async function* mergeWrites(
+  view: RawReader,
+  [lo, hi]: [Uint8Array, Uint8Array | undefined],
+  writes: RawOp[],
+  reverse: boolean,
+): AsyncGenerator<RawEntry> {
+  const dir = reverse ? -1 : 1;
+  const pending = writes
+    .filter((w) =>
+      compareBytes(w.key, lo) >= 0 && (hi === undefined || compareBytes(w.key, hi) < 0)
+    )
+    .sort((a, b) => compareBytes(a.key, b.key) * dir);
+  const written = new Set(pending.map((w) => keyId(w.key)));
+  let i = 0;
+  for await (const e of view.scan(lo, hi, { reverse })) {
+    while (i < pending.length && compareBytes(pending[i]!.key, e[0]) * dir < 0) {
+      const w = pending[i++]!;
+      if (w.value !== undefined) yield [w.key, w.value];
+    }
+    if (!written.has(keyId(e[0]))) yield e;
+  }
+  for (; i < pending.length; i++) {
+    const w = pending[i]!;
+    if (w.value !== undefined) yield [w.key, w.value];
+  }
+}
+
+/** An optimistic transaction over one tree. */
+export class Txn implements KvTxn {
+  readonly #s: Shared;
+  readonly #prefix: Uint8Array;
+  readonly #view: RawSnapshot;
+  readonly #token: number;
+  readonly #startSeq: number;
+  readonly #writes = new Map<string, RawOp>();
+  readonly #reads = new Set<string>();
+  readonly #ranges: [Uint8Array, Uint8Array | undefined][] = [];
+  /** Versions seen on first touch, for engines other processes write to. */
+  readonly #versions = new Map<string, RawCheck>();
+  #done = false;
+
+  constructor(s: Shared, prefix: Uint8Array, view: RawSnapshot, token: number, startSeq: number) {
+    this.#s = s;
+    this.#prefix = prefix;
+    this.#view = view;
+    this.#token = token;
+    this.#startSeq = startSeq;
+  }
+
+  #check(op: string, write = false): void {
+    if (this.#done) {
+      throw new StoreError(
+        "InvalidInput",
+        `Cannot ${op} in a transaction on ${this.#s.engine.path}: it was already committed or rolled back`,
+      );
+    }
+    this.#s.check(op, write);
+  }
+
+  /** Records the key's version before the transaction first uses it. */
+  async #touch(id: string, raw: Uint8Array): Promise<void> {
+    const engine = this.#s.engine;
+    if (!engine.version || this.#versions.has(id) || this.#versions.size >= MAX_VERSION_CHECKS) {
+      return;
+    }
+    this.#versions.set(id, { key: raw, version: await engine.version(raw) });
+  }
+
+  async #stored(raw: Uint8Array): Promise<Uint8Array | undefined> {
+    const id = keyId(raw);
+    this.#reads.add(id);
+    await this.#touch(id, raw);
+    const w = this.#writes.get(id);
+    const stored = w ? w.value : await this.#view.get(raw);
+    if (stored === undefined || storedIsExpired(stored)) return undefined;
+    return stored;
+  }
+
+  async get(key: BytesLike): Promise<Bytes | undefined> {
+    this.#check("get");
+    const raw = joinKey(this.#prefix, checkKey(key, "get"));
+    try {
+      const stored = await this.#stored(raw);
+      this.#s.metrics.reads++;
+      return stored === undefined ? undefined : decodeStored(stored).value.slice();
+    } catch (err) {
+      throw this.#s.fail("get in transaction", err);
+    }
+  }
+
+  async contains(key: BytesLike): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  #scan(
+    op: string,
+    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
+    opts?: RangeOptions,
+  ): RangeIter {
+    this.#check(op);
+    if (bounds) this.#ranges.push(bounds);
+    const writes = [...this.#writes.values()];
+    const view = this.#view;
+    const source = bounds && ((reverse: boolean) => mergeWrites(view, bounds, writes, reverse));
+    return scanLive(this.#s, op, this.#prefix.length, opts, source);
+  }
+
+  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
+  }
+
+  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
+    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
+  }
+
+  async put(key: BytesLike, value: BytesLike): Promise<void> {
+    this.#check("put", true);
+    const raw = joinKey(this.#prefix, checkKey(key, "put"));
+    const id = keyId(raw);
+    this.#writes.set(id, putOp(raw, checkValue(value, "put")));
+    await this.#touch(id, raw).catch((err) => {
+      throw this.#s.fail("put in transaction", err);
+    });
+  }
+
+  async delete(key: BytesLike): Promise<void> {
+    this.#check("delete", true);
+    const raw = joinKey(this.#prefix, checkKey(key, "delete"));
+    const id = keyId(raw);
+    this.#writes.set(id, { key: raw, value: undefined });
+    await this.#touch(id, raw).catch((err) => {
+      throw this.#s.fail("delete in transaction", err);
+    });
+  }
+
+  async commit(): Promise<void> {
+    this.#check("commit", this.#writes.size > 0);
+    this.#done = true;
+    const s = this.#s;
+    try {
+      const validate = () => {
+        const log = s.conflicts;
+        const since = this.#startSeq;
+        const conflict = [...this.#reads, ...this.#writes.keys()].some((id) =>
+          log.changedSince(id, since)
+        ) ||
+          this.#ranges.some(([lo, hi]) => log.rangeChangedSince(lo, hi, since));
+        if (conflict) {
+          throw new StoreError(
+            "TxnConflict",
+            `Cannot commit transaction in store at ${s.engine.path}: another commit changed a key it read or wrote; retry`,
+          );
+        }
+        return [...this.#writes.values()];
+      };
+      const checks = [...this.#versions.values()];
+      if (this.#writes.size > 0) await s.commit("commit transaction", validate, checks);
+      // Nothing to write: validate only, which a read-only store allows too.
+      else {
+        await s.lock.run(async () => {
+          validate();
+          await s.applyLocked([], checks);
+        });
+      }
+    } finally {
+      this.#finish();
+    }
+  }
+
+  rollback(): Promise<void> {
+    this.#check("rollback");
+    this.#done = true;
+    this.#finish();
+    return Promise.resolve();
+  }
+
+  #finish(): void {
+    this.#writes.clear();
+    this.#view.release();
+    this.#s.conflicts.end(this.#token);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    if (this.#done) return Promise.resolve();
+    this.#done = true;
+    this.#finish();
+    return Promise.resolve();
+  }
+}
