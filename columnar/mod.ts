@@ -30,3 +30,4 @@ export type {
 export { ColumnarTable, schemaDifference } from "./columnar_table.ts";
 export { openColumnar, parquetMetadata, readParquet, streamParquet } from "./read_parquet.ts";
 export { ParquetStreamWriter } from "./parquet_stream_writer.ts";
+export { PartitionedDataset, type PartitionInfo } from "./partitioned_dataset.ts";

@@ -1,3 +1,4 @@
+/// <reference lib="deno.worker" />
 // Reads one Parquet file in a worker so the test can kill a hang (terminate()).
 import { readParquet } from "../../columnar/mod.ts";
 import { StoreError } from "../../core/error.ts";
