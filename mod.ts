@@ -120,11 +120,10 @@ async function openEngine(
       const { openLsm } = await import("./kv/lsm/mod.ts");
       return openLsm(path, config);
     }
-    default:
-      throw new StoreError(
-        "Unsupported",
-        `Cannot open ${kind} store at ${path ?? ":memory:"}: the ${kind} engine is not built yet`,
-      );
+    case "btree": {
+      const { openBTree } = await import("./kv/btree/mod.ts");
+      return openBTree(path, config);
+    }
   }
 }
 
@@ -238,6 +237,8 @@ export async function detectBackend(path: string): Promise<StoreKind> {
   }
   const { SQLITE_MAGIC } = await import("./kv/denokv/mod.ts");
   if (n >= SQLITE_MAGIC.length && SQLITE_MAGIC.every((b, i) => head[i] === b)) return "denokv";
+  const { BTREE_MAGIC } = await import("./kv/btree/mod.ts");
+  if (n >= BTREE_MAGIC.length && BTREE_MAGIC.every((b, i) => head[i] === b)) return "btree";
   throw new StoreError(
     "Corruption",
     `Cannot detect store kind at ${path}: file is not an oxistore store (unknown magic bytes)`,
