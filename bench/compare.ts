@@ -118,7 +118,7 @@ function parseArgs(argv: string[]): Args {
         usage(`unknown argument ${a}`);
     }
   }
-  if (args.capSeconds === 0) args.capSeconds = args.quick ? 10 : 30;
+  if (args.capSeconds === 0) args.capSeconds = args.quick ? 10 : 15;
   return args;
 }
 
