@@ -47,6 +47,9 @@ interface Space {
 /** What every handle of one cached store shares. */
 class Family {
   closed = false;
+  /** Reads served from the cache, counted into `reads`/`bytesRead`. */
+  hitReads = 0;
+  hitBytes = 0;
   readonly spaces = new Map<string, Space>();
   constructor(readonly opts: CachedKvStoreOptions) {}
 
@@ -117,8 +120,9 @@ function checkOptions(opts: CachedKvStoreOptions): CachedKvStoreOptions {
  * watch go straight to the inner store. `tree(name)` returns a cached handle
  * of the inner tree that shares one cache per tree name. Writes made through
  * other handles of the inner store bypass the cache: write through this one.
- * `metrics()` are the inner store's, with `cacheHits`/`cacheMisses` replaced
- * by this layer's counters (summed over its trees).
+ * `metrics()` are the inner store's, plus reads served from the cache in
+ * `reads`/`bytesRead`, with `cacheHits`/`cacheMisses` replaced by this
+ * layer's counters (summed over its trees).
  *
  * @example
  * ```ts
@@ -182,10 +186,18 @@ export class CachedKvStore implements KvStore {
     const k = checkKey(key, "get");
     const id = idOf(k);
     const cache = this.#space.cache;
-    let hit = await cache.getOrLoad(id, () => this.#load(k));
+    let loaded = false;
+    const hit = await cache.getOrLoad(id, () => {
+      loaded = true;
+      return this.#load(k);
+    });
     if (hit.expiresAt <= Date.now()) {
       if (cache.peek(id) === hit) cache.delete(id);
-      hit = await this.#load(k);
+      return (await this.#load(k)).value;
+    }
+    if (!loaded) {
+      this.#family.hitReads++;
+      this.#family.hitBytes += hit.value?.length ?? 0;
     }
     return hit.value?.slice();
   }
@@ -416,9 +428,11 @@ export class CachedKvStore implements KvStore {
     return handle;
   }
 
-  /** Inner metrics; cacheHits/cacheMisses are this layer's. */
+  /** Inner metrics plus cached reads; cacheHits/cacheMisses are this layer's. */
   metrics(): StoreMetrics {
     const m = { ...this.#inner.metrics(), cacheHits: 0, cacheMisses: 0 };
+    m.reads += this.#family.hitReads;
+    m.bytesRead += this.#family.hitBytes;
     for (const s of this.#family.spaces.values()) {
       const st = s.cache.stats();
       m.cacheHits += st.hits;

@@ -1,7 +1,7 @@
 // Inner stores for the layer tests: the sorted-array reference engine behind
 // EngineStore, and Deno KV in memory through the facade.
 import { EngineStore } from "../../core/engine_store.ts";
-import type { MergeOperator } from "../../core/config.ts";
+import { type MergeOperator, STORE_KINDS } from "../../core/config.ts";
 import type { KvEntry, KvStore } from "../../core/kv.ts";
 import { SortedArrayEngine } from "../support/sorted_engine.ts";
 import { openInMemory } from "../../mod.ts";
@@ -15,9 +15,15 @@ export function memStore(mergeOperator?: MergeOperator): KvStore {
 }
 
 /** Inner stores every stacking test runs over. */
-export const INNERS: { name: string; open: () => Promise<KvStore> }[] = [
-  { name: "sorted-array", open: () => Promise.resolve(memStore()) },
-  { name: "denokv-memory", open: () => openInMemory("denokv") },
+export const INNERS: {
+  name: string;
+  open: (mergeOperator?: MergeOperator) => Promise<KvStore>;
+}[] = [
+  { name: "sorted-array", open: (m) => Promise.resolve(memStore(m)) },
+  ...STORE_KINDS.map((kind) => ({
+    name: `${kind}-memory`,
+    open: (m?: MergeOperator) => openInMemory(kind, m ? { mergeOperator: m } : {}),
+  })),
 ];
 
 const dec = new TextDecoder();

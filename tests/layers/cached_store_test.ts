@@ -77,6 +77,8 @@ Deno.test("repeated reads are served from the cache, absences included", async (
   assert.equal(m.cacheMisses, 2);
   assert.equal(m.cacheHits, 8);
   assert.equal(inner.metrics().reads, 2, "one inner get per miss");
+  assert.equal(m.reads, 10, "reads served from the cache still count as reads");
+  assert.equal(m.bytesRead, 5, "one byte per read of k, from the store or the cache");
 });
 
 Deno.test("every write path through the layer invalidates the cached value", async () => {
