@@ -25,7 +25,7 @@ import type { FreeSpace } from "./_freespace.ts";
 import { Ovf, Page } from "./_page.ts";
 import type { Pager } from "./_pager.ts";
 import { freeListPages, writeFreeList } from "./_recover.ts";
-import { type DNode, type Kid, Ref, Writer } from "./_writer.ts";
+import { DLeaf, type DNode, type Kid, Ref, Writer } from "./_writer.ts";
 
 /** The state an opened file (or a fresh memory store) starts from. */
 export interface EngineState {
@@ -48,7 +48,7 @@ export interface EngineState {
 }
 
 /** Pending frees past this many pages force a sync when `syncWrites` is off. */
-const PENDING_SYNC_PAGES = 4096;
+const PENDING_SYNC_PAGES = 256;
 
 /** The B-tree engine behind `openBTree`. */
 export class BTreeEngine implements RawEngine, ReadIO {
@@ -73,6 +73,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
   readonly #pins = new Map<number, number>();
   #syncing: Promise<void> | undefined;
   #closed = false;
+  /** @internal fdatasync calls made by `sync` (group commit shares them) */
+  syncCalls = 0;
 
   /** @internal use `openBTree` */
   constructor(s: EngineState) {
@@ -229,7 +231,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#releaseFree();
     if (this.#memory || this.#syncWrites || this.#syncing !== undefined) return;
     this.#writeSlot();
-    if (this.space.pendingCount > Math.max(PENDING_SYNC_PAGES, this.space.pageCount / 8)) {
+    if (this.space.pendingCount > Math.max(PENDING_SYNC_PAGES, this.space.pageCount / 4)) {
       // Without per-commit syncs nothing would ever become reusable: sync now and then.
       this.pager.syncNow();
       this.#keptTxn = this.#txn;
@@ -277,6 +279,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
   async #doSync(): Promise<void> {
     const t = this.#txn;
     if (this.#slotTxn[0] !== t && this.#slotTxn[1] !== t) this.#writeSlot();
+    this.syncCalls++;
     await this.pager.sync();
     if (t > this.#keptTxn) this.#keptTxn = t;
     this.#releaseFree();
@@ -293,6 +296,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#checkOpen("compact");
     if (this.#readOnly) return;
     await this.#durable();
+    if (this.#repack()) await this.#durable();
     for (let pass = 0; pass < 4; pass++) {
       const live = this.space.pageCount - 1 - this.space.count - this.space.pendingCount;
       const boundary = 1 + live + Math.max(16, Math.ceil(live / 32));
@@ -317,6 +321,36 @@ export class BTreeEngine implements RawEngine, ReadIO {
     }
     await this.sync();
     this.#releaseFree();
+  }
+
+  /** Rewrites the whole tree with full nodes (overflow values stay where they are). */
+  #repack(): boolean {
+    if (this.#root.page === 0) return false;
+    const w = new Writer(this, undefined, this.#txn + 1);
+    const keys: Uint8Array[] = [];
+    const vals: (Uint8Array | Ovf)[] = [];
+    const visit = (page: number, crc: number): void => {
+      const p = this.load(page, crc);
+      for (let i = 0; i < p.npages; i++) w.freed.push(p.no + i);
+      for (let i = 0; i < p.count; i++) {
+        if (p.type === 2) visit(p.childPage(i), p.childCrc(i));
+        else {
+          keys.push(p.keyView(i));
+          vals.push(p.valueRef(i));
+        }
+      }
+    };
+    let next: Ref | undefined;
+    try {
+      visit(this.#root.page, this.#root.crc);
+      w.root = new DLeaf(keys, vals);
+      next = w.commit();
+    } catch (err) {
+      w.abort();
+      throw err;
+    }
+    this.#install(w, next);
+    return true;
   }
 
   /** Rewrites every node or value at or past `boundary` (and their parents) in one commit. */
