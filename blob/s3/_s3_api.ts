@@ -11,6 +11,7 @@ import type {
   WriteCondition,
   WriteResult,
 } from "../_cloud/object_api.ts";
+import { probeConditionalWrites } from "../_cloud/probe.ts";
 import { xmlBlocks, xmlEscape, xmlText } from "../_cloud/xml.ts";
 import { type AwsCredentials, presignUrl, signRequest } from "./sigv4.ts";
 
@@ -287,33 +288,18 @@ export class S3Api implements ObjectApi {
     return this.#conditions;
   }
 
-  /** Writes a probe object twice with `If-None-Match: *`: the second must fail. */
   async #probe(): Promise<void> {
     const name = `${this.#c.probePrefix}.oxistore-probe-${crypto.randomUUID()}`;
-    const body = new Uint8Array(0);
-    const req = { metadata: {}, condition: { ifAbsent: true } as const, sha256Hex: EMPTY_SHA256 };
-    await this.put(name, body, req);
-    let honoured = false;
     try {
-      await this.put(name, body, req);
-    } catch (err) {
-      if (
-        !(err instanceof StoreError) || (err.kind !== "CasMismatch" && err.kind !== "AlreadyExists")
-      ) {
-        await this.delete(name).catch(() => {});
-        throw err;
-      }
-      honoured = true;
-    }
-    await this.delete(name).catch(() => {});
-    if (!honoured) {
-      this.#conditions = undefined; // let a later call re-probe (e.g. after a server upgrade)
-      throw new StoreError(
-        "Unsupported",
-        `Cannot write conditionally to s3://${this.#c.bucket}: the endpoint ` +
-          `${this.#c.endpoint.origin} ignores If-None-Match (s3rver does; AWS S3 enforces it). ` +
-          `oxistore does not emulate conditional writes client-side.`,
+      await probeConditionalWrites(
+        this,
+        name,
+        `s3://${this.#c.bucket} at ${this.#c.endpoint.origin} (If-None-Match: s3rver ignores ` +
+          "it, AWS S3 enforces it)",
       );
+    } catch (err) {
+      this.#conditions = undefined; // a later call probes again
+      throw err;
     }
   }
 }
