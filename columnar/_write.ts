@@ -85,10 +85,10 @@ function columnValues(data: AnyData): ArrayLike<unknown> {
     if (A.DataType.isInt(type)) {
       const t = type as A.Int;
       if (t.bitWidth === 64) {
-        const big = v.subarray(0, n) as BigInt64Array | BigUint64Array;
-        return t.isSigned ? big : new BigInt64Array(big.buffer, big.byteOffset, n);
+        return v.subarray(0, n);
       }
-      if (t.bitWidth === 32) return v.subarray(0, n);
+      // hyparquet-writer wraps UINT_32 only when given a plain array.
+      if (t.bitWidth === 32) return t.isSigned ? v.subarray(0, n) : Array.from(v.subarray(0, n));
       return Int32Array.from(v.subarray(0, n) as Int8Array);
     }
     if (A.DataType.isFloat(type) && (type as A.Float).precision !== A.Precision.HALF) {
