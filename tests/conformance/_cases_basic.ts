@@ -41,6 +41,17 @@ export const basicCases: Case[] = [
       const got = await store.get("k");
       got![0] = 0x7a;
       eqBytes(await store.get("k"), "abc", "returned arrays are the caller's own");
+      // Values hold any bytes, 0x00 and 0xff included.
+      const every = Uint8Array.from({ length: 512 }, (_, i) => i & 0xff);
+      await store.put("every-byte", every);
+      eqBytes(await store.get("every-byte"), every, "a value with every byte value");
+      await store.put(every.subarray(0, 256), every.subarray(256));
+      eqBytes(
+        await store.get(every.subarray(0, 256)),
+        every.subarray(256),
+        "a key with every byte",
+      );
+      eqBytes(await store.get(every.subarray(256, 384).slice()), undefined);
     },
   },
   {
@@ -66,6 +77,11 @@ export const basicCases: Case[] = [
         u("é"),
       ];
       for (const [i, k] of [...keys].reverse().entries()) await store.put(k, `v${i}`);
+      // Every byte value in a middle position, written in one batch in reverse.
+      const extra: Uint8Array[] = [];
+      for (let c = 0; c < 256; c++) extra.push(b(0x01, c), b(0xfe, c, 0xff));
+      await store.batchWrite([...extra].reverse().map((k, i): [Uint8Array, string] => [k, `${i}`]));
+      keys.push(...extra);
       const sorted = [...keys].sort((x, y) => {
         for (let i = 0; i < Math.min(x.length, y.length); i++) {
           if (x[i] !== y[i]) return x[i]! - y[i]!;

@@ -22,6 +22,7 @@ import { snapshotCases } from "./_cases_snapshot.ts";
 import { adminCases } from "./_cases_admin.ts";
 import { featureCases } from "./_cases_features.ts";
 import { lifecycleCases } from "./_cases_lifecycle.ts";
+import { volumeCases } from "./_cases_volume.ts";
 import type { ConformanceTarget } from "./target.ts";
 
 export type { ConformanceTarget } from "./target.ts";
@@ -36,6 +37,7 @@ export const CASES: readonly Case[] = [
   ...adminCases,
   ...featureCases,
   ...lifecycleCases,
+  ...volumeCases,
 ];
 
 /** The ids a target may name in `skip`. */
