@@ -21,6 +21,7 @@ import type { RawCheck, RawEngine, RawEntry, RawOp, RawScanOptions } from "../..
 import { compareBytes, concatBytes, prefixUpperBound } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
 import { keyId } from "../../core/_views.ts";
+import { ValueCache } from "./_value_cache.ts";
 import { decodeTails, encodeTails, longKeyId, SPLIT, updateTails } from "./_long_keys.ts";
 
 /** Values up to this many bytes are stored inline. */
@@ -80,17 +81,39 @@ export class DenoKvEngine implements RawEngine {
   readonly #file: string | undefined;
   #hasChunks: boolean;
 
-  private constructor(kv: Deno.Kv, path: string, file: string | undefined, hasChunks: boolean) {
+  readonly #cache: ValueCache | undefined;
+  #commits = 0;
+
+  private constructor(
+    kv: Deno.Kv,
+    path: string,
+    file: string | undefined,
+    hasChunks: boolean,
+    cacheBytes: number,
+  ) {
     this.#kv = kv;
     this.path = path;
     this.#file = file;
     this.#hasChunks = hasChunks;
+    this.#cache = cacheBytes > 0 ? new ValueCache(cacheBytes) : undefined;
   }
 
-  /** Wraps an open Deno KV handle; `file` is its local SQLite path, if any. */
-  static async create(kv: Deno.Kv, path: string, file: string | undefined): Promise<DenoKvEngine> {
+  /**
+   * Wraps an open Deno KV handle; `file` is its local SQLite path, if any;
+   * `cacheBytes` > 0 keeps a read cache of that size (see `_value_cache.ts`).
+   */
+  static async create(
+    kv: Deno.Kv,
+    path: string,
+    file: string | undefined,
+    cacheBytes = 0,
+  ): Promise<DenoKvEngine> {
     const meta = await kv.get(META_CHUNKED);
-    return new DenoKvEngine(kv, path, file, meta.value !== null);
+    return new DenoKvEngine(kv, path, file, meta.value !== null, cacheBytes);
+  }
+
+  cacheStats(): { hits: number; misses: number } {
+    return { hits: this.#cache?.hits ?? 0, misses: this.#cache?.misses ?? 0 };
   }
 
   async #resolve(value: unknown): Promise<Uint8Array | undefined> {
@@ -121,8 +144,14 @@ export class DenoKvEngine implements RawEngine {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const cached = this.#cache?.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    const epoch = this.#commits;
     const r = await this.#kv.get(await valueKey(key));
-    return this.#resolve(r.value);
+    const value = await this.#resolve(r.value);
+    // A commit that landed while we read may have cached a newer value.
+    if (epoch === this.#commits) this.#cache?.set(key, value ?? null);
+    return value;
   }
 
   async *scan(
@@ -243,6 +272,7 @@ export class DenoKvEngine implements RawEngine {
           `it read or wrote; retry`,
       );
     }
+    if (this.#cache) { for (const op of last.values()) this.#cache.set(op.key, op.value ?? null); }
     for (const d of old) await this.#deleteChunks(d);
   }
 

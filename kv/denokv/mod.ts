@@ -36,8 +36,9 @@ export function denoKvAvailable(): boolean {
  * `undefined` for the platform's default database (Deno Deploy).
  *
  * @param path where the database lives
- * @param config durability, read-only and merge operator (`cacheSizeBytes`
- *   does not apply: Deno KV manages its own cache)
+ * @param config durability, read-only, merge operator, and `cacheSizeBytes`:
+ *   when > 0, a read cache of that many bytes for values this process reads
+ *   and writes (off by default: it does not see other processes' writes)
  * @returns the store
  *
  * @example
@@ -74,7 +75,12 @@ export async function openDenoKv(path?: string, config: StoreConfig = {}): Promi
     const e = toStoreError(err, `open Deno KV store at ${where}`);
     throw e.kind === "Other" ? new StoreError("Io", e.message, { cause: err }) : e;
   }
-  const engine = await DenoKvEngine.create(kv, where, isLocalFile ? path : undefined);
+  const engine = await DenoKvEngine.create(
+    kv,
+    where,
+    isLocalFile ? path : undefined,
+    config.cacheSizeBytes ?? 0,
+  );
   return new EngineStore(engine, {
     kind: "denokv",
     syncWrites: config.syncWrites,

@@ -1,6 +1,6 @@
 import { compareBytes } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
-import { openInMemory, openWith } from "../../mod.ts";
+import { openConfig, openInMemory, openWith } from "../../mod.ts";
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
@@ -169,4 +169,25 @@ Deno.test("denokv: a transaction conflicts with a commit from another handle on 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("denokv: cacheSizeBytes gives a read cache that never serves a value older than this process's writes", async () => {
+  await using store = await openConfig(":memory:", { kind: "denokv", cacheSizeBytes: 1 << 20 });
+  await store.put("k", "1");
+  const before = store.metrics();
+  assert(new TextDecoder().decode(await store.get("k")) === "1", "first read");
+  assert(new TextDecoder().decode(await store.get("k")) === "1", "second read");
+  const after = store.metrics();
+  assert(after.cacheHits > before.cacheHits, "a repeated read is a cache hit");
+  // A read racing a write must not leave the old value cached.
+  const racing = store.get("k");
+  await store.put("k", "2");
+  await racing;
+  assert(new TextDecoder().decode(await store.get("k")) === "2", "the write wins");
+  await store.delete("k");
+  assert((await store.get("k")) === undefined, "a delete is seen");
+  const tiny = await openConfig(":memory:", { kind: "denokv", cacheSizeBytes: 100 });
+  await tiny.put("big", new Uint8Array(1000));
+  assert((await tiny.get("big"))?.length === 1000, "values larger than the cache bypass it");
+  await tiny.close();
 });
