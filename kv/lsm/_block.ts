@@ -2,11 +2,11 @@
 // key: `varint shared ‖ varint unshared ‖ varint vlen ‖ key suffix ‖ value`;
 // every RESTART-th entry stores its whole key and its offset is listed in the
 // trailer `u32 restart offsets… ‖ u32 restart count`, for binary search.
-// On disk a block is `payload ‖ u8 codec ‖ u32 crc32(payload ‖ codec)`; a
+// On disk a block is `payload ‖ u8 codec ‖ u32 xxh32(payload ‖ codec)`; a
 // compressed payload is `varint raw length ‖ compressed bytes`.
 import { deflateSync, inflateSync } from "fflate";
-import { crc32 } from "../../core/crc32.ts";
-import { ByteReader, ByteWriter, getU32, putU32 } from "./_coding.ts";
+import { ByteReader, ByteWriter, getU32 } from "./_coding.ts";
+import { checksum } from "./_checksum.ts";
 import { lz4Compress, lz4Decompress } from "./_lz4.ts";
 
 const RESTART = 16;
@@ -39,24 +39,40 @@ export class BlockBuilder {
   }
 
   add(key: Uint8Array, value: Uint8Array): void {
+    this.addRaw(key, key.length, value, 0, value.length);
+  }
+
+  /** Adds `key[0..klen)` → `vbuf[voff..voff+vlen)` without making views. */
+  addRaw(key: Uint8Array, klen: number, vbuf: Uint8Array, voff: number, vlen: number): void {
     const w = this.w;
+    const last = this.#last;
     let shared = 0;
     if (this.#count % RESTART === 0) {
       if (this.#count > 0) this.#restarts.push(w.len);
     } else {
-      const last = this.#last;
-      const n = Math.min(this.#lastLen, key.length);
+      const n = this.#lastLen < klen ? this.#lastLen : klen;
       while (shared < n && last[shared] === key[shared]) shared++;
     }
     w.varint(shared);
-    w.varint(key.length - shared);
-    w.varint(value.length);
-    w.bytes(shared === 0 ? key : key.subarray(shared));
-    w.bytes(value);
-    if (key.length > this.#last.length) this.#last = new Uint8Array(key.length * 2);
-    this.#last.set(key);
-    this.#lastLen = key.length;
+    w.varint(klen - shared);
+    w.varint(vlen);
+    w.ensure(klen - shared + vlen);
+    const buf = w.buf;
+    let o = w.len;
+    for (let i = shared; i < klen; i++) buf[o++] = key[i]!;
+    if (vlen > 512) {
+      buf.set(vbuf.subarray(voff, voff + vlen), o);
+      o += vlen;
+    } else for (let i = 0; i < vlen; i++) buf[o++] = vbuf[voff + i]!;
+    w.len = o;
+    for (let i = shared; i < klen; i++) last[i] = key[i]!;
+    this.#lastLen = klen;
     this.#count++;
+  }
+
+  /** A copy of the last key added. */
+  lastKey(): Uint8Array {
+    return this.#last.slice(0, this.#lastLen);
   }
 
   /** The finished block (a view, valid until reset). */
@@ -75,26 +91,36 @@ export class BlockBuilder {
   }
 }
 
-/** The on-disk form of a block; falls back to no compression when it does not pay. */
-export function encodeBlock(raw: Uint8Array, compression: BlockCompression): Uint8Array {
-  let payload = raw;
+/**
+ * Appends the on-disk form of a block to `w` (compressed when that saves at
+ * least an eighth); returns the stored length.
+ */
+export function encodeBlockInto(
+  w: ByteWriter,
+  raw: Uint8Array,
+  compression: BlockCompression,
+): number {
+  const start = w.len;
   let codec = CODEC_NONE;
   if (compression !== "none" && raw.length >= 64) {
     const packed = compression === "lz4" ? lz4Compress(raw) : deflateSync(raw, { level: 6 });
     if (packed.length + 5 < raw.length - (raw.length >>> 3)) {
-      const w = new ByteWriter(packed.length + 10);
       w.varint(raw.length);
       w.bytes(packed);
-      payload = w.view();
       codec = compression === "lz4" ? CODEC_LZ4 : CODEC_DEFLATE;
     }
   }
-  const out = new Uint8Array(payload.length + 5);
-  out.set(payload);
-  out[payload.length] = codec;
-  const crc = crc32(out.subarray(0, payload.length + 1));
-  putU32(out, payload.length + 1, crc);
-  return out;
+  if (codec === CODEC_NONE) w.bytes(raw);
+  w.byte(codec);
+  w.u32(checksum(w.buf, start, w.len));
+  return w.len - start;
+}
+
+/** The on-disk form of a block, as a fresh array. */
+export function encodeBlock(raw: Uint8Array, compression: BlockCompression): Uint8Array {
+  const w = new ByteWriter(raw.length + 16);
+  encodeBlockInto(w, raw, compression);
+  return w.view();
 }
 
 /** Checks and decompresses a stored block; throws (a plain Error) when damaged. */
@@ -102,7 +128,7 @@ export function decodeBlock(stored: Uint8Array): Uint8Array {
   if (stored.length < 5) throw new Error("block too short");
   const n = stored.length - 5;
   const want = getU32(stored, n + 1);
-  if (crc32(stored.subarray(0, n + 1)) !== want) throw new Error("block checksum mismatch");
+  if (checksum(stored, 0, n + 1) !== want) throw new Error("block checksum mismatch");
   const codec = stored[n]!;
   const payload = stored.subarray(0, n);
   if (codec === CODEC_NONE) return payload;

@@ -2,9 +2,9 @@
 // about a 1% false-positive rate. Layout: `u8 probes ‖ bit array`.
 
 /** A 32-bit hash of the key bytes (murmur-style mixing). */
-export function bloomHash(key: Uint8Array): number {
-  let h = 0x9747b28c ^ key.length;
-  for (let i = 0; i < key.length; i++) {
+export function bloomHash(key: Uint8Array, len: number = key.length): number {
+  let h = 0x9747b28c ^ len;
+  for (let i = 0; i < len; i++) {
     h = Math.imul(h ^ key[i]!, 0x5bd1e995);
     h ^= h >>> 15;
   }
@@ -26,7 +26,7 @@ export function buildBloom(hashes: number[]): Uint8Array {
     let h = hashes[j]!;
     const delta = ((h >>> 17) | (h << 15)) >>> 0;
     for (let p = 0; p < PROBES; p++) {
-      const bit = h % bits;
+      const bit = Math.floor(h * bits / 4294967296);
       out[1 + (bit >>> 3)]! |= 1 << (bit & 7);
       h = (h + delta) >>> 0;
     }
@@ -42,7 +42,7 @@ export function bloomMayContain(filter: Uint8Array, hash: number): boolean {
   let h = hash;
   const delta = ((h >>> 17) | (h << 15)) >>> 0;
   for (let p = 0; p < probes; p++) {
-    const bit = h % bits;
+    const bit = Math.floor(h * bits / 4294967296);
     if ((filter[1 + (bit >>> 3)]! & (1 << (bit & 7))) === 0) return false;
     h = (h + delta) >>> 0;
   }

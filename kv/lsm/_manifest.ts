@@ -1,10 +1,10 @@
 // The manifest: which tables form each level, the next file number and the
 // oldest WAL still needed. Rewritten whole (temp file + rename) after every
 // flush or compaction, so a crash leaves either the old or the new one.
-import { crc32 } from "../../core/crc32.ts";
 import { StoreError } from "../../core/error.ts";
 import { ByteReader, ByteWriter, getU32, putU32 } from "./_coding.ts";
 import type { TableMeta } from "./_table_writer.ts";
+import { checksum } from "./_checksum.ts";
 
 /** The manifest's file name. */
 export const MANIFEST_NAME = "MANIFEST";
@@ -46,7 +46,7 @@ export function encodeManifest(m: ManifestState): Uint8Array {
   out.set(MAGIC_BYTES);
   putU32(out, 8, FORMAT_VERSION);
   putU32(out, 12, payload.length);
-  putU32(out, 16, crc32(payload));
+  putU32(out, 16, checksum(payload));
   out.set(payload, HEADER);
   return out;
 }
@@ -70,7 +70,7 @@ export function decodeManifest(bytes: Uint8Array, where: string): ManifestState 
   const len = getU32(bytes, 12);
   if (HEADER + len !== bytes.length) throw bad("length mismatch (truncated file?)");
   const payload = bytes.subarray(HEADER);
-  if (crc32(payload) !== getU32(bytes, 16)) throw bad("checksum mismatch");
+  if (checksum(payload) !== getU32(bytes, 16)) throw bad("checksum mismatch");
   try {
     const r = new ByteReader(payload);
     const nextFile = r.varint();

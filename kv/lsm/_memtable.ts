@@ -16,7 +16,7 @@ const LEAF_MAX = 96;
 /** The tombstone every layer of the engine uses. */
 export const TOMBSTONE: Uint8Array = new Uint8Array(0);
 
-class Leaf {
+export class Leaf {
   keys: Uint8Array[] = [];
   /** The first 6 bytes of each key as a number: most compares end here, without a cache miss. */
   pre: number[] = [];
@@ -48,26 +48,26 @@ function searchKeys(leaf: Leaf, pre: number, key: Uint8Array): number {
 }
 
 /** The version visible at `seq`, if any. */
-function visible(e: MemEntry | undefined, seq: number): MemEntry | undefined {
+export function visible(e: MemEntry | undefined, seq: number): MemEntry | undefined {
   while (e !== undefined && e.seq > seq) e = e.prev;
   return e;
 }
 
 /** A sorted, multi-version write buffer. */
 export class Memtable {
-  #leaves: Leaf[] = [new Leaf()];
+  leaves: Leaf[] = [new Leaf()];
   /** Approximate memory held, in bytes. */
   bytes = 0;
   /** Distinct keys. */
   count = 0;
   /** Bumped whenever positions shift, so iterators re-seek. */
-  #shape = 0;
+  shape = 0;
 
   /** Prefix of each leaf's first key, parallel to the leaves. */
   #firstPre: number[] = [0];
 
   #leafFor(pre: number, key: Uint8Array): number {
-    const leaves = this.#leaves, fp = this.#firstPre;
+    const leaves = this.leaves, fp = this.#firstPre;
     let lo = 0, hi = leaves.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
@@ -81,7 +81,7 @@ export class Memtable {
   put(key: Uint8Array, value: Uint8Array, seq: number, keepOld: boolean): void {
     const pre = prefixOf(key);
     const li = this.#leafFor(pre, key);
-    const leaf = this.#leaves[li]!;
+    const leaf = this.leaves[li]!;
     const i = searchKeys(leaf, pre, key);
     if (i < leaf.keys.length && leaf.pre[i] === pre && compareBytes(leaf.keys[i]!, key) === 0) {
       const cur = leaf.ents[i]!;
@@ -107,14 +107,14 @@ export class Memtable {
     if (i === 0) this.#firstPre[li] = pre;
     this.bytes += key.length + value.length + 64;
     this.count++;
-    this.#shape++;
+    this.shape++;
     if (leaf.keys.length > LEAF_MAX) {
       const right = new Leaf();
       const half = leaf.keys.length >>> 1;
       right.keys = leaf.keys.splice(half);
       right.pre = leaf.pre.splice(half);
       right.ents = leaf.ents.splice(half);
-      this.#leaves.splice(li + 1, 0, right);
+      this.leaves.splice(li + 1, 0, right);
       this.#firstPre.splice(li + 1, 0, right.pre[0]!);
     }
   }
@@ -122,7 +122,7 @@ export class Memtable {
   /** The version of `key` visible at `seq`; undefined when the table has none. */
   get(key: Uint8Array, seq: number): Uint8Array | undefined {
     const pre = prefixOf(key);
-    const leaf = this.#leaves[this.#leafFor(pre, key)]!;
+    const leaf = this.leaves[this.#leafFor(pre, key)]!;
     const i = searchKeys(leaf, pre, key);
     if (i >= leaf.keys.length || leaf.pre[i] !== pre || compareBytes(leaf.keys[i]!, key) !== 0) {
       return undefined;
@@ -131,10 +131,10 @@ export class Memtable {
   }
 
   /** Position of the first key >= `key` (or > when `after`). */
-  #seek(key: Uint8Array, after: boolean): [number, number] {
+  seekPos(key: Uint8Array, after: boolean): [number, number] {
     const pre = prefixOf(key);
     const li = this.#leafFor(pre, key);
-    const leaf = this.#leaves[li]!;
+    const leaf = this.leaves[li]!;
     let i = searchKeys(leaf, pre, key);
     if (after && i < leaf.keys.length && compareBytes(leaf.keys[i]!, key) === 0) i++;
     return [li, i];
@@ -154,18 +154,18 @@ export class Memtable {
       yield* this.#reverse(lo, hi, seq);
       return;
     }
-    let [li, i] = lo === undefined ? [0, 0] : this.#seek(lo, false);
-    let shape = this.#shape;
+    let [li, i] = lo === undefined ? [0, 0] : this.seekPos(lo, false);
+    let shape = this.shape;
     let last: Uint8Array | undefined;
     while (true) {
-      if (shape !== this.#shape) {
+      if (shape !== this.shape) {
         // An insert moved positions: find our place again, after `last`.
-        shape = this.#shape;
+        shape = this.shape;
         [li, i] = last === undefined
-          ? (lo === undefined ? [0, 0] : this.#seek(lo, false))
-          : this.#seek(last, true);
+          ? (lo === undefined ? [0, 0] : this.seekPos(lo, false))
+          : this.seekPos(last, true);
       }
-      const leaf = this.#leaves[li];
+      const leaf = this.leaves[li];
       if (!leaf) return;
       if (i >= leaf.keys.length) {
         li++;
@@ -193,17 +193,17 @@ export class Memtable {
       const batch: [Uint8Array, Uint8Array][] = [];
       let li: number, i: number;
       if (bound === undefined) {
-        li = this.#leaves.length - 1;
-        i = this.#leaves[li]!.keys.length;
+        li = this.leaves.length - 1;
+        i = this.leaves[li]!.keys.length;
       } else {
-        [li, i] = this.#seek(bound, false);
+        [li, i] = this.seekPos(bound, false);
       }
       // step back to the previous position
       while (i === 0 && li > 0) {
         li--;
-        i = this.#leaves[li]!.keys.length;
+        i = this.leaves[li]!.keys.length;
       }
-      const leaf = this.#leaves[li]!;
+      const leaf = this.leaves[li]!;
       for (let j = i - 1; j >= 0; j--) {
         const key = leaf.keys[j]!;
         if (lo !== undefined && compareBytes(key, lo) < 0) break;

@@ -2,11 +2,11 @@
 // blocks come through the shared block cache. Any checksum or format error
 // becomes `Corruption` naming the file.
 import { compareBytes } from "../../core/bytes.ts";
-import { crc32 } from "../../core/crc32.ts";
 import { StoreError } from "../../core/error.ts";
 import { BlockCursor, decodeBlock } from "./_block.ts";
 import type { BlockCache } from "./_block_cache.ts";
 import { bloomMayContain } from "./_bloom.ts";
+import { checksum } from "./_checksum.ts";
 import { ByteReader, getU32 } from "./_coding.ts";
 import type { LsmFile } from "./_fs.ts";
 import { FOOTER_SIZE, TABLE_MAGIC, TABLE_VERSION } from "./_table_writer.ts";
@@ -43,7 +43,7 @@ export class TableReader {
       for (let i = 0; i < 8; i++) {
         if (f[40 + i] !== TABLE_MAGIC[i]) throw new Error("bad magic bytes");
       }
-      if (crc32(f.subarray(0, 36)) !== getU32(f, 36)) throw new Error("footer checksum mismatch");
+      if (checksum(f, 0, 36) !== getU32(f, 36)) throw new Error("footer checksum mismatch");
       if (getU32(f, 32) !== TABLE_VERSION) throw new Error(`unknown version ${getU32(f, 32)}`);
       const dv = new DataView(f.buffer, f.byteOffset, FOOTER_SIZE);
       const filterOff = dv.getFloat64(0, true);
@@ -80,6 +80,11 @@ export class TableReader {
     );
   }
 
+  /** The `Corruption` error for a damaged block `bi`. */
+  corrupt(bi: number, err: unknown): StoreError {
+    return this.#bad(`block ${bi}`, err);
+  }
+
   get blockCount(): number {
     return this.#offs.length;
   }
@@ -102,7 +107,7 @@ export class TableReader {
   }
 
   /** Index of the first block whose last key is >= key (blockCount if none). */
-  #blockFor(key: Uint8Array): number {
+  blockFor(key: Uint8Array): number {
     const keys = this.#lastKeys;
     let lo = 0, hi = keys.length;
     while (lo < hi) {
@@ -116,7 +121,7 @@ export class TableReader {
   /** The stored value (empty = tombstone), or undefined when the table lacks the key. */
   get(key: Uint8Array, hash: number): Uint8Array | undefined {
     if (!bloomMayContain(this.#filter, hash)) return undefined;
-    const bi = this.#blockFor(key);
+    const bi = this.blockFor(key);
     if (bi >= this.#offs.length) return undefined;
     try {
       const c = new BlockCursor(this.block(bi), scratch);
@@ -137,7 +142,7 @@ export class TableReader {
       yield* this.#reverse(lo, hi);
       return;
     }
-    let bi = lo === undefined ? 0 : this.#blockFor(lo);
+    let bi = lo === undefined ? 0 : this.blockFor(lo);
     const key = new Uint8Array(4096);
     let first = true;
     for (; bi < this.#offs.length; bi++) {
@@ -168,7 +173,7 @@ export class TableReader {
     hi: Uint8Array | undefined,
   ): Generator<[Uint8Array, Uint8Array]> {
     let bi = hi === undefined ? this.#offs.length - 1 : Math.min(
-      this.#blockFor(hi),
+      this.blockFor(hi),
       this.#offs.length - 1,
     );
     const scratchKey = new Uint8Array(4096);

@@ -2,10 +2,10 @@
 // (last key of each data block → offset and stored length) and a fixed
 // 48-byte footer. See docs/lsm.md for the byte layout.
 import { ByteWriter, putU32 } from "./_coding.ts";
-import { BlockBuilder, type BlockCompression, encodeBlock } from "./_block.ts";
+import { BlockBuilder, type BlockCompression, encodeBlock, encodeBlockInto } from "./_block.ts";
 import { bloomHash, buildBloom } from "./_bloom.ts";
 import type { LsmFile } from "./_fs.ts";
-import { crc32 } from "../../core/crc32.ts";
+import { checksum } from "./_checksum.ts";
 
 /** Table footer size and magic ("OXLSMSST"). */
 export const FOOTER_SIZE = 48;
@@ -37,7 +37,7 @@ export class TableWriter {
   #offset = 0;
   #entries = 0;
   #smallest: Uint8Array | undefined;
-  #lastKey: Uint8Array = new Uint8Array(0);
+  #largest: Uint8Array = new Uint8Array(0);
   #misses = 0;
   #blocks = 0;
 
@@ -58,10 +58,14 @@ export class TableWriter {
 
   /** Adds an entry; keys must arrive strictly ascending. Empty value = tombstone. */
   add(key: Uint8Array, value: Uint8Array): void {
-    if (this.#smallest === undefined) this.#smallest = key.slice();
-    this.#block.add(key, value);
-    this.#hashes.push(bloomHash(key));
-    this.#lastKey = key;
+    this.addRaw(key, key.length, value, 0, value.length);
+  }
+
+  /** {@link add} from a cursor's buffers, without views. */
+  addRaw(key: Uint8Array, klen: number, vbuf: Uint8Array, voff: number, vlen: number): void {
+    if (this.#smallest === undefined) this.#smallest = key.slice(0, klen);
+    this.#block.addRaw(key, klen, vbuf, voff, vlen);
+    this.#hashes.push(bloomHash(key, klen));
     this.#entries++;
     if (this.#block.estimate >= this.#blockSize) this.#finishBlock();
   }
@@ -69,6 +73,10 @@ export class TableWriter {
   #emit(stored: Uint8Array): void {
     this.#out.bytes(stored);
     this.#offset += stored.length;
+    this.#spill();
+  }
+
+  #spill(): void {
     if (this.#out.len >= WRITE_CHUNK) {
       this.#file.append(this.#out.view());
       this.#out.reset();
@@ -80,14 +88,16 @@ export class TableWriter {
     const raw = this.#block.finish();
     // Stop trying to compress incompressible data, but re-check now and then.
     const attempt = this.#misses < 4 || this.#blocks % 16 === 0;
-    const stored = encodeBlock(raw, attempt ? this.#compression : "none");
-    if (attempt) this.#misses = stored.length >= raw.length ? this.#misses + 1 : 0;
     const offset = this.#offset;
-    this.#emit(stored);
+    const storedLen = encodeBlockInto(this.#out, raw, attempt ? this.#compression : "none");
+    if (attempt) this.#misses = storedLen >= raw.length ? this.#misses + 1 : 0;
+    this.#offset += storedLen;
+    this.#spill();
     const v = new ByteWriter(16);
     v.varint(offset);
-    v.varint(stored.length);
-    this.#index.add(this.#lastKey, v.view());
+    v.varint(storedLen);
+    this.#largest = this.#block.lastKey();
+    this.#index.add(this.#largest, v.view());
     this.#block.reset();
     this.#blocks++;
   }
@@ -109,7 +119,7 @@ export class TableWriter {
     putU32(f, 20, index.length);
     dv.setFloat64(24, this.#entries, true);
     putU32(f, 32, TABLE_VERSION);
-    putU32(f, 36, crc32(f.subarray(0, 36)));
+    putU32(f, 36, checksum(f, 0, 36));
     f.set(TABLE_MAGIC, 40);
     this.#emit(f);
     this.#file.append(this.#out.view());
@@ -120,7 +130,7 @@ export class TableWriter {
       size: this.#offset,
       entries: this.#entries,
       smallest: this.#smallest ?? new Uint8Array(0),
-      largest: this.#lastKey.slice(),
+      largest: this.#largest,
     };
   }
 }

@@ -1,13 +1,13 @@
 // The write-ahead log: one file per memtable, a header, then records
-// `u32 length ‖ u32 crc32(payload) ‖ payload`. A payload is one commit:
+// `u32 length ‖ u32 xxh32(payload) ‖ payload`. A payload is one commit:
 // `varint count`, then per op `u8 kind (0 delete, 1 put) ‖ varint klen ‖ key
 // [‖ varint vlen ‖ value]`. Group commit: `sync()` calls that arrive while an
 // fdatasync is running share the next one.
-import { crc32 } from "../../core/crc32.ts";
 import type { RawOp } from "../../core/engine.ts";
 import { StoreError } from "../../core/error.ts";
 import { ByteReader, ByteWriter, getU32, putU32 } from "./_coding.ts";
 import type { LsmFile } from "./_fs.ts";
+import { checksum } from "./_checksum.ts";
 
 const WAL_MAGIC = [0x4f, 0x58, 0x4c, 0x53, 0x4d, 0x57, 0x41, 0x4c]; // "OXLSMWAL"
 const WAL_VERSION = 1;
@@ -60,9 +60,8 @@ export class WalWriter {
         w.bytes(op.value);
       }
     }
-    const payload = w.buf.subarray(start + 8, w.len);
-    putU32(w.buf, start, payload.length);
-    putU32(w.buf, start + 4, crc32(payload));
+    putU32(w.buf, start, w.len - start - 8);
+    putU32(w.buf, start + 4, checksum(w.buf, start + 8, w.len));
     this.#total += w.len - start;
     if (w.len >= WRITE_THROUGH) this.writeOut();
   }
@@ -166,7 +165,7 @@ export function readWal(bytes: Uint8Array, name: string, newest: boolean): WalBa
       throw bad(`bad record length at byte ${pos}`);
     }
     const payload = bytes.subarray(pos + 8, end);
-    if (crc32(payload) !== crc) {
+    if (checksum(bytes, pos + 8, end) !== crc) {
       if (newest && (end === n || tornOk(end))) break;
       throw bad(`checksum mismatch in record at byte ${pos}`);
     }

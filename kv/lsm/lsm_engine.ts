@@ -10,7 +10,15 @@ import { setImmediate } from "node:timers";
 import { compareBytes } from "../../core/bytes.ts";
 import type { RawEngine, RawEntry, RawOp, RawScanOptions, RawSnapshot } from "../../core/engine.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
-import { storedIsExpired } from "../../core/ttl.ts";
+import {
+  atOrPast,
+  copyKey,
+  type Cursor,
+  LevelCursor,
+  MemCursor,
+  MergeCursor,
+  TableCursor,
+} from "./_cursor.ts";
 import type { BlockCompression } from "./_block.ts";
 import { BlockCache } from "./_block_cache.ts";
 import { bloomHash } from "./_bloom.ts";
@@ -87,6 +95,14 @@ function yieldNow(): Promise<void> {
 }
 
 const SLICE_MS = 4;
+const f64 = new DataView(new ArrayBuffer(8));
+
+/** True when a stored value carries core's TTL header with a passed deadline. */
+function isExpiredAt(buf: Uint8Array, off: number, len: number, now: number): boolean {
+  if (len < 9 || buf[off] !== 1) return false;
+  for (let i = 0; i < 8; i++) f64.setUint8(i, buf[off + 1 + i]!);
+  return f64.getFloat64(0) <= now;
+}
 
 function fileNumber(name: string, ext: string): number | undefined {
   if (!name.endsWith(ext)) return undefined;
@@ -235,9 +251,10 @@ export class LsmEngine implements RawEngine {
     if (this.#mem.count > 0) {
       const mem = this.#mem;
       this.#mem = new Memtable();
-      const metas = await this.#writeTables(mem.entries(undefined, undefined, false, Infinity), {
+      const metas = await this.#writeTables(new MemCursor(mem, undefined, Infinity), {
         split: false,
         background: false,
+        dead: "keep",
       });
       this.#install(metas.map((m) => [0, m]), new Set(), this.#wal!.number);
       this.#flushes++;
@@ -400,6 +417,22 @@ export class LsmEngine implements RawEngine {
     return sources;
   }
 
+  #cursors(view: View, lo: Uint8Array | undefined, hi: Uint8Array | undefined): Cursor[] {
+    const kids: Cursor[] = [];
+    for (const m of view.mems) kids.push(new MemCursor(m, lo, view.seq));
+    const levels = view.version.levels;
+    for (const t of levels[0] ?? []) {
+      if (
+        overlaps(t.meta, lo, undefined) &&
+        (hi === undefined || compareBytes(t.meta.smallest, hi) < 0)
+      ) kids.push(new TableCursor(t.reader, lo));
+    }
+    for (let l = 1; l < levels.length; l++) {
+      if (levels[l]!.length) kids.push(new LevelCursor(levels[l]!, lo));
+    }
+    return kids;
+  }
+
   *#scanIn(
     view: View,
     lo: Uint8Array | undefined,
@@ -408,6 +441,15 @@ export class LsmEngine implements RawEngine {
   ): Generator<RawEntry> {
     const reverse = opts?.reverse === true;
     const keysOnly = opts?.keysOnly === true;
+    if (!reverse) {
+      const c = new MergeCursor(this.#cursors(view, lo, hi));
+      for (; c.valid && !atOrPast(c, hi); c.next()) {
+        if (c.vlen === 0) continue;
+        const end = c.voff + (keysOnly && c.vlen > 9 ? 9 : c.vlen);
+        yield [copyKey(c), c.vbuf.slice(c.voff, end)];
+      }
+      return;
+    }
     for (const [k, v] of mergeSources(this.#sources(view, lo, hi, reverse), reverse)) {
       if (v.length === 0) continue;
       yield [k.slice(), keysOnly ? v.slice(0, 9) : v.slice()];
@@ -559,9 +601,10 @@ export class LsmEngine implements RawEngine {
 
   async #flushOldest(background: boolean): Promise<void> {
     const imm = this.#imms[0]!;
-    const metas = await this.#writeTables(imm.mem.entries(undefined, undefined, false, Infinity), {
+    const metas = await this.#writeTables(new MemCursor(imm.mem, undefined, Infinity), {
       split: false,
       background,
+      dead: "keep",
     });
     const nextLog = this.#imms[1]?.wal ?? this.#wal!.number;
     this.#install(metas.map((m) => [0, m]), new Set(), nextLog);
@@ -586,38 +629,23 @@ export class LsmEngine implements RawEngine {
       this.#install(job.inputs.map((t) => [job.outLevel, t]), remove);
       return;
     }
-    const sources: Iterator<[Uint8Array, Uint8Array]>[] = [];
+    const kids: Cursor[] = [];
     if (job.level === 0) {
-      for (const t of job.inputs) sources.push(t.reader.entries(undefined, undefined, false));
-    } else sources.push(levelEntries(job.inputs, undefined, undefined, false));
-    if (job.next.length) sources.push(levelEntries(job.next, undefined, undefined, false));
-    const metas = await this.#writeTables(
-      this.#dropDead(mergeSources(sources, false), job.bottom),
-      {
-        split: true,
-        background,
-      },
-    );
+      for (const t of job.inputs) kids.push(new TableCursor(t.reader, undefined));
+    } else kids.push(new LevelCursor(job.inputs, undefined));
+    if (job.next.length) kids.push(new LevelCursor(job.next, undefined));
+    const metas = await this.#writeTables(new MergeCursor(kids), {
+      split: true,
+      background,
+      dead: job.bottom ? "drop" : "tombstone",
+    });
     this.#install(metas.map((m) => [job.outLevel, m]), remove);
-  }
-
-  /** Turns expired values into tombstones, and drops tombstones at the bottom. */
-  *#dropDead(
-    src: Iterable<[Uint8Array, Uint8Array]>,
-    bottom: boolean,
-  ): Generator<[Uint8Array, Uint8Array]> {
-    const now = Date.now();
-    for (const e of src) {
-      const dead = e[1].length === 0 || storedIsExpired(e[1], now);
-      if (!dead) yield e;
-      else if (!bottom) yield [e[0], TOMBSTONE];
-    }
   }
 
   /** Writes sorted entries into one table (or several of `tableBytes` when splitting). */
   async #writeTables(
-    src: Iterable<[Uint8Array, Uint8Array]>,
-    how: { split: boolean; background: boolean },
+    src: Cursor,
+    how: { split: boolean; background: boolean; dead: "keep" | "tombstone" | "drop" },
   ): Promise<TableMeta[]> {
     const out: TableMeta[] = [];
     const fs = this.#fs;
@@ -636,15 +664,22 @@ export class LsmEngine implements RawEngine {
       writer = undefined;
       file = undefined;
     };
+    const now = Date.now();
     try {
-      for (const [k, v] of src) {
+      for (; src.valid; src.next()) {
+        let vlen = src.vlen;
+        // Expired values become tombstones; at the bottom level both go.
+        if (how.dead !== "keep" && (vlen === 0 || isExpiredAt(src.vbuf, src.voff, vlen, now))) {
+          if (how.dead === "drop") continue;
+          vlen = 0;
+        }
         if (!writer) {
           number = this.#nextFile++;
           created.push(number);
           file = fs.create(tableName(number));
           writer = new TableWriter(file, this.#o.blockSize, this.#o.compression);
         }
-        writer.add(k, v);
+        writer.addRaw(src.key, src.klen, src.vbuf, src.voff, vlen);
         if (how.split && writer.size >= this.#o.tableBytes) await seal();
         if (how.background && (++n & 255) === 0 && performance.now() - slice > SLICE_MS) {
           await yieldNow();
@@ -690,14 +725,13 @@ export class LsmEngine implements RawEngine {
       for (const t of all) total += t.meta.size;
       let outLevel = 1;
       while (outLevel < MAX_LEVELS - 1 && levelTarget(this.#shape, outLevel) < total) outLevel++;
-      const sources: Iterator<[Uint8Array, Uint8Array]>[] = [];
-      for (const t of levels[0] ?? []) sources.push(t.reader.entries(undefined, undefined, false));
-      for (let l = 1; l < levels.length; l++) {
-        sources.push(levelEntries(levels[l]!, undefined, undefined, false));
-      }
-      const metas = await this.#writeTables(this.#dropDead(mergeSources(sources, false), true), {
+      const kids: Cursor[] = [];
+      for (const t of levels[0] ?? []) kids.push(new TableCursor(t.reader, undefined));
+      for (let l = 1; l < levels.length; l++) kids.push(new LevelCursor(levels[l]!, undefined));
+      const metas = await this.#writeTables(new MergeCursor(kids), {
         split: true,
         background: false,
+        dead: "drop",
       });
       this.#compactions++;
       this.#install(metas.map((m) => [outLevel, m]), new Set(all));
