@@ -49,18 +49,28 @@ export function freePort(): number {
 
 async function spawn(
   name: string,
-  args: string[],
+  argsIn: (workDir: string) => string[],
   port: number,
   ready: (url: string) => Promise<boolean>,
   env: Record<string, string> = {},
   timeoutMs = 20_000,
 ): Promise<TestServer> {
-  const logFile = await Deno.makeTempFile({ prefix: `oxistore-${name}-`, suffix: ".log" });
-  // `sh -c exec` redirects output to a file (no pipe to drain), setsid gives a group.
+  // Everything the server writes (its log, data, temp files via TMPDIR) goes
+  // into one directory that is removed when it stops.
+  const workDir = await Deno.makeTempDir({ prefix: `oxistore-${name}-` });
+  const logFile = `${workDir}/server.log`;
+  const args = argsIn(workDir);
+  // `sh` redirects output to a file (no pipe to drain) and watches its parent
+  // (this test process): if that dies without stopping us, the server is
+  // killed within a second. `setsid` puts sh and node in their own group.
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+  const script = `node ${quoted} >'${logFile}' 2>&1 & c=$!; p=$PPID; ` +
+    `while kill -0 $c 2>/dev/null; do ` +
+    `if ! kill -0 $p 2>/dev/null; then kill $c; sleep 2; kill -9 $c; exit 1; fi; ` +
+    `sleep 1; done; wait $c`;
   const child = new Deno.Command("setsid", {
-    args: ["sh", "-c", `exec node ${quoted} >'${logFile}' 2>&1`],
-    env,
+    args: ["sh", "-c", script],
+    env: { ...env, TMPDIR: workDir },
     stdin: "null",
     stdout: "null",
     stderr: "null",
@@ -79,19 +89,16 @@ async function spawn(
     if (stopped) return;
     stopped = true;
     try {
-      Deno.kill(-child.pid, "SIGTERM");
+      Deno.kill(-child.pid, "SIGKILL");
     } catch { /* already gone */ }
+    try {
+      Deno.removeSync(workDir, { recursive: true });
+    } catch { /* gone */ }
   };
+  // Test servers hold nothing worth a graceful shutdown: kill the group outright.
   const stop = async () => {
     killNow();
-    const t = setTimeout(() => {
-      try {
-        Deno.kill(-child.pid, "SIGKILL");
-      } catch { /* gone */ }
-    }, 3000);
     await child.status;
-    clearTimeout(t);
-    await Deno.remove(logFile).catch(() => {});
   };
   let exited = false;
   child.status.then(() => (exited = true));
@@ -121,25 +128,24 @@ export function startS3rver(buckets: string[]): Promise<TestServer> {
   // s3rver's continuation tokens use DES, which OpenSSL 3 (Node ≥ 17) only has in
   // its legacy provider: without this flag every paginated listing answers 500.
   const args = ["--openssl-legacy-provider", new URL("s3rver.cjs", TOOLS).pathname, String(port)];
-  return spawn("s3rver", [...args, ...buckets], port, answers);
+  return spawn("s3rver", () => [...args, ...buckets], port, answers);
 }
 
-/** Azurite's blob service with its well-known dev account, in a temp dir. */
-export async function startAzurite(): Promise<TestServer> {
+/** Azurite's blob service with its well-known dev account, data in its work dir. */
+export function startAzurite(): Promise<TestServer> {
   const main = new URL("node_modules/azurite/dist/src/blob/main.js", TOOLS);
   need(main, "azurite (tools/package.json)");
-  const dir = await Deno.makeTempDir({ prefix: "oxistore-azurite-" });
   const port = freePort();
-  const server = await spawn(
+  return spawn(
     "azurite",
-    [
+    (dir) => [
       main.pathname,
       "--blobHost",
       "127.0.0.1",
       "--blobPort",
       String(port),
       "--location",
-      dir,
+      `${dir}/data`,
       "--silent",
       "--skipApiVersionCheck",
       "--disableProductStyleUrl",
@@ -147,12 +153,6 @@ export async function startAzurite(): Promise<TestServer> {
     port,
     answers,
   );
-  const stop = server.stop;
-  server.stop = async () => {
-    await stop();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  };
-  return server;
 }
 
 /**
@@ -167,9 +167,9 @@ export function startGcsEmulator(compat: boolean): Promise<TestServer> {
   need(GCS_LAUNCHER, "the GCS emulator launcher (shared/tools/gcs-emulator.cjs)");
   const port = freePort();
   const args = [GCS_LAUNCHER.pathname, ...(compat ? ["--compat"] : []), String(port), "127.0.0.1"];
-  return spawn("gcs-emulator", args, port, async (url) => {
+  return spawn("gcs-emulator", () => args, port, async (url) => {
     const res = await fetch(`${url}/storage/v1/b/probe/o`, { signal: AbortSignal.timeout(1000) });
     await res.body?.cancel();
     return res.status < 500;
-  }, { NODE_PATH: new URL("node_modules", TOOLS).pathname, PATH: Deno.env.get("PATH") ?? "" });
+  }, { NODE_PATH: new URL("node_modules", TOOLS).pathname });
 }
