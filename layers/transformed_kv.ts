@@ -84,6 +84,8 @@ export class TransformedKv implements KvStore {
   protected readonly options: TransformedKvOptions;
 
   /**
+   * Wraps `inner`; values go through `transform`.
+   *
    * @param inner the store holding encoded values (closed with this one)
    * @param transform the value encoding
    * @param options merge operator

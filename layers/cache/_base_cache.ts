@@ -33,8 +33,11 @@ export interface CacheStats {
 
 /** One resident entry. */
 export interface Slot<V> {
+  /** The cached value. */
   value: V;
+  /** Its size by `sizeOf`. */
   size: number;
+  /** Epoch ms when it expires (Infinity: never). */
   expiresAt: number;
 }
 
@@ -74,6 +77,11 @@ export abstract class BaseCache<K, V> {
   /** Bytes of the resident entries; policies keep it up to date. */
   protected bytes = 0;
 
+  /**
+   * Checks the bounds; `InvalidInput` for a non-positive or fractional bound.
+   *
+   * @param opts bounds, size function and TTL
+   */
   constructor(opts: CacheOptions<V>) {
     if (opts === null || typeof opts !== "object") {
       throw new StoreError("InvalidInput", "Cannot create cache: options object required");

@@ -35,7 +35,11 @@ export class ArcCache<K, V> extends BaseCache<K, V> {
   readonly #b2 = new Map<K, true>();
   #p = 0;
 
-  /** @param opts bounds, size function and TTL */
+  /**
+   * Creates an empty cache.
+   *
+   * @param opts bounds, size function and TTL
+   */
   constructor(opts: CacheOptions<V>) {
     super(opts);
   }
@@ -50,6 +54,7 @@ export class ArcCache<K, V> extends BaseCache<K, V> {
     return this.#p;
   }
 
+  /** Finds a slot; `touch` records the use. */
   protected lookup(key: K, touch: boolean): Slot<V> | undefined {
     let slot = this.#t1.get(key);
     if (slot !== undefined) {
@@ -92,6 +97,7 @@ export class ArcCache<K, V> extends BaseCache<K, V> {
     return this.#t1.size + this.#t2.size >= this.maxEntries;
   }
 
+  /** Inserts or replaces a slot and evicts down to the bounds. */
   protected insert(key: K, slot: Slot<V>): void {
     const c = this.maxEntries;
     const old = this.#t1.get(key) ?? this.#t2.get(key);
@@ -145,6 +151,7 @@ export class ArcCache<K, V> extends BaseCache<K, V> {
     }
   }
 
+  /** Drops a key; true when it was resident. */
   protected remove(key: K): boolean {
     this.#b1.delete(key);
     this.#b2.delete(key);
@@ -156,6 +163,7 @@ export class ArcCache<K, V> extends BaseCache<K, V> {
     return true;
   }
 
+  /** Drops everything. */
   protected reset(): void {
     this.#t1.clear();
     this.#t2.clear();

@@ -144,6 +144,8 @@ export class CachedKvStore implements KvStore {
   #closed = false;
 
   /**
+   * Wraps `inner` with an empty cache.
+   *
    * @param inner the store to cache (closed with this one)
    * @param opts bounds and policy
    */

@@ -25,7 +25,11 @@ export class LruCache<K, V> extends BaseCache<K, V> {
   // A Map iterates in insertion order: re-inserting on use keeps the LRU first.
   readonly #map = new Map<K, Slot<V>>();
 
-  /** @param opts bounds, size function and TTL */
+  /**
+   * Creates an empty cache.
+   *
+   * @param opts bounds, size function and TTL
+   */
   constructor(opts: CacheOptions<V>) {
     super(opts);
   }
@@ -35,6 +39,7 @@ export class LruCache<K, V> extends BaseCache<K, V> {
     return this.#map.size;
   }
 
+  /** Finds a slot; `touch` records the use. */
   protected lookup(key: K, touch: boolean): Slot<V> | undefined {
     const slot = this.#map.get(key);
     if (slot !== undefined && touch) {
@@ -44,6 +49,7 @@ export class LruCache<K, V> extends BaseCache<K, V> {
     return slot;
   }
 
+  /** Inserts or replaces a slot and evicts down to the bounds. */
   protected insert(key: K, slot: Slot<V>): void {
     this.remove(key);
     this.#map.set(key, slot);
@@ -55,6 +61,7 @@ export class LruCache<K, V> extends BaseCache<K, V> {
     }
   }
 
+  /** Drops a key; true when it was resident. */
   protected remove(key: K): boolean {
     const slot = this.#map.get(key);
     if (slot === undefined) return false;
@@ -63,6 +70,7 @@ export class LruCache<K, V> extends BaseCache<K, V> {
     return true;
   }
 
+  /** Drops everything. */
   protected reset(): void {
     this.#map.clear();
     this.bytes = 0;

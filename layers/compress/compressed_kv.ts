@@ -74,6 +74,8 @@ export class CompressedKv extends TransformedKv {
   readonly minSize: number;
 
   /**
+   * Wraps `inner`; `InvalidInput` for an unknown codec or a bad `minSize`.
+   *
    * @param inner the store holding compressed values (closed with this one)
    * @param opts codec, raw-size threshold and merge operator
    */

@@ -21,6 +21,8 @@ import { StoreError, type StoreErrorKind } from "../../core/error.ts";
  */
 export class TypedKvError extends StoreError {
   /**
+   * Creates the error.
+   *
    * @param kind the error kind
    * @param message what failed, naming the operation and the value
    * @param options the standard `cause`

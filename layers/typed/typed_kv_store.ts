@@ -32,7 +32,9 @@ export interface TypedListOptions<K extends TupleKey> {
 
 /** One entry of a typed listing. */
 export interface TypedEntry<K, V> {
+  /** The decoded tuple key. */
   key: K;
+  /** The decoded value. */
   value: V;
 }
 
@@ -66,6 +68,8 @@ export class TypedKvStore<K extends TupleKey, V> implements AsyncDisposable {
   readonly codec: TypedCodec<V>;
 
   /**
+   * Wraps `inner`; `InvalidInput` for a non-store or a codec without encode/decode.
+   *
    * @param inner any KvStore (closed with this one)
    * @param opts the value codec
    */
