@@ -173,14 +173,15 @@ function fieldElements(
   if (A.DataType.isBool(type)) return void leaf({ type: "BOOLEAN" });
   if (A.DataType.isInt(type)) {
     const t = type as A.Int;
-    const logical = { type: "INTEGER" as const, bitWidth: t.bitWidth, isSigned: t.isSigned };
+    // Only the converted type: hyparquet-writer 0.17 serializes the INTEGER logical type's
+    // bit width with the wrong thrift type, which strict readers (DuckDB) refuse.
+    const plain = t.isSigned && t.bitWidth >= 32;
     const converted = `${t.isSigned ? "INT" : "UINT"}_${t.bitWidth}` as NonNullable<
       SchemaElement["converted_type"]
     >;
     return void leaf({
       type: t.bitWidth === 64 ? "INT64" : "INT32",
-      converted_type: converted,
-      logical_type: logical,
+      ...(plain ? {} : { converted_type: converted }),
     });
   }
   if (A.DataType.isFloat(type)) {
