@@ -26,6 +26,7 @@ import { StoreError, toStoreError } from "./core/error.ts";
 import type { KvStore } from "./core/kv.ts";
 import type { CachedKvStore } from "./layers/cache/mod.ts";
 import type { BlobStore } from "./blob/types.ts";
+import type { ColumnarTable } from "./columnar/mod.ts";
 
 export * from "./core/mod.ts";
 
@@ -400,4 +401,21 @@ export async function openBlob(path: string): Promise<BlobStore> {
   checkPath(path, "open blob store");
   const { LocalBlobStore } = await import("./blob/local_blob_store.ts");
   return LocalBlobStore.open(path);
+}
+
+/**
+ * Opens an existing Parquet file as a columnar table (Arrow in memory). Loads
+ * apache-arrow and the Parquet reader only when called.
+ *
+ * @example
+ * ```ts ignore
+ * import { openColumnar } from "@cooljapan/oxistore";
+ * const table = await openColumnar("./events.parquet");
+ * console.log(table.numRows, table.schema.fields.map((f) => f.name));
+ * ```
+ */
+export async function openColumnar(path: string): Promise<ColumnarTable> {
+  checkPath(path, "open columnar table");
+  const { readParquet } = await import("./columnar/mod.ts");
+  return readParquet(path);
 }
