@@ -344,3 +344,37 @@ Deno.test("s3 aws: no answer within the timeout is a Timeout error naming the ke
     await f.close();
   }
 });
+
+Deno.test("s3 aws: a part that keeps failing aborts the multipart upload and reports the part", async () => {
+  const f = fake((r) => {
+    if (r.query.has("uploads")) {
+      return xml(
+        "<InitiateMultipartUploadResult><UploadId>U2</UploadId></InitiateMultipartUploadResult>",
+      );
+    }
+    if (r.query.get("partNumber") === "2") return awsError(500, "InternalError", "boom");
+    if (r.query.has("partNumber")) return new Response(null, { headers: { etag: '"p"' } });
+    if (r.method === "DELETE") return new Response(null, { status: 204 });
+    return new Response("unexpected", { status: 400 });
+  });
+  try {
+    const s = store(f.url, { partSize: 5 * 1024 * 1024, concurrency: 2 });
+    const up = await s.startUpload("parts/key");
+    const e = await (async () => {
+      try {
+        for (let i = 0; i < 4; i++) await up.write(pseudoRandom(5 * 1024 * 1024, i + 1));
+        await up.complete();
+      } catch (err) {
+        return err as Error;
+      }
+      throw new Error("expected a failure");
+    })();
+    assert.match(e.message, /upload part 2 of s3:\/\/examplebucket\/parts\/key: HTTP 500/);
+    assert.equal(f.seen.filter((r) => r.query.get("partNumber") === "2").length, 3, "retried");
+    assert.ok(f.seen.some((r) => r.method === "DELETE" && r.query.get("uploadId") === "U2"));
+    assert.ok(!f.seen.some((r) => r.method === "POST" && r.query.has("uploadId")), "not completed");
+    await expectKind(up.write("more"), "Closed");
+  } finally {
+    await f.close();
+  }
+});
