@@ -188,7 +188,26 @@ async function runChild(factory: SubjectFactory, args: Args): Promise<SubjectRes
   const childArgs = ["run", "-A", "--quiet", "--config", config, new URL(import.meta.url).pathname];
   childArgs.push("--child", factory.id, "--cap-s", String(args.capSeconds));
   if (args.quick) childArgs.push("--quick");
-  if (args.tmp) childArgs.push("--tmp", args.tmp);
+  // The child's stores live under a folder the parent owns and removes, so
+  // even a child killed mid-run leaves nothing behind.
+  const root = await Deno.makeTempDir({
+    prefix: `oxistore-compare-${factory.id}-`,
+    ...(args.tmp ? { dir: args.tmp } : {}),
+  });
+  childArgs.push("--tmp", root);
+  try {
+    await collect(childArgs, result, args);
+  } finally {
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+  if (result.status !== "ok") {
+    console.error(`  ${factory.label}: ${result.status}: ${result.reason}`);
+  }
+  return result;
+}
+
+/** Runs the child with `childArgs` and files what it reports into `result`. */
+async function collect(childArgs: string[], result: SubjectResult, args: Args): Promise<void> {
   // Every workload stops at its cap; the deadline only catches a hang.
   const deadline = AbortSignal.timeout((14 * args.capSeconds + 120) * 1000);
   const proc = new Deno.Command(Deno.execPath(), {
@@ -228,13 +247,18 @@ async function runChild(factory: SubjectFactory, args: Args): Promise<SubjectRes
       : `child exited with ${status.signal ?? `code ${status.code}`}`;
     result.reason = why;
     if (result.status === "ok") {
-      console.error(`  ${factory.label}: ${why}; keeping the measurements taken before`);
+      console.error(`  ${result.label}: ${why}; keeping the measurements taken before`);
     }
   }
-  if (result.status !== "ok") {
-    console.error(`  ${factory.label}: ${result.status}: ${result.reason}`);
+}
+
+/** The 1-minute load average, or "?" where /proc is missing. */
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ")[0] ?? "?";
+  } catch {
+    return "?";
   }
-  return result;
 }
 
 function machine(): string {
@@ -258,6 +282,7 @@ async function main(): Promise<void> {
     machine: machine(),
     quick: args.quick,
     baselineId: BASELINE,
+    load: loadAverage(),
   };
   console.error(`${command}\n${meta.date}, ${meta.deno}, ${meta.machine}`);
   let fsync: FsyncRates | undefined;
@@ -277,7 +302,9 @@ async function main(): Promise<void> {
     results.push(await runChild(factory, args));
     console.error(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
+  meta.load = `${meta.load} at the start, ${loadAverage()} at the end`;
   console.log(`\n${textTable(results, BASELINE)}`);
+  console.log(`load average (1 min): ${meta.load}`);
   if (fsync) {
     console.log(
       `raw fdatasync (${fsync.iterations}×): 4 KiB append ${fmtNumber(fsync.appendPerSec)}/s, ` +
