@@ -10,14 +10,14 @@ const MIN_MATCH = 4;
 const LAST_LITERALS = 5; // the block's last 5 bytes are always literals
 const MF_LIMIT = 12; // a match never starts within 12 bytes of the end
 const MAX_OFFSET = 65535;
-const HASH_BITS = 14;
+const MAX_HASH_BITS = 14;
 
 function read32(b: Uint8Array, i: number): number {
   return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 }
 
-function hash(seq: number): number {
-  return Math.imul(seq, 2654435761) >>> (32 - HASH_BITS);
+function hash(seq: number, bits: number): number {
+  return Math.imul(seq, 2654435761) >>> (32 - bits);
 }
 
 /** The largest block `lz4CompressBlock` can make from `n` bytes. */
@@ -74,14 +74,16 @@ export function lz4CompressBlock(src: Uint8Array): Uint8Array {
   };
 
   if (n >= MF_LIMIT + 1) {
-    const table = new Int32Array(1 << HASH_BITS).fill(-1);
+    // A table sized to the input: small values should not pay for a 64 KiB one.
+    const bits = Math.min(MAX_HASH_BITS, Math.max(8, Math.ceil(Math.log2(n))));
+    const table = new Int32Array(1 << bits).fill(-1);
     const matchLimit = n - LAST_LITERALS;
     const mfLimit = n - MF_LIMIT;
     let ip = 0;
     let step = 1 << 6; // skip faster through incompressible data
     while (ip < mfLimit) {
       const seq = read32(src, ip);
-      const h = hash(seq);
+      const h = hash(seq, bits);
       const ref = table[h]!;
       table[h] = ip;
       if (ref >= 0 && ip - ref <= MAX_OFFSET && read32(src, ref) === seq) {
@@ -99,7 +101,7 @@ export function lz4CompressBlock(src: Uint8Array): Uint8Array {
         }
         emit(start, start - back, end - start);
         anchor = end;
-        if (end - 2 < mfLimit && end >= 2) table[hash(read32(src, end - 2))] = end - 2;
+        if (end - 2 < mfLimit && end >= 2) table[hash(read32(src, end - 2), bits)] = end - 2;
         ip = end;
         step = 1 << 6;
       } else {
