@@ -74,6 +74,11 @@ export const lifecycleCases: Case[] = [
       await fails("Closed", "tree handle after close", () => tree.get("k"));
       await fails("Closed", "transaction commit after close", () => txn.commit());
       await fails("Closed", "snapshot read after close", () => snap.get("k"));
+      // Disposal after close is quiet, so `await using` blocks never throw on exit.
+      await snap.release();
+      await snap[Symbol.asyncDispose]();
+      await txn[Symbol.asyncDispose]();
+      await store[Symbol.asyncDispose]();
 
       let escaped: KvStore | undefined;
       {
