@@ -28,7 +28,38 @@ import type { CachedKvStore } from "./layers/cache/mod.ts";
 import type { BlobStore } from "./blob/types.ts";
 import type { ColumnarTable } from "./columnar/mod.ts";
 
-export * from "./core/mod.ts";
+export { StoreError, type StoreErrorKind } from "./core/error.ts";
+export {
+  type Bytes,
+  type BytesLike,
+  compareBytes,
+  MAX_KEY_BYTES,
+  MAX_VALUE_BYTES,
+  prefixUpperBound,
+  toBytes,
+} from "./core/bytes.ts";
+export { expiryEpochMillis, isExpired } from "./core/ttl.ts";
+export {
+  cacheHitRate,
+  emptyMetrics,
+  type MergeOperator,
+  STORE_KINDS,
+  type StoreConfig,
+  type StoreKind,
+  type StoreMetrics,
+} from "./core/config.ts";
+export type {
+  KeysIter,
+  KvChange,
+  KvEntry,
+  KvReader,
+  KvSnapshot,
+  KvStore,
+  KvTxn,
+  RangeItem,
+  RangeIter,
+  RangeOptions,
+} from "./core/kv.ts";
 
 /** Where data of each family lives. */
 export type Backend =

@@ -26,7 +26,7 @@ const TABLE = (() => {
  *
  * @example
  * ```ts
- * import { crc32 } from "@cooljapan/oxistore";
+ * import { crc32 } from "./crc32.ts";
  * console.log(crc32(new TextEncoder().encode("123456789")).toString(16)); // "cbf43926"
  * ```
  */

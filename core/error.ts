@@ -60,7 +60,7 @@ export class StoreError extends Error {
  *
  * @example
  * ```ts
- * import { toStoreError } from "@cooljapan/oxistore";
+ * import { toStoreError } from "./error.ts";
  * const e = toStoreError(new Deno.errors.NotFound("gone"), "read ./data");
  * console.log(e.kind); // "NotFound"
  * ```
