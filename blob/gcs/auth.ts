@@ -137,6 +137,8 @@ export class ServiceAccountAuth implements GcsAuth {
   #pending: Promise<string> | undefined;
 
   /**
+   * Keeps the key; nothing is signed or fetched until the first request.
+   *
    * @param key the service-account JSON key
    * @param opts scope, refresh margin, clock
    */
