@@ -36,11 +36,20 @@ export async function readFull(file: Deno.FsFile, buf: Uint8Array): Promise<numb
 }
 
 /** Reads and checks the header at the start of an open blob file. */
-export async function readHeader(file: Deno.FsFile, where: string): Promise<Header> {
-  await file.seek(0, Deno.SeekMode.Start);
+export async function readHeader(
+  file: Deno.FsFile,
+  where: string,
+  fresh = false,
+): Promise<Header> {
+  if (!fresh) await file.seek(0, Deno.SeekMode.Start);
   const probe = new Uint8Array(HEADER_PROBE);
-  const got = await readFull(file, probe);
+  // One read usually brings the whole header (it is well under the probe size).
+  let got = (await file.read(probe)) ?? 0;
+  if (got < 16) got += await readFull(file, probe.subarray(got, 16));
   const len = headerLength(probe.subarray(0, got), where);
+  if (got < Math.min(len, HEADER_PROBE)) {
+    got += await readFull(file, probe.subarray(got, Math.min(len, HEADER_PROBE)));
+  }
   if (len <= got) return decodeHeader(probe.subarray(0, len), where);
   const whole = new Uint8Array(len);
   whole.set(probe.subarray(0, got));
@@ -55,7 +64,37 @@ export async function readHeader(file: Deno.FsFile, where: string): Promise<Head
 export async function readHeaderAt(path: string, where: string): Promise<Header> {
   const file = await Deno.open(path, { read: true });
   try {
-    return await readHeader(file, where);
+    return await readHeader(file, where, true);
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Reads a header synchronously: one open, usually one read. Listing uses it
+ * in short batches, since per-file async ops cost several times more.
+ */
+export function readHeaderSync(path: string, where: string): Header {
+  const file = Deno.openSync(path, { read: true });
+  try {
+    const probe = new Uint8Array(HEADER_PROBE);
+    let got = 0;
+    for (;;) {
+      const n = file.readSync(probe.subarray(got));
+      if (n === null || n === 0) break;
+      got += n;
+      if (got >= 16 && got >= Math.min(headerLength(probe, where), HEADER_PROBE)) break;
+    }
+    const len = headerLength(probe.subarray(0, got), where);
+    if (len <= got) return decodeHeader(probe.subarray(0, len), where);
+    const whole = new Uint8Array(len);
+    whole.set(probe.subarray(0, got));
+    while (got < len) {
+      const n = file.readSync(whole.subarray(got));
+      if (n === null || n === 0) break;
+      got += n;
+    }
+    return decodeHeader(whole.subarray(0, got), where);
   } finally {
     file.close();
   }

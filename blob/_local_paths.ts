@@ -16,6 +16,7 @@ export const BLOB_SUFFIX = "~blob";
 const NAME_MAX = 255;
 
 const KEEP = /^[A-Za-z0-9._\-+=@,]$/;
+const PLAIN = /^[A-Za-z0-9._\-+=@,]+$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -35,6 +36,7 @@ export function escapeSegment(seg: string): string {
 
 /** Reverses {@link escapeSegment}; undefined for names this store did not make. */
 export function unescapeSegment(name: string): string | undefined {
+  if (PLAIN.test(name) && !name.endsWith(".")) return name; // nothing escaped
   if (name === "" || name.includes("~")) return undefined;
   const bytes: number[] = [];
   for (let i = 0; i < name.length; i++) {

@@ -12,13 +12,21 @@
  */
 import { join } from "node:path";
 import { StoreError, toStoreError } from "../core/error.ts";
-import { chunkBytes, iterateData, resolveRange } from "./_data.ts";
-import { PageBuilder, planList } from "./_list.ts";
+import { iterateData, resolveRange } from "./_data.ts";
+import { type ListPlan, PageBuilder, planList } from "./_list.ts";
 import { headerMeta } from "./_local_format.ts";
-import { readFull, readHeader, readHeaderAt, restampCopy, TempBlobWriter } from "./_local_io.ts";
+import {
+  readFull,
+  readHeader,
+  readHeaderAt,
+  readHeaderSync,
+  restampCopy,
+  TempBlobWriter,
+} from "./_local_io.ts";
 import { keyToParts } from "./_local_paths.ts";
 import { KeyLocks, TempSession } from "./_local_session.ts";
-import { walk } from "./_local_walk.ts";
+import { LocalUpload, rangeStream, syncDir } from "./_local_stream.ts";
+import { Walker } from "./_local_walk.ts";
 import { Digest, sha256 } from "./digest.ts";
 import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
 import type {
@@ -35,7 +43,6 @@ import type {
 
 /** Name of the marker file that identifies a LocalBlobStore root. */
 export const LOCAL_BLOB_MARKER = "~oxistore-blob";
-const STREAM_CHUNK = 256 * 1024;
 
 interface Place {
   key: string;
@@ -193,7 +200,7 @@ export class LocalBlobStore implements BlobStore {
       throw err;
     }
     try {
-      return { file, header: await readHeader(file, `${p.key} in ${this.root}`) };
+      return { file, header: await readHeader(file, `${p.key} in ${this.root}`, true) };
     } catch (err) {
       file.close();
       throw err;
@@ -477,20 +484,28 @@ export class LocalBlobStore implements BlobStore {
         ? this.#place(plan.prefix.slice(0, plan.prefix.lastIndexOf("/")) + "/x", op)
         : undefined;
       if (base === undefined || await this.#dirOk(base, false)) {
-        for await (const e of walk(this.#real, plan.prefix, plan.after, plan.delimiter === "/")) {
+        const walker = await this.#walker(plan, opts?.cursor);
+        for (let e = walker.next(); e !== undefined; e = walker.next()) {
           const offer = page.offer(e.key);
-          if (offer.kind === "full") break;
+          if (offer.kind === "full") {
+            walker.unread(e);
+            break;
+          }
           if (offer.kind === "item") paths.set(e.key, e.path);
         }
+        const cursor = page.cursor();
+        if (cursor !== undefined) this.#park(plan, cursor, walker);
       }
-      const metas = await mapLimit(page.keys, 32, async (key) => {
+      const metas: (BlobMeta | undefined)[] = [];
+      for (const [i, key] of page.keys.entries()) {
+        // Yield to the event loop between batches of synchronous header reads.
+        if (i > 0 && i % 256 === 0) await new Promise((r) => setTimeout(r, 0));
         try {
-          return headerMeta(key, await readHeaderAt(paths.get(key)!, key));
+          metas.push(headerMeta(key, readHeaderSync(paths.get(key)!, key)));
         } catch (err) {
-          if (err instanceof Deno.errors.NotFound) return undefined; // deleted meanwhile
-          throw err;
+          if (!(err instanceof Deno.errors.NotFound)) throw err; // else deleted meanwhile
         }
-      });
+      }
       const result: ListResult = {
         items: metas.filter((m): m is BlobMeta => m !== undefined),
         prefixes: page.prefixes,
@@ -499,6 +514,25 @@ export class LocalBlobStore implements BlobStore {
       if (cursor !== undefined) result.cursor = cursor;
       return result;
     });
+  }
+
+  // Walkers parked at the end of a page, by cursor, so the next page resumes
+  // without re-reading (and re-sorting) large directories.
+  #parked = new Map<string, Walker>();
+
+  async #walker(plan: ListPlan, cursor: string | undefined): Promise<Walker> {
+    if (cursor !== undefined) {
+      const id = parkId(plan, cursor);
+      const parked = this.#parked.get(id);
+      this.#parked.delete(id);
+      if (parked && await parked.stillValid()) return parked;
+    }
+    return new Walker(this.#real, plan.prefix, plan.after, plan.delimiter === "/");
+  }
+
+  #park(plan: ListPlan, cursor: string, walker: Walker): void {
+    this.#parked.set(parkId(plan, cursor), walker);
+    if (this.#parked.size > 16) this.#parked.delete(this.#parked.keys().next().value!);
   }
 
   /**
@@ -844,115 +878,10 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
-class LocalUpload implements ChunkedUpload {
-  #state: "open" | "busy" | "done" = "open";
-
-  constructor(
-    readonly key: string,
-    readonly writer: TempBlobWriter,
-    readonly publish: (header: Awaited<ReturnType<TempBlobWriter["finish"]>>) => Promise<BlobMeta>,
-    readonly forget: () => void,
-  ) {}
-
-  #live(op: string): void {
-    if (this.#state !== "open") {
-      throw new StoreError("Closed", `Cannot ${op}: upload to ${JSON.stringify(this.key)} ended`);
-    }
-  }
-
-  async write(chunk: Uint8Array | string): Promise<void> {
-    this.#live("write upload chunk");
-    try {
-      await this.writer.write(chunkBytes(chunk, "write upload chunk"));
-    } catch (err) {
-      throw toStoreError(err, `write upload chunk to ${JSON.stringify(this.key)}`);
-    }
-  }
-
-  async complete(): Promise<BlobMeta> {
-    this.#live("complete upload");
-    this.#state = "done";
-    try {
-      return await this.publish(await this.writer.finish());
-    } catch (err) {
-      await this.writer.discard();
-      throw toStoreError(err, `complete upload to ${JSON.stringify(this.key)}`);
-    }
-  }
-
-  async abort(): Promise<void> {
-    this.#state = "done";
-    this.forget();
-    await this.writer.discard();
-  }
+function parkId(plan: ListPlan, cursor: string): string {
+  return JSON.stringify([cursor, plan.prefix, plan.delimiter ?? null]);
 }
 
 function notFound(op: string, key: string, root: string): StoreError {
   return new StoreError("NotFound", `Cannot ${op}: no blob ${JSON.stringify(key)} in ${root}`);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Makes the rename durable; some platforms cannot fsync a directory.
-  try {
-    const f = await Deno.open(dir, { read: true });
-    try {
-      await f.sync();
-    } finally {
-      f.close();
-    }
-  } catch {
-    // best effort
-  }
-}
-
-function rangeStream(
-  file: Deno.FsFile,
-  length: number,
-  what: string,
-): ReadableStream<Uint8Array> {
-  let left = length;
-  let closed = false;
-  const close = () => {
-    if (!closed) {
-      closed = true;
-      file.close();
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(c) {
-      try {
-        if (left === 0) {
-          close();
-          c.close();
-          return;
-        }
-        const buf = new Uint8Array(Math.min(STREAM_CHUNK, left));
-        const n = await readFull(file, buf);
-        if (n < buf.length) {
-          throw new StoreError("Corruption", `Cannot ${what}: the file ends before its size`);
-        }
-        left -= n;
-        c.enqueue(buf);
-      } catch (err) {
-        close();
-        c.error(toStoreError(err, what));
-      }
-    },
-    cancel() {
-      close();
-    },
-  });
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

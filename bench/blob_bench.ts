@@ -1,0 +1,137 @@
+/**
+ * LocalBlobStore against raw file I/O in the same run, and listing speed.
+ *
+ * - put/get of 1 MiB and 64 MiB blobs vs a raw durable write (open, write,
+ *   fsync, close) and a raw `Deno.readFile` of the same size (target ≥ 50%
+ *   of raw throughput);
+ * - listing 100,000 keys under one prefix, in pages of 1,000 (the default)
+ *   and in one page (target < 1 s). The keys are made by copying one blob
+ *   file (the format keeps no key inside the file), so setup stays short.
+ *
+ * ```sh
+ * deno bench -A bench/blob_bench.ts
+ * OXI_BLOB_LIST_KEYS=20000 deno bench -A bench/blob_bench.ts   # smaller listing
+ * ```
+ *
+ * @module
+ */
+import { LocalBlobStore } from "../blob/local_blob_store.ts";
+
+const MiB = 1 << 20;
+const LIST_KEYS = Number(Deno.env.get("OXI_BLOB_LIST_KEYS") ?? 100_000);
+
+const root = await Deno.makeTempDir({ prefix: "oxiblob-bench-" });
+const rawDir = `${root}/raw`;
+await Deno.mkdir(rawDir);
+const store = await LocalBlobStore.open(`${root}/store`);
+globalThis.addEventListener("unload", () => {
+  Deno.removeSync(root, { recursive: true });
+});
+
+function payload(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  const block = crypto.getRandomValues(new Uint8Array(65536));
+  for (let at = 0; at < size; at += block.length) out.set(block.subarray(0, size - at), at);
+  return out;
+}
+
+async function rawWrite(path: string, data: Uint8Array): Promise<void> {
+  const f = await Deno.open(path, { write: true, create: true, truncate: true });
+  try {
+    let at = 0;
+    while (at < data.length) at += await f.write(data.subarray(at));
+    await f.sync();
+  } finally {
+    f.close();
+  }
+}
+
+for (const [label, size, n] of [["1 MiB", MiB, undefined], ["64 MiB", 64 * MiB, 10]] as const) {
+  const data = payload(size);
+  await rawWrite(`${rawDir}/${label}`, data);
+  await store.put(`read/${label}`, data);
+  const opts = n === undefined ? {} : { n, warmup: 2 };
+  Deno.bench({
+    name: `raw write+fsync ${label}`,
+    group: `write ${label}`,
+    baseline: true,
+    ...opts,
+    async fn() {
+      await rawWrite(`${rawDir}/w-${label}`, data);
+    },
+  });
+  Deno.bench({
+    name: `LocalBlobStore.put ${label}`,
+    group: `write ${label}`,
+    ...opts,
+    async fn() {
+      await store.put(`write/${label}`, data);
+    },
+  });
+  Deno.bench({
+    name: `raw Deno.readFile ${label}`,
+    group: `read ${label}`,
+    baseline: true,
+    ...opts,
+    async fn() {
+      await Deno.readFile(`${rawDir}/${label}`);
+    },
+  });
+  Deno.bench({
+    name: `LocalBlobStore.get ${label}`,
+    group: `read ${label}`,
+    ...opts,
+    async fn() {
+      await store.get(`read/${label}`);
+    },
+  });
+  Deno.bench({
+    name: `LocalBlobStore.getStream ${label}`,
+    group: `read ${label}`,
+    ...opts,
+    async fn() {
+      for await (const _ of await store.getStream(`read/${label}`));
+    },
+  });
+}
+
+// The listing corpus: LIST_KEYS copies of one small blob under "many/".
+await store.put("seed", "x", { contentType: "text/plain", metadata: { n: "1" } });
+const blobFile = await Deno.readFile(`${root}/store/seed~blob`);
+await Deno.mkdir(`${root}/store/many`);
+for (let i = 0; i < LIST_KEYS; i++) {
+  Deno.writeFileSync(`${root}/store/many/k${String(i).padStart(7, "0")}~blob`, blobFile);
+}
+// Directory mtimes must settle for the page-to-page walker cache to be used.
+await new Promise((r) => setTimeout(r, 100));
+
+async function listAll(limit: number): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await store.list("many/", cursor === undefined ? { limit } : { limit, cursor });
+    n += page.items.length;
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  if (n !== LIST_KEYS) throw new Error(`listed ${n} of ${LIST_KEYS}`);
+  return n;
+}
+
+Deno.bench({
+  name: `list ${LIST_KEYS} keys, pages of 1000`,
+  group: "list",
+  n: 3,
+  warmup: 1,
+  async fn() {
+    await listAll(1000);
+  },
+});
+Deno.bench({
+  name: `list ${LIST_KEYS} keys, one page`,
+  group: "list",
+  n: 3,
+  warmup: 1,
+  async fn() {
+    await listAll(LIST_KEYS);
+  },
+});

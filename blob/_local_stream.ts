@@ -1,0 +1,112 @@
+/**
+ * Streams in and out of LocalBlobStore files: ranged reads that hold one
+ * chunk at a time, chunked uploads into a temp file, and directory fsync.
+ *
+ * @module
+ */
+import { StoreError, toStoreError } from "../core/error.ts";
+import { chunkBytes } from "./_data.ts";
+import type { Header } from "./_local_format.ts";
+import { readFull, type TempBlobWriter } from "./_local_io.ts";
+import type { BlobMeta, ChunkedUpload } from "./types.ts";
+
+const STREAM_CHUNK = 256 * 1024;
+
+/** A chunked upload writing into a temp file until `complete()` publishes it. */
+export class LocalUpload implements ChunkedUpload {
+  #state: "open" | "busy" | "done" = "open";
+
+  constructor(
+    readonly key: string,
+    readonly writer: TempBlobWriter,
+    readonly publish: (header: Header) => Promise<BlobMeta>,
+    readonly forget: () => void,
+  ) {}
+
+  #live(op: string): void {
+    if (this.#state !== "open") {
+      throw new StoreError("Closed", `Cannot ${op}: upload to ${JSON.stringify(this.key)} ended`);
+    }
+  }
+
+  async write(chunk: Uint8Array | string): Promise<void> {
+    this.#live("write upload chunk");
+    try {
+      await this.writer.write(chunkBytes(chunk, "write upload chunk"));
+    } catch (err) {
+      throw toStoreError(err, `write upload chunk to ${JSON.stringify(this.key)}`);
+    }
+  }
+
+  async complete(): Promise<BlobMeta> {
+    this.#live("complete upload");
+    this.#state = "done";
+    try {
+      return await this.publish(await this.writer.finish());
+    } catch (err) {
+      await this.writer.discard();
+      throw toStoreError(err, `complete upload to ${JSON.stringify(this.key)}`);
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.#state = "done";
+    this.forget();
+    await this.writer.discard();
+  }
+}
+
+/** Makes a rename in `dir` durable (best effort). */
+export async function syncDir(dir: string): Promise<void> {
+  // Makes the rename durable; some platforms cannot fsync a directory.
+  try {
+    const f = await Deno.open(dir, { read: true });
+    try {
+      await f.sync();
+    } finally {
+      f.close();
+    }
+  } catch {
+    // best effort
+  }
+}
+
+/** Streams `length` bytes from the file's current offset, then closes it. */
+export function rangeStream(
+  file: Deno.FsFile,
+  length: number,
+  what: string,
+): ReadableStream<Uint8Array> {
+  let left = length;
+  let closed = false;
+  const close = () => {
+    if (!closed) {
+      closed = true;
+      file.close();
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        if (left === 0) {
+          close();
+          c.close();
+          return;
+        }
+        const buf = new Uint8Array(Math.min(STREAM_CHUNK, left));
+        const n = await readFull(file, buf);
+        if (n < buf.length) {
+          throw new StoreError("Corruption", `Cannot ${what}: the file ends before its size`);
+        }
+        left -= n;
+        c.enqueue(buf);
+      } catch (err) {
+        close();
+        c.error(toStoreError(err, what));
+      }
+    },
+    cancel() {
+      close();
+    },
+  });
+}
