@@ -6,14 +6,48 @@
  */
 import { StoreError } from "./error.ts";
 
-/** Bytes as stored and returned. */
+/**
+ * Bytes as stored and returned.
+ *
+ * @example
+ * ```ts
+ * import type { Bytes } from "@cooljapan/oxistore";
+ * const b: Bytes = new Uint8Array([1, 2]);
+ * console.log(b.length); // 2
+ * ```
+ */
 export type Bytes = Uint8Array;
-/** Anything a key, value, prefix or bound may be given as (strings are UTF-8). */
+/**
+ * Anything a key, value, prefix or bound may be given as (strings are UTF-8).
+ *
+ * @example
+ * ```ts
+ * import type { BytesLike } from "@cooljapan/oxistore";
+ * const keys: BytesLike[] = ["user/1", new Uint8Array([0xff])];
+ * console.log(keys.length); // 2
+ * ```
+ */
 export type BytesLike = Uint8Array | string;
 
-/** Largest key in bytes, on every engine. */
+/**
+ * Largest key in bytes, on every engine.
+ *
+ * @example
+ * ```ts
+ * import { MAX_KEY_BYTES } from "@cooljapan/oxistore";
+ * console.log(MAX_KEY_BYTES); // 2048
+ * ```
+ */
 export const MAX_KEY_BYTES = 2048;
-/** Largest value in bytes, on every engine (64 MiB). */
+/**
+ * Largest value in bytes, on every engine (64 MiB).
+ *
+ * @example
+ * ```ts
+ * import { MAX_VALUE_BYTES } from "@cooljapan/oxistore";
+ * console.log(MAX_VALUE_BYTES === 64 * 1024 * 1024); // true
+ * ```
+ */
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
 
 const encoder = new TextEncoder();

@@ -4,7 +4,17 @@
  * @module
  */
 
-/** Stable error kinds a program can switch on. */
+/**
+ * Stable error kinds a program can switch on.
+ *
+ * @example
+ * ```ts
+ * import { StoreError, type StoreErrorKind } from "@cooljapan/oxistore";
+ * const retryable: StoreErrorKind[] = ["TxnConflict", "Timeout", "Locked"];
+ * const err = new StoreError("TxnConflict", "lost a race");
+ * console.log(retryable.includes(err.kind)); // true
+ * ```
+ */
 export type StoreErrorKind =
   | "Io"
   | "Corruption"

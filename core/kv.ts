@@ -6,16 +6,70 @@
 import type { Bytes, BytesLike } from "./bytes.ts";
 import type { StoreKind, StoreMetrics } from "./config.ts";
 
-/** A key and its value. */
+/**
+ * A key and its value.
+ *
+ * @example
+ * ```ts
+ * import { type KvEntry, openInMemory } from "@cooljapan/oxistore";
+ * await using store = await openInMemory();
+ * await store.put("a", "1");
+ * const entries: KvEntry[] = await Array.fromAsync(store.iter());
+ * console.log(entries.length); // 1
+ * ```
+ */
 export type KvEntry = [key: Bytes, value: Bytes];
-/** One item of a range scan. */
+/**
+ * One item of a range scan (the same as {@link KvEntry}).
+ *
+ * @example
+ * ```ts
+ * import type { RangeItem } from "@cooljapan/oxistore";
+ * const item: RangeItem = [new Uint8Array([1]), new Uint8Array()];
+ * console.log(item[1].length); // 0
+ * ```
+ */
 export type RangeItem = KvEntry;
-/** An ordered scan over entries. */
+/**
+ * An ordered scan over entries.
+ *
+ * @example
+ * ```ts
+ * import { openInMemory, type RangeIter } from "@cooljapan/oxistore";
+ * await using store = await openInMemory();
+ * const scan: RangeIter = store.range("a", "z");
+ * for await (const [key] of scan) console.log(key);
+ * ```
+ */
 export type RangeIter = AsyncIterableIterator<KvEntry>;
-/** An ordered scan over keys only. */
+/**
+ * An ordered scan over keys only.
+ *
+ * @example
+ * ```ts
+ * import { type KeysIter, openInMemory } from "@cooljapan/oxistore";
+ * await using store = await openInMemory();
+ * await store.put("k", "v");
+ * const keys: KeysIter = store.keys();
+ * console.log((await Array.fromAsync(keys)).length); // 1
+ * ```
+ */
 export type KeysIter = AsyncIterableIterator<Bytes>;
 
-/** Options of a range or prefix scan. */
+/**
+ * Options of a range or prefix scan.
+ *
+ * @example
+ * ```ts
+ * import { openInMemory, type RangeOptions } from "@cooljapan/oxistore";
+ * await using store = await openInMemory();
+ * await store.batchWrite([["a", "1"], ["b", "2"]]);
+ * const last: RangeOptions = { reverse: true, limit: 1 };
+ * for await (const [k] of store.range(undefined, undefined, last)) {
+ *   console.log(new TextDecoder().decode(k)); // "b"
+ * }
+ * ```
+ */
 export interface RangeOptions {
   /** Descending order. */
   reverse?: boolean;
@@ -23,13 +77,38 @@ export interface RangeOptions {
   limit?: number;
 }
 
-/** One committed change seen by `watch`; `value` undefined means deleted. */
+/**
+ * One committed change seen by `watch`; `value` undefined means deleted.
+ *
+ * @example
+ * ```ts
+ * import { type KvChange, openInMemory } from "@cooljapan/oxistore";
+ * await using store = await openInMemory();
+ * const changes = store.watch("user/");
+ * await store.put("user/1", "ada");
+ * const change: KvChange = (await changes.next()).value;
+ * console.log(new TextDecoder().decode(change.key)); // "user/1"
+ * await changes.return?.();
+ * ```
+ */
 export interface KvChange {
   key: Bytes;
   value: Bytes | undefined;
 }
 
-/** Reads shared by stores, snapshots and transactions. */
+/**
+ * Reads shared by stores, snapshots and transactions.
+ *
+ * @example
+ * ```ts
+ * import { type KvReader, openInMemory } from "@cooljapan/oxistore";
+ * async function has(reader: KvReader, key: string): Promise<boolean> {
+ *   return await reader.contains(key);
+ * }
+ * await using store = await openInMemory();
+ * console.log(await has(store, "nope")); // false
+ * ```
+ */
 export interface KvReader {
   /** The value, or undefined if absent or expired. */
   get(key: BytesLike): Promise<Bytes | undefined>;
@@ -41,13 +120,37 @@ export interface KvReader {
   prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter;
 }
 
-/** A point-in-time read-only view; `await using snap = await store.snapshot()`. */
+/**
+ * A point-in-time read-only view; `await using snap = await store.snapshot()`.
+ *
+ * @example
+ * ```ts
+ * import { openInMemory } from "@cooljapan/oxistore";
+ * await using store = await openInMemory();
+ * await store.put("k", "old");
+ * await using snap = await store.snapshot();
+ * await store.put("k", "new");
+ * console.log(new TextDecoder().decode(await snap.get("k"))); // "old"
+ * ```
+ */
 export interface KvSnapshot extends KvReader, AsyncDisposable {
   /** Lets the store forget the view. Idempotent. */
   release(): Promise<void>;
 }
 
-/** An optimistic read-write transaction; first committer wins. */
+/**
+ * An optimistic read-write transaction; first committer wins.
+ *
+ * @example
+ * ```ts
+ * import { openInMemory } from "@cooljapan/oxistore";
+ * await using store = await openInMemory();
+ * await using txn = await store.transaction();
+ * await txn.put("a", "1");
+ * await txn.commit();
+ * console.log(await store.contains("a")); // true
+ * ```
+ */
 export interface KvTxn extends KvReader, AsyncDisposable {
   /** Buffers a write. */
   put(key: BytesLike, value: BytesLike): Promise<void>;
@@ -59,7 +162,18 @@ export interface KvTxn extends KvReader, AsyncDisposable {
   rollback(): Promise<void>;
 }
 
-/** The store every engine and layer implements. See shared/API.md. */
+/**
+ * The store every engine and layer implements: the contract in the README.
+ *
+ * @example
+ * ```ts
+ * import { type KvStore, openInMemory } from "@cooljapan/oxistore";
+ * const store: KvStore = await openInMemory("btree");
+ * await store.putWithTtl("session", "x", 1000);
+ * console.log(store.kind, await store.count()); // "btree" 1
+ * await store.close();
+ * ```
+ */
 export interface KvStore extends KvReader, AsyncDisposable {
   /** Which engine runs this store. */
   readonly kind: StoreKind;
