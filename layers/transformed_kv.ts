@@ -364,19 +364,25 @@ export class TransformedKv implements KvStore {
   watch(prefix: BytesLike): AsyncIterableIterator<KvChange> {
     const source = this.inner.watch(prefix);
     const decode = (k: Uint8Array, v: Uint8Array) => this.#decode(k, v);
-    async function* run(): AsyncGenerator<KvChange> {
-      try {
-        for await (const c of source) {
-          yield {
-            key: c.key,
-            value: c.value === undefined ? undefined : await decode(c.key, c.value),
-          };
-        }
-      } finally {
+    // A plain iterator, not a generator: `return()` must reach the inner
+    // watch at once, even while a `next()` is still waiting for a change.
+    const it: AsyncIterableIterator<KvChange> = {
+      async next(): Promise<IteratorResult<KvChange>> {
+        const r = await source.next();
+        if (r.done) return { done: true, value: undefined };
+        const c = r.value;
+        const value = c.value === undefined ? undefined : await decode(c.key, c.value);
+        return { done: false, value: { key: c.key, value } };
+      },
+      async return(): Promise<IteratorResult<KvChange>> {
         await source.return?.();
-      }
-    }
-    return run();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return it;
+      },
+    };
+    return it;
   }
 
   /** The same layer over a named tree of the inner store. */

@@ -219,3 +219,11 @@ for (const { name, open } of INNERS) {
     assert.equal(await store.count(), 3);
   });
 }
+
+Deno.test("closing a layered watch ends a pending next()", async () => {
+  await using store = new CompressedKv(memStore(), { codec: "lz4" });
+  const w = store.watch("");
+  const pending = w.next();
+  await w.return?.();
+  assert.equal((await pending).done, true);
+});
