@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import { compareBytes } from "../../core/bytes.ts";
 import type { RawEngine, RawEntry, RawOp, RawScanOptions, RawSnapshot } from "../../core/engine.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
@@ -30,6 +29,8 @@ import {
   pickCompaction,
 } from "./_compaction.ts";
 import type { LsmFs } from "./_fs.ts";
+import { Aborted, type BuildOptions, buildTables, type DeadPolicy } from "./_jobs.ts";
+import { JobWorker } from "./_worker_client.ts";
 import { lockDir } from "./_lock.ts";
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
 import { Memtable, TOMBSTONE } from "./_memtable.ts";
@@ -60,6 +61,11 @@ export interface LsmOptions {
   maxImmutable?: number;
   /** Block cache bytes (default 32 MiB). */
   cacheSizeBytes?: number;
+  /**
+   * Run flushes and compactions in worker threads (default true on disk;
+   * in-memory stores always work on the main thread, in slices).
+   */
+  backgroundThreads?: boolean;
 }
 
 /** Counters of the engine's own work. */
@@ -86,22 +92,6 @@ interface View {
   seq: number;
   mems: Memtable[];
   version: Version;
-}
-
-class Aborted extends Error {}
-
-function yieldNow(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
-}
-
-const SLICE_MS = 4;
-const f64 = new DataView(new ArrayBuffer(8));
-
-/** True when a stored value carries core's TTL header with a passed deadline. */
-function isExpiredAt(buf: Uint8Array, off: number, len: number, now: number): boolean {
-  if (len < 9 || buf[off] !== 1) return false;
-  for (let i = 0; i < 8; i++) f64.setUint8(i, buf[off + 1 + i]!);
-  return f64.getFloat64(0) <= now;
 }
 
 function fileNumber(name: string, ext: string): number | undefined {
@@ -140,6 +130,8 @@ export class LsmEngine implements RawEngine {
   #compactions = 0;
   #stalls = 0;
   #walSyncs = 0;
+  #flushWorker: JobWorker | undefined;
+  #compactWorker: JobWorker | undefined;
 
   private constructor(fs: LsmFs, readOnly: boolean, opts: LsmOptions) {
     this.#fs = fs;
@@ -156,7 +148,12 @@ export class LsmEngine implements RawEngine {
       tableBytes: opts.tableBytes ?? 8 << 20,
       maxImmutable: opts.maxImmutable ?? 2,
       cacheSizeBytes: opts.cacheSizeBytes ?? 32 << 20,
+      backgroundThreads: opts.backgroundThreads ?? true,
     };
+    if (this.#o.backgroundThreads && !fs.inMemory && typeof Worker === "function") {
+      this.#flushWorker = new JobWorker();
+      this.#compactWorker = new JobWorker();
+    }
     this.#cache = new BlockCache(this.#o.cacheSizeBytes);
     this.#shape = this.#o;
   }
@@ -251,11 +248,7 @@ export class LsmEngine implements RawEngine {
     if (this.#mem.count > 0) {
       const mem = this.#mem;
       this.#mem = new Memtable();
-      const metas = await this.#writeTables(new MemCursor(mem, undefined, Infinity), {
-        split: false,
-        background: false,
-        dead: "keep",
-      });
+      const metas = await this.#build(new MemCursor(mem, undefined, Infinity), "keep", false);
       this.#install(metas.map((m) => [0, m]), new Set(), this.#wal!.number);
       this.#flushes++;
     } else {
@@ -601,11 +594,20 @@ export class LsmEngine implements RawEngine {
 
   async #flushOldest(background: boolean): Promise<void> {
     const imm = this.#imms[0]!;
-    const metas = await this.#writeTables(new MemCursor(imm.mem, undefined, Infinity), {
-      split: false,
-      background,
-      dead: "keep",
-    });
+    const w = this.#flushWorker;
+    let metas: TableMeta[];
+    if (w && background) {
+      const numbers = this.#reserve(1);
+      metas = await this.#inWorker(w, numbers, {
+        kind: "flush",
+        dir: this.#fs.path,
+        wal: walName(imm.wal),
+        numbers,
+        o: this.#buildOptions("keep", false),
+      });
+    } else {
+      metas = await this.#build(new MemCursor(imm.mem, undefined, Infinity), "keep", background);
+    }
     const nextLog = this.#imms[1]?.wal ?? this.#wal!.number;
     this.#install(metas.map((m) => [0, m]), new Set(), nextLog);
     this.#imms.shift();
@@ -629,70 +631,74 @@ export class LsmEngine implements RawEngine {
       this.#install(job.inputs.map((t) => [job.outLevel, t]), remove);
       return;
     }
-    const kids: Cursor[] = [];
-    if (job.level === 0) {
-      for (const t of job.inputs) kids.push(new TableCursor(t.reader, undefined));
-    } else kids.push(new LevelCursor(job.inputs, undefined));
-    if (job.next.length) kids.push(new LevelCursor(job.next, undefined));
-    const metas = await this.#writeTables(new MergeCursor(kids), {
-      split: true,
-      background,
-      dead: job.bottom ? "drop" : "tombstone",
-    });
+    const dead: DeadPolicy = job.bottom ? "drop" : "tombstone";
+    const w = this.#compactWorker;
+    let metas: TableMeta[];
+    if (w && background) {
+      const runs = job.level === 0
+        ? job.inputs.map((t) => [t.meta.number])
+        : [job.inputs.map((t) => t.meta.number)];
+      if (job.next.length) runs.push(job.next.map((t) => t.meta.number));
+      let bytes = 0;
+      for (const t of remove) bytes += t.meta.size;
+      const numbers = this.#reserve(2 * Math.ceil(bytes / this.#o.tableBytes) + 4);
+      metas = await this.#inWorker(w, numbers, {
+        kind: "compact",
+        dir: this.#fs.path,
+        runs,
+        numbers,
+        o: this.#buildOptions(dead, true),
+      });
+    } else {
+      const kids: Cursor[] = [];
+      if (job.level === 0) {
+        for (const t of job.inputs) kids.push(new TableCursor(t.reader, undefined));
+      } else kids.push(new LevelCursor(job.inputs, undefined));
+      if (job.next.length) kids.push(new LevelCursor(job.next, undefined));
+      metas = await this.#build(new MergeCursor(kids), dead, background, true);
+    }
     this.#install(metas.map((m) => [job.outLevel, m]), remove);
   }
 
-  /** Writes sorted entries into one table (or several of `tableBytes` when splitting). */
-  async #writeTables(
-    src: Cursor,
-    how: { split: boolean; background: boolean; dead: "keep" | "tombstone" | "drop" },
-  ): Promise<TableMeta[]> {
-    const out: TableMeta[] = [];
-    const fs = this.#fs;
-    let writer: TableWriter | undefined;
-    let file: ReturnType<LsmFs["create"]> | undefined;
-    let number = 0;
-    const created: number[] = [];
-    let slice = performance.now();
-    let n = 0;
-    const seal = async () => {
-      const meta = writer!.finish(number);
-      if (how.background) await file!.syncData();
-      else file!.syncDataSync();
-      file!.close();
-      out.push(meta);
-      writer = undefined;
-      file = undefined;
+  #buildOptions(dead: DeadPolicy, split: boolean): BuildOptions {
+    return {
+      blockSize: this.#o.blockSize,
+      compression: this.#o.compression,
+      tableBytes: split ? this.#o.tableBytes : 0,
+      dead,
+      now: Date.now(),
     };
-    const now = Date.now();
+  }
+
+  /** Builds tables on this thread (in slices when in the background). */
+  #build(src: Cursor, dead: DeadPolicy, background: boolean, split = false): Promise<TableMeta[]> {
+    return buildTables(
+      this.#fs,
+      src,
+      this.#buildOptions(dead, split),
+      () => this.#nextFile++,
+      background ? { aborted: () => this.#closing } : undefined,
+    );
+  }
+
+  #reserve(n: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(this.#nextFile++);
+    return out;
+  }
+
+  /** Runs a job in a worker; on failure removes whatever it left behind. */
+  async #inWorker(
+    w: JobWorker,
+    numbers: number[],
+    job: Parameters<JobWorker["run"]>[0],
+  ): Promise<TableMeta[]> {
     try {
-      for (; src.valid; src.next()) {
-        let vlen = src.vlen;
-        // Expired values become tombstones; at the bottom level both go.
-        if (how.dead !== "keep" && (vlen === 0 || isExpiredAt(src.vbuf, src.voff, vlen, now))) {
-          if (how.dead === "drop") continue;
-          vlen = 0;
-        }
-        if (!writer) {
-          number = this.#nextFile++;
-          created.push(number);
-          file = fs.create(tableName(number));
-          writer = new TableWriter(file, this.#o.blockSize, this.#o.compression);
-        }
-        writer.addRaw(src.key, src.klen, src.vbuf, src.voff, vlen);
-        if (how.split && writer.size >= this.#o.tableBytes) await seal();
-        if (how.background && (++n & 255) === 0 && performance.now() - slice > SLICE_MS) {
-          await yieldNow();
-          if (this.#closing) throw new Aborted();
-          slice = performance.now();
-        }
-      }
-      if (writer) await seal();
-      if (created.length) fs.syncDir();
-      return out;
+      const metas = await w.run(job);
+      if (this.#closing) throw new Aborted();
+      return metas;
     } catch (err) {
-      file?.close();
-      for (const num of created) fs.remove(tableName(num));
+      for (const n of numbers) this.#fs.remove(tableName(n));
       throw err;
     }
   }
@@ -728,11 +734,7 @@ export class LsmEngine implements RawEngine {
       const kids: Cursor[] = [];
       for (const t of levels[0] ?? []) kids.push(new TableCursor(t.reader, undefined));
       for (let l = 1; l < levels.length; l++) kids.push(new LevelCursor(levels[l]!, undefined));
-      const metas = await this.#writeTables(new MergeCursor(kids), {
-        split: true,
-        background: false,
-        dead: "drop",
-      });
+      const metas = await this.#build(new MergeCursor(kids), "drop", false, true);
       this.#compactions++;
       this.#install(metas.map((m) => [outLevel, m]), new Set(all));
     } finally {
@@ -754,7 +756,8 @@ export class LsmEngine implements RawEngine {
 
   /** Counters of the engine's own work. */
   stats(): LsmStats {
-    const disk = this.#fs.written.bytes;
+    const disk = this.#fs.written.bytes + (this.#flushWorker?.written ?? 0) +
+      (this.#compactWorker?.written ?? 0);
     return {
       userBytes: this.#userBytes,
       diskBytesWritten: disk,
@@ -776,6 +779,8 @@ export class LsmEngine implements RawEngine {
   async close(): Promise<void> {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
+    this.#flushWorker?.terminate();
+    this.#compactWorker?.terminate();
     try {
       await Promise.allSettled([this.#bgFlush, this.#bgCompact]);
       if (this.#wal) await this.#wal.finish();

@@ -1,0 +1,77 @@
+// The engine's side of a background worker: posts jobs, matches replies, and
+// ends the thread when it has been idle a moment (an idle worker would keep
+// the process alive) or when the engine closes.
+import { StoreError, type StoreErrorKind } from "../../core/error.ts";
+import { Aborted } from "./_jobs.ts";
+import type { TableMeta } from "./_table_writer.ts";
+import type { JobSpec } from "./_worker.ts";
+
+type Reply =
+  | { id: number; ok: true; metas: TableMeta[]; written: number }
+  | { id: number; ok: false; kind: StoreErrorKind; message: string; written: number };
+
+const IDLE_MS = 300;
+
+/** One worker thread that runs jobs one after another. */
+export class JobWorker {
+  #w: Worker | undefined;
+  #pending = new Map<number, { resolve: (m: TableMeta[]) => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  #idle: ReturnType<typeof setTimeout> | undefined;
+  /** Bytes the worker wrote to disk. */
+  written = 0;
+
+  /** Runs a job; resolves with the tables it wrote. */
+  run(job: JobSpec): Promise<TableMeta[]> {
+    if (this.#idle !== undefined) {
+      clearTimeout(this.#idle);
+      this.#idle = undefined;
+    }
+    const w = this.#w ?? this.#start();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      w.postMessage({ ...job, id });
+    });
+  }
+
+  #start(): Worker {
+    const w = new Worker(new URL("./_worker.ts", import.meta.url).href, { type: "module" });
+    w.onmessage = (e: MessageEvent<Reply>) => {
+      const r = e.data;
+      const p = this.#pending.get(r.id);
+      if (!p) return;
+      this.#pending.delete(r.id);
+      this.written += r.written;
+      if (r.ok) p.resolve(r.metas);
+      else p.reject(new StoreError(r.kind, r.message));
+      if (this.#pending.size === 0) {
+        this.#idle = setTimeout(() => this.terminate(), IDLE_MS);
+        Deno.unrefTimer(this.#idle as unknown as number);
+      }
+    };
+    w.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.#failAll(new StoreError("Other", `LSM background worker failed: ${e.message}`));
+      this.terminate();
+    };
+    this.#w = w;
+    return w;
+  }
+
+  #failAll(err: Error): void {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+  }
+
+  /** Stops the thread; running jobs reject with {@link Aborted}. */
+  terminate(): void {
+    if (this.#idle !== undefined) {
+      clearTimeout(this.#idle);
+      this.#idle = undefined;
+    }
+    this.#w?.terminate();
+    this.#w = undefined;
+    this.#failAll(new Aborted());
+  }
+}
