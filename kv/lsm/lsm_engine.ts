@@ -35,7 +35,7 @@ import { lockDir } from "./_lock.ts";
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
 import { Memtable, TOMBSTONE } from "./_memtable.ts";
 import { tableName, TableReader } from "./_table_reader.ts";
-import { type TableMeta, TableWriter } from "./_table_writer.ts";
+import type { TableMeta } from "./_table_writer.ts";
 import { findTable, levelEntries, mergeSources, overlaps, Table, Version } from "./_version.ts";
 import { readWal, walName, WalWriter } from "./_wal.ts";
 
