@@ -1,18 +1,11 @@
 // BlobStore over an ObjectApi: key rules, digests, metadata, conditional
 // writes, content addressing and chunked uploads, written once for S3, Azure
-// and GCS. Each backend's mod.ts exposes a subclass with its own constructor.
+// and GCS. Each backend's store class wraps one, with its own constructor.
 
 import { StoreError } from "../../core/error.ts";
-import { chunkBytes, collectData, isStream, iterateData, resolveRange } from "../_data.ts";
+import { collectData, isStream, iterateData, resolveRange } from "../_data.ts";
 import { Digest, sha256, Sha256Hasher } from "../digest.ts";
-import {
-  casKey,
-  checkBlobKey,
-  checkBlobPrefix,
-  checkContentType,
-  checkMetadata,
-  compareKeys,
-} from "../keys.ts";
+import { casKey, checkBlobKey, checkBlobPrefix, compareKeys } from "../keys.ts";
 import type {
   BlobData,
   BlobMeta,
@@ -30,26 +23,12 @@ import {
   type StoredObject,
   type WriteCondition,
 } from "./object_api.ts";
+import { CloudChunkedUpload } from "./chunked_upload.ts";
+import { checkWriteOptions, mapLimit, storedOptions, toBlobMeta } from "./meta.ts";
 import { PartWriter, type WrittenBlob } from "./part_writer.ts";
 
-const RESERVED_META = "oxistore_";
-/** Set when a blob was written without a content type (services invent one). */
-const NO_TYPE_META = "oxistore_notype";
 /** HEAD requests at once when a listing has to fetch metadata per item. */
 const HEAD_CONCURRENCY = 8;
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** The shared implementation of the S3, Azure and GCS blob stores. */
 export class CloudBlobStore implements BlobStore {
@@ -83,25 +62,6 @@ export class CloudBlobStore implements BlobStore {
     }
   }
 
-  #toMeta(key: string, o: StoredObject, digest: string): BlobMeta {
-    const metadata: Record<string, string> = {};
-    for (const [k, v] of Object.entries(o.metadata)) {
-      if (!k.startsWith(RESERVED_META)) metadata[k] = v;
-    }
-    const meta: BlobMeta = {
-      key,
-      size: o.size,
-      digest,
-      etag: o.etag,
-      lastModified: o.lastModified,
-      metadata,
-    };
-    if (o.contentType !== undefined && o.metadata[NO_TYPE_META] === undefined) {
-      meta.contentType = o.contentType;
-    }
-    return meta;
-  }
-
   /** Digest from metadata; objects written by other tools get it computed by reading. */
   async #digestOf(o: StoredObject): Promise<string> {
     const d = o.metadata[DIGEST_META];
@@ -109,29 +69,6 @@ export class CloudBlobStore implements BlobStore {
     const hasher = new Sha256Hasher();
     for await (const chunk of await this.#api.get(o.name)) hasher.update(chunk);
     return hasher.digest().hex;
-  }
-
-  #checkOptions(
-    op: string,
-    opts?: PutOptions,
-  ): { contentType?: string; metadata: Record<string, string> } {
-    const metadata = checkMetadata(opts?.metadata, op);
-    for (const k of Object.keys(metadata)) {
-      if (k.startsWith(RESERVED_META)) {
-        throw new StoreError(
-          "InvalidInput",
-          `Cannot ${op}: metadata name ${JSON.stringify(k)} is reserved (prefix ${RESERVED_META})`,
-        );
-      }
-    }
-    const contentType = checkContentType(opts?.contentType, op);
-    return contentType === undefined ? { metadata } : { contentType, metadata };
-  }
-
-  /** What goes to the service: user metadata plus the no-content-type marker. */
-  #stored(base: { contentType?: string; metadata: Record<string, string> }) {
-    if (base.contentType !== undefined) return base;
-    return { metadata: { ...base.metadata, [NO_TYPE_META]: "1" } };
   }
 
   async #write(
@@ -143,8 +80,8 @@ export class CloudBlobStore implements BlobStore {
   ): Promise<BlobMeta> {
     checkBlobKey(key, op);
     this.#open(op, key);
-    const base = this.#checkOptions(op, opts);
-    const stored = this.#stored(base);
+    const base = checkWriteOptions(op, opts);
+    const stored = storedOptions(base);
     const req = condition ? { ...stored, condition } : stored;
     const name = this.#name(key);
     if (condition) await this.#api.ensureConditionalWrites?.();
@@ -263,7 +200,7 @@ export class CloudBlobStore implements BlobStore {
     this.#open(op, key);
     const o = await this.#api.head(this.#name(key));
     if (!o) throw this.#notFound(op, key);
-    return this.#toMeta(key, o, await this.#digestOf(o));
+    return toBlobMeta(key, o, await this.#digestOf(o));
   }
 
   /** Removes a blob; a missing key is `NotFound`. */
@@ -312,7 +249,7 @@ export class CloudBlobStore implements BlobStore {
     const items = await mapLimit(
       objects,
       HEAD_CONCURRENCY,
-      async (o) => this.#toMeta(strip(o.name), o, await this.#digestOf(o)),
+      async (o) => toBlobMeta(strip(o.name), o, await this.#digestOf(o)),
     );
     items.sort((a, b) => compareKeys(a.key, b.key));
     const prefixes = page.prefixes.map(strip).sort(compareKeys);
@@ -423,52 +360,13 @@ export class CloudBlobStore implements BlobStore {
     const op = "start upload";
     checkBlobKey(key, op);
     this.#open(op, key);
-    const base = this.#checkOptions(op, opts);
-    const writer = new PartWriter(this.#api, this.#name(key), this.#stored(base));
-    const where = () => this.#where(key);
-    const ensureOpen = (what: string) => this.#open(what, key);
-    const finish = (w: WrittenBlob) => this.#written(key, base, w);
-    let state: "open" | "done" | "aborted" = "open";
-    const upload: ChunkedUpload = {
-      key,
-      async write(chunk: Uint8Array | string): Promise<void> {
-        if (state !== "open") {
-          throw new StoreError(
-            "Closed",
-            `Cannot write upload ${where()}: it is already ${
-              state === "done" ? "completed" : "aborted"
-            }`,
-          );
-        }
-        ensureOpen("write upload");
-        try {
-          await writer.write(chunkBytes(chunk, `write upload ${key}`));
-        } catch (err) {
-          state = "aborted";
-          await writer.abort();
-          throw err;
-        }
-      },
-      async complete(): Promise<BlobMeta> {
-        if (state !== "open") {
-          throw new StoreError(
-            "Closed",
-            `Cannot complete upload ${where()}: it is already ${
-              state === "done" ? "completed" : "aborted"
-            }`,
-          );
-        }
-        ensureOpen("complete upload");
-        state = "done";
-        return finish(await writer.complete());
-      },
-      async abort(): Promise<void> {
-        if (state === "done") return;
-        state = "aborted";
-        await writer.abort();
-      },
-    };
-    return upload;
+    const base = checkWriteOptions(op, opts);
+    const writer = new PartWriter(this.#api, this.#name(key), storedOptions(base));
+    return new CloudChunkedUpload(key, writer, {
+      where: () => this.#where(key),
+      ensureOpen: (what) => this.#open(what, key),
+      finish: (w) => this.#written(key, base, w),
+    });
   }
 
   /** A time-limited URL for GET or PUT of the key. */

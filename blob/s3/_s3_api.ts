@@ -12,11 +12,18 @@ import type {
   WriteResult,
 } from "../_cloud/object_api.ts";
 import { probeConditionalWrites } from "../_cloud/probe.ts";
-import { xmlBlocks, xmlEscape, xmlText } from "../_cloud/xml.ts";
+import { xmlBlocks, xmlText } from "../_cloud/xml.ts";
+import { S3Multipart } from "./_multipart.ts";
+import {
+  type Call,
+  conditionHeaders,
+  embeddedError,
+  EMPTY_SHA256,
+  META,
+  metaHeaders,
+  written,
+} from "./_s3_headers.ts";
 import { type AwsCredentials, presignUrl, signRequest } from "./sigv4.ts";
-
-const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-const META = "x-amz-meta-";
 
 /** Resolved settings of the S3 client. */
 export interface S3Config {
@@ -32,44 +39,6 @@ export interface S3Config {
   conditionalWrites: "probe" | "trust";
   /** Where the probe object goes (the store's prefix). */
   probePrefix: string;
-}
-
-interface Call {
-  op: string;
-  /** Object name; undefined for bucket-level requests. */
-  name?: string;
-  /** What error messages name (default: the object). */
-  target?: string;
-  method: string;
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
-  body?: Uint8Array;
-  bodyHash?: string;
-  accept?: number[];
-}
-
-function conditionHeaders(c: WriteCondition | undefined): Record<string, string> {
-  if (c === undefined) return {};
-  return "ifAbsent" in c ? { "if-none-match": "*" } : { "if-match": c.ifMatch };
-}
-
-function metaHeaders(contentType: string | undefined, metadata: Record<string, string>) {
-  const h: Record<string, string> = {};
-  if (contentType !== undefined) h["content-type"] = contentType;
-  for (const [k, v] of Object.entries(metadata)) h[META + k] = v;
-  return h;
-}
-
-/** S3 answers some failed copies/completions with 200 and an <Error> body. */
-function embeddedError(op: string, where: string, body: string): StoreError | undefined {
-  if (!/<Error>/.test(body)) return undefined;
-  const code = xmlText(body, "Code") ?? "InternalError";
-  const kind = code === "PreconditionFailed"
-    ? "CasMismatch"
-    : code === "NoSuchKey" || code === "NoSuchUpload"
-    ? "NotFound"
-    : "Io";
-  return new StoreError(kind, `Cannot ${op} ${where}: ${code}: ${xmlText(body, "Message") ?? ""}`);
 }
 
 /** The S3 protocol client behind S3BlobStore. */
@@ -301,102 +270,5 @@ export class S3Api implements ObjectApi {
       this.#conditions = undefined; // a later call probes again
       throw err;
     }
-  }
-}
-
-function written(res: Response): WriteResult {
-  const r: WriteResult = { etag: res.headers.get("etag") ?? "" };
-  const date = res.headers.get("date");
-  if (date) r.lastModified = new Date(date);
-  return r;
-}
-
-class S3Multipart implements PartUpload {
-  #api: S3Api;
-  #name: string;
-  #id: string;
-  #req: { contentType?: string; condition?: WriteCondition };
-  #etags: string[] = [];
-
-  constructor(
-    api: S3Api,
-    name: string,
-    id: string,
-    req: { contentType?: string; condition?: WriteCondition },
-  ) {
-    this.#api = api;
-    this.#name = name;
-    this.#id = id;
-    this.#req = req;
-  }
-
-  async uploadPart(index: number, data: Uint8Array): Promise<void> {
-    const res = await this.#api.call({
-      op: `upload part ${index + 1} of`,
-      name: this.#name,
-      method: "PUT",
-      query: { partNumber: String(index + 1), uploadId: this.#id },
-      body: data,
-    });
-    await res.body?.cancel();
-    this.#etags[index] = res.headers.get("etag") ?? "";
-  }
-
-  async complete(final: { metadata: Record<string, string> }): Promise<WriteResult> {
-    const parts = this.#etags.map((etag, i) =>
-      `<Part><PartNumber>${i + 1}</PartNumber><ETag>${xmlEscape(etag)}</ETag></Part>`
-    ).join("");
-    const body = new TextEncoder().encode(
-      `<CompleteMultipartUpload>${parts}</CompleteMultipartUpload>`,
-    );
-    const where = this.#api.describe(this.#name);
-    const res = await this.#api.call({
-      op: "complete multipart upload",
-      name: this.#name,
-      method: "POST",
-      query: { uploadId: this.#id },
-      headers: conditionHeaders(this.#req.condition),
-      body,
-    });
-    const xml = await res.text();
-    const err = embeddedError("complete multipart upload", where, xml);
-    if (err) throw err;
-    const etag = xmlText(xml, "ETag") ?? "";
-    // The digest is known only now: rewrite the metadata in place (server-side
-    // copy onto itself), only if nobody replaced the object meanwhile.
-    let fix: Response;
-    try {
-      fix = await this.#api.call({
-        op: "store the digest of",
-        name: this.#name,
-        method: "PUT",
-        headers: {
-          "x-amz-copy-source": this.#api.source(this.#name),
-          "x-amz-copy-source-if-match": etag,
-          "x-amz-metadata-directive": "REPLACE",
-          ...metaHeaders(this.#req.contentType, final.metadata),
-        },
-        accept: [412],
-      });
-    } catch {
-      return { etag }; // e.g. over 5 GiB (CopyObject's limit): head() computes the digest
-    }
-    const fixXml = await fix.text();
-    if (fix.status === 412 || embeddedError("", where, fixXml)) return { etag };
-    const r: WriteResult = { etag: xmlText(fixXml, "ETag") ?? etag };
-    const lm = xmlText(fixXml, "LastModified");
-    if (lm) r.lastModified = new Date(lm);
-    return r;
-  }
-
-  async abort(): Promise<void> {
-    const res = await this.#api.call({
-      op: "abort multipart upload",
-      name: this.#name,
-      method: "DELETE",
-      query: { uploadId: this.#id },
-      accept: [404],
-    });
-    await res.body?.cancel();
   }
 }
