@@ -23,10 +23,10 @@ import {
   restampCopy,
   TempBlobWriter,
 } from "./_local_io.ts";
-import { keyToParts } from "./_local_paths.ts";
 import { KeyLocks, TempSession } from "./_local_session.ts";
-import { LocalUpload, rangeStream, syncDir } from "./_local_stream.ts";
+import { LocalUpload, rangeStream } from "./_local_stream.ts";
 import { Walker } from "./_local_walk.ts";
+import { LocalLayout, type Place } from "./_local_layout.ts";
 import { Digest, sha256 } from "./digest.ts";
 import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
 import type {
@@ -43,13 +43,6 @@ import type {
 
 /** Name of the marker file that identifies a LocalBlobStore root. */
 export const LOCAL_BLOB_MARKER = "~oxistore-blob";
-
-interface Place {
-  key: string;
-  dirs: string[];
-  dir: string;
-  file: string;
-}
 
 type Condition = "ifAbsent" | { etag: string } | undefined;
 
@@ -74,6 +67,7 @@ export class LocalBlobStore implements BlobStore {
   /** The root directory as given. */
   readonly root: string;
   #real = "";
+  #layout = new LocalLayout("");
   #init: Promise<void> | undefined;
   #session: TempSession | undefined;
   #locks: KeyLocks | undefined;
@@ -125,6 +119,7 @@ export class LocalBlobStore implements BlobStore {
   async #start(): Promise<void> {
     await Deno.mkdir(this.root, { recursive: true });
     this.#real = await Deno.realPath(this.root);
+    this.#layout = new LocalLayout(this.#real);
     const marker = join(this.#real, LOCAL_BLOB_MARKER);
     await Deno.writeTextFile(marker, "oxistore local blob store, format 1\n", { createNew: true })
       .catch((err) => {
@@ -144,54 +139,8 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  #place(key: string, op: string): Place {
-    checkBlobKey(key, op);
-    const { dirs, file } = keyToParts(key, op);
-    const dir = join(this.#real, ...dirs);
-    return { key, dirs, dir, file: join(dir, file) };
-  }
-
-  /** Whether the key's directory exists inside the root (creating it if asked). */
-  async #dirOk(p: Place, create: boolean): Promise<boolean> {
-    if (p.dirs.length === 0) return true;
-    if (create) await Deno.mkdir(p.dir, { recursive: true });
-    let real: string;
-    try {
-      real = await Deno.realPath(p.dir);
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-        return false;
-      }
-      throw err;
-    }
-    if (real !== p.dir) {
-      throw new StoreError(
-        "Corruption",
-        `Refusing ${JSON.stringify(p.key)}: ${p.dir} leads outside the store (symlink)`,
-      );
-    }
-    return true;
-  }
-
-  /** Whether a blob file is present (a symlink in its place is refused). */
-  async #present(p: Place): Promise<boolean> {
-    if (!await this.#dirOk(p, false)) return false;
-    try {
-      const st = await Deno.lstat(p.file);
-      if (st.isSymlink) {
-        throw new StoreError("Corruption", `Refusing ${JSON.stringify(p.key)}: it is a symlink`);
-      }
-      return st.isFile;
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-        return false;
-      }
-      throw err;
-    }
-  }
-
   async #openBlob(p: Place, op: string) {
-    if (!await this.#present(p)) throw notFound(op, p.key, this.root);
+    if (!await this.#layout.present(p)) throw notFound(op, p.key, this.root);
     let file: Deno.FsFile;
     try {
       file = await Deno.open(p.file, { read: true });
@@ -224,11 +173,11 @@ export class LocalBlobStore implements BlobStore {
   async #publish(tmp: string, p: Place, cond: Condition, op: string): Promise<void> {
     try {
       await this.#locks!.withKeys([p.key], async () => {
-        if (cond === "ifAbsent" && await this.#present(p)) {
+        if (cond === "ifAbsent" && await this.#layout.present(p)) {
           throw new StoreError("AlreadyExists", `Cannot ${op}: ${JSON.stringify(p.key)} exists`);
         }
         if (cond !== undefined && cond !== "ifAbsent") {
-          const current = await this.#present(p)
+          const current = await this.#layout.present(p)
             ? await readHeaderAt(p.file, p.key).catch(() => undefined)
             : undefined;
           if (current?.etag !== cond.etag) {
@@ -239,36 +188,11 @@ export class LocalBlobStore implements BlobStore {
             );
           }
         }
-        await this.#moveInto(tmp, p);
+        await this.#layout.moveInto(tmp, p);
       });
     } catch (err) {
       await Deno.remove(tmp).catch(() => {});
       throw err;
-    }
-  }
-
-  /** Renames into the key's directory, recreating it if a prune removed it. */
-  async #moveInto(from: string, p: Place): Promise<void> {
-    for (let attempt = 0;; attempt++) {
-      await this.#dirOk(p, true);
-      try {
-        await Deno.rename(from, p.file);
-        break;
-      } catch (err) {
-        if (!(err instanceof Deno.errors.NotFound) || attempt >= 5) throw err;
-      }
-    }
-    await syncDir(p.dir);
-  }
-
-  /** Removes now-empty directories above a deleted blob (best effort). */
-  async #prune(p: Place): Promise<void> {
-    for (let i = p.dirs.length; i > 0; i--) {
-      try {
-        await Deno.remove(join(this.#real, ...p.dirs.slice(0, i)));
-      } catch {
-        return;
-      }
     }
   }
 
@@ -280,7 +204,7 @@ export class LocalBlobStore implements BlobStore {
     op: string,
   ): Promise<BlobMeta> {
     return await this.#guard(op, JSON.stringify(key), async () => {
-      const p = this.#place(key, op);
+      const p = this.#layout.place(key, op);
       const writer = await this.#writeTemp(data, opts, op);
       const header = await writer.finish().catch(async (err) => {
         await writer.discard();
@@ -326,7 +250,7 @@ export class LocalBlobStore implements BlobStore {
   get(key: string): Promise<Uint8Array> {
     const op = "get blob";
     return this.#guard(op, JSON.stringify(key), async () => {
-      const { file, header } = await this.#openBlob(this.#place(key, op), op);
+      const { file, header } = await this.#openBlob(this.#layout.place(key, op), op);
       try {
         const out = new Uint8Array(header.size);
         await file.seek(header.headerLen, Deno.SeekMode.Start);
@@ -361,7 +285,7 @@ export class LocalBlobStore implements BlobStore {
   getStream(key: string, range?: GetRangeOptions): Promise<ReadableStream<Uint8Array>> {
     const op = "stream blob";
     return this.#guard(op, JSON.stringify(key), async () => {
-      const { file, header } = await this.#openBlob(this.#place(key, op), op);
+      const { file, header } = await this.#openBlob(this.#layout.place(key, op), op);
       let start: number, end: number;
       try {
         [start, end] = resolveRange(range, header.size, op);
@@ -391,7 +315,7 @@ export class LocalBlobStore implements BlobStore {
   head(key: string): Promise<BlobMeta> {
     const op = "head blob";
     return this.#guard(op, JSON.stringify(key), async () => {
-      const { file, header } = await this.#openBlob(this.#place(key, op), op);
+      const { file, header } = await this.#openBlob(this.#layout.place(key, op), op);
       file.close();
       return headerMeta(key, header);
     });
@@ -415,7 +339,7 @@ export class LocalBlobStore implements BlobStore {
   delete(key: string): Promise<void> {
     const op = "delete blob";
     return this.#guard(op, JSON.stringify(key), async () => {
-      const p = this.#place(key, op);
+      const p = this.#layout.place(key, op);
       const removed = await this.#remove(p);
       if (!removed) throw notFound(op, key, this.root);
     });
@@ -423,7 +347,7 @@ export class LocalBlobStore implements BlobStore {
 
   async #remove(p: Place, digest?: string): Promise<boolean> {
     const removed = await this.#locks!.withKeys([p.key], async () => {
-      if (!await this.#present(p)) return false;
+      if (!await this.#layout.present(p)) return false;
       if (digest !== undefined) {
         const h = await readHeaderAt(p.file, p.key).catch(() => undefined);
         if (h?.digest !== digest) return false;
@@ -436,7 +360,7 @@ export class LocalBlobStore implements BlobStore {
         throw err;
       }
     });
-    if (removed) await this.#prune(p);
+    if (removed) await this.#layout.prune(p);
     return removed;
   }
 
@@ -455,7 +379,11 @@ export class LocalBlobStore implements BlobStore {
    */
   exists(key: string): Promise<boolean> {
     const op = "check blob";
-    return this.#guard(op, JSON.stringify(key), () => this.#present(this.#place(key, op)));
+    return this.#guard(
+      op,
+      JSON.stringify(key),
+      () => this.#layout.present(this.#layout.place(key, op)),
+    );
   }
 
   /**
@@ -481,9 +409,9 @@ export class LocalBlobStore implements BlobStore {
       const page = new PageBuilder(plan);
       const paths = new Map<string, string>();
       const base = plan.prefix.includes("/")
-        ? this.#place(plan.prefix.slice(0, plan.prefix.lastIndexOf("/")) + "/x", op)
+        ? this.#layout.place(plan.prefix.slice(0, plan.prefix.lastIndexOf("/")) + "/x", op)
         : undefined;
-      if (base === undefined || await this.#dirOk(base, false)) {
+      if (base === undefined || await this.#layout.dirOk(base, false)) {
         const walker = await this.#walker(plan, opts?.cursor);
         for (let e = walker.next(); e !== undefined; e = walker.next()) {
           const offer = page.offer(e.key);
@@ -553,9 +481,9 @@ export class LocalBlobStore implements BlobStore {
   copy(src: string, dst: string): Promise<void> {
     const op = "copy blob";
     return this.#guard(op, `${JSON.stringify(src)} to ${JSON.stringify(dst)}`, async () => {
-      const from = this.#place(src, op);
-      const to = this.#place(dst, op);
-      if (!await this.#present(from)) throw notFound(op, src, this.root);
+      const from = this.#layout.place(src, op);
+      const to = this.#layout.place(dst, op);
+      if (!await this.#layout.present(from)) throw notFound(op, src, this.root);
       const tmp = this.#session!.tempPath();
       try {
         // copyFile reads the inode it opened, so a concurrent overwrite of src
@@ -589,13 +517,13 @@ export class LocalBlobStore implements BlobStore {
   rename(src: string, dst: string): Promise<void> {
     const op = "rename blob";
     return this.#guard(op, `${JSON.stringify(src)} to ${JSON.stringify(dst)}`, async () => {
-      const from = this.#place(src, op);
-      const to = this.#place(dst, op);
+      const from = this.#layout.place(src, op);
+      const to = this.#layout.place(dst, op);
       await this.#locks!.withKeys([src, dst], async () => {
-        if (!await this.#present(from)) throw notFound(op, src, this.root);
-        if (src !== dst) await this.#moveInto(from.file, to);
+        if (!await this.#layout.present(from)) throw notFound(op, src, this.root);
+        if (src !== dst) await this.#layout.moveInto(from.file, to);
       });
-      if (src !== dst) await this.#prune(from);
+      if (src !== dst) await this.#layout.prune(from);
     });
   }
 
@@ -654,7 +582,7 @@ export class LocalBlobStore implements BlobStore {
   deleteMany(keys: string[]): Promise<number> {
     const op = "delete blobs";
     return this.#guard(op, `(${keys?.length} keys)`, async () => {
-      const places = [...keys].map((k) => this.#place(k, op));
+      const places = [...keys].map((k) => this.#layout.place(k, op));
       let n = 0;
       for (const p of places) if (await this.#remove(p)) n++;
       return n;
@@ -684,7 +612,9 @@ export class LocalBlobStore implements BlobStore {
       let cursor: string | undefined;
       do {
         const page: ListResult = await this.list(prefix, cursor ? { cursor } : {});
-        for (const item of page.items) if (await this.#remove(this.#place(item.key, op))) n++;
+        for (const item of page.items) {
+          if (await this.#remove(this.#layout.place(item.key, op))) n++;
+        }
         cursor = page.cursor;
       } while (cursor !== undefined);
       return n;
@@ -710,7 +640,7 @@ export class LocalBlobStore implements BlobStore {
   deleteIfMatches(key: string, digest: Digest | string): Promise<boolean> {
     const op = "delete blob if it matches";
     return this.#guard(op, JSON.stringify(key), async () => {
-      const p = this.#place(key, op);
+      const p = this.#layout.place(key, op);
       return await this.#remove(p, Digest.from(digest).hex);
     });
   }
@@ -740,13 +670,13 @@ export class LocalBlobStore implements BlobStore {
         await writer.discard();
         throw err;
       }
-      const p = this.#place(casKey(digest), op);
+      const p = this.#layout.place(casKey(digest), op);
       await this.#locks!.withKeys([p.key], async () => {
-        const current = await this.#present(p)
+        const current = await this.#layout.present(p)
           ? await readHeaderAt(p.file, p.key).catch(() => undefined)
           : undefined;
         if (current?.digest === digest.hex) await Deno.remove(writer.path);
-        else await this.#moveInto(writer.path, p);
+        else await this.#layout.moveInto(writer.path, p);
       }).catch(async (err) => {
         await writer.discard();
         throw err;
@@ -823,7 +753,7 @@ export class LocalBlobStore implements BlobStore {
   startUpload(key: string, opts: PutOptions = {}): Promise<ChunkedUpload> {
     const op = "start upload";
     return this.#guard(op, JSON.stringify(key), async () => {
-      const p = this.#place(key, op);
+      const p = this.#layout.place(key, op);
       const writer = await this.#writeTemp(new Uint8Array(0), opts, op);
       const upload: LocalUpload = new LocalUpload(key, writer, async (header) => {
         this.#uploads.delete(upload);
@@ -842,7 +772,7 @@ export class LocalBlobStore implements BlobStore {
    * @example
    * ```ts
    * import { LocalBlobStore } from "./local_blob_store.ts";
-   * const store = new LocalBlobStore(await Deno.makeTempDir());
+   * const store = new LocalBlobStore("./never-created");
    * await store.presign("k", { method: "GET", expiresInSeconds: 60 })
    *   .catch((e) => console.log(e.kind)); // Unsupported
    * ```
