@@ -41,7 +41,10 @@ export interface GcsBlobStoreOptions {
    * `https://storage.googleapis.com`).
    */
   endpoint?: string;
-  /** Service-account key: used for tokens (unless `auth` is given) and signed URLs. */
+  /**
+   * Service-account key: used for tokens (unless `auth` is given) and signed URLs.
+   * Default: the JSON file named by `GOOGLE_APPLICATION_CREDENTIALS`, if set.
+   */
   credentials?: ServiceAccountKey;
   /**
    * How requests authenticate. Default: the service account of `credentials`;
@@ -71,6 +74,29 @@ function env(name: string): string | undefined {
 }
 
 const CHUNK = 256 * 1024;
+
+/** The key file named by `GOOGLE_APPLICATION_CREDENTIALS`, if set. */
+function keyFile(op: string): ServiceAccountKey | undefined {
+  const path = env("GOOGLE_APPLICATION_CREDENTIALS");
+  if (!path) return undefined;
+  let key: ServiceAccountKey;
+  try {
+    key = JSON.parse(Deno.readTextFileSync(path));
+  } catch (err) {
+    throw new StoreError(
+      "InvalidInput",
+      `Cannot ${op}: GOOGLE_APPLICATION_CREDENTIALS=${path} is not a readable JSON key file`,
+      { cause: err },
+    );
+  }
+  if (typeof key?.client_email !== "string" || typeof key?.private_key !== "string") {
+    throw new StoreError(
+      "InvalidInput",
+      `Cannot ${op}: ${path} is not a service-account key (no client_email/private_key)`,
+    );
+  }
+  return key;
+}
 
 /**
  * A BlobStore in a GCS bucket. Small blobs are one multipart upload (JSON
@@ -127,7 +153,8 @@ export class GcsBlobStore implements BlobStore {
       });
     }
     const google = new URL(endpoint).hostname === "storage.googleapis.com";
-    const signer = opts.credentials ? new ServiceAccountAuth(opts.credentials) : undefined;
+    const key = opts.credentials ?? (opts.auth || opts.accessToken ? undefined : keyFile(op));
+    const signer = key ? new ServiceAccountAuth(key) : undefined;
     const auth = opts.auth ??
       (opts.accessToken ? bearerToken(opts.accessToken) : google && signer ? signer : NO_AUTH);
     const partSize = opts.partSize ?? 8 * 1024 * 1024;

@@ -287,9 +287,11 @@ export class S3BlobStore implements BlobStore {
 
 /**
  * Opens an S3BlobStore from `s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true`.
- * Credentials come from the environment.
+ * Credentials come from `options` or the environment; the URL's query wins
+ * over `options` for endpoint, region and path style.
  *
  * @param url the `s3:` URL
+ * @param options extra options (credentials, tuning)
  * @returns the store
  *
  * @example
@@ -301,13 +303,17 @@ export class S3BlobStore implements BlobStore {
  * await store.close();
  * ```
  */
-export function fromUrl(url: URL): Promise<S3BlobStore> {
+export function fromUrl(
+  url: URL,
+  options: Omit<S3BlobStoreOptions, "bucket" | "prefix"> = {},
+): Promise<S3BlobStore> {
   try {
     if (url.protocol !== "s3:") {
       throw new StoreError("InvalidInput", `Cannot open ${url.href}: not an s3:// URL`);
     }
     const q = url.searchParams;
     const opts: S3BlobStoreOptions = {
+      ...options,
       bucket: url.hostname,
       prefix: decodeURIComponent(url.pathname.replace(/^\/+/, "")),
     };

@@ -423,3 +423,29 @@ Deno.test({
     await s.deletePrefix("");
   },
 });
+
+Deno.test("gcs options: GOOGLE_APPLICATION_CREDENTIALS names the key file used to sign", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        type: "service_account",
+        client_email: DUMMY_EMAIL,
+        private_key: DUMMY_KEY,
+      }),
+    );
+    Deno.env.set("GOOGLE_APPLICATION_CREDENTIALS", file);
+    const s = new GcsBlobStore({ bucket: "bkt", endpoint: "http://127.0.0.1:9" });
+    const u = new URL(await s.presign("k", { method: "GET", expiresInSeconds: 5 }));
+    assert.match(u.searchParams.get("X-Goog-Credential")!, /^test-iam-credentials@dummy/);
+    await Deno.writeTextFile(file, "{ not json");
+    assert.throws(
+      () => new GcsBlobStore({ bucket: "bkt", endpoint: "http://127.0.0.1:9" }),
+      (e) => e instanceof StoreError && e.kind === "InvalidInput" && e.message.includes(file),
+    );
+  } finally {
+    Deno.env.delete("GOOGLE_APPLICATION_CREDENTIALS");
+    await Deno.remove(file);
+  }
+});
