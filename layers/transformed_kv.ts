@@ -19,13 +19,13 @@ import type {
   KeysIter,
   KvChange,
   KvEntry,
-  KvReader,
   KvSnapshot,
   KvStore,
   KvTxn,
   RangeIter,
   RangeOptions,
 } from "../core/kv.ts";
+import { TransformedSnapshot, TransformedTxn } from "./_transformed_views.ts";
 
 /** Turns a user value into its stored form and back. */
 export interface ValueTransform {
@@ -439,81 +439,5 @@ export class TransformedKv implements KvStore {
   /** `await using store = …` closes it. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-type Decoded = (source: RangeIter) => RangeIter;
-type Decode = (key: Uint8Array, stored: Uint8Array) => Promise<Uint8Array>;
-
-/** Decoded reads over an inner reader. */
-class TransformedReader implements KvReader {
-  constructor(
-    protected readonly reader: KvReader,
-    protected readonly decoded: Decoded,
-    protected readonly decode: Decode,
-  ) {}
-
-  async get(key: BytesLike): Promise<Bytes | undefined> {
-    const k = checkKey(key, "get");
-    const raw = await this.reader.get(k);
-    return raw === undefined ? undefined : await this.decode(k, raw);
-  }
-
-  contains(key: BytesLike): Promise<boolean> {
-    return this.reader.contains(key);
-  }
-
-  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.decoded(this.reader.range(lo, hi, opts));
-  }
-
-  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.decoded(this.reader.prefixScan(prefix, opts));
-  }
-}
-
-class TransformedSnapshot extends TransformedReader implements KvSnapshot {
-  constructor(readonly snap: KvSnapshot, decoded: Decoded, decode: Decode) {
-    super(snap, decoded, decode);
-  }
-
-  release(): Promise<void> {
-    return this.snap.release();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.snap[Symbol.asyncDispose]();
-  }
-}
-
-class TransformedTxn extends TransformedReader implements KvTxn {
-  constructor(
-    readonly txn: KvTxn,
-    readonly encode: (key: Uint8Array, value: Uint8Array) => Promise<Uint8Array>,
-    decoded: Decoded,
-    decode: Decode,
-  ) {
-    super(txn, decoded, decode);
-  }
-
-  async put(key: BytesLike, value: BytesLike): Promise<void> {
-    const k = checkKey(key, "put");
-    await this.txn.put(k, await this.encode(k, checkValue(value, "put")));
-  }
-
-  delete(key: BytesLike): Promise<void> {
-    return this.txn.delete(key);
-  }
-
-  commit(): Promise<void> {
-    return this.txn.commit();
-  }
-
-  rollback(): Promise<void> {
-    return this.txn.rollback();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.txn[Symbol.asyncDispose]();
   }
 }

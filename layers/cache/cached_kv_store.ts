@@ -18,6 +18,8 @@ import type {
 } from "../../core/kv.ts";
 import type { BaseCache } from "./_base_cache.ts";
 import { WriteTracker } from "./_write_tracker.ts";
+import { CachedTxn } from "./_cached_txn.ts";
+import { idOf, idsOf } from "./_key_id.ts";
 import { ArcCache } from "./arc_cache.ts";
 import { LruCache } from "./lru_cache.ts";
 
@@ -73,28 +75,6 @@ class Family {
 }
 
 const ROOT = "\u0000root";
-
-/** A string id for a key: one UTF-16 unit per byte, so distinct keys differ. */
-function idOf(key: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < key.length; i += 1024) {
-    s += String.fromCharCode(...key.subarray(i, i + 1024));
-  }
-  return s;
-}
-
-/** Ids of keys that are valid; invalid ones make the inner store throw anyway. */
-function idsOf(keys: unknown[]): string[] {
-  const out: string[] = [];
-  for (const k of keys) {
-    try {
-      out.push(idOf(checkKey(k as BytesLike)));
-    } catch {
-      // the inner store reports it
-    }
-  }
-  return out;
-}
 
 function checkOptions(opts: CachedKvStoreOptions): CachedKvStoreOptions {
   if (opts === null || typeof opts !== "object") {
@@ -457,58 +437,6 @@ export class CachedKvStore implements KvStore {
   /** `await using store = …` closes it. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-type Guard = (ids: string[], fn: () => Promise<void>) => Promise<void>;
-
-/** A transaction whose commit goes through the cache's write guard. */
-class CachedTxn implements KvTxn {
-  readonly #inner: KvTxn;
-  readonly #guard: Guard;
-  readonly #ids = new Set<string>();
-
-  constructor(inner: KvTxn, guard: Guard) {
-    this.#inner = inner;
-    this.#guard = guard;
-  }
-
-  get(key: BytesLike): Promise<Bytes | undefined> {
-    return this.#inner.get(key);
-  }
-
-  contains(key: BytesLike): Promise<boolean> {
-    return this.#inner.contains(key);
-  }
-
-  range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#inner.range(lo, hi, opts);
-  }
-
-  prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#inner.prefixScan(prefix, opts);
-  }
-
-  async put(key: BytesLike, value: BytesLike): Promise<void> {
-    await this.#inner.put(key, value);
-    this.#ids.add(idOf(toBytes(key)));
-  }
-
-  async delete(key: BytesLike): Promise<void> {
-    await this.#inner.delete(key);
-    this.#ids.add(idOf(toBytes(key)));
-  }
-
-  commit(): Promise<void> {
-    return this.#guard([...this.#ids], () => this.#inner.commit());
-  }
-
-  rollback(): Promise<void> {
-    return this.#inner.rollback();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.#inner[Symbol.asyncDispose]();
   }
 }
 
