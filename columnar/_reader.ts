@@ -2,7 +2,13 @@
 // read one at a time into Arrow record batches (chunks fetched and page-checked first).
 import * as A from "apache-arrow";
 import { parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
-import type { ColumnChunk, FileMetaData, ParquetParsers, SchemaTree } from "hyparquet";
+import type {
+  ColumnChunk,
+  FileMetaData,
+  ParquetParsers,
+  SchemaElement,
+  SchemaTree,
+} from "hyparquet";
 import type { ParquetSource } from "./types.ts";
 import { decodeError, fail } from "./_errors.ts";
 import { type OpenSource, openSource, RangeCache } from "./_async_buffer.ts";
@@ -38,6 +44,12 @@ export class ParquetReader {
   /** First row of each row group. */
   readonly groupStarts: number[];
   #cache: RangeCache;
+  /**
+   * The footer with the text annotation removed from flat string columns, so hyparquet
+   * hands their bytes over undecoded and the Arrow Utf8 vector is built by copying
+   * bytes (decoding to JS strings and encoding back would double the cost).
+   */
+  #rawMetadata: FileMetaData;
 
   private constructor(src: OpenSource, metadata: FileMetaData, tree: SchemaTree) {
     this.src = src;
@@ -45,6 +57,17 @@ export class ParquetReader {
     this.tree = tree;
     this.schema = arrowSchema(tree);
     this.#cache = new RangeCache(src.buffer);
+    const flatText = new Set(
+      tree.children.filter((c) => !c.children.length && isText(c.element)).map((c) => c.element),
+    );
+    this.#rawMetadata = {
+      ...metadata,
+      schema: metadata.schema.map((e) => {
+        if (!flatText.has(e)) return e;
+        const { converted_type: _c, logical_type: _l, ...rest } = e;
+        return rest;
+      }),
+    };
     let at = 0;
     this.groupStarts = metadata.row_groups.map((g) => {
       const s = at;
@@ -189,7 +212,7 @@ export class ParquetReader {
       try {
         await parquetRead({
           file: this.#cache.buffer,
-          metadata: this.metadata,
+          metadata: this.#rawMetadata,
           columns,
           rowStart: start,
           rowEnd: start + rows,
@@ -254,6 +277,11 @@ export class ParquetReader {
   close(): void {
     this.src.close();
   }
+}
+
+function isText(e: SchemaElement): boolean {
+  return e.type === "BYTE_ARRAY" &&
+    (e.converted_type === "UTF8" || e.logical_type?.type === "STRING");
 }
 
 function gather(

@@ -94,6 +94,8 @@ export function describe(v: unknown): string {
 
 function validity(values: ArrayLike<unknown>): { bitmap: Uint8Array; nulls: number } {
   const n = values.length;
+  // Typed arrays hold no nulls (and reading a BigInt64Array cell allocates a bigint).
+  if (ArrayBuffer.isView(values)) return { bitmap: new Uint8Array(0), nulls: 0 };
   const bitmap = new Uint8Array((n + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < n; i++) {
@@ -169,6 +171,10 @@ export function buildData(type: A.DataType, values: ArrayLike<unknown>, column: 
     const out = (type as A.Float).precision === A.Precision.SINGLE
       ? new Float32Array(n)
       : new Float64Array(n);
+    if (values instanceof Float32Array || values instanceof Float64Array) {
+      out.set(values);
+      return mk({ data: out });
+    }
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (isNullish(v)) continue;

@@ -101,9 +101,39 @@ function columnValues(data: AnyData): ArrayLike<unknown> {
       return v.subarray(0, n);
     }
   }
+  if (A.DataType.isUtf8(type)) return utf8Strings(data);
   const get = rawGetter(data);
   const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = get(i);
+  return out;
+}
+
+const latin1 = new TextDecoder("latin1");
+const utf8 = new TextDecoder();
+
+/**
+ * The strings of a Utf8 column. When the bytes are all ASCII, one decode of the whole
+ * buffer and a substring per cell is several times faster than a decode per cell.
+ */
+function utf8Strings(data: AnyData): (string | null)[] {
+  const n = data.length;
+  const offs = data.valueOffsets as Int32Array;
+  const bytes = (data.values as Uint8Array).subarray(offs[0]!, offs[n]!);
+  const base = offs[0]!;
+  let ascii = true;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  const out = new Array<string | null>(n);
+  const text = ascii ? latin1.decode(bytes) : "";
+  for (let i = 0; i < n; i++) {
+    if (!validAt(data, i)) out[i] = null;
+    else if (ascii) out[i] = text.substring(offs[i]! - base, offs[i + 1]! - base);
+    else out[i] = utf8.decode(bytes.subarray(offs[i]! - base, offs[i + 1]! - base));
+  }
   return out;
 }
 
