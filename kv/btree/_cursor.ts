@@ -3,6 +3,7 @@ import type { RawEntry } from "../../core/engine.ts";
 import { corruption } from "./_format.ts";
 import { BRANCH, cmpAt, INLINE, type Ovf, type Page } from "./_page.ts";
 import type { TreeIO } from "./_writer.ts";
+import { copyOut } from "./_copy.ts";
 
 /** The committed root a read starts from (page 0 = empty tree). */
 export interface Root {
@@ -24,8 +25,7 @@ const MAX_DEPTH = 64;
 export function valueCopy(io: ReadIO, p: Page, i: number): Uint8Array {
   const k = p.kindOff(i);
   if (p.bytes[k] === INLINE) {
-    const n = p.dv.getUint16(k + 1, true);
-    return p.bytes.slice(k + 3, k + 3 + n);
+    return copyOut(p.bytes, k + 3, k + 3 + p.dv.getUint16(k + 1, true));
   }
   const v = io.readOverflow(p.valueRef(i) as Ovf);
   return io.copyOverflow ? v.slice() : v;

@@ -4,6 +4,8 @@ import { corruption, PAGE_SIZE } from "./_format.ts";
 
 /** Page storage under the tree. Written buffers are never mutated afterwards. */
 export interface Pager {
+  /** Adjacent pages may be written as one run (reads still go node by node). */
+  readonly coalesce: boolean;
   /** `npages` pages from `page`; a short read is `Corruption`. */
   read(page: number, npages: number): Uint8Array;
   /** Writes whole pages starting at `page`. */
@@ -22,6 +24,7 @@ export interface Pager {
 
 /** Pages in a file, read and written with the sync positional calls. */
 export class FilePager implements Pager {
+  readonly coalesce = true;
   readonly file: Deno.FsFile;
   readonly path: string;
 
@@ -83,6 +86,7 @@ export class FilePager implements Pager {
 
 /** Pages in memory: each written run is kept as the buffer it was written with. */
 export class MemoryPager implements Pager {
+  readonly coalesce = false;
   readonly path = ":memory:";
   #runs: (Uint8Array | undefined)[] = [];
   #header = new Uint8Array(PAGE_SIZE);
