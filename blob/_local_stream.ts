@@ -14,7 +14,10 @@ const STREAM_CHUNK = 256 * 1024;
 
 /** A chunked upload writing into a temp file until `complete()` publishes it. */
 export class LocalUpload implements ChunkedUpload {
-  #state: "open" | "busy" | "done" = "open";
+  #state: "open" | "done" = "open";
+  // Writes run one after another even if a caller does not await each one.
+  #tail: Promise<void> = Promise.resolve();
+  #failed: unknown;
 
   constructor(
     readonly key: string,
@@ -31,8 +34,16 @@ export class LocalUpload implements ChunkedUpload {
 
   async write(chunk: Uint8Array | string): Promise<void> {
     this.#live("write upload chunk");
+    const bytes = chunkBytes(chunk, "write upload chunk");
+    const run = this.#tail.then(() => {
+      if (this.#failed !== undefined) throw this.#failed;
+      return this.writer.write(bytes);
+    });
+    this.#tail = run.catch((err) => {
+      this.#failed ??= err;
+    });
     try {
-      await this.writer.write(chunkBytes(chunk, "write upload chunk"));
+      await run;
     } catch (err) {
       throw toStoreError(err, `write upload chunk to ${JSON.stringify(this.key)}`);
     }
@@ -42,8 +53,11 @@ export class LocalUpload implements ChunkedUpload {
     this.#live("complete upload");
     this.#state = "done";
     try {
+      await this.#tail;
+      if (this.#failed !== undefined) throw this.#failed;
       return await this.publish(await this.writer.finish());
     } catch (err) {
+      this.forget();
       await this.writer.discard();
       throw toStoreError(err, `complete upload to ${JSON.stringify(this.key)}`);
     }
@@ -52,6 +66,7 @@ export class LocalUpload implements ChunkedUpload {
   async abort(): Promise<void> {
     this.#state = "done";
     this.forget();
+    await this.#tail;
     await this.writer.discard();
   }
 }

@@ -5,9 +5,10 @@
  * Decisions that hold on every backend:
  * - Keys are relative `/`-separated paths (see `checkBlobKey` in `keys.ts`).
  * - Listing is ascending by key in UTF-8 byte order (= Unicode code point order).
- * - `put`-like writes return the new blob's {@link BlobMeta}; `etag` is opaque
- *   and changes on every write, so `putIfMatch` never confuses two writes of
- *   the same bytes with "nothing changed" on backends that own their etags.
+ * - `put`-like writes return the new blob's {@link BlobMeta}; `etag` is opaque.
+ *   Local and memory mint a fresh one per write (so `putIfMatch` never takes
+ *   two writes of the same bytes for "nothing changed"); cloud backends use the
+ *   service's (S3's is the content MD5 for simple uploads).
  * - `presign` is a method on every store; backends without presigned URLs
  *   (local, memory) throw `StoreError` kind `Unsupported`.
  * - After `close()`, every call throws kind `Closed`.
@@ -29,7 +30,7 @@ export interface BlobMeta {
   digest: string;
   /** MIME type given at write time, if any. */
   contentType?: string;
-  /** Opaque version tag; changes on every write. Pass it to `putIfMatch`. */
+  /** Opaque version tag for `putIfMatch` (see the module notes per backend). */
   etag: string;
   /** When the blob was last written. */
   lastModified: Date;

@@ -190,3 +190,31 @@ Deno.test("local: a key segment too long for a file name is InvalidInput", async
     await store.close();
   });
 });
+
+Deno.test("local: upload writes issued without awaiting land in order", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(root);
+    const up = await store.startUpload("ordered");
+    const parts = Array.from({ length: 50 }, (_, i) => new Uint8Array(10_000).fill(i));
+    await Promise.all(parts.map((p) => up.write(p)));
+    const meta = await up.complete();
+    assert.equal(meta.size, 500_000);
+    const back = await store.get("ordered");
+    for (let i = 0; i < 50; i++) assert.equal(back[i * 10_000 + 9_999], i);
+    await store.close();
+  });
+});
+
+Deno.test("local: closing the store aborts its open uploads", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(root);
+    const up = await store.startUpload("never");
+    await up.write("partial");
+    await store.close();
+    await expectKind(up.complete(), "Closed");
+    const again = await LocalBlobStore.open(root);
+    assert.equal(await again.exists("never"), false);
+    await expectKind(again.list(undefined, { cursor: "garbage!" }), "InvalidInput");
+    await again.close();
+  });
+});
