@@ -87,17 +87,20 @@ export class CloudBlobStore implements BlobStore {
     if (condition) await this.#api.ensureConditionalWrites?.();
     let written: WrittenBlob;
     try {
+      let upfront = req;
       if (!isStream(data)) {
         const bytes = await collectData(data, op); // bytes as they are; else InvalidInput
+        const digest = sha256(bytes).hex;
+        const metadata = { ...stored.metadata, [DIGEST_META]: digest };
         if (bytes.length <= this.#api.partSize) {
-          const digest = sha256(bytes).hex;
-          const metadata = { ...stored.metadata, [DIGEST_META]: digest };
           const r = await this.#api.put(name, bytes, { ...req, metadata, sha256Hex: digest });
           written = { ...r, size: bytes.length, digest };
           return this.#written(key, base, written);
         }
+        // Known before the upload starts, so no backend has to add it afterwards.
+        upfront = { ...req, metadata };
       }
-      const writer = new PartWriter(this.#api, name, req);
+      const writer = new PartWriter(this.#api, name, upfront);
       try {
         for await (const chunk of iterateData(data, op)) await writer.write(chunk);
       } catch (err) {

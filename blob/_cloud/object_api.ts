@@ -45,7 +45,10 @@ export interface WriteResult {
 export interface PartUpload {
   /** Uploads part `index` (0-based, contiguous); parts may run in parallel. */
   uploadPart(index: number, data: Uint8Array): Promise<void>;
-  /** Commits the parts in order; metadata now carries the final digest. */
+  /**
+   * Commits the parts in order; metadata now carries the final digest (if the
+   * upload started with the same digest entry, nothing needs rewriting).
+   */
   complete(final: { metadata: Record<string, string>; size: number }): Promise<WriteResult>;
   /** Discards the parts. */
   abort(): Promise<void>;

@@ -2,7 +2,7 @@
 // size is known, then the digest added with a generation-conditioned PATCH.
 
 import { StoreError } from "../../core/error.ts";
-import type { PartUpload, WriteResult } from "../_cloud/object_api.ts";
+import { DIGEST_META, type PartUpload, type WriteResult } from "../_cloud/object_api.ts";
 import type { GcsApi } from "./_gcs_api.ts";
 import { type GcsObject, written } from "./_gcs_object.ts";
 
@@ -18,7 +18,10 @@ export class GcsResumableUpload implements PartUpload {
   #held: Uint8Array | undefined;
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(api: GcsApi, name: string, session: string, _metadata: Record<string, string>) {
+  #startMetadata: Record<string, string>;
+
+  constructor(api: GcsApi, name: string, session: string, metadata: Record<string, string>) {
+    this.#startMetadata = metadata;
     this.#api = api;
     this.#name = name;
     this.#session = session;
@@ -76,6 +79,7 @@ export class GcsResumableUpload implements PartUpload {
         cause: err,
       });
     }
+    if (this.#startMetadata[DIGEST_META] === final.metadata[DIGEST_META]) return written(obj);
     // The digest is known only now: add it, only to this generation.
     try {
       const patched = await this.#api.patchMetadata(

@@ -1,7 +1,12 @@
 // S3 multipart upload: parts in parallel, completion with the write condition,
 // then the digest stored in place.
 
-import type { PartUpload, WriteCondition, WriteResult } from "../_cloud/object_api.ts";
+import {
+  DIGEST_META,
+  type PartUpload,
+  type WriteCondition,
+  type WriteResult,
+} from "../_cloud/object_api.ts";
 import { xmlEscape, xmlText } from "../_cloud/xml.ts";
 import type { S3Api } from "./_s3_api.ts";
 import { conditionHeaders, embeddedError, metaHeaders } from "./_s3_headers.ts";
@@ -11,14 +16,14 @@ export class S3Multipart implements PartUpload {
   #api: S3Api;
   #name: string;
   #id: string;
-  #req: { contentType?: string; condition?: WriteCondition };
+  #req: { contentType?: string; metadata: Record<string, string>; condition?: WriteCondition };
   #etags: string[] = [];
 
   constructor(
     api: S3Api,
     name: string,
     id: string,
-    req: { contentType?: string; condition?: WriteCondition },
+    req: { contentType?: string; metadata: Record<string, string>; condition?: WriteCondition },
   ) {
     this.#api = api;
     this.#name = name;
@@ -58,6 +63,7 @@ export class S3Multipart implements PartUpload {
     const err = embeddedError("complete multipart upload", where, xml);
     if (err) throw err;
     const etag = xmlText(xml, "ETag") ?? "";
+    if (this.#req.metadata[DIGEST_META] === final.metadata[DIGEST_META]) return { etag };
     // The digest is known only now: rewrite the metadata in place (server-side
     // copy onto itself), only if nobody replaced the object meanwhile.
     let fix: Response;

@@ -378,3 +378,48 @@ Deno.test("s3 aws: a part that keeps failing aborts the multipart upload and rep
     await f.close();
   }
 });
+
+Deno.test("s3 aws: big bytes carry the digest from the start; a stream gets it by a guarded self-copy", async () => {
+  const f = fake((r) => {
+    if (r.query.has("uploads")) {
+      return xml(
+        "<InitiateMultipartUploadResult><UploadId>U3</UploadId></InitiateMultipartUploadResult>",
+      );
+    }
+    if (r.query.has("partNumber")) return new Response(null, { headers: { etag: '"p"' } });
+    if (r.method === "POST") {
+      return xml(
+        '<CompleteMultipartUploadResult><ETag>"mp-2"</ETag></CompleteMultipartUploadResult>',
+      );
+    }
+    if (r.headers.has("x-amz-copy-source")) {
+      return xml(
+        "<CopyObjectResult><LastModified>2024-05-01T10:00:00.000Z</LastModified>" +
+          '<ETag>"copied"</ETag></CopyObjectResult>',
+      );
+    }
+    return new Response("unexpected", { status: 400 });
+  });
+  try {
+    const s = store(f.url, { partSize: 5 * 1024 * 1024 });
+    const data = pseudoRandom(6 * 1024 * 1024, 8);
+    const digest = sha256(data).hex;
+    const a = await s.put("bytes", data);
+    assert.equal(a.etag, '"mp-2"');
+    const create = f.seen.find((r) => r.query.has("uploads"))!;
+    assert.equal(create.headers.get("x-amz-meta-oxistore_sha256"), digest);
+    assert.ok(!f.seen.some((r) => r.headers.has("x-amz-copy-source")), "no copy for bytes");
+    f.seen.length = 0;
+    const b = await s.put("stream", streamOf(data));
+    assert.equal(b.etag, '"copied"');
+    assert.equal(b.digest, digest);
+    const copy = f.seen.find((r) => r.headers.has("x-amz-copy-source"))!;
+    assert.equal(copy.path, "/examplebucket/stream");
+    assert.equal(copy.headers.get("x-amz-copy-source"), "/examplebucket/stream");
+    assert.equal(copy.headers.get("x-amz-copy-source-if-match"), '"mp-2"');
+    assert.equal(copy.headers.get("x-amz-metadata-directive"), "REPLACE");
+    assert.equal(copy.headers.get("x-amz-meta-oxistore_sha256"), digest);
+  } finally {
+    await f.close();
+  }
+});
