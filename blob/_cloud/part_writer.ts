@@ -12,6 +12,9 @@ import {
   type WriteResult,
 } from "./object_api.ts";
 
+/** Parts uploaded at one size before the part size doubles. */
+export const PARTS_PER_SIZE = 1000;
+
 /** What a finished write produced. */
 export interface WrittenBlob extends WriteResult {
   /** Bytes written. */
@@ -59,8 +62,7 @@ export class PartWriter {
     this.#size += bytes.length;
     this.#chunks.push(bytes);
     this.#buffered += bytes.length;
-    const partSize = this.#api.partSize;
-    while (this.#buffered >= partSize) await this.#sendPart(this.#take(partSize));
+    while (this.#buffered >= this.#partSize()) await this.#sendPart(this.#take(this.#partSize()));
   }
 
   /** Uploads the rest, commits, and returns what was written. */
@@ -95,6 +97,16 @@ export class PartWriter {
     const up = this.#upload;
     this.#upload = undefined;
     if (up) await up.abort().catch(() => {});
+  }
+
+  /**
+   * The size of the next part: the configured size, doubled every
+   * {@link PARTS_PER_SIZE} parts, so a stream of unknown length never runs
+   * into S3's 10,000-part limit (8 MiB parts would stop at 80 GB).
+   */
+  #partSize(): number {
+    const doublings = Math.min(10, Math.floor(this.#next / PARTS_PER_SIZE));
+    return this.#api.partSize * 2 ** doublings;
   }
 
   #throwIfFailed(): void {

@@ -423,3 +423,39 @@ Deno.test("s3 aws: big bytes carry the digest from the start; a stream gets it b
     await f.close();
   }
 });
+
+Deno.test("s3 aws: part sizes double every 1000 parts, so streams never hit the 10,000-part cap", async () => {
+  const sizes = new Map<number, number>();
+  const f = fake((r) => {
+    if (r.query.has("uploads")) {
+      return xml(
+        "<InitiateMultipartUploadResult><UploadId>U4</UploadId></InitiateMultipartUploadResult>",
+      );
+    }
+    if (r.query.has("partNumber")) {
+      sizes.set(Number(r.query.get("partNumber")), r.body.length);
+      return new Response(null, { headers: { etag: `"${r.query.get("partNumber")}"` } });
+    }
+    if (r.method === "POST") {
+      return xml(
+        '<CompleteMultipartUploadResult><ETag>"done"</ETag></CompleteMultipartUploadResult>',
+      );
+    }
+    return xml('<CopyObjectResult><ETag>"final"</ETag></CopyObjectResult>');
+  });
+  try {
+    // 1-byte parts keep this small: 1000 parts of 1 byte, then parts of 2 bytes.
+    const s = store(f.url, { partSize: 1, concurrency: 8 });
+    const up = await s.startUpload("grow");
+    await up.write(pseudoRandom(1000 + 5, 2));
+    const meta = await up.complete();
+    assert.equal(meta.size, 1005);
+    assert.equal(sizes.size, 1003);
+    assert.equal(sizes.get(1000), 1);
+    assert.deepEqual([sizes.get(1001), sizes.get(1002), sizes.get(1003)], [2, 2, 1]);
+    const complete = f.seen.find((r) => r.method === "POST" && r.query.has("uploadId"))!;
+    assert.equal(new TextDecoder().decode(complete.body).match(/<Part>/g)?.length, 1003);
+  } finally {
+    await f.close();
+  }
+});
