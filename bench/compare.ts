@@ -209,7 +209,7 @@ async function runChild(factory: SubjectFactory, args: Args): Promise<SubjectRes
 /** Runs the child with `childArgs` and files what it reports into `result`. */
 async function collect(childArgs: string[], result: SubjectResult, args: Args): Promise<void> {
   // Every workload stops at its cap; the deadline only catches a hang.
-  const deadline = AbortSignal.timeout((14 * args.capSeconds + 120) * 1000);
+  const deadline = AbortSignal.timeout((24 * args.capSeconds + 120) * 1000);
   const proc = new Deno.Command(Deno.execPath(), {
     args: childArgs,
     stdout: "piped",
