@@ -44,7 +44,10 @@ export interface S3BlobStoreOptions {
    * `AWS_SESSION_TOKEN`). The secret is only used to sign; it is never logged.
    */
   credentials?: AwsCredentials;
-  /** Part size of multipart uploads, bytes (default 8 MiB; S3's minimum is 5 MiB). */
+  /**
+   * Part size of multipart uploads, bytes (default 8 MiB; S3's minimum is 5 MiB).
+   * It doubles every 1000 parts, so a stream of unknown length fits S3's 10,000 parts.
+   */
   partSize?: number;
   /** Parts uploaded in parallel (default 4). */
   concurrency?: number;
