@@ -6,21 +6,11 @@
  *
  * @module
  */
-import { compareBytes } from "../../core/bytes.ts";
 import type { RawEngine, RawEntry, RawOp, RawScanOptions, RawSnapshot } from "../../core/engine.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
-import {
-  atOrPast,
-  copyKey,
-  type Cursor,
-  LevelCursor,
-  MemCursor,
-  MergeCursor,
-  TableCursor,
-} from "./_cursor.ts";
+import { type Cursor, LevelCursor, MemCursor, MergeCursor, TableCursor } from "./_cursor.ts";
 import type { BlockCompression } from "./_block.ts";
 import { BlockCache } from "./_block_cache.ts";
-import { bloomHash } from "./_bloom.ts";
 import {
   type CompactionJob,
   type LevelShape,
@@ -34,9 +24,10 @@ import { JobWorker } from "./_worker_client.ts";
 import { lockDir } from "./_lock.ts";
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
 import { Memtable, TOMBSTONE } from "./_memtable.ts";
-import { tableName, TableReader } from "./_table_reader.ts";
+import { getIn, scanView, type View } from "./_read.ts";
+import { tableName } from "./_table_reader.ts";
 import type { TableMeta } from "./_table_writer.ts";
-import { findTable, levelEntries, mergeSources, overlaps, Table, Version } from "./_version.ts";
+import { VersionSet } from "./_version_set.ts";
 import { readWal, walName, WalWriter } from "./_wal.ts";
 
 /** Tuning knobs of the LSM engine; every field has a sensible default. */
@@ -88,12 +79,6 @@ export interface LsmStats {
   walSyncs: number;
 }
 
-interface View {
-  seq: number;
-  mems: Memtable[];
-  version: Version;
-}
-
 function fileNumber(name: string, ext: string): number | undefined {
   if (!name.endsWith(ext)) return undefined;
   const n = Number(name.slice(0, -ext.length));
@@ -112,9 +97,7 @@ export class LsmEngine implements RawEngine {
   #mem = new Memtable();
   #wal: WalWriter | undefined;
   #imms: { mem: Memtable; wal: number }[] = [];
-  #current: Version = new Version([]);
-  #nextFile = 1;
-  #logNumber = 0;
+  readonly #vs: VersionSet;
   #seq = 0;
   #pins = 0;
   #closing = false;
@@ -155,6 +138,7 @@ export class LsmEngine implements RawEngine {
       this.#compactWorker = new JobWorker();
     }
     this.#cache = new BlockCache(this.#o.cacheSizeBytes);
+    this.#vs = new VersionSet(fs, this.#cache, () => this.#wake());
     this.#shape = this.#o;
   }
 
@@ -196,26 +180,7 @@ export class LsmEngine implements RawEngine {
     } else {
       state = decodeManifest(fs.readFile(MANIFEST_NAME), this.path);
     }
-    // Open the tables the manifest lists.
-    const levels: Table[][] = [];
-    for (const metas of state.levels) {
-      const level: Table[] = [];
-      for (const meta of metas) {
-        const name = tableName(meta.number);
-        if (!fs.exists(name)) {
-          throw new StoreError(
-            "Corruption",
-            `Cannot open LSM store at ${this.path}: table ${name} listed in the manifest is missing`,
-          );
-        }
-        const reader = new TableReader(fs.open(name, false), meta.number, name, this.#cache);
-        level.push(new Table(meta, reader));
-      }
-      levels.push(level);
-    }
-    this.#current = new Version(levels);
-    this.#current.refs++;
-    this.#logNumber = state.logNumber;
+    this.#vs.load(state);
     let nextFile = state.nextFile;
     // Replay every log the manifest still needs, oldest first.
     const names = fs.list();
@@ -235,7 +200,7 @@ export class LsmEngine implements RawEngine {
       }
       if (name.endsWith(".tmp") && !this.#readOnly) fs.remove(name);
     }
-    this.#nextFile = nextFile;
+    this.#vs.nextFile = nextFile;
     wals.sort((a, b) => a - b);
     for (let i = 0; i < wals.length; i++) {
       const name = walName(wals[i]!);
@@ -249,17 +214,17 @@ export class LsmEngine implements RawEngine {
       const mem = this.#mem;
       this.#mem = new Memtable();
       const metas = await this.#build(new MemCursor(mem, undefined, Infinity), "keep", false);
-      this.#install(metas.map((m) => [0, m]), new Set(), this.#wal!.number);
+      this.#vs.install(metas.map((m) => [0, m]), new Set(), this.#wal!.number);
       this.#flushes++;
     } else {
-      this.#install([], new Set(), this.#wal!.number);
+      this.#vs.install([], new Set(), this.#wal!.number);
     }
     for (const w of wals) fs.remove(walName(w));
     this.#kick();
   }
 
   #openWal(): void {
-    const n = this.#nextFile++;
+    const n = this.#vs.nextFile++;
     this.#wal = new WalWriter(this.#fs.create(walName(n)), n, true);
     this.#wal.writeOut();
     this.#fs.syncDir();
@@ -299,7 +264,7 @@ export class LsmEngine implements RawEngine {
 
   #mustStall(): boolean {
     return this.#imms.length >= this.#o.maxImmutable ||
-      (this.#current.levels[0]?.length ?? 0) >= this.#o.l0Stop;
+      (this.#vs.current.levels[0]?.length ?? 0) >= this.#o.l0Stop;
   }
 
   async #applySlow(ops: RawOp[]): Promise<void> {
@@ -347,33 +312,7 @@ export class LsmEngine implements RawEngine {
   #liveView(): View {
     const mems = [this.#mem];
     for (let i = this.#imms.length - 1; i >= 0; i--) mems.push(this.#imms[i]!.mem);
-    return { seq: Infinity, mems, version: this.#current };
-  }
-
-  #getIn(view: View, key: Uint8Array): Uint8Array | undefined {
-    for (const m of view.mems) {
-      const v = m.get(key, view.seq);
-      if (v !== undefined) return v.length === 0 ? undefined : v.slice();
-    }
-    const levels = view.version.levels;
-    const hash = bloomHash(key);
-    const l0 = levels[0];
-    if (l0) {
-      for (const t of l0) {
-        if (!overlaps(t.meta, key, key)) continue;
-        const v = t.reader.get(key, hash);
-        if (v !== undefined) return v.length === 0 ? undefined : v.slice();
-      }
-    }
-    for (let l = 1; l < levels.length; l++) {
-      const level = levels[l]!;
-      const i = findTable(level, key);
-      const t = level[i];
-      if (t === undefined || compareBytes(t.meta.smallest, key) > 0) continue;
-      const v = t.reader.get(key, hash);
-      if (v !== undefined) return v.length === 0 ? undefined : v.slice();
-    }
-    return undefined;
+    return { seq: Infinity, mems, version: this.#vs.current };
   }
 
   /** The stored value, or undefined. */
@@ -382,71 +321,9 @@ export class LsmEngine implements RawEngine {
     if (this.#imms.length === 0) {
       const v = this.#mem.get(key, Infinity);
       if (v !== undefined) return v.length === 0 ? undefined : v.slice();
-      return this.#getIn({ seq: Infinity, mems: [], version: this.#current }, key);
+      return getIn({ seq: Infinity, mems: [], version: this.#vs.current }, key);
     }
-    return this.#getIn(this.#liveView(), key);
-  }
-
-  #sources(
-    view: View,
-    lo: Uint8Array | undefined,
-    hi: Uint8Array | undefined,
-    reverse: boolean,
-  ): Iterator<[Uint8Array, Uint8Array]>[] {
-    const sources: Iterator<[Uint8Array, Uint8Array]>[] = [];
-    for (const m of view.mems) sources.push(m.entries(lo, hi, reverse, view.seq));
-    const levels = view.version.levels;
-    for (const t of levels[0] ?? []) {
-      if (
-        overlaps(t.meta, lo, undefined) &&
-        (hi === undefined || compareBytes(t.meta.smallest, hi) < 0)
-      ) {
-        sources.push(t.reader.entries(lo, hi, reverse));
-      }
-    }
-    for (let l = 1; l < levels.length; l++) {
-      if (levels[l]!.length) sources.push(levelEntries(levels[l]!, lo, hi, reverse));
-    }
-    return sources;
-  }
-
-  #cursors(view: View, lo: Uint8Array | undefined, hi: Uint8Array | undefined): Cursor[] {
-    const kids: Cursor[] = [];
-    for (const m of view.mems) kids.push(new MemCursor(m, lo, view.seq));
-    const levels = view.version.levels;
-    for (const t of levels[0] ?? []) {
-      if (
-        overlaps(t.meta, lo, undefined) &&
-        (hi === undefined || compareBytes(t.meta.smallest, hi) < 0)
-      ) kids.push(new TableCursor(t.reader, lo));
-    }
-    for (let l = 1; l < levels.length; l++) {
-      if (levels[l]!.length) kids.push(new LevelCursor(levels[l]!, lo));
-    }
-    return kids;
-  }
-
-  *#scanIn(
-    view: View,
-    lo: Uint8Array | undefined,
-    hi: Uint8Array | undefined,
-    opts: RawScanOptions | undefined,
-  ): Generator<RawEntry> {
-    const reverse = opts?.reverse === true;
-    const keysOnly = opts?.keysOnly === true;
-    if (!reverse) {
-      const c = new MergeCursor(this.#cursors(view, lo, hi));
-      for (; c.valid && !atOrPast(c, hi); c.next()) {
-        if (c.vlen === 0) continue;
-        const end = c.voff + (keysOnly && c.vlen > 9 ? 9 : c.vlen);
-        yield [copyKey(c), c.vbuf.slice(c.voff, end)];
-      }
-      return;
-    }
-    for (const [k, v] of mergeSources(this.#sources(view, lo, hi, reverse), reverse)) {
-      if (v.length === 0) continue;
-      yield [k.slice(), keysOnly ? v.slice(0, 9) : v.slice()];
-    }
+    return getIn(this.#liveView(), key);
   }
 
   #pin(): View {
@@ -459,7 +336,7 @@ export class LsmEngine implements RawEngine {
 
   #unpin(view: View): void {
     this.#pins--;
-    this.#unref(view.version);
+    this.#vs.unref(view.version);
   }
 
   /** Entries in `[lo, hi)` as of the call (a pinned point-in-time view). */
@@ -471,7 +348,7 @@ export class LsmEngine implements RawEngine {
     this.#check("scan");
     const view = this.#pin();
     try {
-      yield* this.#scanIn(view, lo, hi, opts);
+      yield* scanView(view, lo, hi, opts);
     } finally {
       this.#unpin(view);
     }
@@ -485,11 +362,11 @@ export class LsmEngine implements RawEngine {
     return {
       get: (key) => {
         if (released) throw new StoreError("InvalidInput", `Snapshot of ${this.path} released`);
-        return this.#getIn(view, key);
+        return getIn(view, key);
       },
       scan: (lo, hi, opts) => {
         if (released) throw new StoreError("InvalidInput", `Snapshot of ${this.path} released`);
-        return this.#scanIn(view, lo, hi, opts);
+        return scanView(view, lo, hi, opts);
       },
       release: () => {
         if (released) return;
@@ -501,67 +378,6 @@ export class LsmEngine implements RawEngine {
 
   // ---------------------------------------------------------------- versions
 
-  #unref(v: Version): void {
-    if (--v.refs > 0) return;
-    for (const level of v.levels) {
-      for (const t of level) {
-        if (--t.refs > 0) continue;
-        this.#cache.evictTable(t.meta.number, t.reader.blockCount);
-        t.reader.close();
-        if (!this.#closed) {
-          try {
-            this.#fs.remove(t.reader.name);
-          } catch { /* removed again at next open */ }
-        }
-      }
-    }
-  }
-
-  /** Applies a version edit and persists it in the manifest. */
-  #install(add: [number, TableMeta | Table][], remove: Set<Table>, logNumber?: number): void {
-    const cur = this.#current.levels;
-    const levels: Table[][] = [];
-    const depth = Math.max(cur.length, ...add.map(([l]) => l + 1));
-    for (let l = 0; l < depth; l++) levels.push((cur[l] ?? []).filter((t) => !remove.has(t)));
-    const added: Table[] = [];
-    for (const [l, m] of add) {
-      const t = m instanceof Table ? m : new Table(
-        m,
-        new TableReader(
-          this.#fs.open(tableName(m.number), false),
-          m.number,
-          tableName(m.number),
-          this.#cache,
-        ),
-      );
-      added.push(t);
-      if (l === 0) levels[0]!.unshift(t);
-      else levels[l]!.push(t);
-    }
-    for (let l = 1; l < levels.length; l++) {
-      levels[l]!.sort((a, b) => compareBytes(a.meta.smallest, b.meta.smallest));
-    }
-    while (levels.length > 1 && levels[levels.length - 1]!.length === 0) levels.pop();
-    if (logNumber !== undefined) this.#logNumber = logNumber;
-    const state: ManifestState = {
-      nextFile: this.#nextFile,
-      logNumber: this.#logNumber,
-      levels: levels.map((level) => level.map((t) => t.meta)),
-    };
-    try {
-      this.#fs.writeFileAtomic(MANIFEST_NAME, encodeManifest(state));
-    } catch (err) {
-      for (const t of added) if (t.refs === 0) t.reader.close();
-      throw err;
-    }
-    const next = new Version(levels);
-    next.refs++;
-    const old = this.#current;
-    this.#current = next;
-    this.#unref(old);
-    this.#wake();
-  }
-
   // ---------------------------------------------------------------- background
 
   #kick(): void {
@@ -572,7 +388,7 @@ export class LsmEngine implements RawEngine {
         this.#kick();
       });
     }
-    if (!this.#bgCompact && pickCompaction(this.#current.levels, this.#shape, [])) {
+    if (!this.#bgCompact && pickCompaction(this.#vs.current.levels, this.#shape, [])) {
       this.#bgCompact = this.#compactLoop().catch((err) => this.#fail(err)).finally(() => {
         this.#bgCompact = undefined;
         this.#kick();
@@ -609,7 +425,7 @@ export class LsmEngine implements RawEngine {
       metas = await this.#build(new MemCursor(imm.mem, undefined, Infinity), "keep", background);
     }
     const nextLog = this.#imms[1]?.wal ?? this.#wal!.number;
-    this.#install(metas.map((m) => [0, m]), new Set(), nextLog);
+    this.#vs.install(metas.map((m) => [0, m]), new Set(), nextLog);
     this.#imms.shift();
     this.#flushes++;
     for (let n = imm.wal; n < nextLog; n++) this.#fs.remove(walName(n));
@@ -618,7 +434,7 @@ export class LsmEngine implements RawEngine {
 
   async #compactLoop(): Promise<void> {
     while (!this.#closing && !this.#paused) {
-      const job = pickCompaction(this.#current.levels, this.#shape, this.#pointers);
+      const job = pickCompaction(this.#vs.current.levels, this.#shape, this.#pointers);
       if (!job) return;
       await this.#runJob(job, true);
     }
@@ -628,7 +444,7 @@ export class LsmEngine implements RawEngine {
     this.#compactions++;
     const remove = new Set([...job.inputs, ...job.next]);
     if (job.trivial) {
-      this.#install(job.inputs.map((t) => [job.outLevel, t]), remove);
+      this.#vs.install(job.inputs.map((t) => [job.outLevel, t]), remove);
       return;
     }
     const dead: DeadPolicy = job.bottom ? "drop" : "tombstone";
@@ -657,7 +473,7 @@ export class LsmEngine implements RawEngine {
       if (job.next.length) kids.push(new LevelCursor(job.next, undefined));
       metas = await this.#build(new MergeCursor(kids), dead, background, true);
     }
-    this.#install(metas.map((m) => [job.outLevel, m]), remove);
+    this.#vs.install(metas.map((m) => [job.outLevel, m]), remove);
   }
 
   #buildOptions(dead: DeadPolicy, split: boolean): BuildOptions {
@@ -676,14 +492,14 @@ export class LsmEngine implements RawEngine {
       this.#fs,
       src,
       this.#buildOptions(dead, split),
-      () => this.#nextFile++,
+      () => this.#vs.nextFile++,
       background ? { aborted: () => this.#closing } : undefined,
     );
   }
 
   #reserve(n: number): number[] {
     const out: number[] = [];
-    for (let i = 0; i < n; i++) out.push(this.#nextFile++);
+    for (let i = 0; i < n; i++) out.push(this.#vs.nextFile++);
     return out;
   }
 
@@ -724,7 +540,7 @@ export class LsmEngine implements RawEngine {
       await this.waitIdle();
       if (this.#mem.count > 0) await this.#rotate();
       while (this.#imms.length > 0) await this.#flushOldest(false);
-      const levels = this.#current.levels;
+      const levels = this.#vs.current.levels;
       const all = levels.flat();
       if (all.length === 0) return;
       let total = 0;
@@ -736,7 +552,7 @@ export class LsmEngine implements RawEngine {
       for (let l = 1; l < levels.length; l++) kids.push(new LevelCursor(levels[l]!, undefined));
       const metas = await this.#build(new MergeCursor(kids), "drop", false, true);
       this.#compactions++;
-      this.#install(metas.map((m) => [outLevel, m]), new Set(all));
+      this.#vs.install(metas.map((m) => [outLevel, m]), new Set(all));
     } finally {
       this.#paused = false;
       this.#kick();
@@ -762,7 +578,7 @@ export class LsmEngine implements RawEngine {
       userBytes: this.#userBytes,
       diskBytesWritten: disk,
       writeAmplification: this.#userBytes === 0 ? 0 : disk / this.#userBytes,
-      tablesPerLevel: this.#current.levels.map((l) => l.length),
+      tablesPerLevel: this.#vs.current.levels.map((l) => l.length),
       flushes: this.#flushes,
       compactions: this.#compactions,
       stalls: this.#stalls,
@@ -771,7 +587,7 @@ export class LsmEngine implements RawEngine {
   }
 
   #closeFiles(): void {
-    for (const level of this.#current.levels) for (const t of level) t.reader.close();
+    this.#vs.close();
     this.#wal?.close();
   }
 

@@ -1,0 +1,130 @@
+// The set of versions: the current one, the file-number counter, the oldest
+// WAL still needed, and the manifest that makes every change durable. A table
+// whose last version goes away is closed and its file deleted.
+import { compareBytes } from "../../core/bytes.ts";
+import { StoreError } from "../../core/error.ts";
+import type { BlockCache } from "./_block_cache.ts";
+import type { LsmFs } from "./_fs.ts";
+import { encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
+import { tableName, TableReader } from "./_table_reader.ts";
+import type { TableMeta } from "./_table_writer.ts";
+import { Table, Version } from "./_version.ts";
+
+/** Owns the live versions and the manifest of one store. */
+export class VersionSet {
+  readonly #fs: LsmFs;
+  readonly #cache: BlockCache;
+  readonly #onChange: () => void;
+  /** Every open table, for close. */
+  readonly #open = new Set<Table>();
+  current: Version = new Version([]);
+  nextFile = 1;
+  logNumber = 0;
+  closed = false;
+
+  constructor(fs: LsmFs, cache: BlockCache, onChange: () => void) {
+    this.#fs = fs;
+    this.#cache = cache;
+    this.#onChange = onChange;
+    this.current.refs++;
+  }
+
+  #openTable(meta: TableMeta): Table {
+    const name = tableName(meta.number);
+    const t = new Table(
+      meta,
+      new TableReader(this.#fs.open(name, false), meta.number, name, this.#cache),
+    );
+    this.#open.add(t);
+    return t;
+  }
+
+  /** Opens the tables a manifest lists and makes them current. */
+  load(state: ManifestState): void {
+    const levels: Table[][] = [];
+    for (const metas of state.levels) {
+      const level: Table[] = [];
+      for (const meta of metas) {
+        if (!this.#fs.exists(tableName(meta.number))) {
+          throw new StoreError(
+            "Corruption",
+            `Cannot open LSM store at ${this.#fs.path}: table ${
+              tableName(meta.number)
+            } listed in the manifest is missing`,
+          );
+        }
+        level.push(this.#openTable(meta));
+      }
+      levels.push(level);
+    }
+    this.current = new Version(levels);
+    this.current.refs++;
+    this.logNumber = state.logNumber;
+    this.nextFile = state.nextFile;
+  }
+
+  /** Drops one reference; tables no version holds any more are closed and deleted. */
+  unref(v: Version): void {
+    if (--v.refs > 0) return;
+    for (const level of v.levels) {
+      for (const t of level) {
+        if (--t.refs > 0) continue;
+        this.#cache.evictTable(t.meta.number, t.reader.blockCount);
+        t.reader.close();
+        this.#open.delete(t);
+        if (!this.closed) {
+          try {
+            this.#fs.remove(t.reader.name);
+          } catch { /* removed again at next open */ }
+        }
+      }
+    }
+  }
+
+  /** Applies a version edit (tables added per level, tables removed) and persists it. */
+  install(add: [number, TableMeta | Table][], remove: Set<Table>, logNumber?: number): void {
+    const cur = this.current.levels;
+    const levels: Table[][] = [];
+    const depth = Math.max(cur.length, ...add.map(([l]) => l + 1));
+    for (let l = 0; l < depth; l++) levels.push((cur[l] ?? []).filter((t) => !remove.has(t)));
+    const added: Table[] = [];
+    try {
+      for (const [l, m] of add) {
+        const t = m instanceof Table ? m : this.#openTable(m);
+        if (!(m instanceof Table)) added.push(t);
+        if (l === 0) levels[0]!.unshift(t);
+        else levels[l]!.push(t);
+      }
+      for (let l = 1; l < levels.length; l++) {
+        levels[l]!.sort((a, b) => compareBytes(a.meta.smallest, b.meta.smallest));
+      }
+      while (levels.length > 1 && levels[levels.length - 1]!.length === 0) levels.pop();
+      const state: ManifestState = {
+        nextFile: this.nextFile,
+        logNumber: logNumber ?? this.logNumber,
+        levels: levels.map((level) => level.map((t) => t.meta)),
+      };
+      this.#fs.writeFileAtomic(MANIFEST_NAME, encodeManifest(state));
+    } catch (err) {
+      for (const t of added) {
+        t.reader.close();
+        this.#open.delete(t);
+      }
+      throw err;
+    }
+    if (logNumber !== undefined) this.logNumber = logNumber;
+    const next = new Version(levels);
+    next.refs++;
+    const old = this.current;
+    this.current = next;
+    this.unref(old);
+    this.#onChange();
+  }
+
+  /** Closes every open table (files stay). */
+  close(): void {
+    this.closed = true;
+    for (const t of this.#open) t.reader.close();
+    this.#open.clear();
+  }
+}
