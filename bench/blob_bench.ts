@@ -2,8 +2,10 @@
  * LocalBlobStore against raw file I/O in the same run, and listing speed.
  *
  * - put/get of 1 MiB and 64 MiB blobs vs a raw durable write (open, write,
- *   fsync, close) and a raw `Deno.readFile` of the same size (target ≥ 50%
- *   of raw throughput);
+ *   fsync, close — the baseline), a raw atomic write (the same to a temp
+ *   name, then rename) and a raw `Deno.readFile` of the same size (target
+ *   ≥ 50% of raw throughput). `put` also hashes (SHA-256), takes the key lock
+ *   and fsyncs the directory after the rename;
  * - listing 100,000 keys under one prefix, in pages of 1,000 (the default)
  *   and in one page (target < 1 s). The keys are made by copying one blob
  *   file (the format keeps no key inside the file), so setup stays short.
@@ -58,6 +60,15 @@ for (const [label, size, n] of [["1 MiB", MiB, undefined], ["64 MiB", 64 * MiB, 
     ...opts,
     async fn() {
       await rawWrite(`${rawDir}/w-${label}`, data);
+    },
+  });
+  Deno.bench({
+    name: `raw atomic write ${label} (temp, fsync, rename)`,
+    group: `write ${label}`,
+    ...opts,
+    async fn() {
+      await rawWrite(`${rawDir}/t-${label}`, data);
+      await Deno.rename(`${rawDir}/t-${label}`, `${rawDir}/a-${label}`);
     },
   });
   Deno.bench({

@@ -6,7 +6,7 @@
  * @module
  */
 import { StoreError } from "../core/error.ts";
-import { Digest, Sha256Hasher } from "./digest.ts";
+import { Digest, sha256, Sha256Hasher } from "./digest.ts";
 import {
   decodeHeader,
   encodeHeader,
@@ -131,6 +131,37 @@ export class TempBlobWriter {
       throw err;
     }
     return w;
+  }
+
+  /**
+   * Writes a whole blob known in advance into a new temp file: hash first,
+   * then header and content in order, fsync — no seek back.
+   */
+  static async writeWhole(
+    path: string,
+    data: Uint8Array,
+    contentType: string | undefined,
+    metadata: Record<string, string>,
+  ): Promise<Header> {
+    const header = encodeHeader(
+      encodeJson(contentType, metadata),
+      data.length,
+      sha256(data),
+      Date.now(),
+      randomEtag(),
+    );
+    const file = await Deno.open(path, { createNew: true, write: true });
+    try {
+      await writeAll(file, header);
+      await writeAll(file, data);
+      await file.sync();
+    } catch (err) {
+      file.close();
+      await Deno.remove(path).catch(() => {});
+      throw err;
+    }
+    file.close();
+    return decodeHeader(header, path);
   }
 
   /** Bytes of content written so far. */

@@ -34,15 +34,18 @@ export class LocalLayout {
   /** Whether the key's directory exists inside the root (creating it if asked). */
   async dirOk(p: Place, create: boolean): Promise<boolean> {
     if (p.dirs.length === 0) return true;
-    if (create) await Deno.mkdir(p.dir, { recursive: true });
-    let real: string;
-    try {
-      real = await Deno.realPath(p.dir);
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-        return false;
+    let real: string | undefined;
+    for (let attempt = 0; real === undefined; attempt++) {
+      try {
+        real = await Deno.realPath(p.dir);
+      } catch (err) {
+        const missing = err instanceof Deno.errors.NotFound ||
+          err instanceof Deno.errors.NotADirectory;
+        if (!missing) throw err;
+        if (!create || attempt > 0) return false;
+        // Usually the directory exists, so mkdir only when realPath says it does not.
+        await Deno.mkdir(p.dir, { recursive: true });
       }
-      throw err;
     }
     if (real !== p.dir) {
       throw new StoreError(

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { StoreError, toStoreError } from "../core/error.ts";
 import { iterateData, resolveRange } from "./_data.ts";
 import { type ListPlan, PageBuilder, planList } from "./_list.ts";
-import { headerMeta } from "./_local_format.ts";
+import { type Header, headerMeta } from "./_local_format.ts";
 import {
   readFull,
   readHeader,
@@ -205,12 +205,23 @@ export class LocalBlobStore implements BlobStore {
   ): Promise<BlobMeta> {
     return await this.#guard(op, JSON.stringify(key), async () => {
       const p = this.#layout.place(key, op);
-      const writer = await this.#writeTemp(data, opts, op);
-      const header = await writer.finish().catch(async (err) => {
-        await writer.discard();
-        throw err;
-      });
-      await this.#publish(writer.path, p, cond, op);
+      let tmp: string;
+      let header: Header;
+      if (typeof data === "string" || data instanceof Uint8Array) {
+        const contentType = checkContentType(opts.contentType, op);
+        const metadata = checkMetadata(opts.metadata, op);
+        tmp = this.#session!.tempPath();
+        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+        header = await TempBlobWriter.writeWhole(tmp, bytes, contentType, metadata);
+      } else {
+        const writer = await this.#writeTemp(data, opts, op);
+        tmp = writer.path;
+        header = await writer.finish().catch(async (err) => {
+          await writer.discard();
+          throw err;
+        });
+      }
+      await this.#publish(tmp, p, cond, op);
       return headerMeta(key, header);
     });
   }
