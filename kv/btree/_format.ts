@@ -19,7 +19,18 @@ export const MAX_RAW_KEY = 2400;
 /** A value is stored inline when key + value fit in this many bytes; else in overflow pages. */
 export const INLINE_MAX = 2040;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Node offsets are read through a Uint16Array: the engine needs a little-endian host. */
+export const LITTLE_ENDIAN: boolean = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Throws `Unsupported` on a big-endian host. */
+export function checkHost(): void {
+  if (!LITTLE_ENDIAN) {
+    throw new StoreError(
+      "Unsupported",
+      "Cannot open a B-tree store: big-endian hosts are not supported",
+    );
+  }
+}
 
 const P1 = 0x9e3779b1 | 0;
 const P2 = 0x85ebca77 | 0;

@@ -4,6 +4,7 @@
 import { StoreError } from "../../core/error.ts";
 import { BTreeEngine, type EngineState } from "./btree_engine.ts";
 import {
+  checkHost,
   corruption,
   decodeSlot,
   FORMAT_VERSION,
@@ -42,6 +43,7 @@ function cacheSize(opts: EngineOptions): number {
 
 /** A fresh in-memory engine. */
 export function openMemoryEngine(opts: EngineOptions = {}): BTreeEngine {
+  checkHost();
   const pager = new MemoryPager();
   pager.writeAt(0, initialHeader());
   return new BTreeEngine({
@@ -65,6 +67,7 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
   if (typeof path !== "string" || path === "") {
     throw new StoreError("InvalidInput", `Invalid store path: expected a non-empty string`);
   }
+  checkHost();
   const readOnly = opts.readOnly === true;
   const cache = cacheSize(opts);
   let file: Deno.FsFile;

@@ -49,6 +49,8 @@ export class Page {
   readonly count: number;
   readonly length: number;
   readonly npages: number;
+  /** Entry offsets (little-endian u16 at byte 16; node buffers are 4096-aligned). */
+  readonly offs: Uint16Array;
   /** Clock bit of the page cache. */
   ref = false;
 
@@ -63,6 +65,7 @@ export class Page {
     this.length = dv.getUint32(4, true);
     this.npages = Math.ceil(this.length / PAGE_SIZE);
     if (verify) this.#verify(path);
+    this.offs = new Uint16Array(bytes.buffer, bytes.byteOffset + HDR, this.count);
   }
 
   #verify(path: string): void {
@@ -96,18 +99,18 @@ export class Page {
 
   /** Byte offset of entry `i`. */
   off(i: number): number {
-    return this.dv.getUint16(HDR + 2 * i, true);
+    return this.offs[i]!;
   }
 
   /** Leaf: first index whose key is >= `key` (or > when `after`). */
   lowerBound(key: Uint8Array, after = false): number {
-    const { bytes, dv } = this;
+    const { bytes, offs } = this;
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const o = dv.getUint16(HDR + 2 * mid, true);
-      const c = cmpAt(key, bytes, o + 2, dv.getUint16(o, true));
+      const o = offs[mid]!;
+      const c = cmpAt(key, bytes, o + 2, bytes[o]! | (bytes[o + 1]! << 8));
       if (c > 0 || (after && c === 0)) lo = mid + 1;
       else hi = mid;
     }
@@ -124,13 +127,13 @@ export class Page {
 
   /** Branch: the child whose subtree may hold `key`. */
   child(key: Uint8Array): number {
-    const { bytes, dv } = this;
+    const { bytes, offs } = this;
     let lo = 1;
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const o = dv.getUint16(HDR + 2 * mid, true);
-      if (cmpAt(key, bytes, o + 10, dv.getUint16(o + 8, true)) >= 0) lo = mid + 1;
+      const o = offs[mid]!;
+      if (cmpAt(key, bytes, o + 10, bytes[o + 8]! | (bytes[o + 9]! << 8)) >= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;
