@@ -83,7 +83,7 @@ export class ColumnarTable {
    * ```ts
    * import { Field, Int32, Schema, Utf8 } from "apache-arrow";
    * import { ColumnarTable } from "./columnar_table.ts";
-   * const schema = new Schema([new Field("n", new Int32(), false), new Field("s", new Utf8())]);
+   * const schema = new Schema([new Field("n", new Int32(), false), new Field("s", new Utf8(), true)]);
    * const t = ColumnarTable.fromRows([{ n: 1, s: "x" }, { n: 2, s: null }], schema);
    * console.log(t.schema.fields[0]?.type.toString()); // "Int32"
    * ```
