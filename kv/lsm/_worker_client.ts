@@ -10,7 +10,10 @@ type Reply =
   | { id: number; ok: true; metas: TableMeta[]; written: number }
   | { id: number; ok: false; kind: StoreErrorKind; message: string; written: number };
 
-const IDLE_MS = 300;
+const IDLE_MS = 2000;
+
+/** The worker thread could not start or died: run the job on the main thread instead. */
+export class WorkerUnavailable extends Error {}
 
 /** One worker thread that runs jobs one after another. */
 export class JobWorker {
@@ -27,7 +30,12 @@ export class JobWorker {
       clearTimeout(this.#idle);
       this.#idle = undefined;
     }
-    const w = this.#w ?? this.#start();
+    let w: Worker;
+    try {
+      w = this.#w ?? this.#start();
+    } catch (err) {
+      return Promise.reject(new WorkerUnavailable(String(err)));
+    }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -52,7 +60,7 @@ export class JobWorker {
     };
     w.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      this.#failAll(new StoreError("Other", `LSM background worker failed: ${e.message}`));
+      this.#failAll(new WorkerUnavailable(`LSM background worker failed: ${e.message}`));
       this.terminate();
     };
     this.#w = w;

@@ -20,7 +20,7 @@ import {
 } from "./_compaction.ts";
 import type { LsmFs } from "./_fs.ts";
 import { Aborted, type BuildOptions, buildTables, type DeadPolicy } from "./_jobs.ts";
-import { JobWorker } from "./_worker_client.ts";
+import { JobWorker, WorkerUnavailable } from "./_worker_client.ts";
 import { lockDir } from "./_lock.ts";
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
 import { Memtable, TOMBSTONE } from "./_memtable.ts";
@@ -48,7 +48,7 @@ export interface LsmOptions {
   levelRatio?: number;
   /** Target size of compaction output tables (default 8 MiB). */
   tableBytes?: number;
-  /** Frozen memtables waiting for flush before writers wait (default 2). */
+  /** Frozen memtables waiting for flush before writers wait (default 4). */
   maxImmutable?: number;
   /** Block cache bytes (default 32 MiB). */
   cacheSizeBytes?: number;
@@ -129,7 +129,7 @@ export class LsmEngine implements RawEngine {
       levelBaseBytes: opts.levelBaseBytes ?? 64 << 20,
       levelRatio: opts.levelRatio ?? 10,
       tableBytes: opts.tableBytes ?? 8 << 20,
-      maxImmutable: opts.maxImmutable ?? 2,
+      maxImmutable: opts.maxImmutable ?? 4,
       cacheSizeBytes: opts.cacheSizeBytes ?? 32 << 20,
       backgroundThreads: opts.backgroundThreads ?? true,
     };
@@ -412,16 +412,18 @@ export class LsmEngine implements RawEngine {
     const imm = this.#imms[0]!;
     const w = this.#flushWorker;
     let metas: TableMeta[];
-    if (w && background) {
-      const numbers = this.#reserve(1);
-      metas = await this.#inWorker(w, numbers, {
+    const numbers = w && background ? this.#reserve(1) : [];
+    const viaWorker = w && background
+      ? await this.#inWorker(w, numbers, {
         kind: "flush",
         dir: this.#fs.path,
         wal: walName(imm.wal),
         numbers,
         o: this.#buildOptions("keep", false),
-      });
-    } else {
+      })
+      : undefined;
+    if (viaWorker) metas = viaWorker;
+    else {
       metas = await this.#build(new MemCursor(imm.mem, undefined, Infinity), "keep", background);
     }
     const nextLog = this.#imms[1]?.wal ?? this.#wal!.number;
@@ -450,6 +452,7 @@ export class LsmEngine implements RawEngine {
     const dead: DeadPolicy = job.bottom ? "drop" : "tombstone";
     const w = this.#compactWorker;
     let metas: TableMeta[];
+    let viaWorker: TableMeta[] | undefined;
     if (w && background) {
       const runs = job.level === 0
         ? job.inputs.map((t) => [t.meta.number])
@@ -458,14 +461,16 @@ export class LsmEngine implements RawEngine {
       let bytes = 0;
       for (const t of remove) bytes += t.meta.size;
       const numbers = this.#reserve(2 * Math.ceil(bytes / this.#o.tableBytes) + 4);
-      metas = await this.#inWorker(w, numbers, {
+      viaWorker = await this.#inWorker(w, numbers, {
         kind: "compact",
         dir: this.#fs.path,
         runs,
         numbers,
         o: this.#buildOptions(dead, true),
       });
-    } else {
+    }
+    if (viaWorker) metas = viaWorker;
+    else {
       const kids: Cursor[] = [];
       if (job.level === 0) {
         for (const t of job.inputs) kids.push(new TableCursor(t.reader, undefined));
@@ -503,18 +508,25 @@ export class LsmEngine implements RawEngine {
     return out;
   }
 
-  /** Runs a job in a worker; on failure removes whatever it left behind. */
+  /**
+   * Runs a job in a worker; on failure removes whatever it left behind.
+   * Undefined when no worker can run (the caller then works on this thread).
+   */
   async #inWorker(
     w: JobWorker,
     numbers: number[],
     job: Parameters<JobWorker["run"]>[0],
-  ): Promise<TableMeta[]> {
+  ): Promise<TableMeta[] | undefined> {
     try {
       const metas = await w.run(job);
       if (this.#closing) throw new Aborted();
       return metas;
     } catch (err) {
       for (const n of numbers) this.#fs.remove(tableName(n));
+      if (err instanceof WorkerUnavailable && !this.#closing) {
+        this.#flushWorker = this.#compactWorker = undefined;
+        return undefined;
+      }
       throw err;
     }
   }

@@ -201,33 +201,36 @@ Deno.test("lsm: concurrent durable commits share fdatasyncs (group commit)", asy
   });
 });
 
-Deno.test("lsm: background flushes and compactions keep every key readable", async () => {
-  await withDir(async (dir) => {
-    await using s = await openLsm(dir, { syncWrites: false }, {
-      ...SMALL,
-      l0Trigger: 2,
-      levelBaseBytes: 16 * 1024,
-      levelRatio: 3,
-    });
-    const model = new Map<string, string>();
-    for (let b = 0; b < 60; b++) {
-      const batch: [string, string][] = [];
-      for (let i = 0; i < 200; i++) {
-        const k = `k${(b * 7919 + i * 104729) % 6000}`;
-        batch.push([k, `${b}-${i}`]);
-        model.set(k, `${b}-${i}`);
+for (const backgroundThreads of [true, false]) {
+  Deno.test(`lsm: background flushes and compactions keep every key readable (threads: ${backgroundThreads})`, async () => {
+    await withDir(async (dir) => {
+      await using s = await openLsm(dir, { syncWrites: false }, {
+        ...SMALL,
+        l0Trigger: 2,
+        levelBaseBytes: 16 * 1024,
+        levelRatio: 3,
+        backgroundThreads,
+      });
+      const model = new Map<string, string>();
+      for (let b = 0; b < 60; b++) {
+        const batch: [string, string][] = [];
+        for (let i = 0; i < 200; i++) {
+          const k = `k${(b * 7919 + i * 104729) % 6000}`;
+          batch.push([k, `${b}-${i}`]);
+          model.set(k, `${b}-${i}`);
+        }
+        await s.batchWrite(batch);
       }
-      await s.batchWrite(batch);
-    }
-    await lsmWaitIdle(s);
-    const st = lsmStats(s)!;
-    assert(st.flushes > 3 && st.compactions > 0, JSON.stringify(st));
-    assert(st.tablesPerLevel.length > 2, `levels: ${st.tablesPerLevel}`);
-    assert(st.writeAmplification > 1, `write amplification ${st.writeAmplification}`);
-    for (const [k, v] of model) assertEquals(dec.decode(await s.get(k)), v, k);
-    assertEquals(await s.count(), model.size);
+      await lsmWaitIdle(s);
+      const st = lsmStats(s)!;
+      assert(st.flushes > 3 && st.compactions > 0, JSON.stringify(st));
+      assert(st.tablesPerLevel.length > 2, `levels: ${st.tablesPerLevel}`);
+      assert(st.writeAmplification > 1, `write amplification ${st.writeAmplification}`);
+      for (const [k, v] of model) assertEquals(dec.decode(await s.get(k)), v, k);
+      assertEquals(await s.count(), model.size);
+    });
   });
-});
+}
 
 Deno.test("lsm: cacheSizeBytes bounds the block cache (0 disables it)", async () => {
   for (const cacheSizeBytes of [0, 1 << 20]) {
