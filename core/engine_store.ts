@@ -8,7 +8,7 @@
  */
 import { type Bytes, type BytesLike, checkKey, checkValue, equalBytes, toBytes } from "./bytes.ts";
 import type { StoreKind, StoreMetrics } from "./config.ts";
-import type { RawEngine, RawEntry, RawOp, RawReader } from "./engine.ts";
+import type { RawEngine, RawEntry, RawOp, RawReader, RawScanOptions } from "./engine.ts";
 import { StoreError } from "./error.ts";
 import { joinKey, RAW_USER_HI, RAW_USER_LO, treePrefix } from "./keyspace.ts";
 import type {
@@ -36,6 +36,25 @@ import { Snapshot } from "./_snapshot.ts";
 import { Txn } from "./_txn.ts";
 
 export type { EngineStoreOptions } from "./_shared.ts";
+
+/**
+ * A raw scan over a view pinned when the scan starts, so a store-level scan
+ * sees one point in time (a batch committed mid-scan is all or nothing to
+ * it) on every engine. The pin is released when the scan ends or returns.
+ */
+async function* pinnedScan(
+  s: Shared,
+  lo: Uint8Array | undefined,
+  hi: Uint8Array | undefined,
+  opts: RawScanOptions,
+): AsyncGenerator<RawEntry> {
+  const view = await s.lock.run(() => s.pin());
+  try {
+    yield* view.scan(lo, hi, opts);
+  } finally {
+    view.release();
+  }
+}
 
 /** What `tree()` hands the constructor instead of an engine. */
 class TreeSeed {
@@ -178,8 +197,9 @@ export class EngineStore implements KvStore {
     opts: RangeOptions | undefined,
   ): RangeIter {
     this.#check(op);
-    const engine = this.#s.engine;
-    const source = bounds && ((reverse: boolean) => engine.scan(bounds[0], bounds[1], { reverse }));
+    const s = this.#s;
+    const source = bounds &&
+      ((reverse: boolean) => pinnedScan(s, bounds[0], bounds[1], { reverse }));
     return scanLive(this.#s, op, this.#prefix.length, opts, source, () => this.#check(op));
   }
 
@@ -214,7 +234,7 @@ export class EngineStore implements KvStore {
     async function* run(): AsyncGenerator<Bytes> {
       try {
         const now = Date.now();
-        for await (const [key, head] of s.engine.scan(lo, hi, { keysOnly: true })) {
+        for await (const [key, head] of pinnedScan(s, lo, hi, { keysOnly: true })) {
           if (!storedIsExpired(head, now)) yield key.subarray(strip);
         }
       } catch (err) {
