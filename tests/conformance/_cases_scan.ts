@@ -148,6 +148,59 @@ export const scanCases: Case[] = [
     },
   },
   {
+    id: "scan-consistency",
+    title: "a scan sees one point in time: a batch committed mid-scan is all or nothing to it",
+    async run({ open }) {
+      const store = await open();
+      const many: [string, string][] = [];
+      for (let i = 0; i < 500; i++) many.push([`m${String(i).padStart(3, "0")}`, "old"]);
+      await store.batchWrite(many);
+      // The scan has started (one entry read) when the batch commits.
+      for (const reverse of [false, true]) {
+        const it = store.prefixScan("m", { reverse });
+        const first = await it.next();
+        await store.batchWrite(many.map(([k]) => [k, "new"]));
+        await store.batchDelete(many.slice(0, 250).map(([k]) => k));
+        await store.put("m999", "inserted");
+        let n = first.done ? 0 : 1;
+        let fresh = 0;
+        for (let r = await it.next(); !r.done; r = await it.next()) {
+          n++;
+          if (show(r.value[1]) !== '"old"') fresh++;
+        }
+        eq([n, fresh], [500, 0], `reverse=${reverse}: [entries, entries from later commits]`);
+        await store.batchWrite(many);
+        await store.delete("m999");
+      }
+      // keys() and count() too.
+      const keys = store.keys();
+      await keys.next();
+      await store.batchDelete(many.map(([k]) => k));
+      let n = 1;
+      while (!(await keys.next()).done) n++;
+      eq(n, 500, "keys() keeps the point in time it started at");
+      // Readers running alongside batches and transactions see all of each or none.
+      const seen = new Set<number>();
+      let done = false;
+      const writer = (async () => {
+        await store.batchWrite(many);
+        await store.batchDelete(many.map(([k]) => k));
+        const t = await store.transaction();
+        for (const [k, v] of many) await t.put(k, v);
+        await t.commit();
+        done = true;
+      })();
+      for (let i = 0; !done; i++) {
+        seen.add((await scan(store.prefixScan("m"))).length);
+        seen.add(await store.count());
+        // Alternate microtask and macrotask turns so both kinds of writer interleave.
+        await (i % 2 ? null : new Promise((r) => setTimeout(r, 0)));
+      }
+      await writer;
+      yes([...seen].every((x) => x === 0 || x === 500), `readers saw ${[...seen].join(", ")}`);
+    },
+  },
+  {
     id: "cas",
     title: "compareAndSwap: null = absent, null next deletes, mismatch → CasMismatch",
     async run({ open }) {
