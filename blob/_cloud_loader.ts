@@ -8,23 +8,25 @@
 import { StoreError, toStoreError } from "../core/error.ts";
 import type { BlobStore } from "./types.ts";
 
-/** Imports `specifier` (relative to this file) and calls its `fromUrl`. */
-export async function openCloud(url: URL, specifier: string, what: string): Promise<BlobStore> {
+/** Imports a backend module. */
+export type CloudLoader = () => Promise<object>;
+
+/** Loads a backend with `load` (a dynamic import) and calls its `fromUrl`. */
+export async function openCloud(url: URL, load: CloudLoader, what: string): Promise<BlobStore> {
   let mod: { fromUrl?: unknown };
   try {
-    // A non-literal specifier keeps the backend out of the static module graph.
-    mod = await import(specifier);
+    mod = (await load()) as { fromUrl?: unknown };
   } catch (err) {
     throw new StoreError(
       "Unsupported",
-      `Cannot open ${url.href}: the ${what} backend (${specifier}) is not available`,
+      `Cannot open ${url.href}: the ${what} backend is not available`,
       { cause: err },
     );
   }
   if (typeof mod.fromUrl !== "function") {
     throw new StoreError(
       "Unsupported",
-      `Cannot open ${url.href}: the ${what} backend (${specifier}) has no fromUrl`,
+      `Cannot open ${url.href}: the ${what} backend has no fromUrl`,
     );
   }
   try {

@@ -5,15 +5,16 @@
  */
 import { fileURLToPath } from "node:url";
 import { StoreError, toStoreError } from "../core/error.ts";
-import { openCloud } from "./_cloud_loader.ts";
+import { type CloudLoader, openCloud } from "./_cloud_loader.ts";
 import { LocalBlobStore } from "./local_blob_store.ts";
 import { MemoryBlobStore, type MemoryBlobStoreOptions } from "./memory_blob_store.ts";
 import type { BlobStore } from "./types.ts";
 
-const CLOUD: Record<string, [specifier: string, name: string]> = {
-  "s3:": ["./s3/mod.ts", "S3"],
-  "gs:": ["./gcs/mod.ts", "GCS"],
-  "az:": ["./azure/mod.ts", "Azure"],
+// Dynamic imports: a program that never opens a cloud store never loads one.
+const CLOUD: Record<string, [load: CloudLoader, name: string]> = {
+  "s3:": [() => import("./s3/mod.ts"), "S3"],
+  "gs:": [() => import("./gcs/mod.ts"), "GCS"],
+  "az:": [() => import("./azure/mod.ts"), "Azure"],
 };
 
 /**

@@ -74,7 +74,11 @@ export class LocalBlobStore implements BlobStore {
   #closed = false;
   #uploads = new Set<LocalUpload>();
 
-  /** @param root the directory holding the blobs (created if missing) */
+  /**
+   * A store at `root`; the directory is prepared on first use.
+   *
+   * @param root the directory holding the blobs (created if missing)
+   */
   constructor(root: string) {
     if (typeof root !== "string" || root === "") {
       throw new StoreError("InvalidInput", "Cannot open local blob store: root must be a path");

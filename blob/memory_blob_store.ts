@@ -57,7 +57,11 @@ export class MemoryBlobStore implements BlobStore {
   #closed = false;
   readonly #maxBytes: number;
 
-  /** @param opts optional byte quota */
+  /**
+   * An empty store.
+   *
+   * @param opts optional byte quota
+   */
   constructor(opts: MemoryBlobStoreOptions = {}) {
     const max = opts.maxBytes ?? Infinity;
     if (!(max === Infinity || (Number.isSafeInteger(max) && max >= 0))) {
