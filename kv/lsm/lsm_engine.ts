@@ -30,7 +30,18 @@ import type { TableMeta } from "./_table_writer.ts";
 import { VersionSet } from "./_version_set.ts";
 import { readWal, walName, WalWriter } from "./_wal.ts";
 
-/** Tuning knobs of the LSM engine; every field has a sensible default. */
+/**
+ * Tuning knobs of the LSM engine (the third argument of `openLsm`); every
+ * field has a sensible default.
+ *
+ * @example
+ * ```ts
+ * import { type LsmOptions, openLsm } from "./mod.ts";
+ * const tuning: LsmOptions = { memtableBytes: 1 << 20, compression: "deflate" };
+ * await using store = await openLsm(undefined, {}, tuning);
+ * await store.put("k", "v");
+ * ```
+ */
 export interface LsmOptions {
   /** Memtable size that triggers a flush (default 8 MiB). */
   memtableBytes?: number;
@@ -59,7 +70,18 @@ export interface LsmOptions {
   backgroundThreads?: boolean;
 }
 
-/** Counters of the engine's own work. */
+/**
+ * Counters of the engine's own work, from `lsmStats(store)`.
+ *
+ * @example
+ * ```ts
+ * import { lsmStats, type LsmStats, openLsm } from "./mod.ts";
+ * await using store = await openLsm(undefined);
+ * await store.put("k", "v");
+ * const stats: LsmStats = lsmStats(store)!;
+ * console.log(stats.writeAmplification >= 0); // true
+ * ```
+ */
 export interface LsmStats {
   /** Bytes of keys and values committed through `apply` since open. */
   userBytes: number;

@@ -115,8 +115,10 @@ async function prepareDir(path: string, readOnly: boolean): Promise<void> {
  * const store = await openLsm(dir, { syncWrites: false });
  * await store.put("k", "v");
  * await store.close();
- * await using again = await openLsm(dir, { readOnly: true });
+ * const again = await openLsm(dir, { readOnly: true });
  * console.log(new TextDecoder().decode(await again.get("k"))); // "v"
+ * await again.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function openLsm(
@@ -164,6 +166,7 @@ export async function openLsm(
  * console.log(await isLsmDir(dir)); // false
  * await (await openLsm(dir)).close();
  * console.log(await isLsmDir(dir)); // true
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function isLsmDir(path: string): Promise<boolean> {
