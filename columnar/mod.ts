@@ -31,3 +31,4 @@ export { ColumnarTable, schemaDifference } from "./columnar_table.ts";
 export { openColumnar, parquetMetadata, readParquet, streamParquet } from "./read_parquet.ts";
 export { ParquetStreamWriter } from "./parquet_stream_writer.ts";
 export { PartitionedDataset, type PartitionInfo } from "./partitioned_dataset.ts";
+export type { BlobRoot } from "./_dataset_storage.ts";

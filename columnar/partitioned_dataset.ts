@@ -6,7 +6,8 @@
 import * as A from "apache-arrow";
 import type { Predicate, ReadOptions } from "./types.ts";
 import { ColumnarTable, schemaDifference } from "./columnar_table.ts";
-import { fail, ioError } from "./_errors.ts";
+import { fail } from "./_errors.ts";
+import { type BlobRoot, type DatasetStorage, datasetStorage } from "./_dataset_storage.ts";
 import { isPartitionType, partitionSegment, partitionTexts, partitionValue } from "./_hive.ts";
 import { compilePredicate, matchBatch, predicateColumns } from "./_predicate.ts";
 import { combineBatches, takeBatch } from "./_take.ts";
@@ -59,8 +60,8 @@ function schemaToText(schema: A.Schema): string {
   return b64(A.tableToIPC(new A.Table(schema), "stream"));
 }
 
-function join(root: string, rel: string): string {
-  return root.endsWith("/") ? root + rel : `${root}/${rel}`;
+function manifestText(m: Manifest): string {
+  return JSON.stringify(m, null, 1);
 }
 
 /**
@@ -69,8 +70,10 @@ function join(root: string, rel: string): string {
  * lists every file with its partition values, so reads never list directories and a
  * crash mid-append leaves the previous manifest (and unlisted files are ignored).
  * Partition values are escaped in directory names; a null is `__HIVE_DEFAULT_PARTITION__`
- * and an empty string `__OXISTORE_EMPTY__`, so the two stay distinct. One writer at a
- * time.
+ * and an empty string `__OXISTORE_EMPTY__`, so the two stay distinct. The root is a local
+ * directory or `{ store, prefix }` on a blob store; on a blob store the manifest is
+ * replaced with a conditional write, so a writer whose manifest is stale gets
+ * `CasMismatch` (reopen and retry). Locally, one writer at a time.
  *
  * @example
  * ```ts
@@ -84,13 +87,15 @@ function join(root: string, rel: string): string {
  * ```
  */
 export class PartitionedDataset {
-  /** The dataset directory. */
-  readonly root: string;
+  /** The dataset directory, or `{ store, prefix }` on a blob store. */
+  readonly root: string | BlobRoot;
+  #io: DatasetStorage;
   #manifest: Manifest;
   #schema: A.Schema | undefined;
 
-  private constructor(root: string, manifest: Manifest) {
+  private constructor(root: string | BlobRoot, io: DatasetStorage, manifest: Manifest) {
     this.root = root;
+    this.#io = io;
     this.#manifest = manifest;
     this.#schema = manifest.schema
       ? ColumnarTable.fromIPC(unb64(manifest.schema)).schema
@@ -120,23 +125,20 @@ export class PartitionedDataset {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  static async create(root: string, partitionBy: string[]): Promise<PartitionedDataset> {
-    if (typeof root !== "string" || !root) {
-      return fail("InvalidInput", "Cannot create a dataset: root must be a directory path");
-    }
+  static async create(
+    root: string | BlobRoot,
+    partitionBy: string[],
+  ): Promise<PartitionedDataset> {
+    const io = datasetStorage(root, MANIFEST);
     if (!Array.isArray(partitionBy) || partitionBy.some((c) => typeof c !== "string" || !c)) {
-      return fail("InvalidInput", `Cannot create a dataset at ${root}: bad partitionBy`);
+      return fail("InvalidInput", `Cannot create a dataset at ${io.name}: bad partitionBy`);
     }
     if (new Set(partitionBy).size !== partitionBy.length) {
-      return fail("InvalidInput", `Cannot create a dataset at ${root}: repeated partition column`);
+      return fail(
+        "InvalidInput",
+        `Cannot create a dataset at ${io.name}: repeated partition column`,
+      );
     }
-    try {
-      await Deno.mkdir(root, { recursive: true });
-    } catch (err) {
-      throw ioError(err, `create dataset directory ${root}`);
-    }
-    const exists = await Deno.stat(join(root, MANIFEST)).then(() => true, () => false);
-    if (exists) return fail("AlreadyExists", `Cannot create a dataset at ${root}: one exists`);
     const manifest: Manifest = {
       format: FORMAT,
       version: FORMAT_VERSION,
@@ -145,8 +147,8 @@ export class PartitionedDataset {
       schema: null,
       files: [],
     };
-    await writeManifest(root, manifest);
-    return new PartitionedDataset(root, manifest);
+    await io.writeManifest(manifestText(manifest), true);
+    return new PartitionedDataset(root, io, manifest);
   }
 
   /**
@@ -161,30 +163,25 @@ export class PartitionedDataset {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  static async open(root: string): Promise<PartitionedDataset> {
-    let text: string;
-    try {
-      text = await Deno.readTextFile(join(root, MANIFEST));
-    } catch (err) {
-      const e = ioError(err, `open dataset ${root}`);
-      if (e.kind === "NotFound") {
-        return fail("NotFound", `Cannot open dataset ${root}: no ${MANIFEST} there`, err);
-      }
-      throw e;
+  static async open(root: string | BlobRoot): Promise<PartitionedDataset> {
+    const io = datasetStorage(root, MANIFEST);
+    const text = await io.readManifest();
+    if (text === undefined) {
+      return fail("NotFound", `Cannot open dataset ${io.name}: no ${MANIFEST} there`);
     }
     let m: Manifest;
     try {
       m = JSON.parse(text);
     } catch (err) {
-      return fail("Corruption", `Cannot open dataset ${root}: manifest is not JSON`, err);
+      return fail("Corruption", `Cannot open dataset ${io.name}: manifest is not JSON`, err);
     }
     if (!m || m.format !== FORMAT || !Array.isArray(m.files) || !Array.isArray(m.partitionBy)) {
-      return fail("Corruption", `Cannot open dataset ${root}: not an oxistore dataset manifest`);
+      return fail("Corruption", `Cannot open dataset ${io.name}: not an oxistore dataset manifest`);
     }
     if (m.version > FORMAT_VERSION) {
-      return fail("Unsupported", `Cannot open dataset ${root}: manifest version ${m.version}`);
+      return fail("Unsupported", `Cannot open dataset ${io.name}: manifest version ${m.version}`);
     }
-    return new PartitionedDataset(root, m);
+    return new PartitionedDataset(root, io, m);
   }
 
   /**
@@ -204,25 +201,27 @@ export class PartitionedDataset {
    */
   async append(table: ColumnarTable): Promise<void> {
     if (!(table instanceof ColumnarTable)) {
-      return fail("InvalidInput", `Cannot append to ${this.root}: expected a ColumnarTable`);
+      return fail("InvalidInput", `Cannot append to ${this.#io.name}: expected a ColumnarTable`);
     }
     const schema = table.schema;
     const by = this.#manifest.partitionBy;
     for (const c of by) {
       const f = schema.fields.find((x) => x.name === c);
-      if (!f) return fail("InvalidInput", `Cannot append to ${this.root}: column ${c} is missing`);
+      if (!f) {
+        return fail("InvalidInput", `Cannot append to ${this.#io.name}: column ${c} is missing`);
+      }
       if (!isPartitionType(f.type)) {
-        return fail("InvalidInput", `Cannot partition ${this.root} by ${c} of type ${f.type}`);
+        return fail("InvalidInput", `Cannot partition ${this.#io.name} by ${c} of type ${f.type}`);
       }
     }
     if (this.#schema) {
       const diff = schemaDifference(this.#schema, schema);
-      if (diff) return fail("InvalidInput", `Cannot append to dataset ${this.root}: ${diff}`);
+      if (diff) return fail("InvalidInput", `Cannot append to dataset ${this.#io.name}: ${diff}`);
     }
     if (by.length === schema.fields.length) {
       return fail(
         "InvalidInput",
-        `Cannot append to ${this.root}: no data columns besides partitions`,
+        `Cannot append to ${this.#io.name}: no data columns besides partitions`,
       );
     }
     if (table.numRows === 0) return;
@@ -245,14 +244,10 @@ export class PartitionedDataset {
       by.forEach((c, k) => values[c] = vals[k]!);
       const dir = by.map((c, k) => partitionSegment(c, vals[k]!)).join("/");
       const rel = `${dir}/part-${String(revision).padStart(6, "0")}-${n++}.parquet`;
-      try {
-        await Deno.mkdir(join(this.root, dir), { recursive: true });
-      } catch (err) {
-        throw ioError(err, `create partition directory ${dir} in ${this.root}`);
-      }
+      await this.#io.prepare(rel);
       const part = ColumnarTable.fromArrow(new A.Table([takeBatch(batch, idx)]))
         .project(dataFields.map((f) => f.name));
-      await part.writeParquet(join(this.root, rel));
+      await part.writeParquet(this.#io.target(rel));
       added.push({ path: rel, values, numRows: idx.length });
     }
     const next: Manifest = {
@@ -261,7 +256,7 @@ export class PartitionedDataset {
       schema: this.#manifest.schema ?? schemaToText(schema),
       files: [...this.#manifest.files, ...added],
     };
-    await writeManifest(this.root, next);
+    await this.#io.writeManifest(manifestText(next), false);
     this.#manifest = next;
     this.#schema ??= schema;
   }
@@ -315,13 +310,18 @@ export class PartitionedDataset {
     const by = this.#manifest.partitionBy;
     const partSchema = new A.Schema(by.map((c) => {
       const f = (this.#schema ?? schema).fields.find((x) => x.name === c);
-      if (!f) return fail("Corruption", `Cannot read ${this.root}: partition column ${c} unknown`);
+      if (!f) {
+        return fail("Corruption", `Cannot read ${this.#io.name}: partition column ${c} unknown`);
+      }
       return f;
     }));
     const partPreds: Predicate[] = [];
     for (const [col, p] of Object.entries(opts.partitions ?? {})) {
       if (!by.includes(col)) {
-        return fail("InvalidInput", `Cannot read ${this.root}: ${col} is not a partition column`);
+        return fail(
+          "InvalidInput",
+          `Cannot read ${this.#io.name}: ${col} is not a partition column`,
+        );
       }
       partPreds.push(p);
     }
@@ -334,7 +334,10 @@ export class PartitionedDataset {
     const outNames = opts.columns ?? schema.fields.map((f) => f.name);
     for (const c of outNames) {
       if (!schema.fields.some((f) => f.name === c)) {
-        return fail("InvalidInput", `Cannot read column ${JSON.stringify(c)} from ${this.root}`);
+        return fail(
+          "InvalidInput",
+          `Cannot read column ${JSON.stringify(c)} from ${this.#io.name}`,
+        );
       }
     }
     const filterCols = rowFilter ? [...predicateColumns(rowFilter)] : [];
@@ -347,7 +350,7 @@ export class PartitionedDataset {
     );
     const batches: A.RecordBatch[] = [];
     for (const f of files) {
-      const part = await readParquet(join(this.root, f.path), {
+      const part = await readParquet(this.#io.source(f.path), {
         columns: dataNames,
         ...(rowFilter && !mixed ? { filter: rowFilter } : {}),
         ...(opts.schema ? { schema: dataSchema } : {}),
@@ -387,23 +390,5 @@ export class PartitionedDataset {
     const batch = combineBatches(t.toArrow());
     const hit = matchBatch(compilePredicate({ and: preds }, nullable), batch);
     return Array.from(hit, (i) => files[i]!);
-  }
-}
-
-async function writeManifest(root: string, m: Manifest): Promise<void> {
-  const path = join(root, MANIFEST);
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  try {
-    const file = await Deno.open(tmp, { write: true, createNew: true });
-    try {
-      await file.write(new TextEncoder().encode(JSON.stringify(m, null, 1)));
-      await file.syncData();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw ioError(err, `write dataset manifest ${path}`);
   }
 }

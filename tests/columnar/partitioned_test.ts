@@ -3,6 +3,7 @@
 import * as A from "apache-arrow";
 import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
 import { ColumnarTable, PartitionedDataset } from "../../columnar/mod.ts";
+import { MemoryBlobStore } from "../../blob/memory_blob_store.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir();
@@ -154,4 +155,29 @@ Deno.test("manifest is replaced atomically and errors have the right kinds", asy
     await assertRejectsKind(() => PartitionedDataset.open(root), "Corruption");
     await assertRejectsKind(() => PartitionedDataset.create(root, ["a", "a"]), "InvalidInput");
   });
+});
+
+Deno.test("a dataset on a blob store prefix: append, prune, reopen, racing writers", async () => {
+  const store = new MemoryBlobStore();
+  const root = { store, prefix: "lake/events/" };
+  const ds = await PartitionedDataset.create(root, ["kind"]);
+  await ds.append(ColumnarTable.fromRows([{ kind: "a", n: 1 }, { kind: null, n: 2 }]));
+  const keys = (await store.list("lake/events/")).items.map((i) => i.key).sort();
+  assertEquals(keys, [
+    "lake/events/_oxistore_manifest.json",
+    "lake/events/kind=__HIVE_DEFAULT_PARTITION__/part-000001-1.parquet",
+    "lake/events/kind=a/part-000001-0.parquet",
+  ]);
+  const a = await ds.read({ partitions: { kind: { column: "kind", op: "eq", value: "a" } } });
+  assertEquals(a.toRows(), [{ kind: "a", n: 1 }]);
+  await assertRejectsKind(() => PartitionedDataset.create(root, ["kind"]), "AlreadyExists");
+  const other = await PartitionedDataset.open(root);
+  await other.append(ColumnarTable.fromRows([{ kind: "b", n: 3 }]));
+  // `ds` still holds the old manifest: its append must not silently drop other's file.
+  await assertRejectsKind(
+    () => ds.append(ColumnarTable.fromRows([{ kind: "c", n: 4 }])),
+    "CasMismatch",
+  );
+  const fresh = await PartitionedDataset.open(root);
+  assertEquals((await fresh.read()).sortBy("n").toRows().map((r) => r.n), [1, 2, 3]);
 });
