@@ -41,6 +41,26 @@ export const basicCases: Case[] = [
       const got = await store.get("k");
       got![0] = 0x7a;
       eqBytes(await store.get("k"), "abc", "returned arrays are the caller's own");
+      // …from every read path: scans, getMany, snapshots and transactions.
+      const scrawl = (v: Uint8Array | undefined) => v?.fill(0x7a);
+      for await (const [k, v] of store.range()) {
+        scrawl(k);
+        scrawl(v);
+      }
+      for await (const k of store.keys()) scrawl(k);
+      (await store.getMany(["k"])).forEach(scrawl);
+      {
+        await using snap = await store.snapshot();
+        scrawl(await snap.get("k"));
+        for await (const [k, v] of snap.prefixScan("")) scrawl(k) && scrawl(v);
+        await using txn = await store.transaction();
+        scrawl(await txn.get("k"));
+        for await (const [k, v] of txn.range()) scrawl(k) && scrawl(v);
+        eqBytes(await snap.get("k"), "abc", "snapshot reads are the caller's own");
+        eqBytes(await txn.get("k"), "abc", "transaction reads are the caller's own");
+      }
+      eqBytes(await store.get("k"), "abc", "scanned arrays are the caller's own");
+      eq(await collectKeys(store.keys()), [show(u("héllo")), '"k"', show(u("✓"))]);
       // Values hold any bytes, 0x00 and 0xff included.
       const every = Uint8Array.from({ length: 512 }, (_, i) => i & 0xff);
       await store.put("every-byte", every);
