@@ -7,7 +7,7 @@
  * Layout under the root (names with `~` are never keys):
  * - `~tmp/<session>.lock` — held (flock) while the session lives
  * - `~tmp/<session>/`     — that session's temp files
- * - `~lock/<00..ff>`      — key lock stripes (flock), picked by a hash of the key
+ * - `~lock/<00..3f>`      — key lock stripes (flock), picked by a hash of the key
  *
  * @module
  */
@@ -91,7 +91,8 @@ async function cleanStale(tmp: string): Promise<void> {
   }
 }
 
-const STRIPES = 256;
+// Enough to keep unrelated keys apart; each open stripe costs one file descriptor.
+const STRIPES = 64;
 
 function stripeOf(key: string): number {
   let h = 0x811c9dc5;
