@@ -323,3 +323,23 @@ Deno.test("writeParquet to a path is atomic and reads back through a local file"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("I/O failures are Io: a directory as a file, a blob store that fails mid-read", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeFile(`${dir}/pad`, new Uint8Array(64));
+    await assertRejectsKind(() => readParquet(dir), "Io", /Is a directory|directory/i);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+  const mem = new MemoryBlobStore();
+  await mem.put("x.parquet", await ColumnarTable.fromRows(sortedRows(10)).toParquet());
+  const broken = new Proxy(mem, {
+    get(target, prop) {
+      if (prop === "getStream") return () => Promise.reject(new Error("socket hang up"));
+      const v = Reflect.get(target, prop);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  await assertRejectsKind(() => readParquet({ store: broken, key: "x.parquet" }), "Io", /hang up/);
+});
