@@ -343,3 +343,24 @@ Deno.test("I/O failures are Io: a directory as a file, a blob store that fails m
   });
   await assertRejectsKind(() => readParquet({ store: broken, key: "x.parquet" }), "Io", /hang up/);
 });
+
+Deno.test("less common types: times, half floats, fixed-size lists, dictionaries, coarse units", async () => {
+  const cases: [A.DataType, unknown, string, unknown][] = [
+    [new A.TimeMillisecond(), 1234, "Time32<MILLISECOND>", 1234],
+    [new A.TimeMicrosecond(), 1234n, "Time64<MICROSECOND>", 1234n],
+    [new A.TimeNanosecond(), 5n, "Time64<NANOSECOND>", 5n],
+    [new A.Float16(), 1.5, "Float16", 1.5],
+    [new A.FixedSizeList(2, F("item", new A.Int32())), [1, 2], "List<Int32>", [1, 2]],
+    [new A.Dictionary(new A.Utf8(), new A.Int32()), "hello", "Utf8", "hello"],
+    [new A.DateMillisecond(), new Date(3 * 86_400_000), "Date32<DAY>", new Date(3 * 86_400_000)],
+    [new A.TimestampSecond(), new Date(5000), "Timestamp<MILLISECOND>", new Date(5000)],
+    [new A.LargeUtf8(), "big", "Utf8", "big"],
+    [new A.Decimal(3, 40, 256), "123.456", "Decimal[40e+3]", 123.456],
+  ];
+  for (const [type, value, readType, readValue] of cases) {
+    const t = ColumnarTable.fromRows([{ c: value }, { c: null }], new A.Schema([F("c", type)]));
+    const back = await readParquet(await t.toParquet());
+    assertEquals(String(back.schema.fields[0]!.type), readType);
+    assertEquals(back.toRows(), [{ c: readValue }, { c: null }], String(type));
+  }
+});
