@@ -25,7 +25,9 @@ import { toHex } from "../core/bytes.ts";
 import type { Digest } from "./digest.ts";
 import type { BlobMeta } from "./types.ts";
 
-const MAGIC = new TextEncoder().encode("OXIBLOB1");
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const MAGIC = encoder.encode("OXIBLOB1");
 /** Bytes of the fixed part of the header. */
 export const FIXED = 80;
 /** A header larger than this is corrupt (metadata is capped at 2 KiB). */
@@ -51,7 +53,7 @@ export function encodeJson(
 ): Uint8Array {
   const obj: { t?: string; m: Record<string, string> } = { m: metadata };
   if (contentType !== undefined) obj.t = contentType;
-  return new TextEncoder().encode(JSON.stringify(obj));
+  return encoder.encode(JSON.stringify(obj));
 }
 
 /** A fresh random etag for the fixed part. */
@@ -110,7 +112,7 @@ export function decodeHeader(buf: Uint8Array, where: string): Header {
   }
   let json: { t?: unknown; m?: unknown };
   try {
-    json = JSON.parse(new TextDecoder().decode(buf.subarray(FIXED, headerLen)));
+    json = JSON.parse(decoder.decode(buf.subarray(FIXED, headerLen)));
   } catch (err) {
     throw new StoreError("Corruption", `Cannot read blob ${where}: header JSON is invalid`, {
       cause: err,

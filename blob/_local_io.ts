@@ -70,6 +70,8 @@ export async function readHeaderAt(path: string, where: string): Promise<Header>
   }
 }
 
+const syncProbe = new Uint8Array(HEADER_PROBE);
+
 /**
  * Reads a header synchronously: one open, usually one read. Listing uses it
  * in short batches, since per-file async ops cost several times more.
@@ -77,7 +79,7 @@ export async function readHeaderAt(path: string, where: string): Promise<Header>
 export function readHeaderSync(path: string, where: string): Header {
   const file = Deno.openSync(path, { read: true });
   try {
-    const probe = new Uint8Array(HEADER_PROBE);
+    const probe = syncProbe; // safe to share: nothing awaits while it is in use
     let got = 0;
     for (;;) {
       const n = file.readSync(probe.subarray(got));

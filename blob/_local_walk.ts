@@ -126,7 +126,8 @@ export class Walker {
         this.#stack.pop();
         continue;
       }
-      const path = join(frame.dir, c.name);
+      // Plain concatenation: `dir` is already normal, and join() costs per entry.
+      const path = `${frame.dir}/${c.name}`;
       if (c.blob) {
         if (!isBefore(c.sortKey, this.#after)) return { key: c.sortKey, group: false, path };
         continue;

@@ -442,7 +442,7 @@ export class LocalBlobStore implements BlobStore {
       const metas: (BlobMeta | undefined)[] = [];
       for (const [i, key] of page.keys.entries()) {
         // Yield to the event loop between batches of synchronous header reads.
-        if (i > 0 && i % 256 === 0) await new Promise((r) => setTimeout(r, 0));
+        if (i > 0 && i % 2048 === 0) await new Promise((r) => setTimeout(r, 0));
         try {
           metas.push(headerMeta(key, readHeaderSync(paths.get(key)!, key)));
         } catch (err) {
