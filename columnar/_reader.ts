@@ -47,9 +47,12 @@ export class ParquetReader {
   /**
    * The footer with the text annotation removed from flat string columns, so hyparquet
    * hands their bytes over undecoded and the Arrow Utf8 vector is built by copying
-   * bytes (decoding to JS strings and encoding back would double the cost).
+   * bytes (decoding to JS strings and encoding back would double the cost). Flat
+   * decimals lose theirs too, so their unscaled integers arrive exact (hyparquet would
+   * turn them into floating-point numbers).
    */
   #rawMetadata: FileMetaData;
+  #rawDecimals: Set<string>;
 
   private constructor(src: OpenSource, metadata: FileMetaData, tree: SchemaTree) {
     this.src = src;
@@ -57,13 +60,18 @@ export class ParquetReader {
     this.tree = tree;
     this.schema = arrowSchema(tree);
     this.#cache = new RangeCache(src.buffer);
-    const flatText = new Set(
-      tree.children.filter((c) => !c.children.length && isText(c.element)).map((c) => c.element),
+    const flatRaw = new Set(
+      tree.children.filter((c) => !c.children.length && (isText(c.element) || isDecimal(c.element)))
+        .map((c) => c.element),
+    );
+    this.#rawDecimals = new Set(
+      tree.children.filter((c) => !c.children.length && isDecimal(c.element))
+        .map((c) => c.element.name),
     );
     this.#rawMetadata = {
       ...metadata,
       schema: metadata.schema.map((e) => {
-        if (!flatText.has(e)) return e;
+        if (!flatRaw.has(e)) return e;
         const { converted_type: _c, logical_type: _l, ...rest } = e;
         return rest;
       }),
@@ -175,6 +183,8 @@ export class ParquetReader {
     if (st.null_count !== undefined) out.nullCount = Number(st.null_count);
     const e = node.element;
     if (e.type === "INT96") return out;
+    // Decimal statistics arrive as floating-point numbers: exact up to 15 digits only.
+    if (isDecimal(e) && (e.precision ?? 38) > 15) return out;
     // Old writers' min/max follow signed order: only trust them for signed numbers.
     const signedOk = (e.type === "INT32" || e.type === "INT64" || e.type === "FLOAT" ||
       e.type === "DOUBLE" || e.type === "BOOLEAN") &&
@@ -242,7 +252,8 @@ export class ParquetReader {
         );
       }
       try {
-        return buildData(f.type, values, f.name);
+        const exact = this.#rawDecimals.has(f.name) ? unscaledValues(values) : values;
+        return buildData(f.type, exact, f.name);
       } catch (err) {
         throw decodeError(err, `convert column ${f.name} of ${this.src.name}`);
       }
@@ -277,6 +288,26 @@ export class ParquetReader {
   close(): void {
     this.src.close();
   }
+}
+
+function isDecimal(e: SchemaElement): boolean {
+  return e.converted_type === "DECIMAL" || e.logical_type?.type === "DECIMAL";
+}
+
+/** Raw decimal cells (ints, bigints or big-endian two's-complement bytes) → bigints. */
+function unscaledValues(values: ArrayLike<unknown>): unknown[] {
+  const out = new Array<unknown>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v instanceof Uint8Array) {
+      let n = 0n;
+      for (const b of v) n = (n << 8n) | BigInt(b);
+      if (v.length && v[0]! & 0x80) n -= 1n << BigInt(v.length * 8);
+      out[i] = n;
+    } else if (typeof v === "number") out[i] = BigInt(v);
+    else out[i] = v;
+  }
+  return out;
 }
 
 function isText(e: SchemaElement): boolean {

@@ -364,3 +364,25 @@ Deno.test("less common types: times, half floats, fixed-size lists, dictionaries
     assertEquals(back.toRows(), [{ c: readValue }, { c: null }], String(type));
   }
 });
+
+Deno.test("decimals beyond float precision round trip exactly in the Arrow data", async () => {
+  const schema = new A.Schema([
+    F("d", new A.Decimal(4, 30, 128)),
+    F("i", new A.Decimal(2, 18, 128)),
+  ]);
+  const t = ColumnarTable.fromRows([
+    { d: "12345678901234567890.1234", i: 1234567890123456n },
+    { d: "-0.0001", i: null },
+  ], schema);
+  const back = await readParquet(await t.toParquet());
+  const unscaled = (col: string, row: number) => {
+    const w = back.toArrow().getChild(col)!.data[0]!.values as Uint32Array;
+    let v = 0n;
+    for (let k = 3; k >= 0; k--) v = (v << 32n) | BigInt(w[row * 4 + k]!);
+    return BigInt.asIntN(128, v);
+  };
+  assertEquals(unscaled("d", 0), 123456789012345678901234n);
+  assertEquals(unscaled("d", 1), -1n);
+  assertEquals(unscaled("i", 0), 1234567890123456n);
+  assertEquals(back.toRows()[1], { d: -0.0001, i: null });
+});
