@@ -423,10 +423,7 @@ export class LocalBlobStore implements BlobStore {
       const plan = planList(prefix, opts);
       const page = new PageBuilder(plan);
       const paths = new Map<string, string>();
-      const base = plan.prefix.includes("/")
-        ? this.#layout.place(plan.prefix.slice(0, plan.prefix.lastIndexOf("/")) + "/x", op)
-        : undefined;
-      if (base === undefined || await this.#layout.dirOk(base, false)) {
+      if (await this.#prefixDirOk(plan.prefix, op)) {
         const walker = await this.#walker(plan, opts?.cursor);
         for (let e = walker.next(); e !== undefined; e = walker.next()) {
           const offer = page.offer(e.key);
@@ -457,6 +454,13 @@ export class LocalBlobStore implements BlobStore {
       if (cursor !== undefined) result.cursor = cursor;
       return result;
     });
+  }
+
+  /** Whether the directory a prefix starts in is inside the root (false if missing). */
+  async #prefixDirOk(prefix: string, op: string): Promise<boolean> {
+    if (!prefix.includes("/")) return true;
+    const probe = prefix.slice(0, prefix.lastIndexOf("/")) + "/x";
+    return await this.#layout.dirOk(this.#layout.place(probe, op), false);
   }
 
   // Walkers parked at the end of a page, by cursor, so the next page resumes
@@ -624,14 +628,12 @@ export class LocalBlobStore implements BlobStore {
     return this.#guard(op, `under ${JSON.stringify(prefix)}`, async () => {
       checkBlobPrefix(prefix, op);
       let n = 0;
-      let cursor: string | undefined;
-      do {
-        const page: ListResult = await this.list(prefix, cursor ? { cursor } : {});
-        for (const item of page.items) {
-          if (await this.#remove(this.#layout.place(item.key, op))) n++;
-        }
-        cursor = page.cursor;
-      } while (cursor !== undefined);
+      if (!await this.#prefixDirOk(prefix, op)) return 0;
+      // One walk (a snapshot of each directory as it is reached), deleting as it goes.
+      const walker = new Walker(this.#real, prefix, undefined, false);
+      for (let e = walker.next(); e !== undefined; e = walker.next()) {
+        if (await this.#remove(this.#layout.place(e.key, op))) n++;
+      }
       return n;
     });
   }
