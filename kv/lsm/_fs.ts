@@ -28,6 +28,8 @@ export interface LsmFs {
   readFile(name: string): Uint8Array;
   /** Writes `name` through a temp file + rename, durable on return. */
   writeFileAtomic(name: string, bytes: Uint8Array): void;
+  /** {@link writeFileAtomic} with the fsyncs in the background thread pool. */
+  writeFileAtomicAsync(name: string, bytes: Uint8Array): Promise<void>;
   remove(name: string): void;
   list(): string[];
   /** Bytes of every file in the directory. */
@@ -133,6 +135,25 @@ export class DiskFs implements LsmFs {
     Deno.renameSync(tmp, join(this.path, name));
     this.syncDir();
   }
+  async writeFileAtomicAsync(name: string, bytes: Uint8Array): Promise<void> {
+    this.written.bytes += bytes.length;
+    const tmp = join(this.path, name + ".tmp");
+    const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+    try {
+      let off = 0;
+      while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+      await f.syncData();
+    } finally {
+      f.close();
+    }
+    Deno.renameSync(tmp, join(this.path, name));
+    const d = Deno.openSync(this.path);
+    try {
+      await d.sync();
+    } finally {
+      d.close();
+    }
+  }
   remove(name: string): void {
     try {
       Deno.removeSync(join(this.path, name));
@@ -235,6 +256,10 @@ export class MemFs implements LsmFs {
     d.buf = bytes.slice();
     d.len = bytes.length;
     this.#files.set(name, d);
+  }
+  writeFileAtomicAsync(name: string, bytes: Uint8Array): Promise<void> {
+    this.writeFileAtomic(name, bytes);
+    return Promise.resolve();
   }
   remove(name: string): void {
     this.#files.delete(name);

@@ -3,6 +3,7 @@
 // whose last version goes away is closed and its file deleted.
 import { compareBytes } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
+import { Mutex } from "../../core/mutex.ts";
 import type { BlockCache } from "./_block_cache.ts";
 import type { LsmFs } from "./_fs.ts";
 import { encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
@@ -17,6 +18,8 @@ export class VersionSet {
   readonly #onChange: () => void;
   /** Every open table, for close. */
   readonly #open = new Set<Table>();
+  /** Edits are applied one at a time (flushes and compactions run concurrently). */
+  readonly #edit = new Mutex();
   current: Version = new Version([]);
   nextFile = 1;
   logNumber = 0;
@@ -81,8 +84,23 @@ export class VersionSet {
     }
   }
 
-  /** Applies a version edit (tables added per level, tables removed) and persists it. */
-  install(add: [number, TableMeta | Table][], remove: Set<Table>, logNumber?: number): void {
+  /**
+   * Applies a version edit (tables added per level, tables removed) and
+   * persists it; the fsyncs of the manifest run off the main thread.
+   */
+  install(
+    add: [number, TableMeta | Table][],
+    remove: Set<Table>,
+    logNumber?: number,
+  ): Promise<void> {
+    return this.#edit.run(() => this.#install(add, remove, logNumber));
+  }
+
+  async #install(
+    add: [number, TableMeta | Table][],
+    remove: Set<Table>,
+    logNumber?: number,
+  ): Promise<void> {
     const cur = this.current.levels;
     const levels: Table[][] = [];
     const depth = Math.max(cur.length, ...add.map(([l]) => l + 1));
@@ -104,7 +122,7 @@ export class VersionSet {
         logNumber: logNumber ?? this.logNumber,
         levels: levels.map((level) => level.map((t) => t.meta)),
       };
-      this.#fs.writeFileAtomic(MANIFEST_NAME, encodeManifest(state));
+      await this.#fs.writeFileAtomicAsync(MANIFEST_NAME, encodeManifest(state));
     } catch (err) {
       for (const t of added) {
         t.reader.close();

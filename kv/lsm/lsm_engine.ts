@@ -236,10 +236,10 @@ export class LsmEngine implements RawEngine {
       const mem = this.#mem;
       this.#mem = new Memtable();
       const metas = await this.#build(new MemCursor(mem, undefined, Infinity), "keep", false);
-      this.#vs.install(metas.map((m) => [0, m]), new Set(), this.#wal!.number);
+      await this.#vs.install(metas.map((m) => [0, m]), new Set(), this.#wal!.number);
       this.#flushes++;
     } else {
-      this.#vs.install([], new Set(), this.#wal!.number);
+      await this.#vs.install([], new Set(), this.#wal!.number);
     }
     for (const w of wals) fs.remove(walName(w));
     this.#kick();
@@ -449,7 +449,7 @@ export class LsmEngine implements RawEngine {
       metas = await this.#build(new MemCursor(imm.mem, undefined, Infinity), "keep", background);
     }
     const nextLog = this.#imms[1]?.wal ?? this.#wal!.number;
-    this.#vs.install(metas.map((m) => [0, m]), new Set(), nextLog);
+    await this.#vs.install(metas.map((m) => [0, m]), new Set(), nextLog);
     this.#imms.shift();
     this.#flushes++;
     for (let n = imm.wal; n < nextLog; n++) this.#fs.remove(walName(n));
@@ -468,7 +468,7 @@ export class LsmEngine implements RawEngine {
     this.#compactions++;
     const remove = new Set([...job.inputs, ...job.next]);
     if (job.trivial) {
-      this.#vs.install(job.inputs.map((t) => [job.outLevel, t]), remove);
+      await this.#vs.install(job.inputs.map((t) => [job.outLevel, t]), remove);
       return;
     }
     const dead: DeadPolicy = job.bottom ? "drop" : "tombstone";
@@ -500,7 +500,7 @@ export class LsmEngine implements RawEngine {
       if (job.next.length) kids.push(new LevelCursor(job.next, undefined));
       metas = await this.#build(new MergeCursor(kids), dead, background, true);
     }
-    this.#vs.install(metas.map((m) => [job.outLevel, m]), remove);
+    await this.#vs.install(metas.map((m) => [job.outLevel, m]), remove);
   }
 
   #buildOptions(dead: DeadPolicy, split: boolean): BuildOptions {
@@ -586,7 +586,7 @@ export class LsmEngine implements RawEngine {
       for (let l = 1; l < levels.length; l++) kids.push(new LevelCursor(levels[l]!, undefined));
       const metas = await this.#build(new MergeCursor(kids), "drop", false, true);
       this.#compactions++;
-      this.#vs.install(metas.map((m) => [outLevel, m]), new Set(all));
+      await this.#vs.install(metas.map((m) => [outLevel, m]), new Set(all));
     } finally {
       this.#paused = false;
       this.#kick();
