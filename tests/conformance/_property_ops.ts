@@ -37,6 +37,7 @@ export type Op =
   | { t: "expire"; k: K }
   | { t: "merge"; k: K; v: K }
   | { t: "count" }
+  | { t: "tree"; name: string; op: Write | Scan }
   | { t: "reopen" };
 
 // Long enough never to pass during a run: TTL ops check bookkeeping, not time.
@@ -139,6 +140,11 @@ export function opArb(withReopen: boolean): fc.Arbitrary<Op> {
     keyOp("expire"),
     fc.record({ t: fc.constant("merge" as const), k: key, v: value }),
     fc.constant({ t: "count" as const }),
+    fc.record({
+      t: fc.constant("tree" as const),
+      name: fc.constantFrom("t1", "t2"),
+      op: fc.oneof(write, write, scanOp),
+    }),
   ];
   if (withReopen) ops.push(fc.constant({ t: "reopen" as const }));
   return fc.oneof(...ops);
@@ -203,6 +209,8 @@ async function outcome(fn: () => Promise<unknown>): Promise<string | undefined> 
 export async function runSequence(target: ConformanceTarget, ops: Op[]): Promise<void> {
   let store = await target.open(CONFIG);
   const model = new Model();
+  // Named trees beside the default one, each with its own model.
+  const trees = new Map([["t1", new Model()], ["t2", new Model()]]);
   try {
     for (const op of ops) {
       switch (op.t) {
@@ -325,6 +333,15 @@ export async function runSequence(target: ConformanceTarget, ops: Op[]): Promise
           else model.put(op.k, next, model.ttl(op.k) === "set" ? "unknown" : "none");
           break;
         }
+        case "tree": {
+          const m = trees.get(op.name)!;
+          const tree = store.tree(op.name);
+          if (op.op.t === "put" || op.op.t === "del") {
+            await storeWrite(tree, op.op);
+            applyWrite(m, op.op);
+          } else await checkScan(tree, m, op.op, `tree ${op.name}`);
+          break;
+        }
         case "count":
           eq(await store.count(), model.size, "count");
           break;
@@ -340,6 +357,10 @@ export async function runSequence(target: ConformanceTarget, ops: Op[]): Promise
       await store.close();
       store = await target.reopen(CONFIG);
       await checkScan(store, model, ALL, "after reopen");
+    }
+    for (const [name, m] of trees) {
+      await checkScan(store.tree(name), m, ALL, `final tree ${name}`);
+      eq(await store.tree(name).count(), m.size, `final count of tree ${name}`);
     }
   } finally {
     await closeQuietly(store);
