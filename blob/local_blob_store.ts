@@ -209,6 +209,10 @@ export class LocalBlobStore implements BlobStore {
   ): Promise<BlobMeta> {
     return await this.#guard(op, JSON.stringify(key), async () => {
       const p = this.#layout.place(key, op);
+      // A cheap early answer; the decisive check is repeated under the key lock.
+      if (cond === "ifAbsent" && await this.#layout.present(p)) {
+        throw new StoreError("AlreadyExists", `Cannot ${op}: ${JSON.stringify(key)} exists`);
+      }
       let tmp: string;
       let header: Header;
       if (typeof data === "string" || data instanceof Uint8Array) {
