@@ -72,6 +72,18 @@ for (const [label, size, n] of [["1 MiB", MiB, undefined], ["64 MiB", 64 * MiB, 
     },
   });
   Deno.bench({
+    name: `raw atomic durable ${label} (+ fsync dir)`,
+    group: `write ${label}`,
+    ...opts,
+    async fn() {
+      await rawWrite(`${rawDir}/t-${label}`, data);
+      await Deno.rename(`${rawDir}/t-${label}`, `${rawDir}/a-${label}`);
+      const dir = await Deno.open(rawDir, { read: true });
+      await dir.sync();
+      dir.close();
+    },
+  });
+  Deno.bench({
     name: `LocalBlobStore.put ${label}`,
     group: `write ${label}`,
     ...opts,

@@ -136,8 +136,8 @@ export class TempBlobWriter {
   }
 
   /**
-   * Writes a whole blob known in advance into a new temp file: hash first,
-   * then header and content in order, fsync — no seek back.
+   * Writes a whole blob known in advance into a new temp file: the content
+   * (hashed meanwhile), then the header in front of it, then fsync.
    */
   static async writeWhole(
     path: string,
@@ -145,25 +145,29 @@ export class TempBlobWriter {
     contentType: string | undefined,
     metadata: Record<string, string>,
   ): Promise<Header> {
-    const header = encodeHeader(
-      encodeJson(contentType, metadata),
-      data.length,
-      sha256(data),
-      Date.now(),
-      randomEtag(),
-    );
+    const json = encodeJson(contentType, metadata);
     const file = await Deno.open(path, { createNew: true, write: true });
     try {
+      // Content first, at its final offset, hashed while the write is in flight.
+      await file.seek(FIXED + json.length, Deno.SeekMode.Start);
+      const writing = writeAll(file, data);
+      const digest = sha256(data);
+      await writing;
+      const header = encodeHeader(json, data.length, digest, Date.now(), randomEtag());
+      await file.seek(0, Deno.SeekMode.Start);
       await writeAll(file, header);
-      await writeAll(file, data);
       await file.sync();
-    } catch (err) {
       file.close();
+      return decodeHeader(header, path);
+    } catch (err) {
+      try {
+        file.close();
+      } catch {
+        // already closed
+      }
       await Deno.remove(path).catch(() => {});
       throw err;
     }
-    file.close();
-    return decodeHeader(header, path);
   }
 
   /** Bytes of content written so far. */
@@ -175,8 +179,9 @@ export class TempBlobWriter {
   async write(chunk: Uint8Array): Promise<void> {
     if (!this.#file) throw new StoreError("Closed", "Cannot write blob: the temp file is closed");
     if (chunk.length === 0) return;
-    this.#hasher.update(chunk);
-    await writeAll(this.#file, chunk);
+    const writing = writeAll(this.#file, chunk);
+    this.#hasher.update(chunk); // overlaps with the write
+    await writing;
     this.#size += chunk.length;
   }
 
