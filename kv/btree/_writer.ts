@@ -2,7 +2,7 @@
 // pages into mutable in-memory nodes, edited, then rebalanced and written to
 // fresh pages bottom-up (copy-on-write; the old pages are freed by this commit).
 import { hash32, INLINE_MAX, PAGE_SIZE } from "./_format.ts";
-import { BRANCH, HDR, INLINE, LEAF, Ovf, OVF_BYTES, Page } from "./_page.ts";
+import { BRANCH, cmpAt, HDR, INLINE, LEAF, Ovf, OVF_BYTES, Page } from "./_page.ts";
 import type { Pager } from "./_pager.ts";
 import type { FreeSpace } from "./_freespace.ts";
 import type { PageCache } from "./_cache.ts";
@@ -22,8 +22,80 @@ export class Ref {
   constructor(readonly page: number, readonly crc: number) {}
 }
 
+/** A leaf value: inline bytes, an overflow reference, or entry n of `src` (copied raw). */
+export type LeafVal = Uint8Array | Ovf | number;
+
+/**
+ * A leaf being edited. Entries copied from a page stay numbers (their index
+ * in `src`) until touched, so editing one entry of a leaf does not decode the
+ * others, and untouched runs are copied back byte for byte.
+ */
 export class DLeaf {
-  constructor(public keys: Uint8Array[], public vals: (Uint8Array | Ovf)[]) {}
+  constructor(
+    public keys: (Uint8Array | number)[],
+    public vals: LeafVal[],
+    public src: Page | undefined = undefined,
+  ) {}
+
+  /** Key `i` as bytes (a view into `src` for untouched entries). */
+  key(i: number): Uint8Array {
+    const k = this.keys[i]!;
+    return typeof k === "number" ? this.src!.keyView(k) : k;
+  }
+
+  /** First index whose key is >= `key`. */
+  lowerBound(key: Uint8Array): number {
+    const { keys, src } = this;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid]!;
+      let below: boolean;
+      if (typeof k === "number") {
+        const b = src!.bytes;
+        const o = src!.offs[k]!;
+        below = cmpAt(key, b, o + 2, b[o]! | (b[o + 1]! << 8)) > 0;
+      } else below = cmp(k, key) < 0;
+      if (below) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** True when entry `i` exists and holds exactly `key`. */
+  has(i: number, key: Uint8Array): boolean {
+    if (i >= this.keys.length) return false;
+    const k = this.keys[i]!;
+    if (typeof k !== "number") return cmp(k, key) === 0;
+    const b = this.src!.bytes;
+    const o = this.src!.offs[k]!;
+    return cmpAt(key, b, o + 2, b[o]! | (b[o + 1]! << 8)) === 0;
+  }
+
+  /** Value `i` decoded (for code that must look inside it). */
+  value(i: number): Uint8Array | Ovf {
+    const v = this.vals[i]!;
+    return typeof v === "number" ? this.src!.valueRef(v) : v;
+  }
+
+  /** Replaces every raw source reference by its decoded value. */
+  resolve(): void {
+    if (this.src === undefined) return;
+    for (let i = 0; i < this.vals.length; i++) {
+      this.vals[i] = this.value(i);
+      this.keys[i] = this.key(i);
+    }
+    this.src = undefined;
+  }
+}
+
+/** Bytes of entry n's value part in `src` (kind byte included). */
+function srcValBytes(src: Page, n: number): number {
+  const k = src.kindOff(n);
+  return src.bytes[k] === INLINE
+    ? 3 + (src.bytes[k + 1]! | (src.bytes[k + 2]! << 8))
+    : 1 + OVF_BYTES;
 }
 
 /** `keys[0]` is unused: child i holds keys >= keys[i] (and < keys[i + 1]). */
@@ -55,18 +127,6 @@ function cmp(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** First index with keys[i] >= key. */
-function lowerBound(keys: Uint8Array[], key: Uint8Array): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(keys[mid]!, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function childIndex(keys: Uint8Array[], key: Uint8Array): number {
   let lo = 1;
   let hi = keys.length;
@@ -78,14 +138,23 @@ function childIndex(keys: Uint8Array[], key: Uint8Array): number {
   return lo - 1;
 }
 
-function leafEntrySize(k: Uint8Array, v: Uint8Array | Ovf): number {
-  return 2 + 2 + k.length + 1 + (v instanceof Ovf ? OVF_BYTES : 2 + v.length);
+function leafEntrySize(leaf: DLeaf, i: number): number {
+  const k = leaf.keys[i]!;
+  const v = leaf.vals[i]!;
+  let klen: number;
+  if (typeof k === "number") {
+    const b = leaf.src!.bytes;
+    const o = leaf.src!.offs[k]!;
+    klen = b[o]! | (b[o + 1]! << 8);
+  } else klen = k.length;
+  if (typeof v === "number") return 4 + klen + srcValBytes(leaf.src!, v);
+  return 2 + 2 + klen + 1 + (v instanceof Ovf ? OVF_BYTES : 2 + v.length);
 }
 
 function nodeSize(n: DNode, limit: number): number {
   let s = HDR;
   if (n instanceof DLeaf) {
-    for (let i = 0; i < n.keys.length && s < limit; i++) s += leafEntrySize(n.keys[i]!, n.vals[i]!);
+    for (let i = 0; i < n.keys.length && s < limit; i++) s += leafEntrySize(n, i);
   } else {
     for (let i = 0; i < n.keys.length && s < limit; i++) {
       s += 12 + (i === 0 ? 0 : n.keys[i]!.length);
@@ -150,12 +219,9 @@ export class Writer {
     const n = p.count;
     const keys: Uint8Array[] = new Array(n);
     if (p.type === LEAF) {
-      const vals: (Uint8Array | Ovf)[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        keys[i] = p.keyView(i);
-        vals[i] = p.valueRef(i);
-      }
-      return new DLeaf(keys, vals);
+      const idx: number[] = new Array(n);
+      for (let i = 0; i < n; i++) idx[i] = i;
+      return new DLeaf(idx, idx.slice(), p);
     }
     const kids: Kid[] = new Array(n);
     for (let i = 0; i < n; i++) {
@@ -187,9 +253,9 @@ export class Writer {
       return;
     }
     const leaf = this.#leafFor(key);
-    const i = lowerBound(leaf.keys, key);
-    if (i < leaf.keys.length && cmp(leaf.keys[i]!, key) === 0) {
-      this.#drop(leaf.vals[i]!);
+    const i = leaf.lowerBound(key);
+    if (leaf.has(i, key)) {
+      this.#drop(leaf.value(i));
       leaf.vals[i] = v;
     } else {
       leaf.keys.splice(i, 0, key);
@@ -201,8 +267,8 @@ export class Writer {
     if (this.root === undefined || !this.#has(key)) return;
     this.changed = true;
     const leaf = this.#leafFor(key);
-    const i = lowerBound(leaf.keys, key);
-    this.#drop(leaf.vals[i]!);
+    const i = leaf.lowerBound(key);
+    this.#drop(leaf.value(i));
     leaf.keys.splice(i, 1);
     leaf.vals.splice(i, 1);
   }
@@ -218,10 +284,7 @@ export class Writer {
         }
         return p.find(key) >= 0;
       }
-      if (node instanceof DLeaf) {
-        const i = lowerBound(node.keys, key);
-        return i < node.keys.length && cmp(node.keys[i]!, key) === 0;
-      }
+      if (node instanceof DLeaf) return node.has(node.lowerBound(key), key);
       node = node.kids[childIndex(node.keys, key)]!;
     }
   }
@@ -302,6 +365,8 @@ export class Writer {
       const left = this.mat(node.kids[l]!);
       const right = this.mat(node.kids[r]!);
       if (left instanceof DLeaf && right instanceof DLeaf) {
+        left.resolve();
+        right.resolve();
         left.keys = left.keys.concat(right.keys);
         left.vals = left.vals.concat(right.vals);
       } else if (left instanceof DBranch && right instanceof DBranch) {
@@ -319,10 +384,10 @@ export class Writer {
   #serialize(node: DNode, rightmost: boolean): Piece[] {
     const out: Piece[] = [];
     if (node instanceof DLeaf) {
-      const { keys, vals } = node;
-      const sizes = keys.map((k, i) => leafEntrySize(k, vals[i]!));
+      const keys = node.keys;
+      const sizes = keys.map((_, i) => leafEntrySize(node, i));
       for (const [a, b] of cut(sizes, rightmost, 1)) {
-        out.push({ key: keys[a]!, ref: this.#write(encodeLeaf(keys, vals, a, b, this.txn)) });
+        out.push({ key: node.key(a), ref: this.#write(encodeLeaf(node, sizes, a, b, this.txn)) });
       }
       return out;
     }
@@ -407,25 +472,51 @@ function alloc(length: number): Uint8Array {
 }
 
 function encodeLeaf(
-  keys: Uint8Array[],
-  vals: (Uint8Array | Ovf)[],
+  leaf: DLeaf,
+  sizes: number[],
   a: number,
   b: number,
   txn: number,
 ): [Uint8Array, number] {
+  const { keys, vals, src } = leaf;
   let length = HDR;
-  for (let i = a; i < b; i++) length += leafEntrySize(keys[i]!, vals[i]!);
+  for (let i = a; i < b; i++) length += sizes[i]!;
   const buf = alloc(length);
   const dv = header(buf, LEAF, b - a, length, txn);
   let o = HDR + 2 * (b - a);
   for (let i = a; i < b; i++) {
-    const k = keys[i]!;
     const v = vals[i]!;
+    if (typeof v === "number" && keys[i] === v) {
+      // Untouched entries: copy the run of consecutive source entries in one go.
+      const sp = src!;
+      const start = sp.offs[v]!;
+      let end = start + sizes[i]! - 2;
+      let j = i;
+      while (j + 1 < b) {
+        const nv = vals[j + 1]!;
+        if (nv !== (vals[j] as number) + 1 || keys[j + 1] !== nv || sp.offs[nv]! !== end) break;
+        j++;
+        end += sizes[j]! - 2;
+      }
+      buf.set(sp.bytes.subarray(start, end), o);
+      for (let x = i; x <= j; x++) {
+        dv.setUint16(HDR + 2 * (x - a), o + sp.offs[vals[x] as number]! - start, true);
+      }
+      o += end - start;
+      i = j;
+      continue;
+    }
+    const k = leaf.key(i);
     dv.setUint16(HDR + 2 * (i - a), o, true);
     dv.setUint16(o, k.length, true);
     buf.set(k, o + 2);
     o += 2 + k.length;
-    if (v instanceof Ovf) {
+    if (typeof v === "number") {
+      const from = src!.kindOff(v);
+      const n = srcValBytes(src!, v);
+      buf.set(src!.bytes.subarray(from, from + n), o);
+      o += n;
+    } else if (v instanceof Ovf) {
       buf[o] = 1;
       dv.setUint32(o + 1, v.len, true);
       dv.setUint32(o + 5, v.page, true);

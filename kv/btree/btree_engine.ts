@@ -391,6 +391,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     const node: DNode = w.mat(ref);
     if ("kids" in node) { for (const [i, k] of kids) node.kids[i] = k; }
     else {
+      node.resolve();
       node.vals = node.vals.map((v) =>
         v instanceof Ovf && v.page + v.npages > boundary ? w.moveOverflow(v) : v
       );
