@@ -53,6 +53,12 @@ export class ParquetReader {
    */
   #rawMetadata: FileMetaData;
   #rawDecimals: Set<string>;
+  /**
+   * Columns holding maps. Map annotations are removed too: hyparquet then hands each map
+   * over as `{ key_value: [{ key, value }…] }`, keeping entry order, duplicate keys and
+   * key types, where its map assembly would build a JS object.
+   */
+  #mapFields: Set<string>;
 
   private constructor(src: OpenSource, metadata: FileMetaData, tree: SchemaTree) {
     this.src = src;
@@ -68,10 +74,13 @@ export class ParquetReader {
       tree.children.filter((c) => !c.children.length && isDecimal(c.element))
         .map((c) => c.element.name),
     );
+    this.#mapFields = new Set(
+      this.schema.fields.filter((f) => hasMap(f.type)).map((f) => f.name),
+    );
     this.#rawMetadata = {
       ...metadata,
       schema: metadata.schema.map((e) => {
-        if (!flatRaw.has(e)) return e;
+        if (!flatRaw.has(e) && !isMapElement(e)) return e;
         const { converted_type: _c, logical_type: _l, ...rest } = e;
         return rest;
       }),
@@ -252,7 +261,11 @@ export class ParquetReader {
         );
       }
       try {
-        const exact = this.#rawDecimals.has(f.name) ? unscaledValues(values) : values;
+        const exact = this.#rawDecimals.has(f.name)
+          ? unscaledValues(values)
+          : this.#mapFields.has(f.name)
+          ? Array.from(values, (v) => mapsAsEntries(f.type, v))
+          : values;
         return buildData(f.type, exact, f.name);
       } catch (err) {
         throw decodeError(err, `convert column ${f.name} of ${this.src.name}`);
@@ -288,6 +301,40 @@ export class ParquetReader {
   close(): void {
     this.src.close();
   }
+}
+
+function isMapElement(e: SchemaElement): boolean {
+  return e.converted_type === "MAP" || e.converted_type === "MAP_KEY_VALUE" ||
+    e.logical_type?.type === "MAP";
+}
+
+function hasMap(t: A.DataType): boolean {
+  return A.DataType.isMap(t) || t.children?.some((c) => hasMap(c.type)) === true;
+}
+
+/** A decoded value with every un-annotated map group turned into `{ key, value }[]`. */
+function mapsAsEntries(t: A.DataType, v: unknown): unknown {
+  if (v === null || v === undefined) return v;
+  if (A.DataType.isMap(t)) {
+    const kv = (t as A.Map_).children[0]!.type as A.Struct;
+    const [kt, vt] = [kv.children[0]!.type, kv.children[1]!.type];
+    const list = Object.values(v as Record<string, unknown>)[0];
+    if (!Array.isArray(list)) return v;
+    return list.map((e) => {
+      const parts = Object.values(e as Record<string, unknown>);
+      return { key: mapsAsEntries(kt, parts[0]), value: mapsAsEntries(vt, parts[1]) };
+    });
+  }
+  if (A.DataType.isList(t) && Array.isArray(v)) {
+    const ct = (t as A.List).children[0]!.type;
+    return v.map((x) => mapsAsEntries(ct, x));
+  }
+  if (A.DataType.isStruct(t) && typeof v === "object") {
+    const o: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+    for (const f of (t as A.Struct).children) o[f.name] = mapsAsEntries(f.type, o[f.name]);
+    return o;
+  }
+  return v;
 }
 
 function isDecimal(e: SchemaElement): boolean {

@@ -386,3 +386,37 @@ Deno.test("decimals beyond float precision round trip exactly in the Arrow data"
   assertEquals(unscaled("i", 0), 1234567890123456n);
   assertEquals(back.toRows()[1], { d: -0.0001, i: null });
 });
+
+Deno.test("maps keep entry order, duplicate keys and key types (also nested in lists)", async () => {
+  const entries = <K extends A.DataType, V extends A.DataType>(k: K, v: V) =>
+    F("entries", new A.Struct<{ key: K; value: V }>([F("key", k, false), F("value", v)]), false);
+  const schema = new A.Schema([
+    F("m", new A.Map_(entries(new A.Int32(), new A.Utf8()))),
+    F("lm", new A.List(F("element", new A.Map_(entries(new A.Utf8(), new A.Int64()))))),
+  ]);
+  const t = ColumnarTable.fromRows([
+    { m: [[10, "b"], [2, "a"], [10, "dup"]], lm: [new Map([["z", 1n], ["a", null]]), null] },
+    { m: null, lm: [] },
+    { m: new Map(), lm: null },
+  ], schema);
+  const rows = (await readParquet(await t.toParquet())).toRows();
+  assertEquals([...(rows[0]!.m as Map<number, string>).keys()], [10, 2]);
+  // Duplicates live in the Arrow data (a JS Map in toRows keeps the last one).
+  const entriesOf = (table: ColumnarTable, row: number) => {
+    const data = table.toArrow().getChild("m")!.data[0]!;
+    const offs = data.valueOffsets as Int32Array;
+    const kv = A.makeVector(data.children[0]!) as A.Vector;
+    const out = [];
+    for (let k = offs[row]!; k < offs[row + 1]!; k++) {
+      const e = kv.get(k) as { key: number; value: string };
+      out.push([e.key, e.value]);
+    }
+    return out;
+  };
+  const back = await readParquet(await t.toParquet());
+  assertEquals(entriesOf(back, 0), [[10, "b"], [2, "a"], [10, "dup"]]);
+  assertEquals(entriesOf(back, 0), entriesOf(t, 0));
+  assertEquals(rows[0]!.lm, [new Map([["z", 1n], ["a", null]]), null]);
+  assertEquals(rows[1], { m: null, lm: [] });
+  assertEquals(rows[2], { m: new Map(), lm: null });
+});

@@ -152,9 +152,10 @@ function normalize(rows: Record<string, unknown>[]): unknown {
     JSON.stringify(
       rows,
       (_k, v) =>
-        typeof v === "bigint" ? `${v}n` : v instanceof Map
-          // hyparquet assembles maps as objects: integer-like keys come back first.
-          ? { map: [...v].sort((a, b) => String(a[0]) < String(b[0]) ? -1 : 1) }
+        typeof v === "bigint"
+          ? `${v}n`
+          : v instanceof Map
+          ? { map: [...v] }
           : v instanceof Uint8Array
           ? { bytes: [...v] }
           : Object.is(v, -0)
