@@ -381,7 +381,14 @@ export function deviceWriteBytes(): number | undefined {
 
 /** Bytes allocated on disk under `path` (file or directory, recursively). */
 export async function diskBytes(path: string): Promise<number> {
-  const info = await Deno.lstat(path);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (err) {
+    // A background flush or compaction may delete a file between readDir and lstat.
+    if (err instanceof Deno.errors.NotFound) return 0;
+    throw err;
+  }
   if (info.isFile) return info.blocks !== null ? info.blocks * 512 : info.size;
   if (!info.isDirectory) return 0;
   let total = 0;
