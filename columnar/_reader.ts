@@ -2,13 +2,7 @@
 // read one at a time into Arrow record batches (chunks fetched and page-checked first).
 import * as A from "apache-arrow";
 import { parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
-import type {
-  ColumnChunk,
-  FileMetaData,
-  ParquetParsers,
-  SchemaElement,
-  SchemaTree,
-} from "hyparquet";
+import type { ColumnChunk, FileMetaData, ParquetParsers, SchemaTree } from "hyparquet";
 import type { ParquetSource } from "./types.ts";
 import { decodeError, fail } from "./_errors.ts";
 import { type OpenSource, openSource, RangeCache } from "./_async_buffer.ts";
@@ -16,10 +10,18 @@ import { decompressors } from "./_compressors.ts";
 import { chunkRange, verifyChunk } from "./_pages.ts";
 import { arrowSchema } from "./_parquet_schema.ts";
 import type { KeyStats } from "./_predicate.ts";
-import { buildData, msToUnit } from "./_vector.ts";
+import { buildData } from "./_vector.ts";
+import {
+  hasMap,
+  isDecimal,
+  isMapElement,
+  isText,
+  mapsAsEntries,
+  statKey,
+  unscaledValues,
+} from "./_raw_values.ts";
 
 const decoder = new TextDecoder();
-const MS_PER_DAY = 86_400_000;
 const FOOTER_FETCH_BYTES = 32 * 1024;
 
 /** hyparquet parsers that keep raw units: timestamps as bigints, dates as bigint days. */
@@ -303,65 +305,6 @@ export class ParquetReader {
   }
 }
 
-function isMapElement(e: SchemaElement): boolean {
-  return e.converted_type === "MAP" || e.converted_type === "MAP_KEY_VALUE" ||
-    e.logical_type?.type === "MAP";
-}
-
-function hasMap(t: A.DataType): boolean {
-  return A.DataType.isMap(t) || t.children?.some((c) => hasMap(c.type)) === true;
-}
-
-/** A decoded value with every un-annotated map group turned into `{ key, value }[]`. */
-function mapsAsEntries(t: A.DataType, v: unknown): unknown {
-  if (v === null || v === undefined) return v;
-  if (A.DataType.isMap(t)) {
-    const kv = (t as A.Map_).children[0]!.type as A.Struct;
-    const [kt, vt] = [kv.children[0]!.type, kv.children[1]!.type];
-    const list = Object.values(v as Record<string, unknown>)[0];
-    if (!Array.isArray(list)) return v;
-    return list.map((e) => {
-      const parts = Object.values(e as Record<string, unknown>);
-      return { key: mapsAsEntries(kt, parts[0]), value: mapsAsEntries(vt, parts[1]) };
-    });
-  }
-  if (A.DataType.isList(t) && Array.isArray(v)) {
-    const ct = (t as A.List).children[0]!.type;
-    return v.map((x) => mapsAsEntries(ct, x));
-  }
-  if (A.DataType.isStruct(t) && typeof v === "object") {
-    const o: Record<string, unknown> = { ...(v as Record<string, unknown>) };
-    for (const f of (t as A.Struct).children) o[f.name] = mapsAsEntries(f.type, o[f.name]);
-    return o;
-  }
-  return v;
-}
-
-function isDecimal(e: SchemaElement): boolean {
-  return e.converted_type === "DECIMAL" || e.logical_type?.type === "DECIMAL";
-}
-
-/** Raw decimal cells (ints, bigints or big-endian two's-complement bytes) → bigints. */
-function unscaledValues(values: ArrayLike<unknown>): unknown[] {
-  const out = new Array<unknown>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v instanceof Uint8Array) {
-      let n = 0n;
-      for (const b of v) n = (n << 8n) | BigInt(b);
-      if (v.length && v[0]! & 0x80) n -= 1n << BigInt(v.length * 8);
-      out[i] = n;
-    } else if (typeof v === "number") out[i] = BigInt(v);
-    else out[i] = v;
-  }
-  return out;
-}
-
-function isText(e: SchemaElement): boolean {
-  return e.type === "BYTE_ARRAY" &&
-    (e.converted_type === "UTF8" || e.logical_type?.type === "STRING");
-}
-
 function gather(
   pieces: { rowStart: number; data: ArrayLike<unknown> }[],
   start: number,
@@ -379,21 +322,4 @@ function gather(
     }
   }
   return out;
-}
-
-/** A statistics value (as hyparquet decoded it with RAW_PARSERS) → comparable key. */
-function statKey(type: A.DataType, v: unknown): unknown {
-  if (v instanceof Date) {
-    if (A.DataType.isTimestamp(type)) return msToUnit(v.getTime(), (type as A.Timestamp).unit);
-    return v.getTime();
-  }
-  if (A.DataType.isDate(type)) return Number(v) * MS_PER_DAY;
-  if (A.DataType.isUtf8(type)) return v instanceof Uint8Array ? decoder.decode(v) : v;
-  if (A.DataType.isBinary(type) || A.DataType.isFixedSizeBinary(type)) {
-    return typeof v === "string" ? new TextEncoder().encode(v) : v;
-  }
-  if (A.DataType.isFloat(type) && (type as A.Float).precision === A.Precision.HALF) {
-    return undefined;
-  }
-  return v;
 }

@@ -10,7 +10,8 @@ import { schemaDifference } from "./columnar_table.ts";
 import { fail } from "./_errors.ts";
 import { compressorsFor } from "./_compressors.ts";
 import { combineBatches } from "./_take.ts";
-import { DEFAULT_ROW_GROUP_SIZE, openSink, ParquetEncoder } from "./_write.ts";
+import { DEFAULT_ROW_GROUP_SIZE, ParquetEncoder } from "./_write.ts";
+import { openSink } from "./_sinks.ts";
 
 /**
  * Writes a Parquet file incrementally: rows are buffered until a row group is full,

@@ -1,0 +1,88 @@
+// How the reader asks hyparquet for raw cells (the footer with some annotations removed)
+// and turns those cells and footer statistics into what the Arrow builders expect.
+import * as A from "apache-arrow";
+import type { SchemaElement } from "hyparquet";
+import { msToUnit } from "./_vector.ts";
+
+const decoder = new TextDecoder();
+const MS_PER_DAY = 86_400_000;
+
+/** Whether an element annotates a map (group or key-value group). */
+export function isMapElement(e: SchemaElement): boolean {
+  return e.converted_type === "MAP" || e.converted_type === "MAP_KEY_VALUE" ||
+    e.logical_type?.type === "MAP";
+}
+
+/** Whether a type contains a map anywhere. */
+export function hasMap(t: A.DataType): boolean {
+  return A.DataType.isMap(t) || t.children?.some((c) => hasMap(c.type)) === true;
+}
+
+/** A decoded value with every un-annotated map group turned into `{ key, value }[]`. */
+export function mapsAsEntries(t: A.DataType, v: unknown): unknown {
+  if (v === null || v === undefined) return v;
+  if (A.DataType.isMap(t)) {
+    const kv = (t as A.Map_).children[0]!.type as A.Struct;
+    const [kt, vt] = [kv.children[0]!.type, kv.children[1]!.type];
+    const list = Object.values(v as Record<string, unknown>)[0];
+    if (!Array.isArray(list)) return v;
+    return list.map((e) => {
+      const parts = Object.values(e as Record<string, unknown>);
+      return { key: mapsAsEntries(kt, parts[0]), value: mapsAsEntries(vt, parts[1]) };
+    });
+  }
+  if (A.DataType.isList(t) && Array.isArray(v)) {
+    const ct = (t as A.List).children[0]!.type;
+    return v.map((x) => mapsAsEntries(ct, x));
+  }
+  if (A.DataType.isStruct(t) && typeof v === "object") {
+    const o: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+    for (const f of (t as A.Struct).children) o[f.name] = mapsAsEntries(f.type, o[f.name]);
+    return o;
+  }
+  return v;
+}
+
+/** Whether an element is a decimal. */
+export function isDecimal(e: SchemaElement): boolean {
+  return e.converted_type === "DECIMAL" || e.logical_type?.type === "DECIMAL";
+}
+
+/** Raw decimal cells (ints, bigints or big-endian two's-complement bytes) → bigints. */
+export function unscaledValues(values: ArrayLike<unknown>): unknown[] {
+  const out = new Array<unknown>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v instanceof Uint8Array) {
+      let n = 0n;
+      for (const b of v) n = (n << 8n) | BigInt(b);
+      if (v.length && v[0]! & 0x80) n -= 1n << BigInt(v.length * 8);
+      out[i] = n;
+    } else if (typeof v === "number") out[i] = BigInt(v);
+    else out[i] = v;
+  }
+  return out;
+}
+
+/** Whether an element is a UTF-8 string column. */
+export function isText(e: SchemaElement): boolean {
+  return e.type === "BYTE_ARRAY" &&
+    (e.converted_type === "UTF8" || e.logical_type?.type === "STRING");
+}
+
+/** A statistics value (as hyparquet decoded it with RAW_PARSERS) → comparable key. */
+export function statKey(type: A.DataType, v: unknown): unknown {
+  if (v instanceof Date) {
+    if (A.DataType.isTimestamp(type)) return msToUnit(v.getTime(), (type as A.Timestamp).unit);
+    return v.getTime();
+  }
+  if (A.DataType.isDate(type)) return Number(v) * MS_PER_DAY;
+  if (A.DataType.isUtf8(type)) return v instanceof Uint8Array ? decoder.decode(v) : v;
+  if (A.DataType.isBinary(type) || A.DataType.isFixedSizeBinary(type)) {
+    return typeof v === "string" ? new TextEncoder().encode(v) : v;
+  }
+  if (A.DataType.isFloat(type) && (type as A.Float).precision === A.Precision.HALF) {
+    return undefined;
+  }
+  return v;
+}
