@@ -51,6 +51,8 @@ async function spawn(
   name: string,
   argsIn: (workDir: string) => string[],
   port: number,
+  /** What the server logs once it listens (so a stranger on the port is not taken for it). */
+  marker: RegExp,
   ready: (url: string) => Promise<boolean>,
   env: Record<string, string> = {},
   timeoutMs = 20_000,
@@ -106,13 +108,29 @@ async function spawn(
   while (Date.now() < deadline) {
     if (exited) break;
     try {
-      if (await ready(url)) return { url, port, log, stop, killNow };
+      if (marker.test(log()) && await ready(url)) return { url, port, log, stop, killNow };
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
   const text = log();
   await stop();
   throw new Error(`${name} did not start on ${url}:\n${text.slice(-2000)}`);
+}
+
+/**
+ * Starts a server on a fresh free port, up to 3 times: between `freePort()`
+ * and the server's bind, a parallel test may take the port.
+ */
+async function withRetry(start: (port: number) => Promise<TestServer>): Promise<TestServer> {
+  let last: unknown;
+  for (let i = 0; i < 3; i++) {
+    try {
+      return await start(freePort());
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -124,34 +142,43 @@ async function answers(url: string): Promise<boolean> {
 /** s3rver with the given buckets; credentials S3RVER / S3RVER. */
 export function startS3rver(buckets: string[]): Promise<TestServer> {
   need(new URL("node_modules/s3rver/package.json", TOOLS), "s3rver (tools/package.json)");
-  const port = freePort();
   // s3rver's continuation tokens use DES, which OpenSSL 3 (Node ≥ 17) only has in
   // its legacy provider: without this flag every paginated listing answers 500.
-  const args = ["--openssl-legacy-provider", new URL("s3rver.cjs", TOOLS).pathname, String(port)];
-  return spawn("s3rver", () => [...args, ...buckets], port, answers);
+  const script = new URL("s3rver.cjs", TOOLS).pathname;
+  return withRetry((port) =>
+    spawn(
+      "s3rver",
+      () => ["--openssl-legacy-provider", script, String(port), ...buckets],
+      port,
+      new RegExp(`s3rver listening on http://127\\.0\\.0\\.1:${port}`),
+      answers,
+    )
+  );
 }
 
 /** Azurite's blob service with its well-known dev account, data in its work dir. */
 export function startAzurite(): Promise<TestServer> {
   const main = new URL("node_modules/azurite/dist/src/blob/main.js", TOOLS);
   need(main, "azurite (tools/package.json)");
-  const port = freePort();
-  return spawn(
-    "azurite",
-    (dir) => [
-      main.pathname,
-      "--blobHost",
-      "127.0.0.1",
-      "--blobPort",
-      String(port),
-      "--location",
-      `${dir}/data`,
-      "--silent",
-      "--skipApiVersionCheck",
-      "--disableProductStyleUrl",
-    ],
-    port,
-    answers,
+  return withRetry((port) =>
+    spawn(
+      "azurite",
+      (dir) => [
+        main.pathname,
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        String(port),
+        "--location",
+        `${dir}/data`,
+        "--silent",
+        "--skipApiVersionCheck",
+        "--disableProductStyleUrl",
+      ],
+      port,
+      new RegExp(`successfully listens on http://127\\.0\\.0\\.1:${port}`),
+      answers,
+    )
   );
 }
 
@@ -165,11 +192,21 @@ export function startGcsEmulator(compat: boolean): Promise<TestServer> {
     "firebase-tools (tools/package.json)",
   );
   need(GCS_LAUNCHER, "the GCS emulator launcher (shared/tools/gcs-emulator.cjs)");
-  const port = freePort();
-  const args = [GCS_LAUNCHER.pathname, ...(compat ? ["--compat"] : []), String(port), "127.0.0.1"];
-  return spawn("gcs-emulator", () => args, port, async (url) => {
-    const res = await fetch(`${url}/storage/v1/b/probe/o`, { signal: AbortSignal.timeout(1000) });
-    await res.body?.cancel();
-    return res.status < 500;
-  }, { NODE_PATH: new URL("node_modules", TOOLS).pathname });
+  const mode = compat ? ["--compat"] : [];
+  return withRetry((port) =>
+    spawn(
+      "gcs-emulator",
+      () => [GCS_LAUNCHER.pathname, ...mode, String(port), "127.0.0.1"],
+      port,
+      new RegExp(`gcs-emulator listening on http://127\\.0\\.0\\.1:${port}`),
+      async (url) => {
+        const res = await fetch(`${url}/storage/v1/b/probe/o`, {
+          signal: AbortSignal.timeout(1000),
+        });
+        await res.body?.cancel();
+        return res.status < 500;
+      },
+      { NODE_PATH: new URL("node_modules", TOOLS).pathname },
+    )
+  );
 }
