@@ -4,13 +4,12 @@
 import { setImmediate } from "node:timers";
 import type { BlockCompression } from "./_block.ts";
 import { BlockCache } from "./_block_cache.ts";
-import { type Cursor, LevelCursor, MemCursor, MergeCursor, TableCursor } from "./_cursor.ts";
+import { type Cursor, LevelCursor, MergeCursor, TableCursor } from "./_cursor.ts";
 import type { LsmFile, LsmFs } from "./_fs.ts";
-import { Memtable, TOMBSTONE } from "./_memtable.ts";
 import { tableName, TableReader } from "./_table_reader.ts";
 import { type TableMeta, TableWriter } from "./_table_writer.ts";
 import { Table } from "./_version.ts";
-import { readWal } from "./_wal.ts";
+import { walOps } from "./_wal.ts";
 
 /** What to do with tombstones and expired values while writing. */
 export type DeadPolicy = "keep" | "tombstone" | "drop";
@@ -103,20 +102,95 @@ export async function buildTables(
   }
 }
 
-/** Flush job: the newest version of every key logged in one (complete) WAL file. */
+/**
+ * Flush job: the newest version of every key logged in one (complete) WAL
+ * file. Ops are sorted by key (then log order) as offsets into the log bytes,
+ * so nothing is copied until the table writer takes the bytes.
+ */
 export function flushWal(
   fs: LsmFs,
   walFile: string,
   o: BuildOptions,
   nextNumber: () => number,
 ): Promise<TableMeta[]> {
-  const mem = new Memtable();
-  let seq = 0;
-  for (const ops of readWal(fs.readFile(walFile), walFile, false)) {
-    seq++;
-    for (const op of ops) mem.put(op.key, op.value ?? TOMBSTONE, seq, false);
+  const log = fs.readFile(walFile);
+  const ko: number[] = [], kl: number[] = [], vo: number[] = [], vl: number[] = [];
+  walOps(log, walFile, (koff, klen, voff, vlen) => {
+    ko.push(koff);
+    kl.push(klen);
+    vo.push(voff);
+    vl.push(vlen);
+  });
+  const n = ko.length;
+  const pre = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = ko[i]!, len = kl[i]!;
+    let p = 0;
+    for (let j = 0; j < 6; j++) p = p * 256 + (j < len ? log[k + j]! : 0);
+    pre[i] = p;
   }
-  return buildTables(fs, new MemCursor(mem, undefined, Infinity), o, nextNumber);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => {
+    if (pre[a] !== pre[b]) return pre[a]! < pre[b]! ? -1 : 1;
+    const c = cmpIn(log, ko[a]!, kl[a]!, ko[b]!, kl[b]!);
+    return c !== 0 ? c : a - b;
+  });
+  return buildTables(fs, new SortedLogCursor(log, order, ko, kl, vo, vl), o, nextNumber);
+}
+
+function cmpIn(b: Uint8Array, ao: number, al: number, bo: number, bl: number): number {
+  const n = al < bl ? al : bl;
+  for (let i = 0; i < n; i++) {
+    const d = b[ao + i]! - b[bo + i]!;
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return al === bl ? 0 : al < bl ? -1 : 1;
+}
+
+/** The newest op per key of a sorted log, as a cursor. */
+class SortedLogCursor implements Cursor {
+  valid = true;
+  key: Uint8Array = new Uint8Array(4096);
+  klen = 0;
+  vbuf: Uint8Array;
+  voff = 0;
+  vlen = 0;
+  #i = 0;
+  constructor(
+    readonly log: Uint8Array,
+    readonly order: Uint32Array,
+    readonly ko: number[],
+    readonly kl: number[],
+    readonly vo: number[],
+    readonly vl: number[],
+  ) {
+    this.vbuf = log;
+    this.next();
+  }
+  next(): void {
+    const { log, order, ko, kl } = this;
+    const n = order.length;
+    // Skip to the last op of this key's run: the newest one wins.
+    let i = this.#i;
+    if (i >= n) {
+      this.valid = false;
+      return;
+    }
+    let cur = order[i]!;
+    while (
+      i + 1 < n && cmpIn(log, ko[cur]!, kl[cur]!, ko[order[i + 1]!]!, kl[order[i + 1]!]!) === 0
+    ) {
+      cur = order[++i]!;
+    }
+    this.#i = i + 1;
+    const k = ko[cur]!, len = kl[cur]!;
+    for (let j = 0; j < len; j++) this.key[j] = log[k + j]!;
+    this.klen = len;
+    const vlen = this.vl[cur]!;
+    this.voff = vlen < 0 ? 0 : this.vo[cur]!;
+    this.vlen = vlen < 0 ? 0 : vlen;
+  }
 }
 
 /** Compaction job by file numbers: `first` are merged newest first, each a sorted run. */

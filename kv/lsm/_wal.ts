@@ -136,15 +136,57 @@ export type WalBatch = RawOp[];
  * `Corruption`.
  */
 export function readWal(bytes: Uint8Array, name: string, newest: boolean): WalBatch[] {
+  const out: WalBatch[] = [];
+  walRecords(
+    bytes,
+    name,
+    newest,
+    (start, end) => out.push(decodeBatch(bytes.subarray(start, end))),
+  );
+  return out;
+}
+
+/** Where one logged op's key and value lie in the log bytes (`vlen` -1 = delete). */
+export type OpVisitor = (koff: number, klen: number, voff: number, vlen: number) => void;
+
+/**
+ * Visits every op of a complete WAL file in log order without copying
+ * (the worker's flush reads a frozen log this way).
+ */
+export function walOps(bytes: Uint8Array, name: string, visit: OpVisitor): void {
+  walRecords(bytes, name, false, (start, end) => {
+    const r = new ByteReader(bytes, start);
+    const count = r.varint();
+    for (let i = 0; i < count; i++) {
+      const kind = r.byte();
+      if (kind > 1) throw new RangeError(`unknown op kind ${kind}`);
+      const klen = r.varint();
+      const koff = r.pos;
+      r.bytes(klen);
+      if (kind === 1) {
+        const vlen = r.varint();
+        visit(koff, klen, r.pos, vlen);
+        r.bytes(vlen);
+      } else visit(koff, klen, 0, -1);
+    }
+    if (r.pos !== end) throw new RangeError("trailing bytes");
+  });
+}
+
+function walRecords(
+  bytes: Uint8Array,
+  name: string,
+  newest: boolean,
+  onRecord: (start: number, end: number) => void,
+): void {
   const bad = (why: string) =>
     new StoreError("Corruption", `Cannot replay write-ahead log ${name}: ${why}`);
   if (bytes.length < HEADER) {
-    if (newest && WAL_MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b)) return [];
+    if (newest && WAL_MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b)) return;
     throw bad("file too short for its header");
   }
   for (let i = 0; i < 8; i++) if (bytes[i] !== WAL_MAGIC[i]) throw bad("bad magic bytes");
   if (getU32(bytes, 8) !== WAL_VERSION) throw bad(`unknown version ${getU32(bytes, 8)}`);
-  const out: WalBatch[] = [];
   let pos = HEADER;
   const n = bytes.length;
   const tornOk = (from: number): boolean => {
@@ -164,13 +206,12 @@ export function readWal(bytes: Uint8Array, name: string, newest: boolean): WalBa
       if (newest && (end > n || tornOk(pos))) break;
       throw bad(`bad record length at byte ${pos}`);
     }
-    const payload = bytes.subarray(pos + 8, end);
     if (checksum(bytes, pos + 8, end) !== crc) {
       if (newest && (end === n || tornOk(end))) break;
       throw bad(`checksum mismatch in record at byte ${pos}`);
     }
     try {
-      out.push(decodeBatch(payload));
+      onRecord(pos + 8, end);
     } catch (err) {
       throw new StoreError(
         "Corruption",
@@ -180,7 +221,6 @@ export function readWal(bytes: Uint8Array, name: string, newest: boolean): WalBa
     }
     pos = end;
   }
-  return out;
 }
 
 function decodeBatch(payload: Uint8Array): WalBatch {

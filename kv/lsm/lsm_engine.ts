@@ -277,11 +277,15 @@ export class LsmEngine implements RawEngine {
     if (this.#readOnly) {
       throw new StoreError("ReadOnly", `Cannot write to LSM store at ${this.path}: read-only`);
     }
-    if (this.#mem.bytes >= this.#o.memtableBytes || this.#mustStall()) {
-      return this.#applySlow(ops);
-    }
+    if (this.#full() || this.#mustStall()) return this.#applySlow(ops);
     this.#wal!.add(ops);
     this.#applyMem(ops);
+  }
+
+  /** The memtable, or its log (overwrites grow only the log), reached the limit. */
+  #full(): boolean {
+    const limit = this.#o.memtableBytes;
+    return this.#mem.bytes >= limit || this.#wal!.size >= limit;
   }
 
   #mustStall(): boolean {
@@ -290,7 +294,7 @@ export class LsmEngine implements RawEngine {
   }
 
   async #applySlow(ops: RawOp[]): Promise<void> {
-    if (this.#mem.bytes >= this.#o.memtableBytes) await this.#rotate();
+    if (this.#full()) await this.#rotate();
     while (this.#mustStall()) {
       this.#stalls++;
       this.#kick();

@@ -277,3 +277,27 @@ Deno.test("lsm: a scan is a point-in-time view while writes go on", async () => 
   assertEquals(n, 1000);
   assertEquals(dec.decode(await s.get("key000500")), "changed");
 });
+
+Deno.test("lsm: flushes keep the newest of many versions and deletes logged together", async () => {
+  await withDir(async (dir) => {
+    const s = await openLsm(dir, { syncWrites: false }, { ...SMALL, memtableBytes: 64 * 1024 });
+    for (let round = 0; round < 40; round++) {
+      const batch: [string, string][] = [];
+      for (let i = 0; i < 100; i++) batch.push([`k${i}`, `r${round}-${"x".repeat(50)}`]);
+      await s.batchWrite(batch);
+      await s.delete(`k${round}`); // deleted in round r, rewritten in round r + 1
+    }
+    // Push those versions out of the memtable so the reads below hit flushed tables.
+    for (let f = 0; f < 20; f++) {
+      await s.batchWrite(pairs(100).map(([k, v]) => [`filler-${f}-${k}`, v + "y".repeat(60)]));
+    }
+    await lsmWaitIdle(s);
+    assert(lsmStats(s)!.flushes >= 2, "expected background flushes");
+    for (let i = 0; i < 100; i++) {
+      const got = await s.get(`k${i}`);
+      if (i === 39) assertEquals(got, undefined, "k39 was deleted last");
+      else assertEquals(dec.decode(got), `r39-${"x".repeat(50)}`, `k${i}`);
+    }
+    await s.close();
+  });
+});
