@@ -102,6 +102,15 @@ function columnValues(data: AnyData): ArrayLike<unknown> {
     }
   }
   if (A.DataType.isUtf8(type)) return utf8Strings(data);
+  if (A.DataType.isBool(type)) {
+    const bits = data.values as Uint8Array;
+    const out = new Array<boolean | null>(n);
+    for (let i = 0; i < n; i++) {
+      const j = data.offset + i;
+      out[i] = validAt(data, i) ? ((bits[j >> 3]! >> (j & 7)) & 1) === 1 : null;
+    }
+    return out;
+  }
   const get = rawGetter(data);
   const out = new Array(n);
   for (let i = 0; i < n; i++) out[i] = get(i);
