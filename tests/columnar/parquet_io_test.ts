@@ -420,3 +420,43 @@ Deno.test("maps keep entry order, duplicate keys and key types (also nested in l
   assertEquals(rows[1], { m: null, lm: [] });
   assertEquals(rows[2], { m: new Map(), lm: null });
 });
+
+Deno.test("ParquetStreamWriter hands each full row group to the upload before close", async () => {
+  const mem = new MemoryBlobStore();
+  const written: number[] = [];
+  const store = new Proxy(mem, {
+    get(target, prop) {
+      if (prop === "startUpload") {
+        return async (key: string) => {
+          const up = await target.startUpload(key);
+          return {
+            key: up.key,
+            write: (c: Uint8Array) => (written.push(c.length), up.write(c)),
+            complete: () => up.complete(),
+            abort: () => up.abort(),
+          };
+        };
+      }
+      const v = Reflect.get(target, prop);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const rows = sortedRows(1000);
+  const w = await ParquetStreamWriter.create(
+    { store, key: "s.parquet" },
+    ColumnarTable.fromRows(rows.slice(0, 1)).schema,
+    { rowGroupSize: 200 },
+  );
+  for (let i = 0; i < 1000; i += 100) {
+    await w.write(ColumnarTable.fromRows(rows.slice(i, i + 100)));
+    // Rows beyond the last full group stay buffered; full groups are already uploaded.
+    assert(written.length >= Math.floor((i + 100) / 200), `after ${i + 100} rows: ${written}`);
+  }
+  assertEquals(await mem.exists("s.parquet"), false);
+  await w.close();
+  assertEquals((await parquetMetadata({ store: mem, key: "s.parquet" })).numRowGroups, 5);
+  assertEquals(
+    (await readParquet({ store: mem, key: "s.parquet" })).toRows(),
+    ColumnarTable.fromRows(rows).toRows(),
+  );
+});
