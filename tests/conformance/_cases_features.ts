@@ -79,6 +79,13 @@ export const featureCases: Case[] = [
       eq(done.done, true, "return() ends the watch");
       await store.put("p/after", "x");
       eq(change(await next(w)), "<done>", "no changes after return()");
+      // Concurrent writers: the watch's last word on a key is the value the store kept.
+      const race = store.watch("race");
+      await Promise.all(Array.from({ length: 50 }, (_, i) => store.put("race", String(i))));
+      let lastSeen = "";
+      for (let i = 0; i < 50; i++) lastSeen = change(await next(race));
+      eq(lastSeen, `"race"=${show(await store.get("race"))}`, "watch order is commit order");
+      await race.return!();
       // Late subscriber sees only what comes after it.
       const late = store.watch("p/");
       await store.put("p/late", "l");
@@ -89,8 +96,8 @@ export const featureCases: Case[] = [
       eq(change(await pending), "<done>", "close ends a waiting watch");
       let rest = 0;
       while (!(await next(all)).done) rest++;
-      // 11 changes up to batchDelete, then p/after and p/late; two were read above.
-      eq(rest, 13 - 2, "the other watch drains, then ends on close");
+      // 11 changes up to batchDelete, 50 races, p/after and p/late; two were read above.
+      eq(rest, 11 + 50 + 2 - 2, "the other watch drains, then ends on close");
     },
   },
   {

@@ -106,8 +106,14 @@ export const lifecycleCases: Case[] = [
       await store.flush();
       if (!target.reopen) return;
       await store.close();
-      const again = await reopen();
+      const again = await reopen({ syncWrites: false });
       eq(await scan(again.iter()), ['"a"="1"', '"b"="2"', '"d"="4"'], "flushed data reopens");
+      // close() without flush() also keeps every write.
+      await again.put("e", "5");
+      await again.batchDelete(["a"]);
+      await again.close();
+      const third = await reopen();
+      eq(await scan(third.iter()), ['"b"="2"', '"d"="4"', '"e"="5"'], "close makes writes durable");
     },
   },
   {
