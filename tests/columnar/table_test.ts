@@ -208,3 +208,16 @@ Deno.test("toIPC/fromIPC round trips; garbage IPC is Corruption", async () => {
   assert(ColumnarTable.fromArrow(t.toArrow()).numRows === 2);
   await assertRejectsKind(() => ColumnarTable.fromArrow({} as never), "InvalidInput");
 });
+
+Deno.test("nested columns can be null-tested but not compared or sorted", async () => {
+  const t = ColumnarTable.fromRows([{ s: { a: 1 }, l: [1] }, { s: null, l: null }]);
+  assertEquals(t.filter({ column: "s", op: "isNull" }).numRows, 1);
+  assertEquals(t.filter({ column: "l", op: "isNotNull" }).toRows(), [{ s: { a: 1 }, l: [1] }]);
+  await assertRejectsKind(
+    () => t.filter({ column: "s", op: "eq", value: 1 }),
+    "InvalidInput",
+    /Struct/,
+  );
+  await assertRejectsKind(() => t.sortBy("l"), "InvalidInput", /List/);
+  await assertRejectsKind(() => t.sortBy("zz"), "InvalidInput", /zz/);
+});
