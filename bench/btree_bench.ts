@@ -101,11 +101,27 @@ Deno.bench("denokv: 100 range scans of 50 keys", { group: "range" }, async () =>
 
 const bulk = await openBTree(`${dir}/bulk.db`);
 let base = 0;
-Deno.bench("btree: bulk load 10 x 1000 sequential keys", { group: "seq", n: 20 }, async () => {
+Deno.bench("btree: bulk load 10 x 1000 sequential keys", {
+  group: "seq",
+  baseline: true,
+  n: 20,
+}, async () => {
   const b = ++base;
   await load(bulk, 10_000, (i) => seqKey(i, b));
 });
-Deno.bench("btree: bulk load 10 x 1000 random keys", { group: "random", n: 20 }, async () => {
+Deno.bench("denokv: bulk load 10 x 1000 sequential keys", { group: "seq", n: 10 }, async () => {
+  const b = ++base;
+  for (let i = 0; i < 10_000; i += 1000) {
+    const op = kv.atomic();
+    for (let j = i; j < i + 1000; j++) op.set([seqKey(j, b)], VALUE);
+    await op.commit();
+  }
+});
+Deno.bench("btree: bulk load 10 x 1000 random keys", {
+  group: "random",
+  baseline: true,
+  n: 20,
+}, async () => {
   const b = ++base;
   await load(bulk, 10_000, (i) => randomKey(i + b * 10_000));
 });

@@ -231,7 +231,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#releaseFree();
     if (this.#memory || this.#syncWrites || this.#syncing !== undefined) return;
     this.#writeSlot();
-    if (this.space.pendingCount > Math.max(PENDING_SYNC_PAGES, this.space.pageCount / 4)) {
+    if (this.space.pendingCount > Math.max(PENDING_SYNC_PAGES, this.space.pageCount / 16)) {
       // Without per-commit syncs nothing would ever become reusable: sync now and then.
       this.pager.syncNow();
       this.#keptTxn = this.#txn;
@@ -277,6 +277,12 @@ export class BTreeEngine implements RawEngine, ReadIO {
   }
 
   async #doSync(): Promise<void> {
+    // Commits already queued behind the store's lock apply within a few
+    // microtask turns; let them, so one (blocking) fdatasync covers them all.
+    for (let seen = -1; seen !== this.#txn;) {
+      seen = this.#txn;
+      for (let i = 0; i < 16; i++) await null;
+    }
     const t = this.#txn;
     if (this.#slotTxn[0] !== t && this.#slotTxn[1] !== t) this.#writeSlot();
     this.syncCalls++;
@@ -426,6 +432,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
 
   #cleanClose(): void {
     this.space.release(Infinity);
+    // Tree and durable header are the same state now: free pages at the end can go.
+    this.space.trimTail();
     const all = this.space.all();
     let m = 0;
     while (m < freeListPages(all.length - m)) m++;
