@@ -293,7 +293,7 @@ export class EngineStore implements KvStore {
   /** Put that expires after `ttlMs`. */
   async putWithTtl(key: BytesLike, value: BytesLike, ttlMs: number): Promise<void> {
     this.#check("putWithTtl", true);
-    checkTtl(ttlMs);
+    checkTtl(ttlMs, "putWithTtl");
     const raw = this.#raw(key, "putWithTtl");
     const v = checkValue(value, "putWithTtl");
     await this.#s.commit("putWithTtl", () => [putOp(raw, v, Date.now() + ttlMs)]);
@@ -302,7 +302,7 @@ export class EngineStore implements KvStore {
   /** Sets a TTL on a live key; false if absent. */
   async expire(key: BytesLike, ttlMs: number): Promise<boolean> {
     this.#check("expire", true);
-    checkTtl(ttlMs);
+    checkTtl(ttlMs, "expire");
     const raw = this.#raw(key, "expire");
     const s = this.#s;
     let found = false;

@@ -37,11 +37,11 @@ export function isExpired(expiryMillis: number, now: number = Date.now()): boole
 }
 
 /** Throws InvalidInput unless `ttlMs` is a finite, non-negative number. */
-export function checkTtl(ttlMs: number): void {
+export function checkTtl(ttlMs: number, op = "set a TTL"): void {
   if (typeof ttlMs !== "number" || !Number.isFinite(ttlMs) || ttlMs < 0) {
     throw new StoreError(
       "InvalidInput",
-      `Invalid TTL: expected a finite number of milliseconds >= 0, got ${String(ttlMs)}`,
+      `Invalid TTL for ${op}: expected a finite number of milliseconds >= 0, got ${String(ttlMs)}`,
     );
   }
 }
