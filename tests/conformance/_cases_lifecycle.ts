@@ -44,6 +44,42 @@ function reads(store: KvStore): [string, () => unknown][] {
 
 export const lifecycleCases: Case[] = [
   {
+    id: "error-messages",
+    title: "errors are StoreErrors whose message names the operation",
+    async run({ open, tempPath }) {
+      const store = await open();
+      // deno-lint-ignore no-explicit-any
+      const s = store as any;
+      await store.put("k", "v");
+      const t = await store.transaction();
+      await t.get("k");
+      await store.put("k", "w");
+      const missing = await tempPath("missing.bak");
+      const tries: [string, string, () => unknown][] = [
+        ["put", "InvalidInput", () => s.put(42, "x")],
+        ["put", "InvalidInput", () => s.put("k", null)],
+        ["put", "InvalidInput", () => s.put(new Uint8Array(2049), "x")],
+        ["get", "InvalidInput", () => s.get(new Uint8Array(2049))],
+        ["batchWrite", "InvalidInput", () => s.batchWrite([[1, "x"]])],
+        ["putWithTtl", "InvalidInput", () => s.putWithTtl("k", "v", -1)],
+        ["expire", "InvalidInput", () => s.expire("k", Number.NaN)],
+        ["compareAndSwap", "CasMismatch", () => s.compareAndSwap("k", "nope", "x")],
+        ["merge", "Unsupported", () => s.merge("k", "x")],
+        ["commit", "TxnConflict", () => t.commit()],
+        ["range", "InvalidInput", () => s.range(undefined, undefined, { limit: -1 })],
+        [missing, "NotFound", () => s.restore(missing)],
+      ];
+      for (const [op, kind, fn] of tries) {
+        const err = await fails(kind as never, op, fn);
+        yes(err instanceof Error && err.name === "StoreError", "a StoreError is an Error");
+        yes(err.message.includes(op), `"${err.message}" names ${op}`);
+      }
+      await store.close();
+      const err = await fails("Closed", "get after close", () => store.get("k"));
+      yes(err.message.includes("get"), `"${err.message}" names get`);
+    },
+  },
+  {
     id: "kind",
     title: "kind names the engine",
     async run({ open, target }) {
