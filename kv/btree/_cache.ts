@@ -1,9 +1,12 @@
-// Decoded pages by page number, bounded in bytes; second-chance (clock)
-// eviction so a hit costs one Map lookup and a bit set.
+// Decoded pages by page number, bounded in bytes. Lookups index a plain array
+// by page number (no hashing); eviction is second-chance (clock) over a ring
+// of the cached page numbers.
 import type { Page } from "./_page.ts";
 
 export class PageCache {
-  readonly #map = new Map<number, Page>();
+  readonly #byNo: (Page | undefined)[] = [];
+  readonly #ring: number[] = [];
+  #hand = 0;
   readonly #capacity: number;
   #bytes = 0;
   hits = 0;
@@ -15,7 +18,7 @@ export class PageCache {
 
   /** The page if cached and its hash matches the parent's; counts a hit or miss. */
   get(no: number, crc: number): Page | undefined {
-    const p = this.#map.get(no);
+    const p = this.#byNo[no];
     if (p !== undefined && p.crc === crc) {
       p.ref = true;
       this.hits++;
@@ -26,40 +29,51 @@ export class PageCache {
   }
 
   set(p: Page): void {
-    const old = this.#map.get(p.no);
-    if (old !== undefined) {
-      this.#bytes -= old.cost;
-      this.#map.delete(p.no);
-    }
-    this.#map.set(p.no, p);
+    const byNo = this.#byNo;
+    while (byNo.length <= p.no) byNo.push(undefined);
+    const old = byNo[p.no];
+    if (old !== undefined) this.#bytes -= old.cost;
+    else this.#ring.push(p.no);
+    byNo[p.no] = p;
     this.#bytes += p.cost;
     if (this.#bytes > this.#capacity) this.#evict();
   }
 
   delete(no: number): void {
-    const old = this.#map.get(no);
+    const old = this.#byNo[no];
     if (old !== undefined) {
       this.#bytes -= old.cost;
-      this.#map.delete(no);
+      this.#byNo[no] = undefined;
+      // The ring entry is dropped lazily by the clock hand.
     }
   }
 
   clear(): void {
-    this.#map.clear();
+    this.#byNo.length = 0;
+    this.#ring.length = 0;
+    this.#hand = 0;
     this.#bytes = 0;
   }
 
   #evict(): void {
     const target = this.#capacity * 0.9;
-    let spins = this.#map.size * 2;
-    for (const [no, p] of this.#map) {
-      if (this.#bytes <= target || spins-- <= 0) break;
-      this.#map.delete(no);
-      if (p.ref) {
+    const ring = this.#ring;
+    let spins = ring.length * 2 + 1;
+    while (this.#bytes > target && ring.length > 0 && spins-- > 0) {
+      if (this.#hand >= ring.length) this.#hand = 0;
+      const no = ring[this.#hand]!;
+      const p = this.#byNo[no];
+      if (p !== undefined && p.ref) {
         p.ref = false;
-        this.#map.set(no, p);
-      } else {
+        this.#hand++;
+        continue;
+      }
+      // Evict (or drop a stale entry): swap-remove from the ring.
+      ring[this.#hand] = ring[ring.length - 1]!;
+      ring.pop();
+      if (p !== undefined) {
         this.#bytes -= p.cost;
+        this.#byNo[no] = undefined;
       }
     }
   }
