@@ -1,6 +1,7 @@
 // Child process of crash_test.ts: commits in a loop and prints each
 // acknowledged commit id. Commit c writes keys id/<c>/0..4 = c, rewrites
-// "big" (an overflow value) and "last" = c, and deletes the keys of c - 50.
+// "big" (an overflow value) and "last" = c, and deletes the keys of c - 50;
+// every 25 commits it compacts the store.
 import { openBTree } from "../../kv/btree/mod.ts";
 
 const path = Deno.args[0]!;
@@ -24,5 +25,7 @@ for (;;) {
   }
   await txn.commit();
   out.writeSync(enc.encode(`${id}\n`));
+  // Now and then compact, so kills also land in the middle of a compaction.
+  if (c % 25 === 0) await store.compact();
   c++;
 }
