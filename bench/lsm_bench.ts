@@ -132,6 +132,18 @@ Deno.bench("lsm: batchWrite of 1,000 random keys (durable)", {
   b.end();
 });
 
+const lsmBulkRelaxed = await openLsm(await tempDir(), { syncWrites: false });
+Deno.bench("lsm: batchWrite of 1,000 random keys (syncWrites: false)", {
+  group: "bulk",
+  n: 200,
+  warmup: 5,
+}, async (b) => {
+  const pairs = batch();
+  b.start();
+  await lsmBulkRelaxed.batchWrite(pairs);
+  b.end();
+});
+
 Deno.bench(
   "denokv: atomic of 1,000 random keys",
   { group: "bulk", n: 50, warmup: 2 },

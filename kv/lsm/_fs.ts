@@ -37,6 +37,9 @@ export interface LsmFs {
   syncDir(): void;
 }
 
+/** Windows cannot open a directory to fsync it (and renames there are already durable). */
+const SYNC_DIRS = Deno.build.os !== "windows";
+
 function join(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
@@ -147,6 +150,7 @@ export class DiskFs implements LsmFs {
       f.close();
     }
     Deno.renameSync(tmp, join(this.path, name));
+    if (!SYNC_DIRS) return;
     const d = Deno.openSync(this.path);
     try {
       await d.sync();
@@ -177,6 +181,7 @@ export class DiskFs implements LsmFs {
     return n;
   }
   syncDir(): void {
+    if (!SYNC_DIRS) return;
     const d = Deno.openSync(this.path);
     try {
       d.syncSync();

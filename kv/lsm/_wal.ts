@@ -107,18 +107,19 @@ export class WalWriter {
     return p;
   }
 
-  /** Waits for running syncs, then makes everything durable synchronously. */
+  /** Waits for running syncs, then makes everything durable (no more adds after this). */
   async finish(): Promise<void> {
+    this.writeOut();
     while (this.#inflight || this.#queued) {
       try {
         await (this.#queued ?? this.#inflight);
       } catch { /* reported to its own callers; retried below */ }
     }
-    this.writeOut();
     if (this.#synced < this.#total) {
+      const target = this.#total;
       this.syncs++;
-      this.#file.syncDataSync();
-      this.#synced = this.#total;
+      await this.#file.syncData();
+      this.#synced = target;
     }
   }
 

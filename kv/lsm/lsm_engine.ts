@@ -19,7 +19,7 @@ import {
   pickCompaction,
 } from "./_compaction.ts";
 import type { LsmFs } from "./_fs.ts";
-import { Aborted, type BuildOptions, buildTables, type DeadPolicy } from "./_jobs.ts";
+import { Aborted, type BuildOptions, buildTables, type DeadPolicy, yieldNow } from "./_jobs.ts";
 import { JobWorker, WorkerUnavailable } from "./_worker_client.ts";
 import { lockDir } from "./_lock.ts";
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
@@ -101,6 +101,9 @@ export interface LsmStats {
   walSyncs: number;
 }
 
+/** Longest stretch of commits without an event-loop turn while jobs run. */
+const YIELD_MS = 5;
+
 function fileNumber(name: string, ext: string): number | undefined {
   if (!name.endsWith(ext)) return undefined;
   const n = Number(name.slice(0, -ext.length));
@@ -136,6 +139,9 @@ export class LsmEngine implements RawEngine {
   #stalls = 0;
   #walSyncs = 0;
   #flushWorker: JobWorker | undefined;
+  /** The last fdatasync of rotated logs. */
+  #oldSync: Promise<void> | undefined;
+  #lastYield = 0;
   #compactWorker: JobWorker | undefined;
 
   private constructor(fs: LsmFs, readOnly: boolean, opts: LsmOptions) {
@@ -277,7 +283,12 @@ export class LsmEngine implements RawEngine {
     if (this.#readOnly) {
       throw new StoreError("ReadOnly", `Cannot write to LSM store at ${this.path}: read-only`);
     }
-    if (this.#full() || this.#mustStall()) return this.#applySlow(ops);
+    // Also give the event loop a turn now and then while background jobs run,
+    // so their replies are handled even when commits never wait for I/O.
+    if (
+      this.#full() || this.#mustStall() ||
+      ((this.#bgFlush || this.#bgCompact) && performance.now() - this.#lastYield > YIELD_MS)
+    ) return this.#applySlow(ops);
     this.#wal!.add(ops);
     this.#applyMem(ops);
   }
@@ -294,7 +305,9 @@ export class LsmEngine implements RawEngine {
   }
 
   async #applySlow(ops: RawOp[]): Promise<void> {
-    if (this.#full()) await this.#rotate();
+    if (this.#full()) this.#rotate();
+    else await yieldNow();
+    this.#lastYield = performance.now();
     while (this.#mustStall()) {
       this.#stalls++;
       this.#kick();
@@ -305,12 +318,22 @@ export class LsmEngine implements RawEngine {
     this.#applyMem(ops);
   }
 
-  /** Freezes the memtable and starts a new log. */
-  async #rotate(): Promise<void> {
+  /**
+   * Freezes the memtable and starts a new log. The old log's last fdatasync
+   * runs in the background; `sync()` waits for it, so durability holds.
+   */
+  #rotate(): void {
     const old = this.#wal!;
-    await old.finish();
-    old.close();
-    this.#walSyncs += old.syncs;
+    old.writeOut();
+    const done = old.finish().finally(() => {
+      old.close();
+      this.#walSyncs += old.syncs;
+    });
+    const all = this.#oldSync ? Promise.all([this.#oldSync, done]).then(() => {}) : done;
+    this.#oldSync = all;
+    all.then(() => {
+      if (this.#oldSync === all) this.#oldSync = undefined;
+    }, () => {});
     this.#imms.push({ mem: this.#mem, wal: old.number });
     this.#mem = new Memtable();
     this.#openWal();
@@ -330,7 +353,8 @@ export class LsmEngine implements RawEngine {
   /** Durable up to the latest commit; concurrent calls share one fdatasync. */
   sync(): Promise<void> {
     if (this.#closed || !this.#wal) return Promise.resolve();
-    return this.#wal.sync();
+    const p = this.#wal.sync();
+    return this.#oldSync ? Promise.all([this.#oldSync, p]).then(() => {}) : p;
   }
 
   // ---------------------------------------------------------------- reads
@@ -456,6 +480,7 @@ export class LsmEngine implements RawEngine {
     await this.#vs.install(metas.map((m) => [0, m]), new Set(), nextLog);
     this.#imms.shift();
     this.#flushes++;
+    if (this.#oldSync) await this.#oldSync.catch(() => {});
     for (let n = imm.wal; n < nextLog; n++) this.#fs.remove(walName(n));
     this.#kick();
   }
@@ -576,7 +601,7 @@ export class LsmEngine implements RawEngine {
     this.#paused = true;
     try {
       await this.waitIdle();
-      if (this.#mem.count > 0) await this.#rotate();
+      if (this.#mem.count > 0) this.#rotate();
       while (this.#imms.length > 0) await this.#flushOldest(false);
       const levels = this.#vs.current.levels;
       const all = levels.flat();
@@ -636,7 +661,7 @@ export class LsmEngine implements RawEngine {
     this.#flushWorker?.terminate();
     this.#compactWorker?.terminate();
     try {
-      await Promise.allSettled([this.#bgFlush, this.#bgCompact]);
+      await Promise.allSettled([this.#bgFlush, this.#bgCompact, this.#oldSync]);
       if (this.#wal) await this.#wal.finish();
     } finally {
       this.#closed = true;
