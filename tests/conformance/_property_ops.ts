@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import type { MergeOperator, StoreConfig } from "../../core/config.ts";
 import { StoreError } from "../../core/error.ts";
-import type { KvReader, KvStore } from "../../core/kv.ts";
+import type { KvReader, KvSnapshot, KvStore } from "../../core/kv.ts";
 import { closeQuietly, eq, show, showEntries, yes } from "./_helpers.ts";
 import { Model } from "./_model.ts";
 import type { ConformanceTarget } from "./target.ts";
@@ -30,7 +30,8 @@ export type Op =
   | { t: "cas"; k: K; expect: "current" | "absent" | K; next: K | null }
   | { t: "txn"; ops: (Write | Scan | Get)[]; commit: boolean }
   | { t: "txnConflict"; mode: "read" | "write"; k: K; v: K; other: K }
-  | { t: "snapshot"; writes: Write[]; scan: Scan }
+  | { t: "snapshot"; writes: Write[]; more: Write[]; scan: Scan }
+  | { t: "backupRestore"; writes: Write[]; treeWrites: Write[] }
   | { t: "putTtl"; k: K; v: K }
   | { t: "ttl"; k: K }
   | { t: "persist"; k: K }
@@ -132,7 +133,13 @@ export function opArb(withReopen: boolean): fc.Arbitrary<Op> {
     fc.record({
       t: fc.constant("snapshot" as const),
       writes: fc.array(write, { maxLength: 5 }),
+      more: fc.array(write, { maxLength: 5 }),
       scan: scanOp,
+    }),
+    fc.record({
+      t: fc.constant("backupRestore" as const),
+      writes: fc.array(write, { maxLength: 5 }),
+      treeWrites: fc.array(write, { maxLength: 3 }),
     }),
     fc.record({ t: fc.constant("putTtl" as const), k: key, v: value }),
     keyOp("ttl"),
@@ -211,6 +218,8 @@ export async function runSequence(target: ConformanceTarget, ops: Op[]): Promise
   const model = new Model();
   // Named trees beside the default one, each with its own model.
   const trees = new Map([["t1", new Model()], ["t2", new Model()]]);
+  let dir: string | undefined;
+  let backups = 0;
   try {
     for (const op of ops) {
       switch (op.t) {
@@ -289,18 +298,50 @@ export async function runSequence(target: ConformanceTarget, ops: Op[]): Promise
           break;
         }
         case "snapshot": {
+          // Two overlapping snapshots, each read after later writes.
           const before = model.clone();
           const snap = await store.snapshot();
+          let second: KvSnapshot | undefined;
           try {
             for (const w of op.writes) {
               await storeWrite(store, w);
               applyWrite(model, w);
             }
+            const middle = model.clone();
+            second = await store.snapshot();
+            for (const w of op.more) {
+              await storeWrite(store, w);
+              applyWrite(model, w);
+            }
             await checkScan(snap, before, op.scan, "snapshot");
             await checkScan(snap, before, ALL, "snapshot");
+            await checkScan(second, middle, op.scan, "second snapshot");
+            await checkScan(second, middle, ALL, "second snapshot");
           } finally {
             await snap.release();
+            await second?.release();
           }
+          break;
+        }
+        case "backupRestore": {
+          // Restore brings back the whole store, trees included, as of the backup.
+          dir ??= await Deno.makeTempDir({ prefix: "oxistore-property-" });
+          const path = `${dir}/${backups++}.bak`;
+          await store.backup(path);
+          const saved = model.clone();
+          const savedTree = trees.get("t1")!.clone();
+          for (const w of op.writes) {
+            await storeWrite(store, w);
+            applyWrite(model, w);
+          }
+          for (const w of op.treeWrites) {
+            await storeWrite(store.tree("t1"), w);
+            applyWrite(trees.get("t1")!, w);
+          }
+          await store.restore(path);
+          model.assign(saved);
+          trees.get("t1")!.assign(savedTree);
+          await checkScan(store, model, ALL, "after restore");
           break;
         }
         case "putTtl":
@@ -365,5 +406,6 @@ export async function runSequence(target: ConformanceTarget, ops: Op[]): Promise
   } finally {
     await closeQuietly(store);
     await target.cleanup?.();
+    if (dir) await Deno.remove(dir, { recursive: true });
   }
 }
