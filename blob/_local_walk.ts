@@ -3,70 +3,41 @@
  * after a list cursor, never following symlinks. With the `/` delimiter it
  * reports each non-empty sub-directory once instead of descending into it.
  *
- * A walker can be parked between list pages and resumed, which saves reading
- * and sorting a large directory once per page. A parked walker is only
- * trusted while none of the directories it holds listings of has changed:
- * their mtime must predate the listing by more than the file system clock's
- * coarseness (see {@link Walker.stillValid}).
+ * A walker can be parked between list pages and resumed, which saves going
+ * through a large directory once per page. A parked walker is only trusted
+ * while none of the directories it holds listings of has changed (see
+ * `unchangedSince`).
  *
  * @module
  */
-import { join } from "node:path";
 import { isBefore, type ListPosition } from "./_list.ts";
-import { entryToSegment, escapeSegment } from "./_local_paths.ts";
+import { type Child, type DirCache, unchangedSince } from "./_local_dir_cache.ts";
+import { escapeSegment } from "./_local_paths.ts";
 import { compareKeys } from "./keys.ts";
 
 /** A blob key, or (with the `/` delimiter) a directory standing for a group. */
 export interface WalkEntry {
   key: string;
   group: boolean;
-  path: string;
-}
-
-interface Child {
-  sortKey: string;
-  blob: boolean;
+  /** The directory holding the entry. */
+  dir: string;
+  /** The entry's file or directory name. */
   name: string;
 }
 
 interface Frame {
   dir: string;
+  keyPrefix: string;
+  partial: string;
   children: Child[];
   next: number;
   readAt: number;
 }
 
-// File timestamps come from a coarse kernel clock (one tick, up to ~10 ms);
-// a change this close to a listing might not show in the mtime.
-const CLOCK_SLACK_MS = 50;
-const SURROGATE_OR_ABOVE = /[\ud800-\uffff]/;
-
-function readChildren(dir: string, keyPrefix: string, partial: string): Child[] {
-  const out: Child[] = [];
-  let wide = false;
-  try {
-    // Sync: one bounded directory read is far cheaper than an async op per entry.
-    for (const e of Deno.readDirSync(dir)) {
-      const parsed = entryToSegment(e.name, e.isFile, e.isDirectory);
-      if (!parsed || !parsed.seg.startsWith(partial)) continue;
-      const full = keyPrefix + parsed.seg;
-      const sortKey = parsed.blob ? full : full + "/";
-      if (!wide && SURROGATE_OR_ABOVE.test(sortKey)) wide = true;
-      out.push({ sortKey, blob: parsed.blob, name: e.name });
-    }
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return out;
-    throw err;
-  }
-  // Below U+D800, UTF-16 order is code point order, and the native compare is fast.
-  if (wide) return out.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
-  return out.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-}
-
 /** Whether a directory holds at least one blob, at any depth. */
-export function hasBlob(dir: string): boolean {
-  for (const c of readChildren(dir, "", "")) {
-    if (c.blob || hasBlob(join(dir, c.name))) return true;
+export function hasBlob(cache: DirCache, dir: string): boolean {
+  for (const c of cache.listing(dir).children) {
+    if (c.blob || hasBlob(cache, `${dir}/${c.name}`)) return true;
   }
   return false;
 }
@@ -80,21 +51,30 @@ function dirIsBefore(dp: string, after: ListPosition | undefined): boolean {
 
 /** Resumable in-order walk of the keys under a prefix. */
 export class Walker {
+  #cache: DirCache;
   #stack: Frame[] = [];
   #after: ListPosition | undefined;
   #groupDirs: boolean;
   #pending: WalkEntry | undefined;
 
   /**
+   * @param cache where directory listings come from
    * @param root the store's real root
    * @param prefix the (checked) list prefix
    * @param after skip everything at or before this position
    * @param groupDirs report sub-directories as groups (delimiter `/`)
    */
-  constructor(root: string, prefix: string, after: ListPosition | undefined, groupDirs: boolean) {
+  constructor(
+    cache: DirCache,
+    root: string,
+    prefix: string,
+    after: ListPosition | undefined,
+    groupDirs: boolean,
+  ) {
+    this.#cache = cache;
     const segs = prefix.split("/");
     const partial = segs.pop()!;
-    const base = join(root, ...segs.map(escapeSegment));
+    const base = [root, ...segs.map(escapeSegment)].join("/");
     const basePrefix = segs.length ? segs.join("/") + "/" : "";
     this.#after = after;
     this.#groupDirs = groupDirs;
@@ -102,8 +82,8 @@ export class Walker {
   }
 
   #push(dir: string, keyPrefix: string, partial: string): void {
-    const readAt = Date.now();
-    this.#stack.push({ dir, children: readChildren(dir, keyPrefix, partial), next: 0, readAt });
+    const { children, readAt } = this.#cache.listing(dir);
+    this.#stack.push({ dir, keyPrefix, partial, children, next: 0, readAt });
   }
 
   /** Hands an entry back, to be returned by the next `next()`. */
@@ -126,36 +106,26 @@ export class Walker {
         this.#stack.pop();
         continue;
       }
-      // Plain concatenation: `dir` is already normal, and join() costs per entry.
-      const path = `${frame.dir}/${c.name}`;
+      if (!c.rel.startsWith(frame.partial)) continue; // partial holds no "/"
+      const key = frame.keyPrefix + c.rel;
       if (c.blob) {
-        if (!isBefore(c.sortKey, this.#after)) return { key: c.sortKey, group: false, path };
+        if (!isBefore(key, this.#after)) return { key, group: false, dir: frame.dir, name: c.name };
         continue;
       }
-      if (dirIsBefore(c.sortKey, this.#after)) continue;
+      if (dirIsBefore(key, this.#after)) continue;
+      const path = `${frame.dir}/${c.name}`;
       if (this.#groupDirs) {
-        if (!isBefore(c.sortKey, this.#after) && hasBlob(path)) {
-          return { key: c.sortKey, group: true, path };
+        if (!isBefore(key, this.#after) && hasBlob(this.#cache, path)) {
+          return { key, group: true, dir: frame.dir, name: c.name };
         }
         continue;
       }
-      this.#push(path, c.sortKey, "");
+      this.#push(path, key, "");
     }
   }
 
-  /**
-   * Whether the directory listings this walker holds still describe the disk:
-   * every directory's mtime predates its listing by more than the clock slack.
-   */
-  async stillValid(): Promise<boolean> {
-    for (const f of this.#stack) {
-      try {
-        const mtime = (await Deno.stat(f.dir)).mtime?.getTime();
-        if (mtime === undefined || mtime >= f.readAt - CLOCK_SLACK_MS) return false;
-      } catch {
-        return false;
-      }
-    }
-    return true;
+  /** Whether the directory listings this walker holds still describe the disk. */
+  stillValid(): boolean {
+    return this.#stack.every((f) => unchangedSince(f.dir, f.readAt));
   }
 }

@@ -15,17 +15,11 @@ import { StoreError, toStoreError } from "../core/error.ts";
 import { iterateData, resolveRange } from "./_data.ts";
 import { type ListPlan, PageBuilder, planList } from "./_list.ts";
 import { type Header, headerMeta } from "./_local_format.ts";
-import {
-  readFull,
-  readHeader,
-  readHeaderAt,
-  readHeaderSync,
-  restampCopy,
-  TempBlobWriter,
-} from "./_local_io.ts";
+import { readFull, readHeader, readHeaderAt, restampCopy, TempBlobWriter } from "./_local_io.ts";
 import { KeyLocks, TempSession } from "./_local_session.ts";
 import { LocalUpload, rangeStream } from "./_local_stream.ts";
-import { Walker } from "./_local_walk.ts";
+import { type WalkEntry, Walker } from "./_local_walk.ts";
+import { DirCache } from "./_local_dir_cache.ts";
 import { LocalLayout, type Place } from "./_local_layout.ts";
 import { Digest, sha256 } from "./digest.ts";
 import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
@@ -40,6 +34,19 @@ import type {
   PresignOptions,
   PutOptions,
 } from "./types.ts";
+
+/** Options of {@link LocalBlobStore}. */
+export interface LocalBlobStoreOptions {
+  /**
+   * Most directory entries plus blob headers kept for listing (default
+   * 50,000; roughly 0.7 KiB per listed blob, so ~35 MiB at most; 0 disables).
+   * They are reused only while their directory is unchanged, so a cached
+   * listing is never stale.
+   */
+  listCacheEntries?: number;
+}
+
+const DEFAULT_LIST_CACHE = 50_000;
 
 /** Name of the marker file that identifies a LocalBlobStore root. */
 export const LOCAL_BLOB_MARKER = "~oxistore-blob";
@@ -73,17 +80,30 @@ export class LocalBlobStore implements BlobStore {
   #locks: KeyLocks | undefined;
   #closed = false;
   #uploads = new Set<LocalUpload>();
+  #dirCache: DirCache;
+  // Walkers parked at the end of a page, by cursor, so the next page resumes
+  // where the last one stopped.
+  #parked = new Map<string, Walker>();
 
   /**
    * A store at `root`; the directory is prepared on first use.
    *
    * @param root the directory holding the blobs (created if missing)
+   * @param opts tuning
    */
-  constructor(root: string) {
+  constructor(root: string, opts: LocalBlobStoreOptions = {}) {
     if (typeof root !== "string" || root === "") {
       throw new StoreError("InvalidInput", "Cannot open local blob store: root must be a path");
     }
+    const max = opts.listCacheEntries ?? DEFAULT_LIST_CACHE;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new StoreError(
+        "InvalidInput",
+        "Cannot open local blob store: listCacheEntries must be an integer ≥ 0",
+      );
+    }
     this.root = root;
+    this.#dirCache = new DirCache(max);
   }
 
   /**
@@ -98,8 +118,8 @@ export class LocalBlobStore implements BlobStore {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  static async open(root: string): Promise<LocalBlobStore> {
-    const store = new LocalBlobStore(root);
+  static async open(root: string, opts: LocalBlobStoreOptions = {}): Promise<LocalBlobStore> {
+    const store = new LocalBlobStore(root, opts);
     await store.#ready("open local blob store");
     return store;
   }
@@ -426,32 +446,34 @@ export class LocalBlobStore implements BlobStore {
     return this.#guard(op, `under ${JSON.stringify(prefix ?? "")}`, async () => {
       const plan = planList(prefix, opts);
       const page = new PageBuilder(plan);
-      const paths = new Map<string, string>();
+      const where = new Map<string, WalkEntry>();
+      this.#dirCache.beginCall();
       if (await this.#prefixDirOk(plan.prefix, op)) {
-        const walker = await this.#walker(plan, opts?.cursor);
+        const walker = this.#walker(plan, opts?.cursor);
         for (let e = walker.next(); e !== undefined; e = walker.next()) {
           const offer = page.offer(e.key);
           if (offer.kind === "full") {
             walker.unread(e);
             break;
           }
-          if (offer.kind === "item") paths.set(e.key, e.path);
+          if (offer.kind === "item") where.set(e.key, e);
         }
         const cursor = page.cursor();
         if (cursor !== undefined) this.#park(plan, cursor, walker);
       }
-      const metas: (BlobMeta | undefined)[] = [];
+      const metas: BlobMeta[] = [];
       for (const [i, key] of page.keys.entries()) {
         // Yield to the event loop between batches of synchronous header reads.
         if (i > 0 && i % 2048 === 0) await new Promise((r) => setTimeout(r, 0));
+        const e = where.get(key)!;
         try {
-          metas.push(headerMeta(key, readHeaderSync(paths.get(key)!, key)));
+          metas.push(headerMeta(key, this.#dirCache.header(e.dir, e.name, key)));
         } catch (err) {
           if (!(err instanceof Deno.errors.NotFound)) throw err; // else deleted meanwhile
         }
       }
       const result: ListResult = {
-        items: metas.filter((m): m is BlobMeta => m !== undefined),
+        items: metas,
         prefixes: page.prefixes,
       };
       const cursor = page.cursor();
@@ -467,18 +489,14 @@ export class LocalBlobStore implements BlobStore {
     return await this.#layout.dirOk(this.#layout.place(probe, op), false);
   }
 
-  // Walkers parked at the end of a page, by cursor, so the next page resumes
-  // without re-reading (and re-sorting) large directories.
-  #parked = new Map<string, Walker>();
-
-  async #walker(plan: ListPlan, cursor: string | undefined): Promise<Walker> {
+  #walker(plan: ListPlan, cursor: string | undefined): Walker {
     if (cursor !== undefined) {
       const id = parkId(plan, cursor);
       const parked = this.#parked.get(id);
       this.#parked.delete(id);
-      if (parked && await parked.stillValid()) return parked;
+      if (parked?.stillValid()) return parked;
     }
-    return new Walker(this.#real, plan.prefix, plan.after, plan.delimiter === "/");
+    return new Walker(this.#dirCache, this.#real, plan.prefix, plan.after, plan.delimiter === "/");
   }
 
   #park(plan: ListPlan, cursor: string, walker: Walker): void {
@@ -634,7 +652,7 @@ export class LocalBlobStore implements BlobStore {
       let n = 0;
       if (!await this.#prefixDirOk(prefix, op)) return 0;
       // One walk (a snapshot of each directory as it is reached), deleting as it goes.
-      const walker = new Walker(this.#real, prefix, undefined, false);
+      const walker = new Walker(this.#dirCache, this.#real, prefix, undefined, false);
       for (let e = walker.next(); e !== undefined; e = walker.next()) {
         if (await this.#remove(this.#layout.place(e.key, op))) n++;
       }

@@ -62,3 +62,29 @@ Deno.test("local list: paging a nested tree with no changes returns every key on
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("local list: relisting a settled directory shows another store's overwrite and delete", async () => {
+  const root = await Deno.makeTempDir({ prefix: "oxiblob-" });
+  try {
+    const a = await LocalBlobStore.open(root);
+    const b = await LocalBlobStore.open(root);
+    for (const k of ["s/1", "s/2", "s/3"]) await a.put(k, k, { metadata: { v: "old" } });
+    await new Promise((r) => setTimeout(r, 120));
+    const first = await a.list("s/");
+    assert.deepEqual(first.items.map((m) => m.metadata.v), ["old", "old", "old"]);
+    const again = await a.list("s/"); // served from the cache: same answer
+    assert.deepEqual(again.items.map((m) => m.etag), first.items.map((m) => m.etag));
+    const fresh = await b.put("s/2", "changed", { metadata: { v: "new" } });
+    await b.delete("s/3");
+    const after = await a.list("s/");
+    assert.deepEqual(after.items.map((m) => [m.key, m.metadata.v]), [["s/1", "old"], [
+      "s/2",
+      "new",
+    ]]);
+    assert.equal(after.items[1]!.etag, fresh.etag);
+    await a.close();
+    await b.close();
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

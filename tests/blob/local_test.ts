@@ -8,3 +8,11 @@ runBlobSuite("local", async () => {
     cleanup: () => Deno.remove(root, { recursive: true }),
   };
 });
+
+runBlobSuite("local (no list cache)", async () => {
+  const root = await Deno.makeTempDir({ prefix: "oxiblob-" });
+  return {
+    store: await LocalBlobStore.open(root, { listCacheEntries: 0 }),
+    cleanup: () => Deno.remove(root, { recursive: true }),
+  };
+});
