@@ -3,7 +3,7 @@
 // reachable exactly once, reusable, or waiting to be (never two of these).
 import type { KvStore } from "../../core/kv.ts";
 import { compareBytes } from "../../core/bytes.ts";
-import type { BTreeEngine } from "./btree_engine.ts";
+import type { BTreeEngine } from "./_engine.ts";
 import { BRANCH, Ovf } from "./_page.ts";
 import { engineOf } from "./_registry.ts";
 

@@ -22,10 +22,11 @@ import {
   SLOT_OFFSETS,
 } from "./_format.ts";
 import type { FreeSpace } from "./_freespace.ts";
-import { Ovf, Page } from "./_page.ts";
+import { type Ovf, Page } from "./_page.ts";
 import type { Pager } from "./_pager.ts";
 import { freeListPages, writeFreeList } from "./_recover.ts";
-import { DLeaf, type DNode, type Kid, Ref, Writer } from "./_writer.ts";
+import { Ref, Writer } from "./_writer.ts";
+import { relocate, repack } from "./_compact.ts";
 
 /** The state an opened file (or a fresh memory store) starts from. */
 export interface EngineState {
@@ -302,11 +303,12 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#checkOpen("compact");
     if (this.#readOnly) return;
     await this.#durable();
-    if (this.#repack()) await this.#durable();
+    if (this.#rewrite(repack)) await this.#durable();
     for (let pass = 0; pass < 4; pass++) {
       const live = this.space.pageCount - 1 - this.space.count - this.space.pendingCount;
       const boundary = 1 + live + Math.max(16, Math.ceil(live / 32));
-      if (this.space.pageCount <= boundary || !this.#relocate(boundary)) break;
+      if (this.space.pageCount <= boundary) break;
+      if (!this.#rewrite((w, root) => relocate(w, root, boundary))) break;
       await this.#durable();
     }
     const before = this.space.pageCount;
@@ -329,27 +331,14 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#releaseFree();
   }
 
-  /** Rewrites the whole tree with full nodes (overflow values stay where they are). */
-  #repack(): boolean {
+  /** One commit that rewrites part of the tree (compaction); false when nothing changed. */
+  #rewrite(build: (w: Writer, root: Ref) => boolean): boolean {
     if (this.#root.page === 0) return false;
-    const w = new Writer(this, undefined, this.#txn + 1);
-    const keys: Uint8Array[] = [];
-    const vals: (Uint8Array | Ovf)[] = [];
-    const visit = (page: number, crc: number): void => {
-      const p = this.load(page, crc);
-      for (let i = 0; i < p.npages; i++) w.freed.push(p.no + i);
-      for (let i = 0; i < p.count; i++) {
-        if (p.type === 2) visit(p.childPage(i), p.childCrc(i));
-        else {
-          keys.push(p.keyView(i));
-          vals.push(p.valueRef(i));
-        }
-      }
-    };
+    const root = new Ref(this.#root.page, this.#root.crc);
+    const w = new Writer(this, root, this.#txn + 1);
     let next: Ref | undefined;
     try {
-      visit(this.#root.page, this.#root.crc);
-      w.root = new DLeaf(keys, vals);
+      if (!build(w, root)) return false;
       next = w.commit();
     } catch (err) {
       w.abort();
@@ -357,52 +346,6 @@ export class BTreeEngine implements RawEngine, ReadIO {
     }
     this.#install(w, next);
     return true;
-  }
-
-  /** Rewrites every node or value at or past `boundary` (and their parents) in one commit. */
-  #relocate(boundary: number): boolean {
-    if (this.#root.page === 0) return false;
-    const w = new Writer(this, new Ref(this.#root.page, this.#root.crc), this.#txn + 1);
-    let next: Ref | undefined;
-    try {
-      const moved = this.#move(w, new Ref(this.#root.page, this.#root.crc), boundary);
-      if (moved instanceof Ref) return false;
-      w.root = moved;
-      next = w.commit();
-    } catch (err) {
-      w.abort();
-      throw err;
-    }
-    this.#install(w, next);
-    return true;
-  }
-
-  #move(w: Writer, ref: Ref, boundary: number): Kid {
-    const p = this.load(ref.page, ref.crc);
-    let high = p.no + p.npages > boundary;
-    const kids = new Map<number, Kid>();
-    if (p.type === 2) {
-      for (let i = 0; i < p.count; i++) {
-        const k = this.#move(w, new Ref(p.childPage(i), p.childCrc(i)), boundary);
-        if (!(k instanceof Ref)) kids.set(i, k);
-      }
-      high ||= kids.size > 0;
-    } else {
-      for (let i = 0; i < p.count && !high; i++) {
-        const v = p.valueRef(i);
-        high = v instanceof Ovf && v.page + v.npages > boundary;
-      }
-    }
-    if (!high) return ref;
-    const node: DNode = w.mat(ref);
-    if ("kids" in node) { for (const [i, k] of kids) node.kids[i] = k; }
-    else {
-      node.resolve();
-      node.vals = node.vals.map((v) =>
-        v instanceof Ovf && v.page + v.npages > boundary ? w.moveOverflow(v) : v
-      );
-    }
-    return node;
   }
 
   /** Page-cache counters. */

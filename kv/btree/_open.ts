@@ -2,7 +2,7 @@
 // rebuilding the free space (saved list after a clean close, a verifying
 // walk of the tree after a crash).
 import { StoreError } from "../../core/error.ts";
-import { BTreeEngine, type EngineState } from "./btree_engine.ts";
+import { BTreeEngine, type EngineState } from "./_engine.ts";
 import {
   checkHost,
   corruption,

@@ -1,6 +1,6 @@
 // Which engine backs a store handle, for tests and tools inside the package.
 import type { KvStore } from "../../core/kv.ts";
-import type { BTreeEngine } from "./btree_engine.ts";
+import type { BTreeEngine } from "./_engine.ts";
 
 const engines = new WeakMap<KvStore, BTreeEngine>();
 

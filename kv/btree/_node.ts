@@ -1,0 +1,272 @@
+// The in-memory nodes of a commit being built, their sizes, how they are cut
+// into page-sized pieces, and their encoding into node pages.
+import { PAGE_SIZE } from "./_format.ts";
+import { BRANCH, cmpAt, HDR, INLINE, LEAF, Ovf, OVF_BYTES, type Page } from "./_page.ts";
+
+/** A committed child: page number and the hash its bytes must have. */
+export class Ref {
+  constructor(readonly page: number, readonly crc: number) {}
+}
+
+/** A leaf value: inline bytes, an overflow reference, or entry n of `src` (copied raw). */
+export type LeafVal = Uint8Array | Ovf | number;
+
+/**
+ * A leaf being edited. Entries copied from a page stay numbers (their index
+ * in `src`) until touched, so editing one entry of a leaf does not decode the
+ * others, and untouched runs are copied back byte for byte.
+ */
+export class DLeaf {
+  constructor(
+    public keys: (Uint8Array | number)[],
+    public vals: LeafVal[],
+    public src: Page | undefined = undefined,
+  ) {}
+
+  /** Key `i` as bytes (a view into `src` for untouched entries). */
+  key(i: number): Uint8Array {
+    const k = this.keys[i]!;
+    return typeof k === "number" ? this.src!.keyView(k) : k;
+  }
+
+  /** First index whose key is >= `key`. */
+  lowerBound(key: Uint8Array): number {
+    const { keys, src } = this;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid]!;
+      let below: boolean;
+      if (typeof k === "number") {
+        const b = src!.bytes;
+        const o = src!.offs[k]!;
+        below = cmpAt(key, b, o + 2, b[o]! | (b[o + 1]! << 8)) > 0;
+      } else below = cmp(k, key) < 0;
+      if (below) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** True when entry `i` exists and holds exactly `key`. */
+  has(i: number, key: Uint8Array): boolean {
+    if (i >= this.keys.length) return false;
+    const k = this.keys[i]!;
+    if (typeof k !== "number") return cmp(k, key) === 0;
+    const b = this.src!.bytes;
+    const o = this.src!.offs[k]!;
+    return cmpAt(key, b, o + 2, b[o]! | (b[o + 1]! << 8)) === 0;
+  }
+
+  /** Value `i` decoded (for code that must look inside it). */
+  value(i: number): Uint8Array | Ovf {
+    const v = this.vals[i]!;
+    return typeof v === "number" ? this.src!.valueRef(v) : v;
+  }
+
+  /** Replaces every raw source reference by its decoded value. */
+  resolve(): void {
+    if (this.src === undefined) return;
+    for (let i = 0; i < this.vals.length; i++) {
+      this.vals[i] = this.value(i);
+      this.keys[i] = this.key(i);
+    }
+    this.src = undefined;
+  }
+}
+
+/** Bytes of entry n's value part in `src` (kind byte included). */
+function srcValBytes(src: Page, n: number): number {
+  const k = src.kindOff(n);
+  return src.bytes[k] === INLINE
+    ? 3 + (src.bytes[k + 1]! | (src.bytes[k + 2]! << 8))
+    : 1 + OVF_BYTES;
+}
+
+/** `keys[0]` is unused: child i holds keys >= keys[i] (and < keys[i + 1]). */
+export class DBranch {
+  constructor(public keys: Uint8Array[], public kids: Kid[]) {}
+}
+
+export type DNode = DLeaf | DBranch;
+export type Kid = Ref | DNode;
+
+/** Usable bytes of a one-page node. */
+export const CAP = PAGE_SIZE - HDR;
+export const EMPTY: Uint8Array = new Uint8Array(0);
+
+export function cmp(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+export function childIndex(keys: Uint8Array[], key: Uint8Array): number {
+  let lo = 1;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cmp(key, keys[mid]!) >= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+export function leafEntrySize(leaf: DLeaf, i: number): number {
+  const k = leaf.keys[i]!;
+  const v = leaf.vals[i]!;
+  let klen: number;
+  if (typeof k === "number") {
+    const b = leaf.src!.bytes;
+    const o = leaf.src!.offs[k]!;
+    klen = b[o]! | (b[o + 1]! << 8);
+  } else klen = k.length;
+  if (typeof v === "number") return 4 + klen + srcValBytes(leaf.src!, v);
+  return 2 + 2 + klen + 1 + (v instanceof Ovf ? OVF_BYTES : 2 + v.length);
+}
+
+export function nodeSize(n: DNode, limit: number): number {
+  let s = HDR;
+  if (n instanceof DLeaf) {
+    for (let i = 0; i < n.keys.length && s < limit; i++) s += leafEntrySize(n, i);
+  } else {
+    for (let i = 0; i < n.keys.length && s < limit; i++) {
+      s += 12 + (i === 0 ? 0 : n.keys[i]!.length);
+    }
+  }
+  return s;
+}
+
+/** Splits entry sizes into groups that fit a page (even halves, or full pages on the right edge). */
+export function cut(sizes: number[], rightmost: boolean, min: number): [number, number][] {
+  let total = 0;
+  for (const s of sizes) total += s;
+  const n = sizes.length;
+  if (total <= CAP) return [[0, n]];
+  const k = Math.ceil(total / CAP);
+  const target = rightmost ? CAP : total / k;
+  const groups: [number, number][] = [];
+  let start = 0;
+  let cur = 0;
+  for (let i = 0; i < n; i++) {
+    const s = sizes[i]!;
+    if (i - start >= min && (cur + s > CAP || cur >= target)) {
+      groups.push([start, i]);
+      start = i;
+      cur = 0;
+    }
+    cur += s;
+  }
+  groups.push([start, n]);
+  const last = groups[groups.length - 1]!;
+  if (groups.length > 1 && last[1] - last[0] < min) {
+    groups.pop();
+    groups[groups.length - 1]![1] = n;
+  }
+  return groups;
+}
+
+function header(buf: Uint8Array, type: number, count: number, length: number, txn: number) {
+  const dv = new DataView(buf.buffer);
+  buf[0] = type;
+  dv.setUint16(2, count, true);
+  dv.setUint32(4, length, true);
+  dv.setFloat64(8, txn, true);
+  return dv;
+}
+
+function alloc(length: number): Uint8Array {
+  return new Uint8Array(Math.ceil(length / PAGE_SIZE) * PAGE_SIZE);
+}
+
+export function encodeLeaf(
+  leaf: DLeaf,
+  sizes: number[],
+  a: number,
+  b: number,
+  txn: number,
+): [Uint8Array, number] {
+  const { keys, vals, src } = leaf;
+  let length = HDR;
+  for (let i = a; i < b; i++) length += sizes[i]!;
+  const buf = alloc(length);
+  const dv = header(buf, LEAF, b - a, length, txn);
+  let o = HDR + 2 * (b - a);
+  for (let i = a; i < b; i++) {
+    const v = vals[i]!;
+    if (typeof v === "number" && keys[i] === v) {
+      // Untouched entries: copy the run of consecutive source entries in one go.
+      const sp = src!;
+      const start = sp.offs[v]!;
+      let end = start + sizes[i]! - 2;
+      let j = i;
+      while (j + 1 < b) {
+        const nv = vals[j + 1]!;
+        if (nv !== (vals[j] as number) + 1 || keys[j + 1] !== nv || sp.offs[nv]! !== end) break;
+        j++;
+        end += sizes[j]! - 2;
+      }
+      buf.set(sp.bytes.subarray(start, end), o);
+      for (let x = i; x <= j; x++) {
+        dv.setUint16(HDR + 2 * (x - a), o + sp.offs[vals[x] as number]! - start, true);
+      }
+      o += end - start;
+      i = j;
+      continue;
+    }
+    const k = leaf.key(i);
+    dv.setUint16(HDR + 2 * (i - a), o, true);
+    dv.setUint16(o, k.length, true);
+    buf.set(k, o + 2);
+    o += 2 + k.length;
+    if (typeof v === "number") {
+      const from = src!.kindOff(v);
+      const n = srcValBytes(src!, v);
+      buf.set(src!.bytes.subarray(from, from + n), o);
+      o += n;
+    } else if (v instanceof Ovf) {
+      buf[o] = 1;
+      dv.setUint32(o + 1, v.len, true);
+      dv.setUint32(o + 5, v.page, true);
+      dv.setUint32(o + 9, v.crc, true);
+      dv.setFloat64(o + 13, v.txn, true);
+      buf.set(v.head.subarray(0, 9), o + 21);
+      o += 1 + OVF_BYTES;
+    } else {
+      buf[o] = INLINE;
+      dv.setUint16(o + 1, v.length, true);
+      buf.set(v, o + 3);
+      o += 3 + v.length;
+    }
+  }
+  return [buf, length];
+}
+
+export function encodeBranch(
+  keys: Uint8Array[],
+  kids: Ref[],
+  a: number,
+  b: number,
+  txn: number,
+): [Uint8Array, number] {
+  let length = HDR;
+  for (let i = a; i < b; i++) length += 12 + (i === a ? 0 : keys[i]!.length);
+  const buf = alloc(length);
+  const dv = header(buf, BRANCH, b - a, length, txn);
+  let o = HDR + 2 * (b - a);
+  for (let i = a; i < b; i++) {
+    const k = i === a ? EMPTY : keys[i]!;
+    const kid = kids[i]!;
+    dv.setUint16(HDR + 2 * (i - a), o, true);
+    dv.setUint32(o, kid.page, true);
+    dv.setUint32(o + 4, kid.crc, true);
+    dv.setUint16(o + 8, k.length, true);
+    buf.set(k, o + 10);
+    o += 10 + k.length;
+  }
+  return [buf, length];
+}
