@@ -35,6 +35,8 @@ export interface LsmFs {
   /** Bytes of every file in the directory. */
   totalSize(): number;
   syncDir(): void;
+  /** {@link syncDir} in the background thread pool. */
+  syncDirAsync(): Promise<void>;
 }
 
 /** Windows cannot open a directory to fsync it (and renames there are already durable). */
@@ -180,6 +182,15 @@ export class DiskFs implements LsmFs {
     }
     return n;
   }
+  async syncDirAsync(): Promise<void> {
+    if (!SYNC_DIRS) return;
+    const d = await Deno.open(this.path);
+    try {
+      await d.sync();
+    } finally {
+      d.close();
+    }
+  }
   syncDir(): void {
     if (!SYNC_DIRS) return;
     const d = Deno.openSync(this.path);
@@ -276,4 +287,7 @@ export class MemFs implements LsmFs {
     return 0;
   }
   syncDir(): void {}
+  syncDirAsync(): Promise<void> {
+    return Promise.resolve();
+  }
 }

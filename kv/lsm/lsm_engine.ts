@@ -237,7 +237,7 @@ export class LsmEngine implements RawEngine {
       }
     }
     if (this.#readOnly) return;
-    this.#openWal();
+    await this.#openWal();
     if (this.#mem.count > 0) {
       const mem = this.#mem;
       this.#mem = new Memtable();
@@ -251,11 +251,12 @@ export class LsmEngine implements RawEngine {
     this.#kick();
   }
 
-  #openWal(): void {
+  /** Starts a new log; the directory fsync that makes it durable runs in the background. */
+  #openWal(): Promise<void> {
     const n = this.#vs.nextFile++;
     this.#wal = new WalWriter(this.#fs.create(walName(n)), n, true);
     this.#wal.writeOut();
-    this.#fs.syncDir();
+    return this.#fs.syncDirAsync();
   }
 
   // ---------------------------------------------------------------- writes
@@ -320,7 +321,7 @@ export class LsmEngine implements RawEngine {
 
   /**
    * Freezes the memtable and starts a new log. The old log's last fdatasync
-   * runs in the background; `sync()` waits for it, so durability holds.
+   * and the directory fsync run in the background; `sync()` waits for them.
    */
   #rotate(): void {
     const old = this.#wal!;
@@ -329,14 +330,14 @@ export class LsmEngine implements RawEngine {
       old.close();
       this.#walSyncs += old.syncs;
     });
-    const all = this.#oldSync ? Promise.all([this.#oldSync, done]).then(() => {}) : done;
+    const dir = this.#openWal();
+    const all = Promise.all([this.#oldSync, done, dir]).then(() => {});
     this.#oldSync = all;
     all.then(() => {
       if (this.#oldSync === all) this.#oldSync = undefined;
     }, () => {});
     this.#imms.push({ mem: this.#mem, wal: old.number });
     this.#mem = new Memtable();
-    this.#openWal();
     this.#kick();
   }
 
