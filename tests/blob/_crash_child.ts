@@ -9,7 +9,7 @@ let seed = Number(seedArg) * 100_000;
 
 /** 4-byte seed + 4-byte length + pseudo-random body: checkable on its own. */
 function payload(s: number): Uint8Array {
-  const len = 1 + (s * 7919) % (1536 * 1024);
+  const len = 1 + (s * 7919) % (4 * 1024 * 1024);
   const out = new Uint8Array(8 + len);
   const view = new DataView(out.buffer);
   view.setUint32(0, s);
@@ -23,6 +23,8 @@ for (let i = 0;; i++) {
   const s = ++seed;
   const key = `k/${s % 13}/${s % 5}`;
   const data = payload(s);
+  // Tells the parent an operation is starting, so the kill lands mid-write.
+  console.log(`op ${i}`);
   switch (i % 5) {
     case 0:
       await store.put(key, data);

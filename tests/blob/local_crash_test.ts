@@ -14,14 +14,14 @@ function spawnWriter(root: string, seed: number): Deno.ChildProcess {
   }).spawn();
 }
 
-/** Waits for the child's "ready" line; the child keeps writing afterwards. */
-async function waitReady(child: Deno.ChildProcess): Promise<void> {
+/** Waits until the child has started `ops` operations (it prints a line per op). */
+async function waitOps(child: Deno.ChildProcess, ops: number): Promise<void> {
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!seen.includes("ready")) {
+  let seen = 0;
+  while (seen < ops) {
     const { value, done } = await reader.read();
-    if (done) throw new Error("writer exited before it was ready");
-    seen += value;
+    if (done) throw new Error("writer exited early");
+    seen += value.split("\n").filter((l) => l.startsWith("op ")).length;
   }
   reader.releaseLock();
 }
@@ -43,8 +43,10 @@ Deno.test({
     try {
       for (let round = 1; round <= 25; round++) {
         const child = spawnWriter(root, round);
-        await waitReady(child);
-        await new Promise((r) => setTimeout(r, 40 + (round * 37) % 200));
+        // Kill right after an operation starts: mostly in the middle of a write,
+        // each round at a different operation kind.
+        await waitOps(child, 1 + (round * 3) % 11);
+        await new Promise((r) => setTimeout(r, round % 5));
         child.kill("SIGKILL");
         const status = await child.status;
         await child.stdout.cancel().catch(() => {});
