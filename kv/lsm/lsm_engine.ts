@@ -27,6 +27,7 @@ import { Memtable, TOMBSTONE } from "./_memtable.ts";
 import { getIn, scanView, type View } from "./_read.ts";
 import { tableName } from "./_table_reader.ts";
 import type { TableMeta } from "./_table_writer.ts";
+import type { Table } from "./_version.ts";
 import { VersionSet } from "./_version_set.ts";
 import { readWal, walName, WalWriter } from "./_wal.ts";
 
@@ -501,36 +502,38 @@ export class LsmEngine implements RawEngine {
       await this.#vs.install(job.inputs.map((t) => [job.outLevel, t]), remove);
       return;
     }
-    const dead: DeadPolicy = job.bottom ? "drop" : "tombstone";
+    const runs = job.level === 0 ? job.inputs.map((t) => [t]) : [job.inputs];
+    if (job.next.length) runs.push(job.next);
+    const metas = await this.#mergeRuns(runs, job.bottom ? "drop" : "tombstone", background);
+    await this.#vs.install(metas.map((m) => [job.outLevel, m]), remove);
+  }
+
+  /** Merges sorted runs (newest first) into new tables, in a worker when there is one. */
+  async #mergeRuns(
+    runs: Table[][],
+    dead: DeadPolicy,
+    background: boolean,
+  ): Promise<TableMeta[]> {
     const w = this.#compactWorker;
-    let metas: TableMeta[];
-    let viaWorker: TableMeta[] | undefined;
     if (w && background) {
-      const runs = job.level === 0
-        ? job.inputs.map((t) => [t.meta.number])
-        : [job.inputs.map((t) => t.meta.number)];
-      if (job.next.length) runs.push(job.next.map((t) => t.meta.number));
       let bytes = 0;
-      for (const t of remove) bytes += t.meta.size;
+      for (const run of runs) for (const t of run) bytes += t.meta.size;
       const numbers = this.#reserve(2 * Math.ceil(bytes / this.#o.tableBytes) + 4);
-      viaWorker = await this.#inWorker(w, numbers, {
+      const metas = await this.#inWorker(w, numbers, {
         kind: "compact",
         dir: this.#fs.path,
-        runs,
+        runs: runs.map((run) => run.map((t) => t.meta.number)),
         numbers,
         o: this.#buildOptions(dead, true),
       });
+      if (metas) return metas;
     }
-    if (viaWorker) metas = viaWorker;
-    else {
-      const kids: Cursor[] = [];
-      if (job.level === 0) {
-        for (const t of job.inputs) kids.push(new TableCursor(t.reader, undefined));
-      } else kids.push(new LevelCursor(job.inputs, undefined));
-      if (job.next.length) kids.push(new LevelCursor(job.next, undefined));
-      metas = await this.#build(new MergeCursor(kids), dead, background, true);
-    }
-    await this.#vs.install(metas.map((m) => [job.outLevel, m]), remove);
+    const kids: Cursor[] = runs.map((run) =>
+      run.length === 1
+        ? new TableCursor(run[0]!.reader, undefined)
+        : new LevelCursor(run, undefined)
+    );
+    return this.#build(new MergeCursor(kids), dead, background, true);
   }
 
   #buildOptions(dead: DeadPolicy, split: boolean): BuildOptions {
@@ -603,7 +606,9 @@ export class LsmEngine implements RawEngine {
     try {
       await this.waitIdle();
       if (this.#mem.count > 0) this.#rotate();
-      while (this.#imms.length > 0) await this.#flushOldest(false);
+      // Same jobs as in the background (worker threads when there are some), so
+      // reads go on while a large store compacts; writers wait on core's lock.
+      while (this.#imms.length > 0) await this.#flushOldest(true);
       const levels = this.#vs.current.levels;
       const all = levels.flat();
       if (all.length === 0) return;
@@ -611,10 +616,9 @@ export class LsmEngine implements RawEngine {
       for (const t of all) total += t.meta.size;
       let outLevel = 1;
       while (outLevel < MAX_LEVELS - 1 && levelTarget(this.#shape, outLevel) < total) outLevel++;
-      const kids: Cursor[] = [];
-      for (const t of levels[0] ?? []) kids.push(new TableCursor(t.reader, undefined));
-      for (let l = 1; l < levels.length; l++) kids.push(new LevelCursor(levels[l]!, undefined));
-      const metas = await this.#build(new MergeCursor(kids), "drop", false, true);
+      const runs: Table[][] = (levels[0] ?? []).map((t) => [t]);
+      for (let l = 1; l < levels.length; l++) if (levels[l]!.length) runs.push(levels[l]!);
+      const metas = await this.#mergeRuns(runs, "drop", true);
       this.#compactions++;
       await this.#vs.install(metas.map((m) => [outLevel, m]), new Set(all));
     } finally {
