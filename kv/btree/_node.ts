@@ -171,7 +171,7 @@ export function cut(sizes: number[], rightmost: boolean, min: number): [number, 
 }
 
 function header(buf: Uint8Array, type: number, count: number, length: number, txn: number) {
-  const dv = new DataView(buf.buffer);
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   buf[0] = type;
   dv.setUint16(2, count, true);
   dv.setUint32(4, length, true);
@@ -179,8 +179,25 @@ function header(buf: Uint8Array, type: number, count: number, length: number, tx
   return dv;
 }
 
+const SLAB_PAGES = 16;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/**
+ * A zeroed, page-aligned buffer for a node. One-page nodes are carved out of
+ * 64 KiB slabs (one allocation per 16 nodes; the nodes of a commit are written
+ * and later evicted together, so a slab rarely outlives its pages for long).
+ */
 function alloc(length: number): Uint8Array {
-  return new Uint8Array(Math.ceil(length / PAGE_SIZE) * PAGE_SIZE);
+  const size = Math.ceil(length / PAGE_SIZE) * PAGE_SIZE;
+  if (size !== PAGE_SIZE) return new Uint8Array(size);
+  if (slabUsed === slab.length) {
+    slab = new Uint8Array(SLAB_PAGES * PAGE_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + PAGE_SIZE);
+  slabUsed += PAGE_SIZE;
+  return out;
 }
 
 export function encodeLeaf(
