@@ -243,3 +243,36 @@ Deno.test("btree concurrent durable commits share fsyncs and all land", async ()
     removeDir(path);
   }
 });
+
+Deno.test("btree compact keeps a pinned snapshot's view intact", async () => {
+  const path = tempPath();
+  try {
+    await using store = await openBTree(path);
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < 5000; i++) {
+      pairs.push([`k${String(i).padStart(5, "0")}`, `v${i}`.repeat(5)]);
+    }
+    await store.batchWrite(pairs);
+    await store.put("big", new Uint8Array(50_000).fill(9));
+    await using snap = await store.snapshot();
+    await store.batchDelete(pairs.filter((_, i) => i % 3 !== 0).map(([k]) => k));
+    await store.put("big", new Uint8Array(10));
+    await store.compact();
+    checkInvariants(store);
+    let n = 0;
+    for await (const [k, v] of snap.range("k", "l")) {
+      equal(dec.decode(v), `v${Number(dec.decode(k).slice(1))}`.repeat(5));
+      n++;
+    }
+    equal(n, 5000);
+    equal((await snap.get("big"))!.length, 50_000);
+    equal(await store.count(), 1668);
+    equal((await store.get("big"))!.length, 10);
+    await snap.release();
+    await store.compact();
+    checkInvariants(store);
+    equal(await store.count(), 1668);
+  } finally {
+    removeDir(path);
+  }
+});
