@@ -95,7 +95,7 @@ Deno.test("btree matches a sorted model over random operation sequences (memory)
   await fc.assert(
     fc.asyncProperty(fc.array(opArb, { maxLength: 60 }), (ops) => runOps(undefined, ops)),
     {
-      numRuns: 40,
+      numRuns: 100,
     },
   );
 });
@@ -110,7 +110,7 @@ Deno.test("btree matches a sorted model over random operation sequences with reo
         await runOps(p, ops);
         await Deno.remove(p).catch(() => {});
       }),
-      { numRuns: 30 },
+      { numRuns: 50 },
     );
   } finally {
     removeDir(path);
