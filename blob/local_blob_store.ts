@@ -41,7 +41,9 @@ export interface LocalBlobStoreOptions {
    * Most directory entries plus blob headers kept for listing (default
    * 50,000; roughly 0.7 KiB per listed blob, so ~35 MiB at most; 0 disables).
    * They are reused only while their directory is unchanged, so a cached
-   * listing is never stale.
+   * listing is never stale. 0 also stops parking list walkers between pages:
+   * use it on network file systems whose server clock may lag this machine's,
+   * since unchanged is judged by directory mtimes.
    */
   listCacheEntries?: number;
 }
@@ -500,6 +502,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   #park(plan: ListPlan, cursor: string, walker: Walker): void {
+    if (this.#dirCache.maxEntries === 0) return; // both rely on directory mtimes
     this.#parked.set(parkId(plan, cursor), walker);
     if (this.#parked.size > 16) this.#parked.delete(this.#parked.keys().next().value!);
   }
