@@ -15,9 +15,8 @@ export function copyOut(src: Uint8Array, start: number, end: number): Uint8Array
     slab = new Uint8Array(SLAB);
     used = 0;
   }
-  const s = slab;
   const at = used;
-  for (let i = 0; i < n; i++) s[at + i] = src[start + i]!;
+  slab.set(src.subarray(start, end), at);
   used = (at + n + 7) & ~7;
-  return s.subarray(at, at + n);
+  return slab.subarray(at, at + n);
 }
