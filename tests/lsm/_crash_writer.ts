@@ -3,9 +3,10 @@
 // every commit once it is acknowledged (durable). The parent SIGKILLs it.
 //
 // Commit `i` writes `c/<i>/0..3` and overwrites `h/<i % 50>` with `i`.
+// Args: <dir> <first commit id> [nothreads: flush and compact on the main thread]
 import { lsmStats, openLsm } from "../../kv/lsm/mod.ts";
 
-const [dir, startArg] = Deno.args;
+const [dir, startArg, threads] = Deno.args;
 let id = Number(startArg ?? 0);
 const store = await openLsm(dir!, { syncWrites: true }, {
   memtableBytes: 8 * 1024,
@@ -13,6 +14,7 @@ const store = await openLsm(dir!, { syncWrites: true }, {
   levelBaseBytes: 32 * 1024,
   levelRatio: 4,
   tableBytes: 16 * 1024,
+  backgroundThreads: threads !== "nothreads",
 });
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 out("ready");
@@ -23,7 +25,7 @@ while (true) {
   pairs.push([`h/${id % 50}`, String(id)]);
   await store.batchWrite(pairs);
   out(`ack ${id}`);
-  if (id % 25 === 0) {
+  if (id % 5 === 0) {
     const s = lsmStats(store)!;
     out(`stats ${s.flushes} ${s.compactions}`);
   }
