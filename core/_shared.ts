@@ -2,7 +2,15 @@
 // helpers EngineStore, its snapshots and its transactions use alike.
 import { type Bytes, type BytesLike, compareBytes, prefixUpperBound, toBytes } from "./bytes.ts";
 import { emptyMetrics, type MergeOperator, type StoreKind, type StoreMetrics } from "./config.ts";
-import type { RawCheck, RawEngine, RawEntry, RawOp, RawReader, RawSnapshot } from "./engine.ts";
+import type {
+  RawCheck,
+  RawEngine,
+  RawEntry,
+  RawOp,
+  RawReader,
+  RawScanOptions,
+  RawSnapshot,
+} from "./engine.ts";
 import { StoreError, toStoreError } from "./error.ts";
 import { joinKey } from "./keyspace.ts";
 import type { RangeIter, RangeOptions } from "./kv.ts";
@@ -201,7 +209,7 @@ export function scanLive(
   op: string,
   strip: number,
   opts: RangeOptions | undefined,
-  source: ((reverse: boolean) => Iterable<RawEntry> | AsyncIterable<RawEntry>) | undefined,
+  source: ((opts: RawScanOptions) => Iterable<RawEntry> | AsyncIterable<RawEntry>) | undefined,
   recheck?: () => void,
 ): RangeIter {
   const limit = checkLimit(opts?.limit);
@@ -209,7 +217,8 @@ export function scanLive(
   async function* run(): AsyncGenerator<[Bytes, Bytes]> {
     try {
       recheck?.();
-      if (source) yield* liveEntries(s, source(reverse), strip, limit);
+      const hint = limit === Infinity ? {} : { limit };
+      if (source) yield* liveEntries(s, source({ reverse, ...hint }), strip, limit);
     } catch (err) {
       throw s.fail(op, err);
     }

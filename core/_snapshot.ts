@@ -1,6 +1,6 @@
 // Private to core: a pinned, read-only view of one tree of an EngineStore.
 import { type Bytes, type BytesLike, checkKey } from "./bytes.ts";
-import type { RawSnapshot } from "./engine.ts";
+import type { RawScanOptions, RawSnapshot } from "./engine.ts";
 import { StoreError } from "./error.ts";
 import { joinKey } from "./keyspace.ts";
 import type { KvSnapshot, RangeIter, RangeOptions } from "./kv.ts";
@@ -53,7 +53,7 @@ export class Snapshot implements KvSnapshot {
   ): RangeIter {
     this.#check(op);
     const view = this.#view;
-    const source = bounds && ((reverse: boolean) => view.scan(bounds[0], bounds[1], { reverse }));
+    const source = bounds && ((o: RawScanOptions) => view.scan(bounds[0], bounds[1], o));
     return scanLive(this.#s, op, this.#prefix.length, opts, source);
   }
 

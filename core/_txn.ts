@@ -1,6 +1,13 @@
 // Private to core: an optimistic transaction over one tree of an EngineStore.
 import { type Bytes, type BytesLike, checkKey, checkValue, compareBytes } from "./bytes.ts";
-import type { RawCheck, RawEntry, RawOp, RawReader, RawSnapshot } from "./engine.ts";
+import type {
+  RawCheck,
+  RawEntry,
+  RawOp,
+  RawReader,
+  RawScanOptions,
+  RawSnapshot,
+} from "./engine.ts";
 import { StoreError } from "./error.ts";
 import { joinKey } from "./keyspace.ts";
 import type { KvTxn, RangeIter, RangeOptions } from "./kv.ts";
@@ -20,9 +27,9 @@ async function* mergeWrites(
   view: RawReader,
   [lo, hi]: [Uint8Array, Uint8Array | undefined],
   writes: RawOp[],
-  reverse: boolean,
+  opts: RawScanOptions,
 ): AsyncGenerator<RawEntry> {
-  const dir = reverse ? -1 : 1;
+  const dir = opts.reverse ? -1 : 1;
   const pending = writes
     .filter((w) =>
       compareBytes(w.key, lo) >= 0 && (hi === undefined || compareBytes(w.key, hi) < 0)
@@ -30,7 +37,7 @@ async function* mergeWrites(
     .sort((a, b) => compareBytes(a.key, b.key) * dir);
   const written = new Set(pending.map((w) => keyId(w.key)));
   let i = 0;
-  for await (const e of view.scan(lo, hi, { reverse })) {
+  for await (const e of view.scan(lo, hi, opts)) {
     while (i < pending.length && compareBytes(pending[i]!.key, e[0]) * dir < 0) {
       const w = pending[i++]!;
       if (w.value !== undefined) yield [w.key, w.value];
@@ -119,7 +126,7 @@ export class Txn implements KvTxn {
     if (bounds) this.#ranges.push(bounds);
     const writes = [...this.#writes.values()];
     const view = this.#view;
-    const source = bounds && ((reverse: boolean) => mergeWrites(view, bounds, writes, reverse));
+    const source = bounds && ((o: RawScanOptions) => mergeWrites(view, bounds, writes, o));
     return scanLive(this.#s, op, this.#prefix.length, opts, source);
   }
 

@@ -113,11 +113,13 @@ export class OverlaySnapshot implements RawSnapshot {
     // The engine's side of the range already passed (exclusive), per direction.
     let passed: Uint8Array | undefined;
     let finished = false;
+    // A short scan reads a short first chunk; long ones read CHUNK at a time.
+    let chunk = Math.min(CHUNK, Math.max(8, (opts?.limit ?? CHUNK) + 1));
     while (!finished) {
       // Read a chunk and the matching overlay entries with no commit between.
       const out = await this.#lock.run(async () => {
         const got: RawEntry[] = [];
-        while (got.length < CHUNK) {
+        while (got.length < chunk) {
           const r = await it.next();
           if (r.done) {
             finished = true;
@@ -126,6 +128,11 @@ export class OverlaySnapshot implements RawSnapshot {
           got.push(r.value);
         }
         const edge = finished ? undefined : got[got.length - 1]![0];
+        if (this.#saved.size === 0) { // nothing committed since the pin: the engine's view is ours
+          passed = edge;
+          chunk = CHUNK;
+          return got;
+        }
         const extra: RawEntry[] = [];
         for (const s of this.#saved.values()) {
           if (s.value === undefined || !inRange(s.key, lo, hi)) continue;
@@ -140,6 +147,7 @@ export class OverlaySnapshot implements RawSnapshot {
         merged.push(...extra);
         merged.sort((a, b) => compareBytes(a[0], b[0]) * (reverse ? -1 : 1));
         passed = edge;
+        chunk = CHUNK;
         return merged;
       });
       yield* out;

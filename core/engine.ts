@@ -21,6 +21,11 @@ export interface RawScanOptions {
    * first 9 bytes of each stored value (or the whole value, if that is cheaper).
    */
   keysOnly?: boolean;
+  /**
+   * The caller wants about this many entries (it may drop expired ones and
+   * ask for more): a read-ahead hint, never a cut-off.
+   */
+  limit?: number;
 }
 
 /** Reads over raw keys. Returned arrays belong to the caller. */

@@ -199,7 +199,7 @@ export class EngineStore implements KvStore {
     this.#check(op);
     const s = this.#s;
     const source = bounds &&
-      ((reverse: boolean) => pinnedScan(s, bounds[0], bounds[1], { reverse }));
+      ((o: RawScanOptions) => pinnedScan(s, bounds[0], bounds[1], o));
     return scanLive(this.#s, op, this.#prefix.length, opts, source, () => this.#check(op));
   }
 

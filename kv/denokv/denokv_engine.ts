@@ -169,7 +169,8 @@ export class DenoKvEngine implements RawEngine {
     const inRange = (k: Uint8Array) =>
       (lo === undefined || compareBytes(k, lo) >= 0) &&
       (hi === undefined || compareBytes(k, hi) < 0);
-    for await (const e of this.#kv.list(selector, { reverse, batchSize: 500 })) {
+    const batchSize = Math.min(500, Math.max(8, (opts?.limit ?? 500) + 1));
+    for await (const e of this.#kv.list(selector, { reverse, batchSize })) {
       const key = e.key[1];
       if (!(key instanceof Uint8Array)) continue;
       if (e.key.length === 3) {
@@ -188,7 +189,7 @@ export class DenoKvEngine implements RawEngine {
         yield [key, e.value.head];
         continue;
       }
-      const value = await this.#resolve(e.value);
+      const value = e.value instanceof Uint8Array ? e.value : await this.#resolve(e.value);
       if (value !== undefined) yield [key, value];
     }
   }
