@@ -119,6 +119,7 @@ export function childIndex(keys: Uint8Array[], key: Uint8Array): number {
 export function leafEntrySize(leaf: DLeaf, i: number): number {
   const k = leaf.keys[i]!;
   const v = leaf.vals[i]!;
+  if (typeof k === "number" && k === v) return 2 + leaf.src!.entryBytes(k);
   let klen: number;
   if (typeof k === "number") {
     const b = leaf.src!.bytes;

@@ -93,8 +93,15 @@ export class Page {
         if (o < lo || o + 10 > length) throw bad(`entry ${i} is out of bounds`);
         end = o + 10 + dv.getUint16(o + 8, true);
       }
-      if (end > length) throw bad(`entry ${i} is out of bounds`);
+      // Entries are written back to back: editing code copies them by offset.
+      const next = i + 1 < count ? dv.getUint16(HDR + 2 * (i + 1), true) : length;
+      if (end !== next) throw bad(`entry ${i} is out of place`);
     }
+  }
+
+  /** Encoded bytes of entry `i` (entries are contiguous and in order). */
+  entryBytes(i: number): number {
+    return (i + 1 < this.count ? this.offs[i + 1]! : this.length) - this.offs[i]!;
   }
 
   /** Byte offset of entry `i`. */
