@@ -280,7 +280,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
   async #doSync(): Promise<void> {
     // Commits already queued behind the store's lock apply within a few
     // microtask turns; let them, so one (blocking) fdatasync covers them all.
-    for (let seen = -1; seen !== this.#txn;) {
+    // (Bounded, so a never-ending stream of commits cannot starve durability.)
+    for (let seen = -1, round = 0; seen !== this.#txn && round < 64; round++) {
       seen = this.#txn;
       for (let i = 0; i < 16; i++) await null;
     }
