@@ -11,7 +11,8 @@ let used = 0;
 export function copyOut(src: Uint8Array, start: number, end: number): Uint8Array {
   const n = end - start;
   if (n <= 64 || n > MAX_POOLED) return src.slice(start, end);
-  if (used + n > SLAB) {
+  // A caller may transfer a value's buffer (detaching the slab): start a new one then.
+  if (used + n > SLAB || slab.byteLength === 0) {
     slab = new Uint8Array(SLAB);
     used = 0;
   }

@@ -276,3 +276,16 @@ Deno.test("btree compact keeps a pinned snapshot's view intact", async () => {
     removeDir(path);
   }
 });
+
+Deno.test("btree values belong to the caller: mutating or transferring one breaks nothing", async () => {
+  await using store = await openBTree(undefined);
+  await store.put("a", "x".repeat(200));
+  await store.put("b", "y".repeat(200));
+  const a = (await store.get("a"))!;
+  a.fill(0);
+  equal(dec.decode(await store.get("a")), "x".repeat(200));
+  structuredClone(a.buffer, { transfer: [a.buffer] });
+  equal(a.length, 0);
+  equal(dec.decode(await store.get("b")), "y".repeat(200));
+  equal(dec.decode(await store.get("a")), "x".repeat(200));
+});
