@@ -284,7 +284,8 @@ Deno.test("btree values belong to the caller: mutating or transferring one break
   const a = (await store.get("a"))!;
   a.fill(0);
   equal(dec.decode(await store.get("a")), "x".repeat(200));
-  structuredClone(a.buffer, { transfer: [a.buffer] });
+  const buffer = a.buffer as ArrayBuffer;
+  structuredClone(buffer, { transfer: [buffer] });
   equal(a.length, 0);
   equal(dec.decode(await store.get("b")), "y".repeat(200));
   equal(dec.decode(await store.get("a")), "x".repeat(200));
