@@ -114,17 +114,25 @@ export function flushWal(
   nextNumber: () => number,
 ): Promise<TableMeta[]> {
   const log = fs.readFile(walFile);
-  const ko: number[] = [], kl: number[] = [], vo: number[] = [], vl: number[] = [];
+  // One row of four int32 per op (key offset, key length, value offset, value
+  // length or -1), so the sorted pass touches one cache line per op.
+  let ops = new Int32Array(4096 * 4);
+  let n = 0;
   walOps(log, walFile, (koff, klen, voff, vlen) => {
-    ko.push(koff);
-    kl.push(klen);
-    vo.push(voff);
-    vl.push(vlen);
+    if ((n + 1) * 4 > ops.length) {
+      const next = new Int32Array(ops.length * 2);
+      next.set(ops);
+      ops = next;
+    }
+    const r = n++ * 4;
+    ops[r] = koff;
+    ops[r + 1] = klen;
+    ops[r + 2] = voff;
+    ops[r + 3] = vlen;
   });
-  const n = ko.length;
   const pre = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const k = ko[i]!, len = kl[i]!;
+    const k = ops[i * 4]!, len = ops[i * 4 + 1]!;
     let p = 0;
     for (let j = 0; j < 6; j++) p = p * 256 + (j < len ? log[k + j]! : 0);
     pre[i] = p;
@@ -133,10 +141,10 @@ export function flushWal(
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => {
     if (pre[a] !== pre[b]) return pre[a]! < pre[b]! ? -1 : 1;
-    const c = cmpIn(log, ko[a]!, kl[a]!, ko[b]!, kl[b]!);
+    const c = cmpIn(log, ops[a * 4]!, ops[a * 4 + 1]!, ops[b * 4]!, ops[b * 4 + 1]!);
     return c !== 0 ? c : a - b;
   });
-  return buildTables(fs, new SortedLogCursor(log, order, ko, kl, vo, vl), o, nextNumber);
+  return buildTables(fs, new SortedLogCursor(log, order, ops), o, nextNumber);
 }
 
 function cmpIn(b: Uint8Array, ao: number, al: number, bo: number, bl: number): number {
@@ -160,35 +168,34 @@ class SortedLogCursor implements Cursor {
   constructor(
     readonly log: Uint8Array,
     readonly order: Uint32Array,
-    readonly ko: number[],
-    readonly kl: number[],
-    readonly vo: number[],
-    readonly vl: number[],
+    readonly ops: Int32Array,
   ) {
     this.vbuf = log;
     this.next();
   }
   next(): void {
-    const { log, order, ko, kl } = this;
+    const { log, order, ops } = this;
     const n = order.length;
-    // Skip to the last op of this key's run: the newest one wins.
     let i = this.#i;
     if (i >= n) {
       this.valid = false;
       return;
     }
-    let cur = order[i]!;
-    while (
-      i + 1 < n && cmpIn(log, ko[cur]!, kl[cur]!, ko[order[i + 1]!]!, kl[order[i + 1]!]!) === 0
-    ) {
-      cur = order[++i]!;
+    // Skip to the last op of this key's run: the newest one wins.
+    let cur = order[i]! * 4;
+    while (i + 1 < n) {
+      const nx = order[i + 1]! * 4;
+      if (cmpIn(log, ops[cur]!, ops[cur + 1]!, ops[nx]!, ops[nx + 1]!) !== 0) break;
+      cur = nx;
+      i++;
     }
     this.#i = i + 1;
-    const k = ko[cur]!, len = kl[cur]!;
-    for (let j = 0; j < len; j++) this.key[j] = log[k + j]!;
+    const k = ops[cur]!, len = ops[cur + 1]!;
+    const key = this.key;
+    for (let j = 0; j < len; j++) key[j] = log[k + j]!;
     this.klen = len;
-    const vlen = this.vl[cur]!;
-    this.voff = vlen < 0 ? 0 : this.vo[cur]!;
+    const vlen = ops[cur + 3]!;
+    this.voff = vlen < 0 ? 0 : ops[cur + 2]!;
     this.vlen = vlen < 0 ? 0 : vlen;
   }
 }
