@@ -69,6 +69,12 @@ export interface LsmOptions {
    * in-memory stores always work on the main thread, in slices).
    */
   backgroundThreads?: boolean;
+  /**
+   * Jobs that read fewer bytes than this run on the main thread in slices
+   * even when worker threads are on (default 4 MiB): starting a worker costs
+   * ~100 ms (over a second under `deno test`, which type-checks it).
+   */
+  workerMinBytes?: number;
 }
 
 /**
@@ -122,7 +128,7 @@ export class LsmEngine implements RawEngine {
   #release: () => void = () => {};
   #mem = new Memtable();
   #wal: WalWriter | undefined;
-  #imms: { mem: Memtable; wal: number }[] = [];
+  #imms: { mem: Memtable; wal: number; bytes: number }[] = [];
   readonly #vs: VersionSet;
   #seq = 0;
   #pins = 0;
@@ -161,6 +167,7 @@ export class LsmEngine implements RawEngine {
       maxImmutable: opts.maxImmutable ?? 4,
       cacheSizeBytes: opts.cacheSizeBytes ?? 32 << 20,
       backgroundThreads: opts.backgroundThreads ?? true,
+      workerMinBytes: opts.workerMinBytes ?? 4 << 20,
     };
     if (this.#o.backgroundThreads && !fs.inMemory && typeof Worker === "function") {
       this.#flushWorker = new JobWorker();
@@ -337,7 +344,7 @@ export class LsmEngine implements RawEngine {
     all.then(() => {
       if (this.#oldSync === all) this.#oldSync = undefined;
     }, () => {});
-    this.#imms.push({ mem: this.#mem, wal: old.number });
+    this.#imms.push({ mem: this.#mem, wal: old.number, bytes: old.size });
     this.#mem = new Memtable();
     this.#kick();
   }
@@ -464,8 +471,9 @@ export class LsmEngine implements RawEngine {
     const imm = this.#imms[0]!;
     const w = this.#flushWorker;
     let metas: TableMeta[];
-    const numbers = w && background ? this.#reserve(1) : [];
-    const viaWorker = w && background
+    const useWorker = w && background && imm.bytes >= this.#o.workerMinBytes;
+    const numbers = useWorker ? this.#reserve(1) : [];
+    const viaWorker = useWorker
       ? await this.#inWorker(w, numbers, {
         kind: "flush",
         dir: this.#fs.path,
@@ -515,9 +523,9 @@ export class LsmEngine implements RawEngine {
     background: boolean,
   ): Promise<TableMeta[]> {
     const w = this.#compactWorker;
-    if (w && background) {
-      let bytes = 0;
-      for (const run of runs) for (const t of run) bytes += t.meta.size;
+    let bytes = 0;
+    for (const run of runs) for (const t of run) bytes += t.meta.size;
+    if (w && background && bytes >= this.#o.workerMinBytes) {
       const numbers = this.#reserve(2 * Math.ceil(bytes / this.#o.tableBytes) + 4);
       const metas = await this.#inWorker(w, numbers, {
         kind: "compact",

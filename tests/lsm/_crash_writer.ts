@@ -15,6 +15,7 @@ const store = await openLsm(dir!, { syncWrites: true }, {
   levelRatio: 4,
   tableBytes: 16 * 1024,
   backgroundThreads: threads !== "nothreads",
+  workerMinBytes: 0,
 });
 const out = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s + "\n"));
 out("ready");
