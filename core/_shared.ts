@@ -15,7 +15,7 @@ import { StoreError, toStoreError } from "./error.ts";
 import { joinKey } from "./keyspace.ts";
 import type { RangeIter, RangeOptions } from "./kv.ts";
 import { Mutex } from "./mutex.ts";
-import { decodeStored, encodeStored, storedIsExpired } from "./ttl.ts";
+import { decodeStored, encodeStored, liveValue, storedIsExpired } from "./ttl.ts";
 import { WatchHub } from "./watch.ts";
 import { ConflictLog, OverlaySnapshot } from "./_views.ts";
 
@@ -178,49 +178,62 @@ export function prefixBounds(
   return [raw, prefixUpperBound(raw)];
 }
 
-/** Live user entries of a raw scan: TTL-filtered, tree prefix stripped. */
-async function* liveEntries(
-  shared: Shared,
-  source: Iterable<RawEntry> | AsyncIterable<RawEntry>,
-  strip: number,
-  limit: number,
-): AsyncGenerator<[Bytes, Bytes]> {
-  if (limit <= 0) return;
-  let n = 0;
-  const now = Date.now();
-  const m = shared.metrics;
-  for await (const [key, stored] of source) {
-    if (storedIsExpired(stored, now)) continue;
-    const value = decodeStored(stored).value;
-    m.reads++;
-    m.bytesRead += key.length + value.length;
-    yield [key.subarray(strip), value];
-    if (++n >= limit) return;
-  }
+/** Where a scan reads from, and what to release when it ends. */
+export interface ScanSource {
+  entries: Iterable<RawEntry> | AsyncIterable<RawEntry>;
+  release?: () => void;
 }
 
 /**
- * A user-facing scan of one tree over a raw source: arguments are checked
- * now; TTL filtering, prefix stripping and error mapping happen as it runs.
- * `source` undefined means an empty range.
+ * A user-facing scan of one tree: arguments are checked now; the source is
+ * opened on the first `next()`; TTL filtering, prefix stripping, metrics and
+ * error mapping happen as it runs. Sync sources are iterated synchronously
+ * (one async hop per row, not three). `open` undefined means an empty range.
  */
 export function scanLive(
   s: Shared,
   op: string,
   strip: number,
   opts: RangeOptions | undefined,
-  source: ((opts: RawScanOptions) => Iterable<RawEntry> | AsyncIterable<RawEntry>) | undefined,
+  open: ((opts: RawScanOptions) => ScanSource | Promise<ScanSource>) | undefined,
   recheck?: () => void,
 ): RangeIter {
   const limit = checkLimit(opts?.limit);
   const reverse = opts?.reverse === true;
+  const hint: RawScanOptions = limit === Infinity ? { reverse } : { reverse, limit };
   async function* run(): AsyncGenerator<[Bytes, Bytes]> {
+    let source: ScanSource | undefined;
     try {
       recheck?.();
-      const hint = limit === Infinity ? {} : { limit };
-      if (source) yield* liveEntries(s, source({ reverse, ...hint }), strip, limit);
+      if (!open || limit <= 0) return;
+      source = await open(hint);
+      const m = s.metrics;
+      const now = Date.now();
+      let n = 0;
+      const entries = source.entries;
+      const it = Symbol.iterator in entries
+        ? (entries as Iterable<RawEntry>)[Symbol.iterator]()
+        : (entries as AsyncIterable<RawEntry>)[Symbol.asyncIterator]();
+      try {
+        while (n < limit) {
+          const step = it.next();
+          const r = step instanceof Promise ? await step : step;
+          if (r.done) return;
+          const [key, stored] = r.value;
+          const value = liveValue(stored, now);
+          if (value === undefined) continue;
+          m.reads++;
+          m.bytesRead += key.length + value.length;
+          n++;
+          yield [key.subarray(strip), value];
+        }
+      } finally {
+        await it.return?.();
+      }
     } catch (err) {
       throw s.fail(op, err);
+    } finally {
+      source?.release?.();
     }
   }
   return run();

@@ -53,7 +53,8 @@ export class Snapshot implements KvSnapshot {
   ): RangeIter {
     this.#check(op);
     const view = this.#view;
-    const source = bounds && ((o: RawScanOptions) => view.scan(bounds[0], bounds[1], o));
+    const source = bounds &&
+      ((o: RawScanOptions) => ({ entries: view.scan(bounds[0], bounds[1], o) }));
     return scanLive(this.#s, op, this.#prefix.length, opts, source);
   }
 

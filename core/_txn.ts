@@ -126,7 +126,8 @@ export class Txn implements KvTxn {
     if (bounds) this.#ranges.push(bounds);
     const writes = [...this.#writes.values()];
     const view = this.#view;
-    const source = bounds && ((o: RawScanOptions) => mergeWrites(view, bounds, writes, o));
+    const source = bounds &&
+      ((o: RawScanOptions) => ({ entries: mergeWrites(view, bounds, writes, o) }));
     return scanLive(this.#s, op, this.#prefix.length, opts, source);
   }
 

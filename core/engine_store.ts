@@ -20,7 +20,7 @@ import type {
   RangeIter,
   RangeOptions,
 } from "./kv.ts";
-import { checkTtl, decodeStored, storedExpiry, storedIsExpired } from "./ttl.ts";
+import { checkTtl, decodeStored, liveValue, storedExpiry, storedIsExpired } from "./ttl.ts";
 import { readBackup, verifyBackup, writeBackup } from "./backup_format.ts";
 import {
   type EngineStoreOptions,
@@ -30,6 +30,7 @@ import {
   RESTORE_BATCH_BYTES,
   RESTORE_BATCH_OPS,
   scanLive,
+  type ScanSource,
   Shared,
 } from "./_shared.ts";
 import { Snapshot } from "./_snapshot.ts";
@@ -38,22 +39,19 @@ import { Txn } from "./_txn.ts";
 export type { EngineStoreOptions } from "./_shared.ts";
 
 /**
- * A raw scan over a view pinned when the scan starts, so a store-level scan
- * sees one point in time (a batch committed mid-scan is all or nothing to
- * it) on every engine. The pin is released when the scan ends or returns.
+ * A view pinned when a scan starts, so a store-level scan sees one point in
+ * time (a batch committed mid-scan is all or nothing to it) on every engine.
+ * The pin is released when the scan ends or returns; an iterator abandoned
+ * without `return()` keeps it until the store closes.
  */
-async function* pinnedScan(
+async function pinned(
   s: Shared,
   lo: Uint8Array | undefined,
   hi: Uint8Array | undefined,
   opts: RawScanOptions,
-): AsyncGenerator<RawEntry> {
+): Promise<ScanSource> {
   const view = await s.lock.run(() => s.pin());
-  try {
-    yield* view.scan(lo, hi, opts);
-  } finally {
-    view.release();
-  }
+  return { entries: view.scan(lo, hi, opts), release: () => view.release() };
 }
 
 /** What `tree()` hands the constructor instead of an engine. */
@@ -122,14 +120,14 @@ export class EngineStore implements KvStore {
     const s = this.#s;
     let stored: Uint8Array | undefined;
     try {
-      stored = await s.engine.get(raw);
+      const got = s.engine.get(raw);
+      stored = got instanceof Promise ? await got : got; // sync engines skip a hop
     } catch (err) {
       throw s.fail("get", err);
     }
     s.metrics.reads++;
-    if (stored === undefined || storedIsExpired(stored)) return undefined;
-    const value = decodeStored(stored).value;
-    s.metrics.bytesRead += value.length;
+    const value = stored === undefined ? undefined : liveValue(stored);
+    if (value !== undefined) s.metrics.bytesRead += value.length;
     return value;
   }
 
@@ -199,7 +197,7 @@ export class EngineStore implements KvStore {
     this.#check(op);
     const s = this.#s;
     const source = bounds &&
-      ((o: RawScanOptions) => pinnedScan(s, bounds[0], bounds[1], o));
+      ((o: RawScanOptions) => pinned(s, bounds[0], bounds[1], o));
     return scanLive(this.#s, op, this.#prefix.length, opts, source, () => this.#check(op));
   }
 
@@ -232,13 +230,17 @@ export class EngineStore implements KvStore {
     const [lo, hi] = prefixBounds(this.#prefix, new Uint8Array());
     const strip = this.#prefix.length;
     async function* run(): AsyncGenerator<Bytes> {
+      let source: ScanSource | undefined;
       try {
+        source = await pinned(s, lo, hi, { keysOnly: true });
         const now = Date.now();
-        for await (const [key, head] of pinnedScan(s, lo, hi, { keysOnly: true })) {
+        for await (const [key, head] of source.entries) {
           if (!storedIsExpired(head, now)) yield key.subarray(strip);
         }
       } catch (err) {
         throw s.fail("keys", err);
+      } finally {
+        source?.release?.();
       }
     }
     return run();
