@@ -58,7 +58,9 @@ export function ratio(
 }
 
 function fmtRatio(r: number): string {
-  return r >= 10 ? `${r.toFixed(0)}×` : r >= 1 ? `${r.toFixed(1)}×` : `${r.toFixed(2)}×`;
+  if (r >= 10) return `${r.toFixed(0)}×`;
+  if (r >= 1) return `${r.toFixed(1)}×`;
+  return r >= 0.01 ? `${r.toFixed(2)}×` : `${r.toPrecision(1)}×`;
 }
 
 /** Cells of the results table: one row per workload, one column per subject. */

@@ -5,7 +5,8 @@
  *
  * ```sh
  * deno run -A bench/compare.ts [--quick] [--engines btree,lsm,denokv]
- *   [--anchors deno-kv,sqlite,lmdb] [--out bench/results] [--cap-s 30] [--no-write]
+ *   [--anchors deno-kv,sqlite,lmdb] [--out bench/results] [--cap-s 15] [--no-write]
+ * deno run -A bench/compare.ts --report-only   # redraw compare.md/.svg from compare.json
  * ```
  *
  * Each engine or anchor runs in its own child process, one after another:
@@ -51,6 +52,8 @@ interface Args {
   out: string;
   capSeconds: number;
   write: boolean;
+  /** Redraw the report from the raw results of the last run (compare.json). */
+  reportOnly?: boolean;
   tmp?: string;
   child?: string;
 }
@@ -59,7 +62,7 @@ function usage(message: string): never {
   console.error(
     `${message}\nusage: deno run -A bench/compare.ts [--quick] [--engines btree,lsm,denokv] ` +
       `[--anchors deno-kv,sqlite,lmdb|none] [--out bench/results] [--cap-s N] [--tmp DIR] ` +
-      `[--no-write]`,
+      `[--no-write] [--report-only]`,
   );
   Deno.exit(2);
 }
@@ -84,6 +87,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case "--no-write":
         args.write = false;
+        break;
+      case "--report-only":
+        args.reportOnly = true;
         break;
       case "--engines": {
         const kinds = list(value());
@@ -270,9 +276,39 @@ function machine(): string {
   return `${navigator.hardwareConcurrency} cores (${cpu}), ${Deno.build.os}/${Deno.build.arch}`;
 }
 
+/** A whole run's raw results: what compare.json keeps. */
+interface RunRecord {
+  meta: ReportMeta;
+  fsync: FsyncRates | undefined;
+  results: SubjectResult[];
+}
+
+/** Prints the table and writes compare.md, compare.svg and compare.json. */
+async function report(run: RunRecord, args: Args): Promise<void> {
+  const { meta, fsync, results } = run;
+  console.log(`\n${textTable(results, meta.baselineId)}`);
+  console.log(`load average (1 min): ${meta.load}`);
+  if (fsync) {
+    console.log(
+      `raw fdatasync (${fsync.iterations}×): 4 KiB append ${fmtNumber(fsync.appendPerSec)}/s, ` +
+        `4 KiB overwrite ${fmtNumber(fsync.overwritePerSec)}/s`,
+    );
+  }
+  if (!args.write) return;
+  await Deno.mkdir(args.out, { recursive: true });
+  await Deno.writeTextFile(`${args.out}/compare.md`, markdownReport(results, fsync, meta));
+  await Deno.writeTextFile(`${args.out}/compare.svg`, svgChart(results, meta));
+  await Deno.writeTextFile(`${args.out}/compare.json`, JSON.stringify(run, null, 1) + "\n");
+  console.log(`wrote compare.md, compare.svg and compare.json in ${args.out}`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(Deno.args);
   if (args.child) return child(args);
+  if (args.reportOnly) {
+    const run = JSON.parse(await Deno.readTextFile(`${args.out}/compare.json`)) as RunRecord;
+    return report(run, args);
+  }
   const counts = args.quick ? QUICK : FULL;
   const command = ["deno run -A bench/compare.ts", ...Deno.args].join(" ");
   const meta: ReportMeta = {
@@ -303,20 +339,7 @@ async function main(): Promise<void> {
     console.error(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   meta.load = `${meta.load} at the start, ${loadAverage()} at the end`;
-  console.log(`\n${textTable(results, BASELINE)}`);
-  console.log(`load average (1 min): ${meta.load}`);
-  if (fsync) {
-    console.log(
-      `raw fdatasync (${fsync.iterations}×): 4 KiB append ${fmtNumber(fsync.appendPerSec)}/s, ` +
-        `4 KiB overwrite ${fmtNumber(fsync.overwritePerSec)}/s`,
-    );
-  }
-  if (args.write) {
-    await Deno.mkdir(args.out, { recursive: true });
-    await Deno.writeTextFile(`${args.out}/compare.md`, markdownReport(results, fsync, meta));
-    await Deno.writeTextFile(`${args.out}/compare.svg`, svgChart(results, meta));
-    console.log(`wrote ${args.out}/compare.md and ${args.out}/compare.svg`);
-  }
+  await report({ meta, fsync, results }, args);
 }
 
 if (import.meta.main) await main();
