@@ -69,6 +69,12 @@ export interface RawEngine extends RawReader {
   /** Where the store lives (for messages), or ":memory:". */
   readonly path: string;
   /**
+   * True when `get` answers synchronously and keeps no reference to its key
+   * argument once it returns: core then reuses one key buffer for point reads
+   * instead of allocating one per read.
+   */
+  readonly syncReads?: boolean;
+  /**
    * Applies all ops atomically, in order. When it returns (or resolves) the
    * ops are visible to reads; they are durable once {@link sync} resolves.
    * Core calls this with its commit lock held, so calls never overlap.

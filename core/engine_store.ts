@@ -77,6 +77,8 @@ export class EngineStore implements KvStore {
   readonly #prefix: Uint8Array;
   readonly #isRoot: boolean;
   #handleClosed = false;
+  /** Reused point-read key buffers by key length (see RawEngine.syncReads). */
+  readonly #scratch: (Uint8Array | undefined)[] = [];
 
   /**
    * @param engine the raw engine this store owns (closed with the store)
@@ -112,11 +114,24 @@ export class EngineStore implements KvStore {
   #raw(key: BytesLike, op: string): Uint8Array {
     return joinKey(this.#prefix, checkKey(key, op));
   }
+  /** `prefix ‖ key` in a reused buffer, for engines with `syncReads`. */
+  #scratchKey(key: BytesLike): Uint8Array {
+    const k = checkKey(key, "get");
+    const p = this.#prefix.length;
+    let buf = this.#scratch[k.length];
+    if (buf === undefined) {
+      buf = new Uint8Array(p + k.length);
+      buf.set(this.#prefix);
+      this.#scratch[k.length] = buf;
+    }
+    for (let i = 0; i < k.length; i++) buf[p + i] = k[i]!;
+    return buf;
+  }
 
   /** The value, or undefined if absent or expired. */
   async get(key: BytesLike): Promise<Bytes | undefined> {
     this.#check("get");
-    const raw = this.#raw(key, "get");
+    const raw = this.#s.engine.syncReads ? this.#scratchKey(key) : this.#raw(key, "get");
     const s = this.#s;
     let stored: Uint8Array | undefined;
     try {

@@ -146,6 +146,9 @@ export class BTreeEngine implements RawEngine, ReadIO {
     }
   }
 
+  /** Point reads are synchronous and keep no reference to the key. */
+  readonly syncReads = true;
+
   /** The stored value of a raw key. */
   get(key: Uint8Array): Uint8Array | undefined {
     this.#checkOpen("get");
