@@ -1,10 +1,19 @@
-// The engine's side of a background worker: posts jobs, matches replies, and
-// ends the thread when it has been idle a moment (an idle worker would keep
-// the process alive) or when the engine closes.
+// The engine's side of the background workers: posts jobs, matches replies,
+// and ends a thread when it has been idle a moment (an idle worker would keep
+// the process alive) or when the last store using it closes. One pair of
+// threads serves every open store of the process: jobs carry their directory,
+// and starting a worker is not free (~100 ms; over a second under `deno test`
+// and `deno bench`, which type-check it).
 import { StoreError, type StoreErrorKind } from "../../core/error.ts";
 import { Aborted } from "./_jobs.ts";
 import type { TableMeta } from "./_table_writer.ts";
 import type { JobSpec } from "./_worker.ts";
+
+/** What a job produced: its tables and the bytes it wrote. */
+export interface JobResult {
+  metas: TableMeta[];
+  written: number;
+}
 
 type Reply =
   | { id: number; ok: true; metas: TableMeta[]; written: number }
@@ -18,14 +27,12 @@ export class WorkerUnavailable extends Error {}
 /** One worker thread that runs jobs one after another. */
 export class JobWorker {
   #w: Worker | undefined;
-  #pending = new Map<number, { resolve: (m: TableMeta[]) => void; reject: (e: Error) => void }>();
+  #pending = new Map<number, { resolve: (r: JobResult) => void; reject: (e: Error) => void }>();
   #nextId = 1;
   #idle: ReturnType<typeof setTimeout> | undefined;
-  /** Bytes the worker wrote to disk. */
-  written = 0;
 
   /** Runs a job; resolves with the tables it wrote. */
-  run(job: JobSpec): Promise<TableMeta[]> {
+  run(job: JobSpec): Promise<JobResult> {
     if (this.#idle !== undefined) {
       clearTimeout(this.#idle);
       this.#idle = undefined;
@@ -50,8 +57,7 @@ export class JobWorker {
       const p = this.#pending.get(r.id);
       if (!p) return;
       this.#pending.delete(r.id);
-      this.written += r.written;
-      if (r.ok) p.resolve(r.metas);
+      if (r.ok) p.resolve({ metas: r.metas, written: r.written });
       else p.reject(new StoreError(r.kind, r.message));
       if (this.#pending.size === 0) {
         this.#idle = setTimeout(() => this.terminate(), IDLE_MS);
@@ -82,4 +88,32 @@ export class JobWorker {
     this.#w = undefined;
     this.#failAll(new Aborted());
   }
+}
+
+/** The flush and compaction threads a store uses. */
+export interface Workers {
+  flush: JobWorker;
+  compact: JobWorker;
+}
+
+let shared: (Workers & { users: number }) | undefined;
+
+/** The process-wide pair of job threads, for one more store. */
+export function acquireWorkers(): Workers {
+  shared ??= { flush: new JobWorker(), compact: new JobWorker(), users: 0 };
+  shared.users++;
+  return shared;
+}
+
+/**
+ * One store fewer; the last one ends the threads (their running jobs reject
+ * with {@link Aborted}). Returns whether it was the last.
+ */
+export function releaseWorkers(w: Workers): boolean {
+  if (shared !== w) return true;
+  if (--shared.users > 0) return false;
+  shared.flush.terminate();
+  shared.compact.terminate();
+  shared = undefined;
+  return true;
 }

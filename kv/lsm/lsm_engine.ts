@@ -20,7 +20,13 @@ import {
 } from "./_compaction.ts";
 import type { LsmFs } from "./_fs.ts";
 import { Aborted, type BuildOptions, buildTables, type DeadPolicy, yieldNow } from "./_jobs.ts";
-import { JobWorker, WorkerUnavailable } from "./_worker_client.ts";
+import {
+  acquireWorkers,
+  type JobWorker,
+  releaseWorkers,
+  type Workers,
+  WorkerUnavailable,
+} from "./_worker_client.ts";
 import { lockDir } from "./_lock.ts";
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
 import { Memtable, TOMBSTONE } from "./_memtable.ts";
@@ -145,6 +151,8 @@ export class LsmEngine implements RawEngine {
   #compactions = 0;
   #stalls = 0;
   #walSyncs = 0;
+  #workers: Workers | undefined;
+  #workerWritten = 0;
   #flushWorker: JobWorker | undefined;
   /** The last fdatasync of rotated logs. */
   #oldSync: Promise<void> | undefined;
@@ -169,10 +177,6 @@ export class LsmEngine implements RawEngine {
       backgroundThreads: opts.backgroundThreads ?? true,
       workerMinBytes: opts.workerMinBytes ?? 4 << 20,
     };
-    if (this.#o.backgroundThreads && !fs.inMemory && typeof Worker === "function") {
-      this.#flushWorker = new JobWorker();
-      this.#compactWorker = new JobWorker();
-    }
     this.#cache = new BlockCache(this.#o.cacheSizeBytes);
     this.#vs = new VersionSet(fs, this.#cache, () => this.#wake());
     this.#shape = this.#o;
@@ -185,9 +189,15 @@ export class LsmEngine implements RawEngine {
   static async open(fs: LsmFs, readOnly: boolean, opts: LsmOptions = {}): Promise<LsmEngine> {
     const e = new LsmEngine(fs, readOnly, opts);
     if (!fs.inMemory) e.#release = lockDir(fs.path, !readOnly).release;
+    if (e.#o.backgroundThreads && !fs.inMemory && !readOnly && typeof Worker === "function") {
+      e.#workers = acquireWorkers();
+      e.#flushWorker = e.#workers.flush;
+      e.#compactWorker = e.#workers.compact;
+    }
     try {
       await e.#recover();
     } catch (err) {
+      if (e.#workers) releaseWorkers(e.#workers);
       e.#closeFiles();
       e.#release();
       throw err;
@@ -581,7 +591,8 @@ export class LsmEngine implements RawEngine {
     job: Parameters<JobWorker["run"]>[0],
   ): Promise<TableMeta[] | undefined> {
     try {
-      const metas = await w.run(job);
+      const { metas, written } = await w.run(job);
+      this.#workerWritten += written;
       if (this.#closing) throw new Aborted();
       return metas;
     } catch (err) {
@@ -648,8 +659,7 @@ export class LsmEngine implements RawEngine {
 
   /** Counters of the engine's own work. */
   stats(): LsmStats {
-    const disk = this.#fs.written.bytes + (this.#flushWorker?.written ?? 0) +
-      (this.#compactWorker?.written ?? 0);
+    const disk = this.#fs.written.bytes + this.#workerWritten;
     return {
       userBytes: this.#userBytes,
       diskBytesWritten: disk,
@@ -671,8 +681,10 @@ export class LsmEngine implements RawEngine {
   async close(): Promise<void> {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
-    this.#flushWorker?.terminate();
-    this.#compactWorker?.terminate();
+    // The last store to close ends the shared threads, aborting its own jobs;
+    // otherwise the jobs still running for this store are waited for below.
+    if (this.#workers) releaseWorkers(this.#workers);
+    this.#workers = undefined;
     try {
       await Promise.allSettled([this.#bgFlush, this.#bgCompact, this.#oldSync]);
       if (this.#wal) await this.#wal.finish();

@@ -305,3 +305,24 @@ Deno.test("lsm: flushes keep the newest of many versions and deletes logged toge
     await s.close();
   });
 });
+
+Deno.test("lsm: stores share the worker threads; closing one leaves the other working", async () => {
+  await withDir(async (dir) => {
+    const tuning = { ...SMALL, l0Trigger: 2, workerMinBytes: 0 };
+    const a = await openLsm(`${dir}/a`, { syncWrites: false }, tuning);
+    const b = await openLsm(`${dir}/b`, { syncWrites: false }, tuning);
+    for (let round = 0; round < 10; round++) {
+      if (round <= 4) await a.batchWrite(pairs(300, `a${round}-`));
+      await b.batchWrite(pairs(300, `b${round}-`));
+      if (round === 4) await a.close(); // b's jobs keep running on the shared threads
+    }
+    await lsmWaitIdle(b);
+    const st = lsmStats(b)!;
+    assert(st.flushes > 3 && st.compactions > 0, JSON.stringify(st));
+    assertEquals(await b.count(), 300);
+    assertEquals(dec.decode(await b.get("key000123")), "b9-123");
+    await b.close();
+    await using ra = await openLsm(`${dir}/a`);
+    assertEquals(dec.decode(await ra.get("key000123")), "a4-123");
+  });
+});
