@@ -19,7 +19,7 @@ type Reply =
   | { id: number; ok: true; metas: TableMeta[]; written: number }
   | { id: number; ok: false; kind: StoreErrorKind; message: string; written: number };
 
-const IDLE_MS = 2000;
+const IDLE_MS = 5000;
 
 /** The worker thread could not start or died: run the job on the main thread instead. */
 export class WorkerUnavailable extends Error {}
