@@ -22,11 +22,22 @@ export class ByteWriter {
     this.buf[this.len++] = b;
   }
   varint(n: number): void {
-    this.ensure(8);
+    if (this.len + 8 > this.buf.length) this.ensure(8);
     const buf = this.buf;
-    while (n >= 0x80) {
-      buf[this.len++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
+    if (n < 0x80) {
+      buf[this.len++] = n;
+      return;
+    }
+    if (n < 0x80000000) {
+      while (n >= 0x80) {
+        buf[this.len++] = (n & 0x7f) | 0x80;
+        n >>>= 7;
+      }
+    } else {
+      while (n >= 0x80) {
+        buf[this.len++] = (n % 0x80) | 0x80;
+        n = Math.floor(n / 0x80);
+      }
     }
     buf[this.len++] = n;
   }
