@@ -82,7 +82,9 @@ function cells(results: SubjectResult[], baselineId: string, notes: string[]): s
         continue;
       }
       let cell = w === "reopen" ? m.value.toFixed(1) : fmtNumber(m.value);
-      const q = r.id === baselineId ? undefined : ratio(w, m, base?.measurements[w]);
+      const q = r.id === baselineId || w === "fsyncNow"
+        ? undefined
+        : ratio(w, m, base?.measurements[w]);
       if (q !== undefined) cell += ` (${fmtRatio(q)})`;
       if (m.note) {
         notes.push(`${r.label}, ${info.short}: ${m.note}`);

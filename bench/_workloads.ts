@@ -116,6 +116,7 @@ export interface Measurement {
 export const WORKLOADS = [
   "seqLoad",
   "randLoad",
+  "fsyncNow",
   "commit1",
   "commit16",
   "getHit",
@@ -164,6 +165,13 @@ export const WORKLOAD_INFO: Record<
     unit: "commits/s",
     higherIsBetter: true,
     speed: true,
+  },
+  fsyncNow: {
+    title: "(raw disk just before 3: 4 KiB append + fdatasync)",
+    short: "fsync now",
+    unit: "syncs/s",
+    higherIsBetter: true,
+    speed: false,
   },
   getHit: {
     title: "4. random point reads (present keys)",
@@ -367,6 +375,23 @@ export function engineFactory(kind: StoreKind): SubjectFactory {
     open: async (dir) =>
       kvStoreSubject(await openConfig(`${dir}/store`, { kind, syncWrites: true })),
   };
+}
+
+/**
+ * 4 KiB writes + `fdatasync` per second on a file at `path`: appended, or
+ * overwritten in place. The device's own limit for one-at-a-time durable commits.
+ */
+export function fsyncRate(path: string, iterations: number, overwrite: boolean): number {
+  const page = new Uint8Array(4096).fill(0x5a);
+  using file = Deno.openSync(path, { create: true, write: true, read: true });
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    if (overwrite) file.seekSync(0, Deno.SeekMode.Start);
+    let off = 0;
+    while (off < page.length) off += file.writeSync(page.subarray(off));
+    file.syncDataSync();
+  }
+  return iterations / ((performance.now() - t0) / 1000);
 }
 
 /** Bytes this process has caused to be written to the device so far, if known. */
@@ -594,6 +619,16 @@ export async function* runSubject(
         rows += r;
       });
       return measured("scanShort", t.ops / t.seconds, t, capNote(t, starts.length));
+    });
+    yield* step("fsyncNow", () => {
+      // The disk is shared: how fast it syncs right now tells whether a slow
+      // commit rate below is the store's doing or the device's.
+      const n = Math.max(50, c.commits / 4);
+      const t0 = performance.now();
+      const rate = fsyncRate(`${dir}/fsync-probe`, n, false);
+      Deno.removeSync(`${dir}/fsync-probe`);
+      const t = { ops: n, seconds: (performance.now() - t0) / 1000 };
+      return Promise.resolve(measured("fsyncNow", rate, t));
     });
     yield* step("commit1", async (s) => {
       const pairs = inputs.commitPairs;

@@ -31,6 +31,7 @@ import {
   type Counts,
   engineFactory,
   fmtNumber,
+  fsyncRate,
   FULL,
   makeInputs,
   type Measurement,
@@ -139,21 +140,9 @@ function factories(args: Args): SubjectFactory[] {
 function measureFsync(iterations: number, tmp: string | undefined): FsyncRates {
   const dir = Deno.makeTempDirSync({ prefix: "oxistore-fsync-", ...(tmp ? { dir: tmp } : {}) });
   try {
-    const page = new Uint8Array(4096).fill(0x5a);
-    const rate = (path: string, overwrite: boolean): number => {
-      using file = Deno.openSync(path, { create: true, write: true, read: true });
-      const t0 = performance.now();
-      for (let i = 0; i < iterations; i++) {
-        if (overwrite) file.seekSync(0, Deno.SeekMode.Start);
-        let off = 0;
-        while (off < page.length) off += file.writeSync(page.subarray(off));
-        file.syncDataSync();
-      }
-      return iterations / ((performance.now() - t0) / 1000);
-    };
     return {
-      appendPerSec: rate(`${dir}/append`, false),
-      overwritePerSec: rate(`${dir}/overwrite`, true),
+      appendPerSec: fsyncRate(`${dir}/append`, iterations, false),
+      overwritePerSec: fsyncRate(`${dir}/overwrite`, iterations, true),
       iterations,
     };
   } finally {
