@@ -55,9 +55,12 @@ export function planJob(levels: Table[][], level: number, inputs: Table[]): Comp
   const [lo, hi] = range(inputs);
   const outLevel = level + 1;
   const next = (levels[outLevel] ?? []).filter((t) => overlaps(t.meta, lo, hi));
+  // Dead entries may go only if no deeper level holds any key of the merged
+  // tables: the `next` tables can reach beyond the inputs' key range.
+  const [mlo, mhi] = range([...inputs, ...next]);
   let bottom = true;
   for (let l = outLevel + 1; l < levels.length; l++) {
-    if (levels[l]!.some((t) => overlaps(t.meta, lo, hi))) bottom = false;
+    if (levels[l]!.some((t) => overlaps(t.meta, mlo, mhi))) bottom = false;
   }
   const trivial = next.length === 0 && disjoint(inputs);
   return { level, inputs, next, outLevel, bottom, trivial };

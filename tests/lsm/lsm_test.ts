@@ -326,3 +326,44 @@ Deno.test("lsm: stores share the worker threads; closing one leaves the other wo
     assertEquals(dec.decode(await ra.get("key000123")), "a4-123");
   });
 });
+
+for (const workerMinBytes of [0, Infinity]) {
+  Deno.test(
+    `lsm: compactions above older data keep tombstones and expired values dead (workers: ${
+      workerMinBytes === 0
+    })`,
+    async () => {
+      await withDir(async (dir) => {
+        const s = await openLsm(dir, { syncWrites: false }, {
+          memtableBytes: 8 * 1024,
+          tableBytes: 8 * 1024,
+          l0Trigger: 2,
+          levelBaseBytes: 8 * 1024,
+          levelRatio: 2,
+          workerMinBytes,
+        });
+        await s.batchWrite(pairs(3000, "old"));
+        await s.compact(); // everything lands in a deep level
+        const deep = lsmStats(s)!.tablesPerLevel;
+        assert(deep.length > 2 && deep[1] === 0, `expected data below level 1: ${deep}`);
+        await s.batchDelete(pairs(3000).filter((_, i) => i % 3 === 0).map(([k]) => k));
+        for (const [k] of pairs(3000).filter((_, i) => i % 3 === 1)) {
+          await s.putWithTtl(k, "new", 1);
+        }
+        await new Promise((r) => setTimeout(r, 5));
+        for (let f = 0; f < 30; f++) {
+          await s.batchWrite(pairs(200, `filler${f}-`).map(([k, v]) => [`f${f}-${k}`, v]));
+        }
+        await lsmWaitIdle(s);
+        const st = lsmStats(s)!;
+        assert(st.compactions > 3, `compactions: ${st.compactions}`);
+        for (const [i, [k]] of pairs(3000).entries()) {
+          const got = await s.get(k);
+          if (i % 3 === 2) assertEquals(dec.decode(got), `old${i}`, k);
+          else assertEquals(got, undefined, `${k} came back after a compaction`);
+        }
+        await s.close();
+      });
+    },
+  );
+}

@@ -3,7 +3,7 @@
 // makes flushes and background compactions happen inside every sequence.
 import fc from "fast-check";
 import { assertEquals } from "./_assert.ts";
-import { openLsm } from "../../kv/lsm/mod.ts";
+import { type LsmOptions, lsmWaitIdle, openLsm } from "../../kv/lsm/mod.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { compareBytes } from "../../core/bytes.ts";
 
@@ -97,8 +97,12 @@ function expectRange(
   return rows.map(([k, v]) => [Array.from(k).join(","), v]);
 }
 
-async function runSequence(ops: Op[], dir: string | undefined): Promise<void> {
-  const open = () => openLsm(dir, { syncWrites: false }, TINY);
+async function runSequence(
+  ops: Op[],
+  dir: string | undefined,
+  tuning: LsmOptions = TINY,
+): Promise<void> {
+  const open = () => openLsm(dir, { syncWrites: false }, tuning);
   let store: KvStore = await open();
   const model = new Map<string, string>();
   try {
@@ -200,6 +204,26 @@ Deno.test("lsm property: on-disk store matches a sorted model through reopen and
       { numRuns: 60 },
     );
   } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("lsm property: every flush and compaction in worker threads matches the model", async () => {
+  const root = await Deno.makeTempDir({ prefix: "lsm-prop-threads-" });
+  // Keeps the shared job threads alive between sequences (each start costs a
+  // type-check under deno test).
+  const keeper = await openLsm(`${root}/keeper`, {}, { workerMinBytes: 0 });
+  let n = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 60 }), async (ops) => {
+        await runSequence(ops, `${root}/${n++}`, { ...TINY, workerMinBytes: 0 });
+      }),
+      { numRuns: 30 },
+    );
+  } finally {
+    await lsmWaitIdle(keeper);
+    await keeper.close();
     await Deno.remove(root, { recursive: true });
   }
 });
