@@ -132,19 +132,23 @@ export class WalWriter {
 export type WalBatch = RawOp[];
 
 /**
- * Decodes a WAL file. A damaged record at the very end of the newest log is a
- * torn write from a crash and ends the replay; anywhere else it is
- * `Corruption`.
+ * Decodes a WAL file. With `tornOk`, a damaged record at the very end (or a
+ * zero-filled tail) is a write cut short by a crash: the replay stops there
+ * and `torn` is true. Damage anywhere else is `Corruption`.
  */
-export function readWal(bytes: Uint8Array, name: string, newest: boolean): WalBatch[] {
-  const out: WalBatch[] = [];
-  walRecords(
+export function readWal(
+  bytes: Uint8Array,
+  name: string,
+  tornOk: boolean,
+): { batches: WalBatch[]; torn: boolean } {
+  const batches: WalBatch[] = [];
+  const torn = walRecords(
     bytes,
     name,
-    newest,
-    (start, end) => out.push(decodeBatch(bytes.subarray(start, end))),
+    tornOk,
+    (start, end) => batches.push(decodeBatch(bytes.subarray(start, end))),
   );
-  return out;
+  return { batches, torn };
 }
 
 /** Where one logged op's key and value lie in the log bytes (`vlen` -1 = delete). */
@@ -174,16 +178,17 @@ export function walOps(bytes: Uint8Array, name: string, visit: OpVisitor): void 
   });
 }
 
+/** Visits whole records; returns true when it stopped at a torn tail. */
 function walRecords(
   bytes: Uint8Array,
   name: string,
   newest: boolean,
   onRecord: (start: number, end: number) => void,
-): void {
+): boolean {
   const bad = (why: string) =>
     new StoreError("Corruption", `Cannot replay write-ahead log ${name}: ${why}`);
   if (bytes.length < HEADER) {
-    if (newest && WAL_MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b)) return;
+    if (newest && WAL_MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b)) return true;
     throw bad("file too short for its header");
   }
   for (let i = 0; i < 8; i++) if (bytes[i] !== WAL_MAGIC[i]) throw bad("bad magic bytes");
@@ -197,18 +202,18 @@ function walRecords(
   };
   while (pos < n) {
     if (pos + 8 > n) {
-      if (newest) break;
+      if (newest) return true;
       throw bad(`truncated record header at byte ${pos}`);
     }
     const len = getU32(bytes, pos);
     const crc = getU32(bytes, pos + 4);
     const end = pos + 8 + len;
     if (len === 0 || end > n) {
-      if (newest && (end > n || tornOk(pos))) break;
+      if (newest && (end > n || tornOk(pos))) return true;
       throw bad(`bad record length at byte ${pos}`);
     }
     if (checksum(bytes, pos + 8, end) !== crc) {
-      if (newest && (end === n || tornOk(end))) break;
+      if (newest && (end === n || tornOk(end))) return true;
       throw bad(`checksum mismatch in record at byte ${pos}`);
     }
     try {
@@ -222,6 +227,7 @@ function walRecords(
     }
     pos = end;
   }
+  return false;
 }
 
 function decodeBatch(payload: Uint8Array): WalBatch {

@@ -248,11 +248,14 @@ export class LsmEngine implements RawEngine {
     }
     this.#vs.nextFile = nextFile;
     wals.sort((a, b) => a - b);
-    for (let i = 0; i < wals.length; i++) {
-      const name = walName(wals[i]!);
-      for (const ops of readWal(fs.readFile(name), name, i === wals.length - 1)) {
-        this.#applyMem(ops);
-      }
+    // A log cut short by a crash ends the replay, also when it is not the
+    // newest one: a rotated log's last fdatasync runs in the background and
+    // no later commit is acknowledged before it completes.
+    for (const w of wals) {
+      const name = walName(w);
+      const { batches, torn } = readWal(fs.readFile(name), name, true);
+      for (const ops of batches) this.#applyMem(ops);
+      if (torn) break;
     }
     if (this.#readOnly) return;
     await this.#openWal();

@@ -170,3 +170,35 @@ Deno.test("lsm: every single-byte flip of a table never yields a wrong value", a
     Deno.writeFileSync(path, orig);
   });
 });
+
+Deno.test("lsm: a torn older log ends the replay; later logs are not applied", async () => {
+  await withDir(async (dir) => {
+    await walOnly(dir, 30);
+    const [older] = files(dir, ".wal").slice(-1);
+    // A later log holding other commits (made in another store, same format).
+    const other = await Deno.makeTempDir({ prefix: "lsm-corrupt-other-" });
+    const s = await openLsm(other);
+    await s.put("later", "x");
+    await s.close();
+    const [otherWal] = files(other, ".wal").slice(-1);
+    const n = Number(older!.slice(0, -4)) + 1;
+    Deno.copyFileSync(`${other}/${otherWal}`, `${dir}/${String(n).padStart(6, "0")}.wal`);
+    await Deno.remove(other, { recursive: true });
+    const b = Deno.readFileSync(`${dir}/${older}`);
+    Deno.writeFileSync(`${dir}/${older}`, b.subarray(0, b.length - 3));
+    await using r = await openLsm(dir);
+    assertEquals(await r.count(), 29);
+    assertEquals(await r.get("later"), undefined);
+  });
+});
+
+Deno.test("lsm: a bit flip in the middle of an older log is Corruption", async () => {
+  await withDir(async (dir) => {
+    await walOnly(dir, 30);
+    const [older] = files(dir, ".wal").slice(-1);
+    const n = Number(older!.slice(0, -4)) + 1;
+    Deno.copyFileSync(`${dir}/${older}`, `${dir}/${String(n).padStart(6, "0")}.wal`);
+    flip(`${dir}/${older}`, (len) => Math.floor(len / 2));
+    await assertRejectsKind(() => openLsm(dir), "Corruption");
+  });
+});
