@@ -134,7 +134,8 @@ export async function openLsm(
     }
     const readOnly = config.readOnly === true;
     if (path !== undefined) await prepareDir(path, readOnly);
-    const fs = path === undefined ? new MemFs() : new DiskFs(path);
+    // An absolute path keeps working if the process changes directory later.
+    const fs = path === undefined ? new MemFs() : new DiskFs(await Deno.realPath(path));
     const opts: LsmOptions = { ...tuning };
     if (config.cacheSizeBytes !== undefined) opts.cacheSizeBytes = config.cacheSizeBytes;
     const engine = await LsmEngine.open(fs, readOnly && path !== undefined, opts);
