@@ -9,7 +9,6 @@
 import type { RawEngine, RawEntry, RawOp, RawScanOptions, RawSnapshot } from "../../core/engine.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
 import { type Cursor, LevelCursor, MemCursor, MergeCursor, TableCursor } from "./_cursor.ts";
-import type { BlockCompression } from "./_block.ts";
 import { BlockCache } from "./_block_cache.ts";
 import {
   type CompactionJob,
@@ -55,7 +54,7 @@ export interface LsmOptions {
   /** Uncompressed data block size (default 4 KiB). */
   blockSize?: number;
   /** Block compression of new tables (default `"lz4"`). */
-  compression?: BlockCompression;
+  compression?: "lz4" | "deflate" | "none";
   /** Level-0 tables that trigger a compaction (default 4). */
   l0Trigger?: number;
   /** Level-0 tables at which writers wait for compaction (default 20). */
