@@ -367,3 +367,25 @@ for (const workerMinBytes of [0, Infinity]) {
     },
   );
 }
+
+Deno.test("lsm: a keysOnly scan returns at most the 9-byte TTL header of each value", async () => {
+  const { LsmEngine } = await import("../../kv/lsm/lsm_engine.ts");
+  const { MemFs } = await import("../../kv/lsm/_fs.ts");
+  const e = await LsmEngine.open(new MemFs(), false, { memtableBytes: 1024 });
+  const big = new Uint8Array(500).fill(7);
+  big[0] = 0; // core's "no TTL" tag
+  const ops = [];
+  for (let i = 0; i < 50; i++) ops.push({ key: new Uint8Array([0x10, i]), value: big });
+  await e.apply(ops);
+  await e.compact(); // from tables too
+  await e.apply([{ key: new Uint8Array([0x10, 200]), value: big }]); // and the memtable
+  let n = 0;
+  for await (const [, head] of e.scan(undefined, undefined, { keysOnly: true })) {
+    assertEquals(head.length, 9);
+    assertEquals(head[0], 0);
+    n++;
+  }
+  assertEquals(n, 51);
+  for await (const [, v] of e.scan(undefined, undefined)) assertEquals(v.length, 500);
+  await e.close();
+});
