@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { LsmOptions, LsmStats } from "./lsm_options.ts";
 import type { RawEngine, RawEntry, RawOp, RawScanOptions, RawSnapshot } from "../../core/engine.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
 import { type Cursor, LevelCursor, MemCursor, MergeCursor, TableCursor } from "./_cursor.ts";
@@ -27,7 +28,7 @@ import {
   WorkerUnavailable,
 } from "./_worker_client.ts";
 import { lockDir } from "./_lock.ts";
-import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
+import { loadManifest, sortFiles } from "./_recovery.ts";
 import { Memtable, TOMBSTONE } from "./_memtable.ts";
 import { getIn, scanView, type View } from "./_read.ts";
 import { tableName } from "./_table_reader.ts";
@@ -36,91 +37,8 @@ import type { Table } from "./_version.ts";
 import { VersionSet } from "./_version_set.ts";
 import { readWal, walName, WalWriter } from "./_wal.ts";
 
-/**
- * Tuning knobs of the LSM engine (the third argument of `openLsm`); every
- * field has a sensible default.
- *
- * @example
- * ```ts
- * import { type LsmOptions, openLsm } from "./mod.ts";
- * const tuning: LsmOptions = { memtableBytes: 1 << 20, compression: "deflate" };
- * await using store = await openLsm(undefined, {}, tuning);
- * await store.put("k", "v");
- * ```
- */
-export interface LsmOptions {
-  /** Memtable size that triggers a flush (default 8 MiB). */
-  memtableBytes?: number;
-  /** Uncompressed data block size (default 4 KiB). */
-  blockSize?: number;
-  /** Block compression of new tables (default `"lz4"`). */
-  compression?: "lz4" | "deflate" | "none";
-  /** Level-0 tables that trigger a compaction (default 4). */
-  l0Trigger?: number;
-  /** Level-0 tables at which writers wait for compaction (default 20). */
-  l0Stop?: number;
-  /** Target bytes of level 1 (default 64 MiB); each deeper level is `levelRatio` times larger. */
-  levelBaseBytes?: number;
-  /** Growth factor between levels (default 10). */
-  levelRatio?: number;
-  /** Target size of compaction output tables (default 8 MiB). */
-  tableBytes?: number;
-  /** Frozen memtables waiting for flush before writers wait (default 4). */
-  maxImmutable?: number;
-  /** Block cache bytes (default 32 MiB). */
-  cacheSizeBytes?: number;
-  /**
-   * Run flushes and compactions in worker threads (default true on disk;
-   * in-memory stores always work on the main thread, in slices).
-   */
-  backgroundThreads?: boolean;
-  /**
-   * Jobs that read fewer bytes than this run on the main thread in slices
-   * even when worker threads are on (default 4 MiB): starting a worker costs
-   * ~100 ms (over a second under `deno test`, which type-checks it).
-   */
-  workerMinBytes?: number;
-}
-
-/**
- * Counters of the engine's own work, from `lsmStats(store)`.
- *
- * @example
- * ```ts
- * import { lsmStats, type LsmStats, openLsm } from "./mod.ts";
- * await using store = await openLsm(undefined);
- * await store.put("k", "v");
- * const stats: LsmStats = lsmStats(store)!;
- * console.log(stats.writeAmplification >= 0); // true
- * ```
- */
-export interface LsmStats {
-  /** Bytes of keys and values committed through `apply` since open. */
-  userBytes: number;
-  /** Bytes the engine wrote to its files since open (WAL, tables, manifest). */
-  diskBytesWritten: number;
-  /** `diskBytesWritten / userBytes` (0 before any write). */
-  writeAmplification: number;
-  /** Tables per level. */
-  tablesPerLevel: number[];
-  /** Memtable flushes since open. */
-  flushes: number;
-  /** Compactions since open (trivial moves included). */
-  compactions: number;
-  /** Times a writer waited for background work. */
-  stalls: number;
-  /** WAL fdatasync calls (fewer than commits when group commit shares them). */
-  walSyncs: number;
-}
-
 /** Longest stretch of commits without an event-loop turn while jobs run. */
 const YIELD_MS = 5;
-
-function fileNumber(name: string, ext: string): number | undefined {
-  if (!name.endsWith(ext)) return undefined;
-  const n = Number(name.slice(0, -ext.length));
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
-}
 
 /** The LSM tree over a file system (disk or memory). */
 export class LsmEngine implements RawEngine {
@@ -206,47 +124,10 @@ export class LsmEngine implements RawEngine {
 
   async #recover(): Promise<void> {
     const fs = this.#fs;
-    let state: ManifestState;
-    if (!fs.exists(MANIFEST_NAME)) {
-      if (this.#readOnly) {
-        throw new StoreError("NotFound", `Cannot open LSM store at ${this.path}: no store there`);
-      }
-      const foreign = fs.list().filter((n) => n !== "LOCK");
-      if (foreign.length > 0) {
-        throw new StoreError(
-          "Corruption",
-          `Cannot open LSM store at ${this.path}: the directory holds other files (${
-            foreign.slice(0, 3).join(", ")
-          }) but no LSM manifest`,
-        );
-      }
-      state = { nextFile: 2, logNumber: 1, levels: [] };
-      fs.writeFileAtomic(MANIFEST_NAME, encodeManifest(state));
-    } else {
-      state = decodeManifest(fs.readFile(MANIFEST_NAME), this.path);
-    }
+    const state = loadManifest(fs, this.#readOnly);
     this.#vs.load(state);
-    let nextFile = state.nextFile;
-    // Replay every log the manifest still needs, oldest first.
-    const names = fs.list();
-    const wals: number[] = [];
-    const live = new Set(state.levels.flat().map((t) => t.number));
-    for (const name of names) {
-      const w = fileNumber(name, ".wal");
-      const t = fileNumber(name, ".sst");
-      if (w !== undefined) {
-        nextFile = Math.max(nextFile, w + 1);
-        if (w >= state.logNumber) wals.push(w);
-        else if (!this.#readOnly) fs.remove(name);
-      }
-      if (t !== undefined) {
-        nextFile = Math.max(nextFile, t + 1);
-        if (!live.has(t) && !this.#readOnly) fs.remove(name);
-      }
-      if (name.endsWith(".tmp") && !this.#readOnly) fs.remove(name);
-    }
+    const { wals, nextFile } = sortFiles(fs, state, this.#readOnly);
     this.#vs.nextFile = nextFile;
-    wals.sort((a, b) => a - b);
     // A log cut short by a crash ends the replay, also when it is not the
     // newest one: a rotated log's last fdatasync runs in the background and
     // no later commit is acknowledged before it completes.

@@ -22,7 +22,8 @@ import { StoreError, toStoreError } from "../../core/error.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { DiskFs, MemFs } from "./_fs.ts";
 import { decodeManifest, FORMAT_VERSION, MANIFEST_MAGIC, MANIFEST_NAME } from "./_manifest.ts";
-import { LsmEngine, type LsmOptions, type LsmStats } from "./lsm_engine.ts";
+import { LsmEngine } from "./lsm_engine.ts";
+import type { LsmOptions, LsmStats } from "./lsm_options.ts";
 
 export type { LsmOptions, LsmStats };
 
