@@ -208,7 +208,10 @@ export class LsmEngine implements RawEngine {
 
   async #applySlow(ops: RawOp[]): Promise<void> {
     if (this.#full()) this.#rotate();
-    else await yieldNow();
+    else {
+      await yieldNow();
+      this.#check("write");
+    }
     this.#lastYield = performance.now();
     while (this.#mustStall()) {
       this.#stalls++;
