@@ -270,6 +270,9 @@ export class LsmEngine implements RawEngine {
     return { seq: Infinity, mems, version: this.#vs.current };
   }
 
+  /** Point reads are synchronous and keep no reference to the key. */
+  readonly syncReads = true;
+
   /** The stored value, or undefined. */
   get(key: Uint8Array): Uint8Array | undefined {
     this.#check("get");
