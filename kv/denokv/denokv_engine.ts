@@ -47,8 +47,9 @@ function isDescriptor(v: unknown): v is Descriptor {
 }
 
 /** Where the value of `key` lives in Deno KV. */
-async function valueKey(key: Uint8Array): Promise<Deno.KvKey> {
-  return key.length <= SPLIT ? [NS, key] : [LONG_NS, await longKeyId(key)];
+function valueKey(key: Uint8Array): Deno.KvKey | Promise<Deno.KvKey> {
+  // Short keys (nearly all) answer synchronously: no await per key in a batch.
+  return key.length <= SPLIT ? [NS, key] : longKeyId(key).then((id) => [LONG_NS, id]);
 }
 
 function bucketKey(head: Uint8Array): Deno.KvKey {
@@ -147,7 +148,8 @@ export class DenoKvEngine implements RawEngine {
     const cached = this.#cache?.get(key);
     if (cached !== undefined) return cached ?? undefined;
     const epoch = this.#commits;
-    const r = await this.#kv.get(await valueKey(key));
+    const vk = valueKey(key);
+    const r = await this.#kv.get(vk instanceof Promise ? await vk : vk);
     const value = await this.#resolve(r.value);
     // A commit that landed while we read may have cached a newer value.
     if (epoch === this.#commits) this.#cache?.set(key, value ?? null);
@@ -214,7 +216,12 @@ export class DenoKvEngine implements RawEngine {
     const buckets = new Map<string, { head: Uint8Array; ops: RawOp[] }>();
     for (const op of last.values()) {
       const prepared = op.value === undefined ? undefined : prepare(op.value, op.expiresAt);
-      writes.push({ key: await valueKey(op.key), prepared, expiresAt: op.expiresAt });
+      const vk = valueKey(op.key);
+      writes.push({
+        key: vk instanceof Promise ? await vk : vk,
+        prepared,
+        expiresAt: op.expiresAt,
+      });
       if (op.key.length > SPLIT) {
         const head = op.key.subarray(0, SPLIT);
         const id = keyId(head);
@@ -253,8 +260,34 @@ export class DenoKvEngine implements RawEngine {
       await this.#kv.set(META_CHUNKED, true);
       this.#hasChunks = true;
     }
-    for (const w of writes) if (w.prepared?.chunks) await this.#writeChunks(w.prepared.chunks);
     const atomic = this.#kv.atomic();
+    // Chunks that fit beside the writes go in the same commit (one sync);
+    // larger values write their chunks first, then the commit flips pointers.
+    let chunkBytes = 0, chunkCount = 0;
+    for (const w of writes) {
+      if (w.prepared?.chunks) {
+        chunkBytes += w.prepared.chunks.bytes.length +
+          64 * Math.ceil(w.prepared.chunks.bytes.length / CHUNK);
+        chunkCount += Math.ceil(w.prepared.chunks.bytes.length / CHUNK);
+      }
+    }
+    const together = bytes + chunkBytes <= MAX_MUTATION_BYTES &&
+      writes.length + checks.length + chunkCount <= MAX_MUTATIONS;
+    // The chunks of replaced values go in the same commit too, when they fit.
+    let staleCount = 0;
+    for (const d of old) staleCount += Math.ceil(d.size / CHUNK);
+    const dropStale = together &&
+      writes.length + checks.length + chunkCount + staleCount <= MAX_MUTATIONS;
+    if (dropStale) {
+      for (const d of old) {
+        for (let i = 0; i < Math.ceil(d.size / CHUNK); i++) atomic.delete([CHUNK_NS, d.id, i]);
+      }
+    }
+    for (const w of writes) {
+      if (w.prepared?.chunks) {
+        await this.#writeChunks(w.prepared.chunks, together ? atomic : undefined);
+      }
+    }
     for (const c of checks) atomic.check({ key: await valueKey(c.key), versionstamp: c.version });
     const now = Date.now();
     for (const w of writes) {
@@ -274,7 +307,7 @@ export class DenoKvEngine implements RawEngine {
       );
     }
     if (this.#cache) { for (const op of last.values()) this.#cache.set(op.key, op.value ?? null); }
-    for (const d of old) await this.#deleteChunks(d);
+    if (!dropStale) { for (const d of old) await this.#deleteChunks(d); }
   }
 
   async #oldDescriptors(keys: Deno.KvKey[]): Promise<Descriptor[]> {
@@ -287,20 +320,28 @@ export class DenoKvEngine implements RawEngine {
     return out;
   }
 
-  async #writeChunks(c: NonNullable<Prepared["chunks"]>): Promise<void> {
+  /** Writes a value's chunks: into `into` when given, else in commits of their own. */
+  async #writeChunks(
+    c: NonNullable<Prepared["chunks"]>,
+    into?: Deno.AtomicOperation,
+  ): Promise<void> {
     const { descriptor, bytes, expiresAt } = c;
     const expireIn = expiresAt === undefined
       ? undefined
       : Math.max(1, expiresAt - Date.now() + 60_000);
     let i = 0;
     for (let off = 0; off < bytes.length;) {
-      const atomic = this.#kv.atomic();
-      for (let n = 0; n < CHUNKS_PER_COMMIT && off < bytes.length; n++, i++, off += CHUNK) {
+      const atomic = into ?? this.#kv.atomic();
+      for (
+        let n = 0;
+        (into || n < CHUNKS_PER_COMMIT) && off < bytes.length;
+        n++, i++, off += CHUNK
+      ) {
         const part = bytes.subarray(off, off + CHUNK);
         if (expireIn === undefined) atomic.set([CHUNK_NS, descriptor.id, i], part);
         else atomic.set([CHUNK_NS, descriptor.id, i], part, { expireIn });
       }
-      await atomic.commit();
+      if (!into) await atomic.commit();
     }
   }
 
