@@ -8,19 +8,6 @@ import { StoreError } from "../../core/error.ts";
 import { CloudBlobStore } from "../_cloud/cloud_store.ts";
 import type { RetryOptions } from "../_cloud/http.ts";
 import { checkBlobPrefix } from "../keys.ts";
-import type { Digest } from "../digest.ts";
-import type {
-  BlobData,
-  BlobMeta,
-  BlobStore,
-  ChunkedUpload,
-  GetRangeOptions,
-  ListOptions,
-  ListResult,
-  PresignOptions,
-  PutOptions,
-} from "../types.ts";
-
 import { GcsApi } from "./_gcs_api.ts";
 import {
   bearerToken,
@@ -114,8 +101,7 @@ function keyFile(op: string): ServiceAccountKey | undefined {
  * await store.close();
  * ```
  */
-export class GcsBlobStore implements BlobStore {
-  #inner: CloudBlobStore;
+export class GcsBlobStore extends CloudBlobStore {
   /** The bucket. */
   readonly bucket: string;
   /** The key prefix ("" or ending in "/"). */
@@ -174,109 +160,9 @@ export class GcsBlobStore implements BlobStore {
       conditionalWrites: opts.conditionalWrites ?? (google ? "trust" : "probe"),
       probePrefix: prefix,
     });
-    this.#inner = new CloudBlobStore(api, prefix);
+    super(api, prefix);
     this.bucket = opts.bucket;
     this.prefix = prefix;
-  }
-
-  /** Writes (or overwrites) a blob; large or streamed data goes up in parts. */
-  put(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
-    return this.#inner.put(key, data, opts);
-  }
-
-  /** Reads a whole blob (missing → `NotFound`). */
-  get(key: string): Promise<Uint8Array> {
-    return this.#inner.get(key);
-  }
-
-  /** Streams a blob or its byte range `[start, end)`. */
-  getStream(key: string, range?: GetRangeOptions): Promise<ReadableStream<Uint8Array>> {
-    return this.#inner.getStream(key, range);
-  }
-
-  /** The blob's size, SHA-256, etag, content type and metadata. */
-  head(key: string): Promise<BlobMeta> {
-    return this.#inner.head(key);
-  }
-
-  /** Removes a blob (missing → `NotFound`). */
-  delete(key: string): Promise<void> {
-    return this.#inner.delete(key);
-  }
-
-  /** Whether a blob exists under the key. */
-  exists(key: string): Promise<boolean> {
-    return this.#inner.exists(key);
-  }
-
-  /** One page of blobs under `prefix`, ascending by key. */
-  list(prefix?: string, opts?: ListOptions): Promise<ListResult> {
-    return this.#inner.list(prefix, opts);
-  }
-
-  /** Server-side copy of content, content type and metadata. */
-  copy(src: string, dst: string): Promise<void> {
-    return this.#inner.copy(src, dst);
-  }
-
-  /** Copy, then delete the source (not atomic: no cloud has a rename). */
-  rename(src: string, dst: string): Promise<void> {
-    return this.#inner.rename(src, dst);
-  }
-
-  /** Writes only if nothing is stored under the key (the service's own condition). */
-  putIfAbsent(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
-    return this.#inner.putIfAbsent(key, data, opts);
-  }
-
-  /** Writes only if the stored blob's etag is `etag` (the service's own condition). */
-  putIfMatch(key: string, data: BlobData, etag: string, opts?: PutOptions): Promise<BlobMeta> {
-    return this.#inner.putIfMatch(key, data, etag, opts);
-  }
-
-  /** Removes every listed key that exists; returns how many. */
-  deleteMany(keys: string[]): Promise<number> {
-    return this.#inner.deleteMany(keys);
-  }
-
-  /** Removes every blob under the prefix; returns how many. */
-  deletePrefix(prefix: string): Promise<number> {
-    return this.#inner.deletePrefix(prefix);
-  }
-
-  /** Removes the blob if its content has this SHA-256. */
-  deleteIfMatches(key: string, digest: Digest | string): Promise<boolean> {
-    return this.#inner.deleteIfMatches(key, digest);
-  }
-
-  /** Stores content under its SHA-256 (idempotent). */
-  putCas(data: BlobData): Promise<Digest> {
-    return this.#inner.putCas(data);
-  }
-
-  /** Reads content by digest, re-verifying it (mismatch → `Corruption`). */
-  getCas(digest: Digest | string): Promise<Uint8Array> {
-    return this.#inner.getCas(digest);
-  }
-
-  /** Whether content with this digest is stored. */
-  existsCas(digest: Digest | string): Promise<boolean> {
-    return this.#inner.existsCas(digest);
-  }
-
-  /** A chunked upload streamed into the service's multipart upload. */
-  startUpload(key: string, opts?: PutOptions): Promise<ChunkedUpload> {
-    return this.#inner.startUpload(key, opts);
-  }
-
-  /** A time-limited URL for GET or PUT of the key. */
-  presign(key: string, opts: PresignOptions): Promise<string> {
-    return this.#inner.presign(key, opts);
-  }
-
-  /** Marks the store closed; later calls throw `Closed`. */
-  close(): Promise<void> {
-    return this.#inner.close();
   }
 }
 
