@@ -23,7 +23,11 @@ export class SortedArrayEngine implements RawEngine {
     return e && compareBytes(e[0], key) === 0 ? e[1].slice() : undefined;
   }
 
-  *scan(lo: Uint8Array | undefined, hi: Uint8Array | undefined, opts?: RawScanOptions): Generator<RawEntry> {
+  *scan(
+    lo: Uint8Array | undefined,
+    hi: Uint8Array | undefined,
+    opts?: RawScanOptions,
+  ): Generator<RawEntry> {
     const from = lo === undefined ? 0 : this.#find(lo);
     const to = hi === undefined ? this.entries.length : this.#find(hi);
     const part = this.entries.slice(from, to);
