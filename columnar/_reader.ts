@@ -61,6 +61,8 @@ export class ParquetReader {
    * key types, where its map assembly would build a JS object.
    */
   #mapFields: Set<string>;
+  /** Top-level columns that are leaves (no lists, maps or structs). */
+  #flat: Set<string>;
 
   private constructor(src: OpenSource, metadata: FileMetaData, tree: SchemaTree) {
     this.src = src;
@@ -75,6 +77,9 @@ export class ParquetReader {
     this.#rawDecimals = new Set(
       tree.children.filter((c) => !c.children.length && isDecimal(c.element))
         .map((c) => c.element.name),
+    );
+    this.#flat = new Set(
+      tree.children.filter((c) => !c.children.length).map((c) => c.element.name),
     );
     this.#mapFields = new Set(
       this.schema.fields.filter((f) => hasMap(f.type)).map((f) => f.name),
@@ -226,7 +231,7 @@ export class ParquetReader {
     const schema = new A.Schema(fields);
     const wanted = new Set(columns);
     const chunks = group.columns.filter((c) => wanted.has(c.meta_data!.path_in_schema[0]!));
-    await this.#prefetch(chunks);
+    await this.#prefetch(chunks, g);
     const pieces = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
     const start = this.groupStarts[g]!;
     if (rows > 0 && columns.length) {
@@ -262,6 +267,7 @@ export class ParquetReader {
             `values for ${rows} rows`,
         );
       }
+      if (this.#flat.has(f.name)) this.#checkResolved(values, f.name, g);
       try {
         const exact = this.#rawDecimals.has(f.name)
           ? unscaledValues(values)
@@ -277,7 +283,26 @@ export class ParquetReader {
     return new A.RecordBatch(schema, struct);
   }
 
-  async #prefetch(chunks: ColumnChunk[]): Promise<void> {
+  /**
+   * hyparquet turns a dictionary index past the dictionary's end (or a value the levels
+   * promise but the page lacks) into `undefined` without complaint, which would surface
+   * as a null. Real nulls of flat columns arrive as `null`, so one pass finds them.
+   */
+  #checkResolved(values: ArrayLike<unknown>, column: string, g: number): void {
+    // Typed arrays cannot hold undefined: nothing to check.
+    if (!Array.isArray(values)) return;
+    const at = values.indexOf(undefined);
+    if (at >= 0) {
+      fail(
+        "Corruption",
+        `Cannot read ${this.src.name}: column ${column} of row group ${g} has no value for ` +
+          `row ${at} of the group (a dictionary index past the dictionary's end, or fewer ` +
+          `values than the page's levels declare)`,
+      );
+    }
+  }
+
+  async #prefetch(chunks: ColumnChunk[], g: number): Promise<void> {
     const ranges = chunks.map((c) => ({ c, r: chunkRange(c.meta_data!) }))
       .sort((a, b) => a.r[0] - b.r[0]);
     // Adjacent chunks (the common case: columns stored one after another) in one read.
@@ -293,7 +318,7 @@ export class ParquetReader {
       const bytes = await this.#cache.fetch(start, end);
       for (let k = i; k <= j; k++) {
         const { c, r } = ranges[k]!;
-        verifyChunk(bytes.subarray(r[0] - start, r[1] - start), c.meta_data!, this.src.name);
+        verifyChunk(bytes.subarray(r[0] - start, r[1] - start), c.meta_data!, this.src.name, g);
       }
       i = j + 1;
     }
