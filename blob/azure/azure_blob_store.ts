@@ -5,9 +5,9 @@
  * @module
  */
 import { StoreError } from "../../core/error.ts";
+import { env, normalizePrefix, positiveInt } from "../_cloud/options.ts";
 import { CloudBlobStore } from "../_cloud/cloud_store.ts";
 import type { RetryOptions } from "../_cloud/http.ts";
-import { checkBlobPrefix } from "../keys.ts";
 import { AzureApi } from "./_azure_api.ts";
 import { type AzureConnection, parseConnectionString } from "./connection_string.ts";
 
@@ -37,14 +37,6 @@ export interface AzureBlobStoreOptions {
   retry?: RetryOptions;
 }
 
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function connectionOf(o: AzureBlobStoreOptions, op: string): AzureConnection {
   if (o.accountName !== undefined || o.accountKey !== undefined) {
     if (!o.accountName || !o.accountKey) {
@@ -67,14 +59,6 @@ function connectionOf(o: AzureBlobStoreOptions, op: string): AzureConnection {
   }
   const c = parseConnectionString(text);
   return o.endpoint ? { ...c, blobEndpoint: o.endpoint.replace(/\/+$/, "") } : c;
-}
-
-function positiveInt(v: number | undefined, dflt: number, what: string, op: string): number {
-  if (v === undefined) return dflt;
-  if (!Number.isSafeInteger(v) || v < 1) {
-    throw new StoreError("InvalidInput", `Cannot ${op}: ${what} must be a positive integer`);
-  }
-  return v;
 }
 
 /**
@@ -119,9 +103,7 @@ export class AzureBlobStore extends CloudBlobStore {
         `Cannot ${op}: bad container name ${JSON.stringify(opts?.container)}`,
       );
     }
-    let prefix = opts.prefix ?? "";
-    if (prefix !== "" && !prefix.endsWith("/")) prefix += "/";
-    if (prefix !== "") checkBlobPrefix(prefix, op);
+    const prefix = normalizePrefix(opts.prefix, op);
     const c = connectionOf(opts, op);
     const api = new AzureApi({
       key: { accountName: c.accountName, accountKey: c.accountKey },

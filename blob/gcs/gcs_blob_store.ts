@@ -5,9 +5,9 @@
  * @module
  */
 import { StoreError } from "../../core/error.ts";
+import { env, normalizePrefix } from "../_cloud/options.ts";
 import { CloudBlobStore } from "../_cloud/cloud_store.ts";
 import type { RetryOptions } from "../_cloud/http.ts";
-import { checkBlobPrefix } from "../keys.ts";
 import { GcsApi } from "./_gcs_api.ts";
 import {
   bearerToken,
@@ -50,14 +50,6 @@ export interface GcsBlobStoreOptions {
    * (default for storage.googleapis.com) skips the check.
    */
   conditionalWrites?: "probe" | "trust";
-}
-
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const CHUNK = 256 * 1024;
@@ -123,9 +115,7 @@ export class GcsBlobStore extends CloudBlobStore {
         `Cannot ${op}: bad bucket name ${JSON.stringify(opts?.bucket)}`,
       );
     }
-    let prefix = opts.prefix ?? "";
-    if (prefix !== "" && !prefix.endsWith("/")) prefix += "/";
-    if (prefix !== "") checkBlobPrefix(prefix, op);
+    const prefix = normalizePrefix(opts.prefix, op);
     const emulator = env("STORAGE_EMULATOR_HOST");
     let endpoint = opts.endpoint ??
       (emulator

@@ -5,9 +5,9 @@
  * @module
  */
 import { StoreError } from "../../core/error.ts";
+import { env, normalizePrefix, positiveInt } from "../_cloud/options.ts";
 import { CloudBlobStore } from "../_cloud/cloud_store.ts";
 import type { RetryOptions } from "../_cloud/http.ts";
-import { checkBlobPrefix } from "../keys.ts";
 import { S3Api } from "./_s3_api.ts";
 import type { AwsCredentials } from "./sigv4.ts";
 
@@ -49,21 +49,6 @@ export interface S3BlobStoreOptions {
   conditionalWrites?: "probe" | "trust";
 }
 
-function env(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined; // no --allow-env: behave as unset
-  }
-}
-
-function normalizePrefix(prefix: string | undefined, op: string): string {
-  if (prefix === undefined || prefix === "") return "";
-  const p = prefix.endsWith("/") ? prefix : prefix + "/";
-  checkBlobPrefix(p, op);
-  return p;
-}
-
 /** Resolves credentials from options or the environment, or throws InvalidInput. */
 function credentialsOf(opts: S3BlobStoreOptions, op: string): AwsCredentials {
   if (opts.credentials) {
@@ -89,14 +74,6 @@ function credentialsOf(opts: S3BlobStoreOptions, op: string): AwsCredentials {
   return token
     ? { accessKeyId, secretAccessKey, sessionToken: token }
     : { accessKeyId, secretAccessKey };
-}
-
-function positiveInt(v: number | undefined, dflt: number, what: string, op: string): number {
-  if (v === undefined) return dflt;
-  if (!Number.isSafeInteger(v) || v < 1) {
-    throw new StoreError("InvalidInput", `Cannot ${op}: ${what} must be a positive integer`);
-  }
-  return v;
 }
 
 /**
