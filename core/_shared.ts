@@ -143,6 +143,40 @@ export function putOp(key: Uint8Array, value: Uint8Array, expiresAt?: number): R
   return { key, value: encodeStored(value, expiresAt), expiresAt };
 }
 
+/**
+ * Put ops for a batch of checked keys and values, packed into two slabs (one
+ * for the raw keys, one for the stored values) instead of two allocations
+ * per pair: typed-array allocation dominates a bulk load's CPU otherwise.
+ */
+export function packedPutOps(
+  prefix: Uint8Array,
+  keys: Uint8Array[],
+  values: Uint8Array[],
+): RawOp[] {
+  let keyBytes = 0, valueBytes = 0;
+  for (let i = 0; i < keys.length; i++) {
+    keyBytes += prefix.length + keys[i]!.length;
+    valueBytes += values[i]!.length + 1;
+  }
+  const keySlab = new Uint8Array(keyBytes);
+  const valueSlab = new Uint8Array(valueBytes);
+  const ops: RawOp[] = new Array(keys.length);
+  let ko = 0, vo = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!, v = values[i]!;
+    keySlab.set(prefix, ko);
+    keySlab.set(k, ko + prefix.length);
+    const key = keySlab.subarray(ko, ko + prefix.length + k.length);
+    ko += key.length;
+    valueSlab[vo] = 0; // the "no TTL" header (see ttl.ts)
+    valueSlab.set(v, vo + 1);
+    const value = valueSlab.subarray(vo, vo + v.length + 1);
+    vo += value.length;
+    ops[i] = { key, value, expiresAt: undefined };
+  }
+  return ops;
+}
+
 export function checkLimit(limit: number | undefined): number {
   if (limit === undefined) return Infinity;
   if (typeof limit !== "number" || Number.isNaN(limit) || limit < 0) {

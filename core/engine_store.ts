@@ -24,6 +24,7 @@ import { checkTtl, decodeStored, liveValue, storedExpiry, storedIsExpired } from
 import { readBackup, verifyBackup, writeBackup } from "./backup_format.ts";
 import {
   type EngineStoreOptions,
+  packedPutOps,
   prefixBounds,
   putOp,
   rawBounds,
@@ -185,12 +186,16 @@ export class EngineStore implements KvStore {
         `Invalid pairs for batchWrite: expected an array of [key, value]`,
       );
     }
-    const ops = pairs.map((p) => {
+    const keys: Uint8Array[] = [];
+    const values: Uint8Array[] = [];
+    for (const p of pairs) {
       if (!Array.isArray(p) || p.length !== 2) {
         throw new StoreError("InvalidInput", `Invalid pair for batchWrite: expected [key, value]`);
       }
-      return putOp(this.#raw(p[0], "batchWrite"), checkValue(p[1], "batchWrite"));
-    });
+      keys.push(checkKey(p[0], "batchWrite"));
+      values.push(checkValue(p[1], "batchWrite"));
+    }
+    const ops = packedPutOps(this.#prefix, keys, values);
     await this.#s.commit("batchWrite", () => ops);
   }
 
