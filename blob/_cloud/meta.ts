@@ -75,3 +75,22 @@ export async function mapLimit<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/**
+ * The object a HEAD response describes: size, etag, date, content type and
+ * the user metadata sent as headers starting with `metaPrefix`.
+ */
+export function storedFromHeaders(name: string, h: Headers, metaPrefix: string): StoredObject {
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of h) if (k.startsWith(metaPrefix)) metadata[k.slice(metaPrefix.length)] = v;
+  const o: StoredObject = {
+    name,
+    size: Number(h.get("content-length") ?? 0),
+    etag: h.get("etag") ?? "",
+    lastModified: new Date(h.get("last-modified") ?? Date.now()),
+    metadata,
+  };
+  const ct = h.get("content-type");
+  if (ct !== null) o.contentType = ct;
+  return o;
+}

@@ -1,5 +1,6 @@
 // The Azure Blob REST protocol (block blobs, Shared Key) as an ObjectApi.
 
+import { storedFromHeaders } from "../_cloud/meta.ts";
 import { StoreError } from "../../core/error.ts";
 import { toBase64, uriEncode } from "../_cloud/encoding.ts";
 import { type RetryOptions, send } from "../_cloud/http.ts";
@@ -154,19 +155,7 @@ export class AzureApi implements ObjectApi {
     const res = await this.call({ op: "head blob", name, method: "HEAD", accept: [404] });
     await res.body?.cancel();
     if (res.status === 404) return undefined;
-    const h = res.headers;
-    const metadata: Record<string, string> = {};
-    for (const [k, v] of h) if (k.startsWith(META)) metadata[k.slice(META.length)] = v;
-    const o: StoredObject = {
-      name,
-      size: Number(h.get("content-length") ?? 0),
-      etag: h.get("etag") ?? "",
-      lastModified: new Date(h.get("last-modified") ?? Date.now()),
-      metadata,
-    };
-    const ct = h.get("content-type");
-    if (ct !== null) o.contentType = ct;
-    return o;
+    return storedFromHeaders(name, res.headers, META);
   }
 
   async delete(name: string, ifMatch?: string): Promise<boolean> {
