@@ -6,12 +6,15 @@
  *   name, then rename) and a raw `Deno.readFile` of the same size (target
  *   ≥ 50% of raw throughput). `put` also hashes (SHA-256), takes the key lock
  *   and fsyncs the directory after the rename;
- * - listing 100,000 keys under one prefix (target < 1 s): cold (a fresh
- *   store without list cache: one directory read plus one header read per
- *   blob), and warm, in pages of 1,000 (the default) and in one page (the
- *   directory is unchanged, so listings and headers come from the list
- *   cache). The keys are made by copying one blob file (the format keeps no
- *   key inside the file), so setup stays short.
+ * - listing 100,000 keys under one prefix (target < 1 s), in pages of 1,000
+ *   (the default): the first list of a freshly opened store with default
+ *   options while the directory's index file (written by an earlier listing)
+ *   is on disk; the same with no index file (one header read per blob, and
+ *   the index is written at the end); with `listCacheEntries: 0` (no cache,
+ *   no index: the directory is re-read for every page); and warm, in pages
+ *   and in one page (listings and headers come from the list cache). The
+ *   keys are made by copying one blob file (the format keeps no key inside
+ *   the file), so setup stays short.
  *
  * ```sh
  * deno bench -A bench/blob_bench.ts
@@ -147,25 +150,51 @@ async function listAll(limit: number): Promise<number> {
   return n;
 }
 
+/** Lists every key under "many/" through a freshly opened store, in pages of 1,000. */
+async function listFresh(opts: { listCacheEntries?: number } = {}): Promise<void> {
+  const fresh = await LocalBlobStore.open(`${root}/store`, opts);
+  try {
+    let n = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await fresh.list("many/", cursor === undefined ? {} : { cursor });
+      n += page.items.length;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    if (n !== LIST_KEYS) throw new Error(`listed ${n} of ${LIST_KEYS}`);
+  } finally {
+    await fresh.close();
+  }
+}
+
 Deno.bench({
-  name: `list ${LIST_KEYS} keys, cold (fresh store, no cache), pages of 1000`,
+  name: `list ${LIST_KEYS} keys, first list of a fresh store, index on disk, pages of 1000`,
+  group: "list",
+  n: 5,
+  warmup: 1, // the warm-up run writes the index if it is not there yet
+  async fn() {
+    await listFresh();
+  },
+});
+Deno.bench({
+  name: `list ${LIST_KEYS} keys, first list of a fresh store, no index (rebuilds it)`,
   group: "list",
   n: 3,
   warmup: 0,
+  async fn(b) {
+    await Deno.remove(`${root}/store/~index`, { recursive: true }).catch(() => {});
+    b.start();
+    await listFresh();
+    b.end();
+  },
+});
+Deno.bench({
+  name: `list ${LIST_KEYS} keys, fresh store, listCacheEntries 0 (re-reads the directory per page)`,
+  group: "list",
+  n: 1,
+  warmup: 0,
   async fn() {
-    const cold = await LocalBlobStore.open(`${root}/store`, { listCacheEntries: 0 });
-    try {
-      let n = 0;
-      let cursor: string | undefined;
-      do {
-        const page = await cold.list("many/", cursor === undefined ? {} : { cursor });
-        n += page.items.length;
-        cursor = page.cursor;
-      } while (cursor !== undefined);
-      if (n !== LIST_KEYS) throw new Error(`listed ${n} of ${LIST_KEYS}`);
-    } finally {
-      await cold.close();
-    }
+    await listFresh({ listCacheEntries: 0 });
   },
 });
 Deno.bench({

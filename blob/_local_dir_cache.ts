@@ -10,33 +10,56 @@
  * directory's mtime predates the moment it was read by more than
  * {@link CLOCK_SLACK_MS}; a directory changed more recently is simply re-read.
  *
+ * Listings of directories with many blobs outlive the store: once a walk has
+ * read every header of such a directory, the listing is saved as an index
+ * file (see `_local_dir_index.ts`) that a store opened later trusts under the
+ * same rule, instead of opening every blob again.
+ *
  * @module
  */
-import type { Header } from "./_local_format.ts";
-import { readHeaderSync } from "./_local_io.ts";
+import { join } from "node:path";
+import { decodeHeader, type Header } from "./_local_format.ts";
+import { readHeadSync } from "./_local_io.ts";
 import { entryToSegment } from "./_local_paths.ts";
+import {
+  decodeIndex,
+  dirStamp,
+  encodeIndex,
+  INDEX_DIR,
+  type IndexChild,
+  indexPath,
+} from "./_local_dir_index.ts";
 import { compareKeys } from "./keys.ts";
 
 /** How far before a read a directory's mtime must be for the read to be trusted. */
 export const CLOCK_SLACK_MS = 50;
+/** Directories with fewer blobs are cheap to re-read and get no index file. */
+export const INDEX_MIN_BLOBS = 64;
 const SURROGATE_OR_ABOVE = /[\ud800-\uffff]/;
 
 /** One entry of a directory, as a key segment. */
-export interface Child {
+export interface Child extends IndexChild {
   /** Sorts like the key: the segment, plus "/" for a directory. */
   rel: string;
-  blob: boolean;
-  name: string;
 }
 
-/** A sorted directory listing and when it was read. */
+/** A sorted directory listing, when it was read, and the blob headers known so far. */
 export interface Listing {
   children: Child[];
   readAt: number;
+  /** How many children are blobs, and how many of those have their header known. */
+  blobs: number;
+  heads: number;
+  /** Whether headers read for this listing are kept on its children. */
+  keepHeads: boolean;
+  /** Whether it is in the cache (counted against its bound). */
+  cached: boolean;
+  /** Whether it came from, or was written to, an index file. */
+  saved: boolean;
 }
 
-interface Entry extends Listing {
-  headers: Map<string, Header>;
+interface Entry {
+  listing: Listing;
   checkedIn: number;
 }
 
@@ -71,27 +94,54 @@ export function unchangedSince(dir: string, readAt: number): boolean {
   }
 }
 
-/** Bounded cache of listings and headers, by directory. */
+/** Bounded cache of listings and headers, by directory, backed by index files. */
 export class DirCache {
   #dirs = new Map<string, Entry>();
   #size = 0;
   #call = 0;
+  #root: string | undefined;
+  #tempPath: (() => string) | undefined;
+  #finished: [string, Listing][] = [];
 
   /** @param maxEntries most cached children + headers in total (0 disables) */
   constructor(readonly maxEntries: number) {}
 
+  /**
+   * Enables index files under `root` (only with a cache: both trust mtimes);
+   * `tempPath` gives a private temp file name on the same file system.
+   */
+  attach(root: string, tempPath: () => string): void {
+    if (this.maxEntries > 0) {
+      this.#root = root;
+      this.#tempPath = tempPath;
+    }
+  }
+
   /** Starts a listing: each directory is re-validated once per call. */
   beginCall(): void {
     this.#call++;
+    this.#finished = [];
   }
 
-  #valid(dir: string): Entry | undefined {
+  /** Ends a listing: saves index files of the large directories it walked through. */
+  endCall(): void {
+    const done = this.#finished;
+    this.#finished = [];
+    for (const [dir, listing] of done) this.#save(dir, listing);
+  }
+
+  /** Saves every complete cached listing not saved yet (on close). */
+  saveAll(): void {
+    for (const [dir, e] of this.#dirs) this.#save(dir, e.listing);
+  }
+
+  #valid(dir: string): Listing | undefined {
     const e = this.#dirs.get(dir);
     if (!e) return undefined;
-    if (e.checkedIn === this.#call) return e;
-    if (unchangedSince(dir, e.readAt)) {
+    if (e.checkedIn === this.#call) return e.listing;
+    if (unchangedSince(dir, e.listing.readAt)) {
       e.checkedIn = this.#call;
-      return e;
+      return e.listing;
     }
     this.#drop(dir, e);
     return undefined;
@@ -99,7 +149,8 @@ export class DirCache {
 
   #drop(dir: string, e: Entry): void {
     this.#dirs.delete(dir);
-    this.#size -= e.children.length + e.headers.size;
+    this.#size -= e.listing.children.length + e.listing.heads;
+    e.listing.cached = false;
   }
 
   #trim(): void {
@@ -109,31 +160,119 @@ export class DirCache {
     }
   }
 
-  /** The sorted listing of a directory, cached or read now. */
+  #admit(dir: string, listing: Listing): void {
+    const cost = listing.children.length + listing.heads;
+    if (this.maxEntries === 0 || cost > this.maxEntries) return;
+    listing.cached = true;
+    this.#dirs.set(dir, { listing, checkedIn: this.#call });
+    this.#size += cost;
+    this.#trim();
+  }
+
+  /** The sorted listing of a directory: cached, from its index file, or read now. */
   listing(dir: string): Listing {
     const cached = this.#valid(dir);
     if (cached) return cached;
+    const loaded = this.#load(dir);
+    if (loaded) {
+      this.#admit(dir, loaded);
+      return loaded;
+    }
     const readAt = Date.now();
     const children = readSorted(dir);
-    if (this.maxEntries > 0 && children.length <= this.maxEntries) {
-      this.#dirs.set(dir, { children, readAt, headers: new Map(), checkedIn: this.#call });
-      this.#size += children.length;
-      this.#trim();
-    }
-    return { children, readAt };
+    let blobs = 0;
+    for (const c of children) if (c.blob) blobs++;
+    const listing: Listing = {
+      children,
+      readAt,
+      blobs,
+      heads: 0,
+      // Headers are worth keeping if the listing is cached or may become an index.
+      keepHeads: this.maxEntries > 0 &&
+        (children.length <= this.maxEntries ||
+          this.#root !== undefined && blobs >= INDEX_MIN_BLOBS),
+      cached: false,
+      saved: false,
+    };
+    this.#admit(dir, listing);
+    return listing;
   }
 
-  /** The header of blob file `name` in `dir`, cached or read now. */
-  header(dir: string, name: string, where: string): Header {
-    const e = this.#valid(dir);
-    const hit = e?.headers.get(name);
-    if (hit) return hit;
-    const h = readHeaderSync(`${dir}/${name}`, where);
-    if (e) {
-      e.headers.set(name, h);
-      this.#size++;
-      if (this.#size > this.maxEntries) this.#trim();
+  /** The header of blob `child` of `listing` (of directory `dir`), known or read now. */
+  header(listing: Listing, child: Child, dir: string, where: string): Header {
+    if (child.head) return decodeHeader(child.head, where);
+    const head = readHeadSync(`${dir}/${child.name}`, where);
+    const h = decodeHeader(head, where);
+    if (listing.keepHeads) {
+      child.head = head;
+      listing.heads++;
+      if (listing.cached && ++this.#size > this.maxEntries) this.#trim();
     }
     return h;
+  }
+
+  /** Notes that a walk went through the whole of `dir` (saved at {@link endCall}). */
+  finished(dir: string, listing: Listing): void {
+    if (this.#root !== undefined && !listing.saved) this.#finished.push([dir, listing]);
+  }
+
+  #rel(dir: string): string | undefined {
+    const root = this.#root;
+    if (root === undefined || (dir !== root && !dir.startsWith(root + "/"))) return undefined;
+    return dir.slice(root.length);
+  }
+
+  #load(dir: string): Listing | undefined {
+    const rel = this.#rel(dir);
+    if (rel === undefined) return undefined;
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(indexPath(this.#root!, rel));
+    } catch {
+      return undefined; // none yet (or unreadable): the directory is read instead
+    }
+    const idx = decodeIndex(bytes, rel);
+    if (!idx) return undefined;
+    // Trusted only if the directory still has the mtime (and inode) recorded when the
+    // index was saved, and that mtime was older than the listing by more than the slack.
+    const stamp = dirStamp(dir);
+    if (
+      !stamp || stamp.mtime !== idx.mtime || stamp.ino !== idx.ino ||
+      !(idx.mtime < idx.readAt - CLOCK_SLACK_MS) || idx.readAt > Date.now()
+    ) return undefined;
+    let blobs = 0;
+    for (const c of idx.children) if (c.blob) blobs++;
+    return {
+      children: idx.children,
+      readAt: idx.readAt,
+      blobs,
+      heads: blobs,
+      keepHeads: true,
+      cached: false,
+      saved: true,
+    };
+  }
+
+  #save(dir: string, listing: Listing): void {
+    if (listing.saved || listing.heads < listing.blobs || listing.blobs < INDEX_MIN_BLOBS) return;
+    const rel = this.#rel(dir);
+    if (rel === undefined) return;
+    listing.saved = true;
+    // Only a listing that is still valid now is worth saving; its mtime goes with it.
+    const stamp = dirStamp(dir);
+    if (!stamp || !(stamp.mtime < listing.readAt - CLOCK_SLACK_MS)) return;
+    const tmp = this.#tempPath!();
+    try {
+      Deno.writeFileSync(tmp, encodeIndex(rel, listing.children, listing.readAt, stamp));
+      Deno.mkdirSync(join(this.#root!, INDEX_DIR), { recursive: true });
+      // No fsync: a lost or torn index is detected on load and merely rebuilt.
+      Deno.renameSync(tmp, indexPath(this.#root!, rel));
+    } catch {
+      try {
+        Deno.removeSync(tmp);
+      } catch {
+        // never written
+      }
+    }
   }
 }

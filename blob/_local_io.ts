@@ -73,10 +73,13 @@ export async function readHeaderAt(path: string, where: string): Promise<Header>
 const syncProbe = new Uint8Array(HEADER_PROBE);
 
 /**
- * Reads a header synchronously: one open, usually one read. Listing uses it
- * in short batches, since per-file async ops cost several times more.
+ * Reads the raw header bytes of a blob file synchronously (one open, usually
+ * one read), checking only the magic and length; `decodeHeader` checks the
+ * rest. Listing uses it in short batches, since per-file async ops cost
+ * several times more, and keeps the bytes (compact) rather than the decoded
+ * header.
  */
-export function readHeaderSync(path: string, where: string): Header {
+export function readHeadSync(path: string, where: string): Uint8Array {
   const file = Deno.openSync(path, { read: true });
   try {
     const probe = syncProbe; // safe to share: nothing awaits while it is in use
@@ -88,7 +91,7 @@ export function readHeaderSync(path: string, where: string): Header {
       if (got >= 16 && got >= Math.min(headerLength(probe, where), HEADER_PROBE)) break;
     }
     const len = headerLength(probe.subarray(0, got), where);
-    if (len <= got) return decodeHeader(probe.subarray(0, len), where);
+    if (len <= got) return probe.slice(0, len);
     const whole = new Uint8Array(len);
     whole.set(probe.subarray(0, got));
     while (got < len) {
@@ -96,7 +99,7 @@ export function readHeaderSync(path: string, where: string): Header {
       if (n === null || n === 0) break;
       got += n;
     }
-    return decodeHeader(whole.subarray(0, got), where);
+    return whole.subarray(0, got);
   } finally {
     file.close();
   }

@@ -11,7 +11,7 @@
  * @module
  */
 import { isBefore, type ListPosition } from "./_list.ts";
-import { type Child, type DirCache, unchangedSince } from "./_local_dir_cache.ts";
+import { type Child, type DirCache, type Listing, unchangedSince } from "./_local_dir_cache.ts";
 import { escapeSegment } from "./_local_paths.ts";
 import { compareKeys } from "./keys.ts";
 
@@ -23,15 +23,17 @@ export interface WalkEntry {
   dir: string;
   /** The entry's file or directory name. */
   name: string;
+  /** The listing it came from, and its entry there (for the header). */
+  listing: Listing;
+  child: Child;
 }
 
 interface Frame {
   dir: string;
   keyPrefix: string;
   partial: string;
-  children: Child[];
+  listing: Listing;
   next: number;
-  readAt: number;
 }
 
 /** Whether a directory holds at least one blob, at any depth. */
@@ -82,8 +84,7 @@ export class Walker {
   }
 
   #push(dir: string, keyPrefix: string, partial: string): void {
-    const { children, readAt } = this.#cache.listing(dir);
-    this.#stack.push({ dir, keyPrefix, partial, children, next: 0, readAt });
+    this.#stack.push({ dir, keyPrefix, partial, listing: this.#cache.listing(dir), next: 0 });
   }
 
   /** Hands an entry back, to be returned by the next `next()`. */
@@ -101,22 +102,39 @@ export class Walker {
     for (;;) {
       const frame = this.#stack[this.#stack.length - 1];
       if (!frame) return undefined;
-      const c = frame.children[frame.next++];
+      const c = frame.listing.children[frame.next++];
       if (!c) {
         this.#stack.pop();
+        this.#cache.finished(frame.dir, frame.listing);
         continue;
       }
       if (!c.rel.startsWith(frame.partial)) continue; // partial holds no "/"
       const key = frame.keyPrefix + c.rel;
       if (c.blob) {
-        if (!isBefore(key, this.#after)) return { key, group: false, dir: frame.dir, name: c.name };
+        if (!isBefore(key, this.#after)) {
+          return {
+            key,
+            group: false,
+            dir: frame.dir,
+            name: c.name,
+            listing: frame.listing,
+            child: c,
+          };
+        }
         continue;
       }
       if (dirIsBefore(key, this.#after)) continue;
       const path = `${frame.dir}/${c.name}`;
       if (this.#groupDirs) {
         if (!isBefore(key, this.#after) && hasBlob(this.#cache, path)) {
-          return { key, group: true, dir: frame.dir, name: c.name };
+          return {
+            key,
+            group: true,
+            dir: frame.dir,
+            name: c.name,
+            listing: frame.listing,
+            child: c,
+          };
         }
         continue;
       }
@@ -126,6 +144,6 @@ export class Walker {
 
   /** Whether the directory listings this walker holds still describe the disk. */
   stillValid(): boolean {
-    return this.#stack.every((f) => unchangedSince(f.dir, f.readAt));
+    return this.#stack.every((f) => unchangedSince(f.dir, f.listing.readAt));
   }
 }

@@ -152,6 +152,8 @@ export class LocalBlobStore implements BlobStore {
         if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
       });
     this.#session = await TempSession.start(this.#real);
+    const session = this.#session;
+    this.#dirCache.attach(this.#real, () => session.tempPath());
     this.#locks = new KeyLocks(this.#real);
   }
 
@@ -469,11 +471,12 @@ export class LocalBlobStore implements BlobStore {
         if (i > 0 && i % 2048 === 0) await new Promise((r) => setTimeout(r, 0));
         const e = where.get(key)!;
         try {
-          metas.push(headerMeta(key, this.#dirCache.header(e.dir, e.name, key)));
+          metas.push(headerMeta(key, this.#dirCache.header(e.listing, e.child, e.dir, key)));
         } catch (err) {
           if (!(err instanceof Deno.errors.NotFound)) throw err; // else deleted meanwhile
         }
       }
+      this.#dirCache.endCall();
       const result: ListResult = {
         items: metas,
         prefixes: page.prefixes,
@@ -845,6 +848,7 @@ export class LocalBlobStore implements BlobStore {
     this.#closed = true;
     await this.#init?.catch(() => {});
     for (const up of [...this.#uploads]) await up.abort();
+    if (this.#session) this.#dirCache.saveAll();
     this.#locks?.close();
     await this.#session?.end();
   }
