@@ -18,10 +18,19 @@ import {
   randomEtag,
 } from "./_local_format.ts";
 
+/** Blobs up to this size are written with one write and one flush. */
+const SMALL_BLOB = 64 * 1024;
+
 /** Writes every byte (FsFile.write may write fewer). */
 export async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
   let at = 0;
   while (at < bytes.length) at += await file.write(bytes.subarray(at));
+}
+
+/** Writes every byte synchronously (for small writes: no thread pool hop). */
+export function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  let at = 0;
+  while (at < bytes.length) at += file.writeSync(bytes.subarray(at));
 }
 
 /** Reads exactly `buf.length` bytes or fewer at end of file; returns how many. */
@@ -149,17 +158,37 @@ export class TempBlobWriter {
     metadata: Record<string, string>,
   ): Promise<Header> {
     const json = encodeJson(contentType, metadata);
-    const file = await Deno.open(path, { createNew: true, write: true });
+    const file = Deno.openSync(path, { createNew: true, write: true });
     try {
-      // Content first, at its final offset, hashed while the write is in flight.
-      await file.seek(FIXED + json.length, Deno.SeekMode.Start);
-      const writing = writeAll(file, data);
-      const digest = sha256(data);
-      await writing;
+      if (data.length <= SMALL_BLOB) {
+        // Small: hashing is quicker than a second flush, so header and content go in one write.
+        const header = encodeHeader(json, data.length, sha256(data), Date.now(), randomEtag());
+        const whole = new Uint8Array(header.length + data.length);
+        whole.set(header);
+        whole.set(data, header.length);
+        writeAllSync(file, whole);
+        await file.syncData();
+        file.close();
+        return decodeHeader(header, path);
+      }
+      // A zeroed header and the content, flushed while the content is hashed
+      // on this thread. Then the real header over the zeros and a second
+      // flush of just that block (an overwrite of allocated space: fdatasync
+      // has no metadata to commit). Cheaper than hashing first: the hash
+      // hides behind the big flush.
+      writeAllSync(file, new Uint8Array(FIXED + json.length));
+      await writeAll(file, data);
+      const flushing = file.syncData();
+      let digest: Digest;
+      try {
+        digest = sha256(data);
+      } finally {
+        await flushing;
+      }
       const header = encodeHeader(json, data.length, digest, Date.now(), randomEtag());
-      await file.seek(0, Deno.SeekMode.Start);
-      await writeAll(file, header);
-      await file.sync();
+      file.seekSync(0, Deno.SeekMode.Start);
+      writeAllSync(file, header);
+      await file.syncData();
       file.close();
       return decodeHeader(header, path);
     } catch (err) {

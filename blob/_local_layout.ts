@@ -37,7 +37,8 @@ export class LocalLayout {
     let real: string | undefined;
     for (let attempt = 0; real === undefined; attempt++) {
       try {
-        real = await Deno.realPath(p.dir);
+        // Sync: a few cached lookups, cheaper than a trip to the thread pool.
+        real = Deno.realPathSync(p.dir);
       } catch (err) {
         const missing = err instanceof Deno.errors.NotFound ||
           err instanceof Deno.errors.NotADirectory;
@@ -78,7 +79,7 @@ export class LocalLayout {
     for (let attempt = 0;; attempt++) {
       await this.dirOk(p, true);
       try {
-        await Deno.rename(from, p.file);
+        Deno.renameSync(from, p.file); // a metadata update, as cheap as the async op's hop
         break;
       } catch (err) {
         if (!(err instanceof Deno.errors.NotFound) || attempt >= 5) throw err;

@@ -139,11 +139,12 @@ export class KeyLocks {
         file = await Deno.open(join(this.#dir, name), { create: true, write: true });
         this.#files.set(stripe, file);
       }
-      await file.lock(true);
+      // Uncontended, the lock is taken without a trip to the blocking thread pool.
+      if (!file.tryLockSync(true)) await file.lock(true);
       try {
         return await fn();
       } finally {
-        await file.unlock();
+        file.unlockSync();
       }
     });
   }

@@ -75,7 +75,7 @@ export class LocalUpload implements ChunkedUpload {
 export async function syncDir(dir: string): Promise<void> {
   // Makes the rename durable; some platforms cannot fsync a directory.
   try {
-    const f = await Deno.open(dir, { read: true });
+    const f = Deno.openSync(dir, { read: true });
     try {
       await f.sync();
     } finally {
