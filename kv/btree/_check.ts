@@ -86,6 +86,10 @@ export function checkInvariants(target: KvStore | BTreeEngine): TreeStats {
       }
     }
   };
+  const log = eng.logExtent;
+  if (log !== undefined) {
+    for (let i = 0; i < log.npages; i++) claim(log.page + i, 4, "commit log");
+  }
   const root = eng.currentRoot();
   if (root.page !== 0) visit(root.page, root.crc, 0, undefined, undefined, true);
   stats.height = leafDepth + 1;
@@ -95,7 +99,7 @@ export function checkInvariants(target: KvStore | BTreeEngine): TreeStats {
       stats.freePages++;
     }
   }
-  for (const e of space.pending) {
+  for (const e of [...space.pending, ...space.pendingFresh]) {
     for (const p of e.pages) {
       claim(p, 3, `pending free of commit ${e.txn}`);
       stats.pendingPages++;

@@ -1,10 +1,13 @@
 /**
  * {@link BTreeEngine}: a copy-on-write B+tree in one file of 4 KiB pages,
- * implementing core's `RawEngine`. A commit writes new pages, then a header
- * slot naming the new root; one `fdatasync` makes both durable (the slot and
- * every node carry hashes, so a torn commit is detected at open and the
- * older slot is used). Readers pin roots; freed pages are reused only when
- * no view and no durable header can still reach them.
+ * implementing core's `RawEngine`. A commit builds new pages in memory and
+ * appends its operations to the commit log inside the file; one `fdatasync`
+ * of that record makes it durable. A checkpoint writes the waiting pages,
+ * then a header slot naming the new root and a fresh log; one `fdatasync`
+ * makes both durable (the slot and every node carry hashes, so a torn
+ * checkpoint is detected at open and the older slot and its log are used).
+ * Readers pin roots; freed pages are reused only when no view and no durable
+ * header can still reach them.
  *
  * @module
  */
@@ -23,7 +26,8 @@ import {
 } from "./_format.ts";
 import type { FreeSpace } from "./_freespace.ts";
 import { type Ovf, Page } from "./_page.ts";
-import type { Pager } from "./_pager.ts";
+import type { DeferredPager, Pager } from "./_pager.ts";
+import { CommitLog, type LogExtent } from "./_log.ts";
 import { freeListPages, writeFreeList } from "./_recover.ts";
 import { Ref, Writer } from "./_writer.ts";
 import { relocate, repack } from "./_compact.ts";
@@ -34,13 +38,14 @@ export interface EngineState {
   path: string;
   memory: boolean;
   readOnly: boolean;
-  syncWrites: boolean;
   cacheSizeBytes: number;
   root: Root;
   /** Newest commit id seen in the file (new commits count on from it). */
   txn: number;
   /** The commit whose header slot is durable (the state we opened). */
   keptTxn: number;
+  /** The opened slot's commit log, replayed by `openFileEngine`. */
+  log?: LogExtent | undefined;
   /** Commit id each header slot holds (-1 = invalid). */
   slotTxn: [number, number];
   space: FreeSpace;
@@ -48,8 +53,12 @@ export interface EngineState {
   unlock: () => void;
 }
 
-/** Pending frees past this many pages force a sync when `syncWrites` is off. */
-const PENDING_SYNC_PAGES = 256;
+/** A new commit log's length in pages (64 KiB); it doubles each time one fills up (see #logCommit). */
+const LOG_MIN_PAGES = 16;
+/** The longest commit log (8 MiB): a fuller one is checkpointed. */
+const LOG_MAX_PAGES = 2048;
+/** Pages waiting in memory past this many bytes are checkpointed. */
+const DIRTY_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The B-tree engine behind `openBTree`. */
 export class BTreeEngine implements RawEngine, ReadIO {
@@ -65,11 +74,16 @@ export class BTreeEngine implements RawEngine, ReadIO {
   readonly copyOverflow: boolean;
   readonly #memory: boolean;
   readonly #readOnly: boolean;
-  readonly #syncWrites: boolean;
   readonly #unlock: () => void;
   #root: Root;
   #txn: number;
+  /** Commits up to here are durable (in a synced log record or checkpoint). */
   #keptTxn: number;
+  /** The commit whose header slot is durable: pages it reaches are kept. */
+  #checkpointTxn: number;
+  /** Appends commits (file stores open for writing). */
+  #log: CommitLog | undefined;
+  #logPages = LOG_MIN_PAGES;
   readonly #slotTxn: [number, number];
   readonly #pins = new Map<number, number>();
   #syncing: Promise<void> | undefined;
@@ -86,12 +100,29 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.copyOverflow = s.memory;
     this.#memory = s.memory;
     this.#readOnly = s.readOnly;
-    this.#syncWrites = s.syncWrites;
     this.#unlock = s.unlock;
     this.#root = s.root;
     this.#txn = s.txn;
     this.#keptTxn = s.keptTxn;
+    this.#checkpointTxn = s.keptTxn;
     this.#slotTxn = s.slotTxn;
+    if (s.log !== undefined) {
+      this.#log = new CommitLog(s.log);
+      this.#logPages = Math.max(LOG_MIN_PAGES, s.log.npages);
+    }
+  }
+
+  /** @internal where the commit log lives (undefined: no log) */
+  get logExtent(): LogExtent | undefined {
+    return this.#log?.extent;
+  }
+
+  /** @internal checkpoints written (tests and benches read it) */
+  checkpoints = 0;
+
+  /** @internal pages written by later commits never reached the file */
+  get checkpointTxn(): number {
+    return this.#checkpointTxn;
   }
 
   /** @internal the committed root */
@@ -187,15 +218,11 @@ export class BTreeEngine implements RawEngine, ReadIO {
     };
   }
 
-  /** Pages freed at or before this commit can be reused. */
-  #reuseLimit(): number {
-    let limit = this.#keptTxn;
-    for (const t of this.#pins.keys()) if (t < limit) limit = t;
-    return limit;
-  }
-
   #releaseFree(): void {
-    this.space.release(this.#reuseLimit());
+    // A page freed by commit C is invisible to views at C or later.
+    let pins = Infinity;
+    for (const t of this.#pins.keys()) if (t < pins) pins = t;
+    this.space.release(Math.min(this.#checkpointTxn, pins), pins);
   }
 
   /** Applies ops atomically: new pages for every changed node, then the new root. */
@@ -204,6 +231,20 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (this.#readOnly) {
       throw new StoreError("ReadOnly", `Cannot write to store at ${this.path}: opened read-only`);
     }
+    if (this.#applyOps(ops) && !this.#memory) this.#logCommit(ops);
+  }
+
+  /**
+   * Replays the opened slot's log (at open, before any other commit); a
+   * writer then checkpoints, so new records never follow a torn one.
+   */
+  recover(records: RawOp[][]): void {
+    for (const ops of records) this.#applyOps(ops);
+    if (!this.#readOnly && this.#log !== undefined) this.#checkpoint(this.#logPages);
+  }
+
+  /** One commit in memory; false when it changes nothing. */
+  #applyOps(ops: RawOp[]): boolean {
     const root = this.#root.page === 0 ? undefined : new Ref(this.#root.page, this.#root.crc);
     const w = new Writer(this, root, this.#txn + 1);
     let next: Ref | undefined;
@@ -218,37 +259,82 @@ export class BTreeEngine implements RawEngine, ReadIO {
         if (op.value === undefined) w.delete(op.key);
         else w.put(op.key, op.value);
       }
-      if (!w.changed) return;
+      if (!w.changed) return false;
       next = w.commit();
     } catch (err) {
       w.abort();
       throw err;
     }
     this.#install(w, next);
+    return true;
   }
 
   #install(w: Writer, next: Ref | undefined): void {
     this.#root = next === undefined ? { page: 0, crc: 0 } : { page: next.page, crc: next.crc };
     this.#txn = w.txn;
     this.space.addPending(w.txn, w.freed);
-    if (this.#memory) this.#keptTxn = w.txn;
+    this.space.addPending(w.txn, w.freedFresh, true);
+    if (this.#memory) this.#keptTxn = this.#checkpointTxn = w.txn;
     this.#releaseFree();
-    if (this.#memory || this.#syncWrites || this.#syncing !== undefined) return;
-    this.#writeSlot();
-    if (this.space.pendingCount > Math.max(PENDING_SYNC_PAGES, this.space.pageCount / 16)) {
-      // Without per-commit syncs nothing would ever become reusable: sync now and then.
-      this.pager.syncNow();
-      this.#keptTxn = this.#txn;
-      this.#releaseFree();
+  }
+
+  /** Makes the commit just applied recoverable: a log record, or a checkpoint. */
+  #logCommit(ops: RawOp[]): void {
+    const pager = this.pager as DeferredPager;
+    if (this.#log === undefined || pager.dirtyBytes > DIRTY_MAX_BYTES) {
+      this.#checkpoint(this.#logPages);
+    } else if (!this.#log.append(pager, ops)) {
+      // A log at most a quarter of the file: checkpoints cost what the file holds.
+      const grown = Math.min(LOG_MAX_PAGES, this.#logPages * 2);
+      if (grown * 4 <= this.space.pageCount) this.#logPages = grown;
+      this.#checkpoint(this.#logPages);
     }
   }
 
+  /**
+   * Writes every waiting page, then a header slot naming the current root and
+   * a new, empty log of `logPages` pages (0 = none), and syncs: the state is
+   * durable and the old log can go.
+   */
+  #checkpoint(logPages: number): void {
+    const pager = this.pager as DeferredPager;
+    const old = this.#log;
+    this.#txn++;
+    let extent: LogExtent | undefined;
+    if (logPages > 0) {
+      const filePages = Math.ceil(pager.size() / PAGE_SIZE);
+      extent = { page: this.space.alloc(logPages), npages: logPages, salt: this.#txn };
+      // Blocks past the end of the file are allocated now, so log appends
+      // overwrite in place and an fdatasync need not touch the file's metadata.
+      const tail = Math.max(extent.page, filePages);
+      if (tail < extent.page + logPages) {
+        pager.write(tail, new Uint8Array((extent.page + logPages - tail) * PAGE_SIZE));
+      }
+    }
+    pager.flush((p) => !this.space.isFree(p));
+    this.checkpoints++;
+    this.#writeSlot(undefined, undefined, extent);
+    pager.syncNow();
+    this.#keptTxn = this.#checkpointTxn = this.#txn;
+    this.#log = extent === undefined ? undefined : new CommitLog(extent);
+    if (old !== undefined) {
+      const pages: number[] = [];
+      for (let i = 0; i < old.extent.npages; i++) pages.push(old.extent.page + i);
+      this.space.addPending(this.#txn, pages);
+    }
+    this.#releaseFree();
+  }
+
   /** Writes the current state into the slot that does not hold the durable state. */
-  #writeSlot(clean?: { page: number; crc: number; count: number }, slot?: 0 | 1): void {
-    const target = slot ?? (this.#slotTxn[0] === this.#keptTxn ? 1 : 0);
+  #writeSlot(
+    clean?: { page: number; crc: number; count: number },
+    slot?: 0 | 1,
+    log?: LogExtent,
+  ): void {
+    const target = slot ?? (this.#slotTxn[0] === this.#checkpointTxn ? 1 : 0);
     const bytes = encodeSlot({
       txn: this.#txn,
-      syncedTxn: this.#keptTxn,
+      syncedTxn: this.#checkpointTxn,
       rootPage: this.#root.page,
       rootCrc: this.#root.crc,
       pageCount: this.space.pageCount,
@@ -256,6 +342,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
       freeCrc: clean?.crc ?? 0,
       freeCount: clean?.count ?? 0,
       clean: clean !== undefined,
+      logPage: log?.page ?? 0,
+      logPages: log?.npages ?? 0,
     });
     this.pager.writeAt(SLOT_OFFSETS[target], bytes);
     this.#slotTxn[target] = this.#txn;
@@ -289,12 +377,12 @@ export class BTreeEngine implements RawEngine, ReadIO {
       for (let i = 0; i < 16; i++) await null;
     }
     const t = this.#txn;
-    if (this.#slotTxn[0] !== t && this.#slotTxn[1] !== t) this.#writeSlot();
+    const log = this.#log;
+    const seq = log?.seq ?? 0;
     this.syncCalls++;
     await this.pager.sync();
+    if (log !== undefined && seq > log.syncedSeq) log.syncedSeq = seq;
     if (t > this.#keptTxn) this.#keptTxn = t;
-    this.#releaseFree();
-    if (!this.#syncWrites && this.#txn > t) this.#writeSlot();
   }
 
   /** File size in bytes (0 in memory). */
@@ -318,20 +406,16 @@ export class BTreeEngine implements RawEngine, ReadIO {
     const before = this.space.pageCount;
     const after = this.space.trimTail();
     if (after < before && !this.#memory) {
-      this.#txn++;
-      this.#writeSlot();
-      this.pager.syncNow();
-      this.#keptTxn = this.#txn;
+      this.#checkpoint(0);
       this.pager.truncate(after * PAGE_SIZE);
     } else if (after < before) this.pager.truncate(after * PAGE_SIZE);
   }
 
+  /** Checkpoints with no log (compaction moves pages, a log would sit in the way). */
   async #durable(): Promise<void> {
-    if (this.#memory) this.#keptTxn = this.#txn;
-    else if (!this.#syncWrites && this.#syncing === undefined && this.#keptTxn < this.#txn) {
-      this.#writeSlot();
-    }
-    await this.sync();
+    while (this.#syncing !== undefined) await this.#syncing;
+    if (this.#memory) this.#keptTxn = this.#checkpointTxn = this.#txn;
+    else this.#checkpoint(0);
     this.#releaseFree();
   }
 
@@ -378,7 +462,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
   }
 
   #cleanClose(): void {
-    this.space.release(Infinity);
+    this.#checkpoint(0);
+    this.space.release(Infinity, Infinity);
     // Tree and durable header are the same state now: free pages at the end can go.
     this.space.trimTail();
     const all = this.space.all();
@@ -388,8 +473,9 @@ export class BTreeEngine implements RawEngine, ReadIO {
     const entries = all.slice(m);
     this.pager.truncate(this.space.pageCount * PAGE_SIZE);
     const head = writeFreeList(this, entries, listPages);
+    (this.pager as DeferredPager).flush(() => true);
     const clean = { page: head.page, crc: head.crc, count: entries.length };
-    const first = this.#slotTxn[0] === this.#keptTxn ? 1 : 0;
+    const first = this.#slotTxn[0] === this.#checkpointTxn ? 1 : 0;
     this.#writeSlot(clean, first);
     this.pager.syncNow();
     this.#writeSlot(clean, first === 0 ? 1 : 0);

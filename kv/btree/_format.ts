@@ -4,8 +4,8 @@ import { StoreError } from "../../core/error.ts";
 
 /** Every page is this many bytes; nodes and overflow values use runs of pages. */
 export const PAGE_SIZE = 4096;
-/** Format version written into page 0 and each slot. */
-export const FORMAT_VERSION = 1;
+/** Format version written into page 0 and each slot (version 1 files, without a log, open too). */
+export const FORMAT_VERSION = 2;
 /** "OXIBTREE" — the first 8 bytes of every store file. */
 export const MAGIC: Uint8Array = new Uint8Array([0x4f, 0x58, 0x49, 0x42, 0x54, 0x52, 0x45, 0x45]);
 /** Byte offsets of the two header slots inside page 0 (separate 512-byte sectors). */
@@ -112,6 +112,9 @@ export interface Slot {
   freeCount: number;
   /** Written by a clean close: the free list is saved, no recovery walk needed. */
   clean: boolean;
+  /** The commit log's first page and length in pages (0 = no log). */
+  logPage: number;
+  logPages: number;
 }
 
 /** Encodes a slot (64 bytes, hash first). */
@@ -128,6 +131,8 @@ export function encodeSlot(s: Slot): Uint8Array {
   dv.setUint32(40, s.freeCrc, true);
   dv.setUint32(44, s.freeCount, true);
   dv.setUint32(48, s.clean ? 1 : 0, true);
+  dv.setUint32(52, s.logPage, true);
+  dv.setUint32(56, s.logPages, true);
   dv.setUint32(0, hash32(out.subarray(4)), true);
   return out;
 }
@@ -138,7 +143,8 @@ export function decodeSlot(bytes: Uint8Array): Slot | undefined {
   const b = bytes.slice(0, SLOT_SIZE);
   const dv = new DataView(b.buffer);
   if (dv.getUint32(0, true) !== hash32(b.subarray(4))) return undefined;
-  if (dv.getUint32(4, true) !== FORMAT_VERSION) return undefined;
+  const version = dv.getUint32(4, true);
+  if (version !== 1 && version !== FORMAT_VERSION) return undefined;
   const s: Slot = {
     txn: dv.getFloat64(8, true),
     syncedTxn: dv.getFloat64(16, true),
@@ -149,6 +155,8 @@ export function decodeSlot(bytes: Uint8Array): Slot | undefined {
     freeCrc: dv.getUint32(40, true),
     freeCount: dv.getUint32(44, true),
     clean: dv.getUint32(48, true) === 1,
+    logPage: version === 1 ? 0 : dv.getUint32(52, true),
+    logPages: version === 1 ? 0 : dv.getUint32(56, true),
   };
   if (!Number.isSafeInteger(s.txn) || s.txn < 0 || s.pageCount < 1) return undefined;
   return s;
@@ -171,6 +179,8 @@ export function initialHeader(): Uint8Array {
     freeCrc: 0,
     freeCount: 0,
     clean: true,
+    logPage: 0,
+    logPages: 0,
   });
   page.set(slot, SLOT_OFFSETS[0]);
   page.set(slot, SLOT_OFFSETS[1]);

@@ -17,7 +17,9 @@ import {
 } from "./_format.ts";
 import { FreeSpace } from "./_freespace.ts";
 import { acquire, releasePath } from "./_locks.ts";
-import { FilePager, MemoryPager, type Pager } from "./_pager.ts";
+import { DeferredPager, FilePager, MemoryPager, type Pager } from "./_pager.ts";
+import { type LogExtent, readLog } from "./_log.ts";
+import type { RawOp } from "../../core/engine.ts";
 import { readFreeList, walkUsed } from "./_recover.ts";
 
 /** Engine options (the B-tree's share of StoreConfig). */
@@ -51,7 +53,6 @@ export function openMemoryEngine(opts: EngineOptions = {}): BTreeEngine {
     path: ":memory:",
     memory: true,
     readOnly: false,
-    syncWrites: false,
     cacheSizeBytes: cacheSize(opts),
     root: { page: 0, crc: 0 },
     txn: 0,
@@ -93,18 +94,20 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
     if (!acquire(real, !readOnly)) throw locked(path);
     registered = true;
     if (!file.tryLockSync(!readOnly)) throw locked(path);
-    const pager = new FilePager(file, path);
-    const state = recover(pager, path, readOnly);
-    return new BTreeEngine({
+    const filePager = new FilePager(file, path);
+    const state = recover(filePager, path, readOnly);
+    const engine = new BTreeEngine({
       ...state,
-      pager,
+      pager: new DeferredPager(filePager),
       path,
       memory: false,
       readOnly,
-      syncWrites: opts.syncWrites ?? true,
       cacheSizeBytes: cache,
       unlock: () => releasePath(real, !readOnly),
     });
+    // On failure the catch below releases the file: nothing more was written.
+    engine.recover(state.records);
+    return engine;
   } catch (err) {
     if (registered) releasePath(real, !readOnly);
     try {
@@ -124,7 +127,10 @@ function locked(path: string): StoreError {
   );
 }
 
-type Recovered = Pick<EngineState, "root" | "txn" | "keptTxn" | "slotTxn" | "space">;
+type Recovered = Pick<EngineState, "root" | "txn" | "keptTxn" | "slotTxn" | "space" | "log"> & {
+  /** The log's whole records, to replay on top of the slot's tree. */
+  records: RawOp[][];
+};
 
 function recover(pager: FilePager, path: string, readOnly: boolean): Recovered {
   let size = pager.size();
@@ -147,7 +153,8 @@ function recover(pager: FilePager, path: string, readOnly: boolean): Recovered {
     );
   }
   const dv = new DataView(head.buffer, head.byteOffset, 16);
-  if (dv.getUint32(8, true) !== FORMAT_VERSION || dv.getUint32(12, true) !== PAGE_SIZE) {
+  const version = dv.getUint32(8, true);
+  if ((version !== 1 && version !== FORMAT_VERSION) || dv.getUint32(12, true) !== PAGE_SIZE) {
     throw corruption(path, `unsupported format version ${dv.getUint32(8, true)}`);
   }
   if (size < PAGE_SIZE) throw corruption(path, "file is truncated inside its header page");
@@ -158,28 +165,51 @@ function recover(pager: FilePager, path: string, readOnly: boolean): Recovered {
   const newest = order[0]!.txn;
   let firstErr: unknown;
   for (const slot of order) {
+    const log = slot.logPage === 0
+      ? undefined
+      : { page: slot.logPage, npages: slot.logPages, salt: slot.txn };
+    let space: FreeSpace;
     try {
-      const space = rebuild(pager, path, slot, size);
-      // Truncating away pages of abandoned (torn) commits keeps the file honest.
-      if (!readOnly && size > slot.pageCount * PAGE_SIZE) {
-        pager.truncate(slot.pageCount * PAGE_SIZE);
-      }
-      if (!readOnly) pager.syncNow();
-      return {
-        root: { page: slot.rootPage, crc: slot.rootCrc },
-        txn: newest,
-        keptTxn: slot.txn,
-        slotTxn,
-        space,
-      };
+      space = rebuild(pager, path, slot, size);
     } catch (err) {
       if (!(err instanceof StoreError) || err.kind !== "Corruption") throw err;
       firstErr ??= err;
-      // A clean header was durable before it was written: never fall back past it.
-      if (slot.clean) break;
+      // A clean header was durable before it was written, and so was a
+      // checkpoint whose log holds a record: never fall back past either.
+      if (slot.clean || (log !== undefined && logHasRecords(pager, path, log, slot))) break;
+      continue;
     }
+    // A damaged log is Corruption: the older slot would silently lose its commits.
+    const records = log === undefined ? [] : readLog(pager, path, log, slot.pageCount).records;
+    if (log !== undefined) {
+      const pages: number[] = [];
+      for (let i = 0; i < log.npages; i++) pages.push(log.page + i);
+      space.take(pages);
+    }
+    // Truncating away pages of abandoned (torn) commits keeps the file honest.
+    if (!readOnly && size > slot.pageCount * PAGE_SIZE) {
+      pager.truncate(slot.pageCount * PAGE_SIZE);
+    }
+    if (!readOnly) pager.syncNow();
+    return {
+      root: { page: slot.rootPage, crc: slot.rootCrc },
+      txn: newest,
+      keptTxn: slot.txn,
+      slotTxn,
+      space,
+      log,
+      records,
+    };
   }
   throw firstErr;
+}
+
+function logHasRecords(pager: Pager, path: string, log: LogExtent, slot: Slot): boolean {
+  try {
+    return readLog(pager, path, log, slot.pageCount).records.length > 0;
+  } catch {
+    return true;
+  }
 }
 
 /** Free space of the state a slot names. */
@@ -191,7 +221,6 @@ function rebuild(pager: Pager, path: string, slot: Slot, size: number): FreeSpac
     path,
     memory: false,
     readOnly: true,
-    syncWrites: false,
     cacheSizeBytes: 1 << 20,
     root: { page: slot.rootPage, crc: slot.rootCrc },
     txn: slot.txn,

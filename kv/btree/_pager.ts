@@ -133,3 +133,104 @@ export class MemoryPager implements Pager {
     this.#runs = [];
   }
 }
+
+/**
+ * A file whose page writes wait in memory for the next checkpoint (the
+ * commit log makes commits durable meanwhile). Reads see the waiting pages.
+ */
+export class DeferredPager implements Pager {
+  readonly coalesce = false;
+  readonly file: FilePager;
+  readonly path: string;
+  /** Pages written since the last checkpoint: node or value runs by first page. */
+  readonly #dirty = new Map<number, Uint8Array>();
+  /** Bytes waiting in `#dirty`. */
+  dirtyBytes = 0;
+
+  constructor(file: FilePager) {
+    this.file = file;
+    this.path = file.path;
+  }
+
+  /** True when page `page` starts a run written since the last checkpoint. */
+  isDirty(page: number): boolean {
+    return this.#dirty.has(page);
+  }
+
+  read(page: number, npages: number): Uint8Array {
+    const run = this.#dirty.get(page);
+    if (run !== undefined && run.length >= npages * PAGE_SIZE) {
+      return run.length === npages * PAGE_SIZE ? run : run.subarray(0, npages * PAGE_SIZE);
+    }
+    return this.file.read(page, npages);
+  }
+
+  write(page: number, bytes: Uint8Array): void {
+    for (let i = 0; i * PAGE_SIZE < bytes.length; i++) {
+      // A run replaces whatever waited on its pages (they were freed first).
+      const old = this.#dirty.get(page + i);
+      if (old === undefined) continue;
+      this.dirtyBytes -= old.length;
+      this.#dirty.delete(page + i);
+    }
+    this.#dirty.set(page, bytes);
+    this.dirtyBytes += bytes.length;
+  }
+
+  /**
+   * Writes the waiting runs that `keep` accepts (pages freed meanwhile are
+   * skipped) in page order, adjacent runs joined into one write.
+   */
+  flush(keep: (page: number) => boolean): void {
+    const pages = [...this.#dirty.keys()].filter(keep).sort((a, b) => a - b);
+    let i = 0;
+    while (i < pages.length) {
+      const first = pages[i]!;
+      let end = first + this.#dirty.get(first)!.length / PAGE_SIZE;
+      let j = i + 1;
+      while (j < pages.length && pages[j] === end) {
+        end += this.#dirty.get(pages[j]!)!.length / PAGE_SIZE;
+        j++;
+      }
+      if (j === i + 1) this.file.write(first, this.#dirty.get(first)!);
+      else {
+        const run = new Uint8Array((end - first) * PAGE_SIZE);
+        for (let k = i; k < j; k++) {
+          run.set(this.#dirty.get(pages[k]!)!, (pages[k]! - first) * PAGE_SIZE);
+        }
+        this.file.write(first, run);
+      }
+      i = j;
+    }
+    this.#dirty.clear();
+    this.dirtyBytes = 0;
+  }
+
+  readAt(offset: number, length: number): Uint8Array {
+    return this.file.readAt(offset, length);
+  }
+
+  writeAt(offset: number, bytes: Uint8Array): void {
+    this.file.writeAt(offset, bytes);
+  }
+
+  sync(): Promise<void> {
+    return this.file.sync();
+  }
+
+  syncNow(): void {
+    this.file.syncNow();
+  }
+
+  size(): number {
+    return this.file.size();
+  }
+
+  truncate(bytes: number): void {
+    this.file.truncate(bytes);
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}

@@ -29,6 +29,8 @@ export interface TreeIO {
   readonly pager: Pager;
   readonly space: FreeSpace;
   readonly cache: PageCache;
+  /** Pages written by later commits were never checkpointed (see `Writer.freedFresh`). */
+  readonly checkpointTxn: number;
   load(no: number, crc: number): Page;
   readOverflow(v: Ovf): Uint8Array;
 }
@@ -49,8 +51,10 @@ export class Writer {
   readonly io: TreeIO;
   readonly txn: number;
   root: Kid | undefined;
-  /** Pages this commit frees (reusable once no view can reach them). */
+  /** Pages this commit frees (reusable once no view and no durable header can reach them). */
   readonly freed: number[] = [];
+  /** Freed pages no checkpoint wrote: no durable header reaches them, only views may. */
+  readonly freedFresh: number[] = [];
   /** Page runs allocated by this commit (returned on abort). */
   readonly #allocated: [number, number][] = [];
   /** Node pages written at the end of the commit, coalesced into runs. */
@@ -67,7 +71,8 @@ export class Writer {
   mat(kid: Kid): DNode {
     if (!(kid instanceof Ref)) return kid;
     const p = this.io.load(kid.page, kid.crc);
-    for (let i = 0; i < p.npages; i++) this.freed.push(p.no + i);
+    const freed = p.txn > this.io.checkpointTxn ? this.freedFresh : this.freed;
+    for (let i = 0; i < p.npages; i++) freed.push(p.no + i);
     const n = p.count;
     const keys: Uint8Array[] = new Array(n);
     if (p.type === LEAF) {
@@ -145,7 +150,10 @@ export class Writer {
   #drop(v: Uint8Array | Ovf): void {
     if (!(v instanceof Ovf)) return;
     if (v.txn === this.txn) this.io.space.markFree(v.page, v.npages);
-    else for (let i = 0; i < v.npages; i++) this.freed.push(v.page + i);
+    else {
+      const freed = v.txn > this.io.checkpointTxn ? this.freedFresh : this.freed;
+      for (let i = 0; i < v.npages; i++) freed.push(v.page + i);
+    }
   }
 
   #alloc(npages: number): number {

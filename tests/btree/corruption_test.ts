@@ -198,26 +198,35 @@ Deno.test("btree never returns a wrong value when random bytes are flipped", asy
   });
 });
 
-Deno.test("btree falls back to the older header slot when the newest commit is torn", async () => {
+Deno.test("btree falls back to the older header slot and its log when a checkpoint is torn", async () => {
   const path = tempPath("torn");
   try {
     const store = await openBTree(path);
     const pairs: [string, string][] = [];
     for (let i = 0; i < 2000; i++) pairs.push([`k${i}`, `v${i}`]);
-    await store.batchWrite(pairs);
-    await store.put("x", "1");
-    await store.put("x", "2");
-    // The file as a crash right after the last commit would leave it.
+    await store.batchWrite(pairs); // the first commit checkpoints and opens a log
+    await store.put("x", "1"); // a log record
+    const before = Deno.readFileSync(path);
+    // A record larger than the whole log: this commit is a checkpoint.
+    await store.put("big", "b".repeat(200_000));
+    // The file as a crash right after the checkpoint would leave it.
     const image = Deno.readFileSync(path);
     await store.close();
-    const slots = SLOT_OFFSETS.map((o) => decodeSlot(image.subarray(o, o + SLOT_SIZE))!);
-    const newest = slots[0]!.txn > slots[1]!.txn ? slots[0]! : slots[1]!;
+    const slotsOf = (f: Uint8Array) =>
+      SLOT_OFFSETS.map((o) => decodeSlot(f.subarray(o, o + SLOT_SIZE))!);
+    const newestOf = (f: Uint8Array) => {
+      const [a, b] = slotsOf(f);
+      return a!.txn > b!.txn ? a! : b!;
+    };
+    const newest = newestOf(image);
     ok(!newest.clean);
-    image[newest.rootPage * PAGE_SIZE + 30]! ^= 0xff; // the last commit's root never hit the disk
+    ok(newest.txn > newestOf(before).txn, "the big put should have written a new slot");
+    image[newest.rootPage * PAGE_SIZE + 30]! ^= 0xff; // the checkpoint's root never hit the disk
     Deno.writeFileSync(path, image);
     const again = await openBTree(path);
     try {
-      equal(dec.decode(await again.get("x")), "1");
+      equal(dec.decode(await again.get("x")), "1", "the older slot's log is replayed");
+      equal(await again.get("big"), undefined);
       equal(await again.count(), 2001);
       await again.put("x", "3");
     } finally {
