@@ -25,6 +25,7 @@ import {
   decodeIndex,
   dirStamp,
   encodeIndex,
+  HeadArena,
   INDEX_DIR,
   type IndexChild,
   indexPath,
@@ -41,6 +42,8 @@ const SURROGATE_OR_ABOVE = /[\ud800-\uffff]/;
 export interface Child extends IndexChild {
   /** Sorts like the key: the segment, plus "/" for a directory. */
   rel: string;
+  /** The decoded header, kept while the listing is cached (warm lists skip decoding). */
+  decoded?: Header | undefined;
 }
 
 /** A sorted directory listing, when it was read, and the blob headers known so far. */
@@ -50,6 +53,8 @@ export interface Listing {
   /** How many children are blobs, and how many of those have their header known. */
   blobs: number;
   heads: number;
+  /** The raw headers known so far (see `Child.at`). */
+  arena: HeadArena;
   /** Whether headers read for this listing are kept on its children. */
   keepHeads: boolean;
   /** Whether it is in the cache (counted against its bound). */
@@ -73,7 +78,7 @@ function readSorted(dir: string): Child[] {
       if (!parsed) continue;
       const rel = parsed.blob ? parsed.seg : parsed.seg + "/";
       if (!wide && SURROGATE_OR_ABOVE.test(rel)) wide = true;
-      out.push({ rel, blob: parsed.blob, name: e.name });
+      out.push({ rel, blob: parsed.blob, name: e.name, at: -1 });
     }
   } catch (err) {
     if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return out;
@@ -151,6 +156,8 @@ export class DirCache {
     this.#dirs.delete(dir);
     this.#size -= e.listing.children.length + e.listing.heads;
     e.listing.cached = false;
+    // A walker may still hold the listing: keep only the compact heads.
+    for (const c of e.listing.children) c.decoded = undefined;
   }
 
   #trim(): void {
@@ -187,6 +194,7 @@ export class DirCache {
       readAt,
       blobs,
       heads: 0,
+      arena: new HeadArena(),
       // Headers are worth keeping if the listing is cached or may become an index.
       keepHeads: this.maxEntries > 0 &&
         (children.length <= this.maxEntries ||
@@ -200,14 +208,22 @@ export class DirCache {
 
   /** The header of blob `child` of `listing` (of directory `dir`), known or read now. */
   header(listing: Listing, child: Child, dir: string, where: string): Header {
-    if (child.head) return decodeHeader(child.head, where);
-    const head = readHeadSync(`${dir}/${child.name}`, where);
-    const h = decodeHeader(head, where);
-    if (listing.keepHeads) {
-      child.head = head;
-      listing.heads++;
-      if (listing.cached && ++this.#size > this.maxEntries) this.#trim();
+    if (child.decoded) return child.decoded;
+    let h: Header;
+    if (child.at >= 0) {
+      // Checked when read from its file (and the index file has its own checksum).
+      h = decodeHeader(listing.arena.get(child.at), where, true);
+    } else {
+      const head = readHeadSync(`${dir}/${child.name}`, where);
+      h = decodeHeader(head, where);
+      if (listing.keepHeads) {
+        child.at = listing.arena.add(head);
+        listing.heads++;
+        if (listing.cached && ++this.#size > this.maxEntries) this.#trim();
+      }
     }
+    // Counted with its head: a cached listing is bounded by the cache's size.
+    if (listing.cached && child.at >= 0) child.decoded = h;
     return h;
   }
 
@@ -247,6 +263,7 @@ export class DirCache {
       readAt: idx.readAt,
       blobs,
       heads: blobs,
+      arena: idx.arena,
       keepHeads: true,
       cached: false,
       saved: true,
@@ -263,7 +280,10 @@ export class DirCache {
     if (!stamp || !(stamp.mtime < listing.readAt - CLOCK_SLACK_MS)) return;
     const tmp = this.#tempPath!();
     try {
-      Deno.writeFileSync(tmp, encodeIndex(rel, listing.children, listing.readAt, stamp));
+      Deno.writeFileSync(
+        tmp,
+        encodeIndex(rel, listing.children, listing.arena, listing.readAt, stamp),
+      );
       Deno.mkdirSync(join(this.#root!, INDEX_DIR), { recursive: true });
       // No fsync: a lost or torn index is detected on load and merely rebuilt.
       Deno.renameSync(tmp, indexPath(this.#root!, rel));

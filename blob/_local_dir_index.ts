@@ -45,14 +45,50 @@ export interface IndexChild {
   rel: string;
   blob: boolean;
   name: string;
-  /** Raw header bytes (blobs only). */
-  head?: Uint8Array | undefined;
+  /** Where the blob's raw header starts in its listing's {@link HeadArena}; -1 if unknown. */
+  at: number;
 }
 
-/** A loaded (and trusted) index. */
-export interface LoadedIndex {
-  children: IndexChild[];
-  readAt: number;
+/**
+ * Raw blob headers of one listing, packed in one buffer: far fewer objects
+ * for the garbage collector than one array per blob.
+ */
+export class HeadArena {
+  bytes: Uint8Array;
+  used: number;
+
+  constructor(bytes: Uint8Array = new Uint8Array(4096), used = 0) {
+    this.bytes = bytes;
+    this.used = used;
+  }
+
+  /** Appends a header; returns its offset. */
+  add(head: Uint8Array): number {
+    if (this.used + head.length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(2 * this.bytes.length, this.used + head.length));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    const at = this.used;
+    this.bytes.set(head, at);
+    this.used += head.length;
+    return at;
+  }
+
+  /** The header at `at` (its length is in its bytes 8–11). */
+  get(at: number): Uint8Array {
+    const b = this.bytes;
+    const len = (b[at + 8]! | b[at + 9]! << 8 | b[at + 10]! << 16 | b[at + 11]! << 24) >>> 0;
+    return b.subarray(at, at + len);
+  }
+}
+
+// Escaped names are ASCII; String.fromCharCode avoids a decoder call per name.
+function asciiOrUtf8(bytes: Uint8Array, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    if (bytes[i]! >= 0x80) return decoder.decode(bytes.subarray(start, end));
+  }
+  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }
 
 function sha256(bytes: Uint8Array): Uint8Array {
@@ -80,14 +116,16 @@ export function dirStamp(dir: string): { mtime: number; ino: number } | undefine
 export function encodeIndex(
   rel: string,
   children: readonly IndexChild[],
+  arena: HeadArena,
   readAt: number,
   stamp: { mtime: number; ino: number },
 ): Uint8Array {
   const relBytes = encoder.encode(rel);
   const names = children.map((c) => encoder.encode(c.name));
+  const heads = children.map((c) => c.blob ? arena.get(c.at) : undefined);
   let size = FIXED + relBytes.length;
   for (const [i, c] of children.entries()) {
-    size += 3 + names[i]!.length + (c.blob ? 2 + c.head!.length : 0);
+    size += 3 + names[i]!.length + (c.blob ? 2 + heads[i]!.length : 0);
   }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
@@ -106,9 +144,10 @@ export function encodeIndex(
     out.set(name, at + 3);
     at += 3 + name.length;
     if (c.blob) {
-      view.setUint16(at, c.head!.length, true);
-      out.set(c.head!, at + 2);
-      at += 2 + c.head!.length;
+      const head = heads[i]!;
+      view.setUint16(at, head.length, true);
+      out.set(head, at + 2);
+      at += 2 + head.length;
     }
   }
   out.set(sha256(out.subarray(40)), 8);
@@ -122,7 +161,9 @@ export function encodeIndex(
 export function decodeIndex(
   bytes: Uint8Array,
   rel: string,
-): { children: IndexChild[]; readAt: number; mtime: number; ino: number } | undefined {
+):
+  | { children: IndexChild[]; arena: HeadArena; readAt: number; mtime: number; ino: number }
+  | undefined {
   if (bytes.length < FIXED || MAGIC.some((b, i) => bytes[i] !== b)) return undefined;
   const sum = sha256(bytes.subarray(40));
   if (sum.some((b, i) => bytes[8 + i] !== b)) return undefined;
@@ -142,20 +183,24 @@ export function decodeIndex(
     const nameLen = view.getUint16(at + 1, true);
     at += 3;
     if (at + nameLen > bytes.length) return undefined;
-    const name = decoder.decode(bytes.subarray(at, at + nameLen));
+    const name = asciiOrUtf8(bytes, at, at + nameLen);
     at += nameLen;
     const parsed = entryToSegment(name, blob, !blob);
     if (!parsed) return undefined;
-    const child: IndexChild = { rel: blob ? parsed.seg : parsed.seg + "/", blob, name };
+    const child: IndexChild = { rel: blob ? parsed.seg : parsed.seg + "/", blob, name, at: -1 };
     if (blob) {
       if (at + 2 > bytes.length) return undefined;
       const headLen = view.getUint16(at, true);
       at += 2;
-      if (at + headLen > bytes.length) return undefined;
-      child.head = bytes.subarray(at, at + headLen);
+      // The arena reads a header's length from the header itself: it must agree.
+      if (at + headLen > bytes.length || headLen < 16 || view.getUint32(at + 8, true) !== headLen) {
+        return undefined;
+      }
+      child.at = at;
       at += headLen;
     }
     children.push(child);
   }
-  return at === bytes.length ? { children, readAt, mtime, ino } : undefined;
+  if (at !== bytes.length) return undefined;
+  return { children, arena: new HeadArena(bytes, bytes.length), readAt, mtime, ino };
 }

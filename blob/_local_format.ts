@@ -87,10 +87,12 @@ export function encodeHeader(
  * Corruption when it is not a blob file. Needs at least 16 bytes.
  */
 export function headerLength(buf: Uint8Array, where: string): number {
-  if (buf.length < 16 || MAGIC.some((b, i) => buf[i] !== b)) {
+  let magic = buf.length >= 16;
+  for (let i = 0; magic && i < MAGIC.length; i++) magic = buf[i] === MAGIC[i];
+  if (!magic) {
     throw new StoreError("Corruption", `Cannot read blob ${where}: not an oxistore blob file`);
   }
-  const len = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(8, true);
+  const len = (buf[8]! | buf[9]! << 8 | buf[10]! << 16 | buf[11]! << 24) >>> 0;
   if (len < FIXED || len > MAX_HEADER) {
     throw new StoreError(
       "Corruption",
@@ -100,35 +102,66 @@ export function headerLength(buf: Uint8Array, where: string): number {
   return len;
 }
 
-/** Parses a complete header (`buf` holds at least its `headerLen` bytes). */
-export function decodeHeader(buf: Uint8Array, where: string): Header {
-  const headerLen = headerLength(buf, where);
-  if (buf.length < headerLen) {
-    throw new StoreError("Corruption", `Cannot read blob ${where}: header is truncated`);
-  }
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (view.getUint32(12, true) !== crc32(buf.subarray(16, headerLen))) {
-    throw new StoreError("Corruption", `Cannot read blob ${where}: header checksum mismatch`);
-  }
+interface JsonPart {
+  contentType: string | undefined;
+  metadata: Record<string, string>;
+}
+
+// Blobs listed together mostly share a content type and metadata, so the parsed
+// JSON part is reused by its text. Callers copy the metadata before handing it out.
+const jsonCache = new Map<string, JsonPart>();
+const JSON_CACHE_MAX = 512;
+
+function parseJsonPart(buf: Uint8Array, start: number, end: number, where: string): JsonPart {
+  let ascii = true;
+  for (let i = start; ascii && i < end; i++) ascii = buf[i]! < 0x80;
+  const text = ascii && end - start <= 4096
+    ? String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[])
+    : decoder.decode(buf.subarray(start, end));
+  const hit = jsonCache.get(text);
+  if (hit) return hit;
   let json: { t?: unknown; m?: unknown };
   try {
-    json = JSON.parse(decoder.decode(buf.subarray(FIXED, headerLen)));
+    json = JSON.parse(text);
   } catch (err) {
     throw new StoreError("Corruption", `Cannot read blob ${where}: header JSON is invalid`, {
       cause: err,
     });
   }
-  const metadata = (typeof json.m === "object" && json.m !== null ? json.m : {}) as Record<
-    string,
-    string
-  >;
+  const part: JsonPart = {
+    contentType: typeof json.t === "string" ? json.t : undefined,
+    metadata: (typeof json.m === "object" && json.m !== null ? json.m : {}) as Record<
+      string,
+      string
+    >,
+  };
+  Object.freeze(part.metadata);
+  if (jsonCache.size >= JSON_CACHE_MAX) jsonCache.clear();
+  jsonCache.set(text, part);
+  return part;
+}
+
+/**
+ * Parses a complete header (`buf` holds at least its `headerLen` bytes).
+ * `checked`: its CRC was verified before (bytes kept since), so skip it.
+ */
+export function decodeHeader(buf: Uint8Array, where: string, checked = false): Header {
+  const headerLen = headerLength(buf, where);
+  if (buf.length < headerLen) {
+    throw new StoreError("Corruption", `Cannot read blob ${where}: header is truncated`);
+  }
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (!checked && view.getUint32(12, true) !== crc32(buf.subarray(16, headerLen))) {
+    throw new StoreError("Corruption", `Cannot read blob ${where}: header checksum mismatch`);
+  }
+  const { contentType, metadata } = parseJsonPart(buf, FIXED, headerLen, where);
   return {
     headerLen,
-    size: Number(view.getBigUint64(16, true)),
+    size: view.getUint32(16, true) + view.getUint32(20, true) * 2 ** 32,
     digest: toHex(buf.subarray(24, 56)),
     mtime: view.getFloat64(56, true),
     etag: toHex(buf.subarray(64, 80)),
-    contentType: typeof json.t === "string" ? json.t : undefined,
+    contentType,
     metadata,
   };
 }

@@ -86,7 +86,7 @@ const syncProbe = new Uint8Array(HEADER_PROBE);
  * one read), checking only the magic and length; `decodeHeader` checks the
  * rest. Listing uses it in short batches, since per-file async ops cost
  * several times more, and keeps the bytes (compact) rather than the decoded
- * header.
+ * header. The bytes may be a shared buffer: valid until the next call.
  */
 export function readHeadSync(path: string, where: string): Uint8Array {
   const file = Deno.openSync(path, { read: true });
@@ -100,7 +100,7 @@ export function readHeadSync(path: string, where: string): Uint8Array {
       if (got >= 16 && got >= Math.min(headerLength(probe, where), HEADER_PROBE)) break;
     }
     const len = headerLength(probe.subarray(0, got), where);
-    if (len <= got) return probe.slice(0, len);
+    if (len <= got) return probe.subarray(0, len);
     const whole = new Uint8Array(len);
     whole.set(probe.subarray(0, got));
     while (got < len) {
