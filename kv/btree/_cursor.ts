@@ -15,8 +15,6 @@ export interface Root {
 export interface ReadIO extends TreeIO {
   /** The current committed root (unpinned scans re-seek from it). */
   currentRoot(): Root;
-  /** Copies values out of memory pages, which belong to the store. */
-  readonly copyOverflow: boolean;
 }
 
 const MAX_DEPTH = 64;
@@ -27,8 +25,7 @@ export function valueCopy(io: ReadIO, p: Page, i: number): Uint8Array {
   if (p.bytes[k] === INLINE) {
     return copyOut(p.bytes, k + 3, k + 3 + p.dv.getUint16(k + 1, true));
   }
-  const v = io.readOverflow(p.valueRef(i) as Ovf);
-  return io.copyOverflow ? v.slice() : v;
+  return io.readOverflow(p.valueRef(i) as Ovf);
 }
 
 /** The stored value of `key` under `root`, or undefined. */

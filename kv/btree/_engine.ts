@@ -55,8 +55,17 @@ export interface EngineState {
 
 /** A new commit log's length in pages (64 KiB); it doubles each time one fills up (see #logCommit). */
 const LOG_MIN_PAGES = 16;
-/** The longest commit log (8 MiB): a fuller one is checkpointed. */
-const LOG_MAX_PAGES = 2048;
+/** The longest commit log (4 MiB): a fuller one is checkpointed. */
+const LOG_MAX_PAGES = 1024;
+/** A commit writing more than this in overflow values is a checkpoint, not a log record. */
+const LARGE_VALUE_BYTES = 64 * 1024;
+/**
+ * Pages freed since the last checkpoint that it still reaches wait for the
+ * next one: a checkpoint comes once they pass a fifth of the file (the price
+ * of fewer checkpoints is a bigger file).
+ */
+const PENDING_MIN_PAGES = 1024;
+const PENDING_SHARE = 0.2;
 /** Pages waiting in memory past this many bytes are checkpointed. */
 const DIRTY_MAX_BYTES = 64 * 1024 * 1024;
 
@@ -70,8 +79,6 @@ export class BTreeEngine implements RawEngine, ReadIO {
   readonly space: FreeSpace;
   /** @internal decoded pages */
   readonly cache: PageCache;
-  /** @internal values are copied out of memory pages */
-  readonly copyOverflow: boolean;
   readonly #memory: boolean;
   readonly #readOnly: boolean;
   readonly #unlock: () => void;
@@ -97,7 +104,6 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.pager = s.pager;
     this.space = s.space;
     this.cache = new PageCache(s.cacheSizeBytes);
-    this.copyOverflow = s.memory;
     this.#memory = s.memory;
     this.#readOnly = s.readOnly;
     this.#unlock = s.unlock;
@@ -155,7 +161,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     return p;
   }
 
-  /** @internal an overflow value, verified against its hash */
+  /** @internal an overflow value, verified against its hash (the caller's own bytes) */
   readOverflow(v: Ovf): Uint8Array {
     if (this.#closed) {
       throw new StoreError("Closed", `Cannot read store at ${this.path}: the store is closed`);
@@ -168,7 +174,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (hash32(out) !== v.crc) {
       throw corruption(this.path, `the value at page ${v.page} fails its checksum`);
     }
-    return out;
+    // Pages still in memory belong to the store (a file read is a fresh buffer).
+    return this.pager.isDirty(v.page) ? out.slice() : out;
   }
 
   #checkOpen(op: string): void {
@@ -231,7 +238,11 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (this.#readOnly) {
       throw new StoreError("ReadOnly", `Cannot write to store at ${this.path}: opened read-only`);
     }
-    if (this.#applyOps(ops) && !this.#memory) this.#logCommit(ops);
+    const w = this.#applyOps(ops);
+    if (w === undefined || this.#memory) return;
+    // Large values would be written twice (log, then checkpoint): write them once.
+    if (w.overflowBytes > LARGE_VALUE_BYTES) this.#checkpoint(this.#logPages);
+    else this.#logCommit(ops);
   }
 
   /**
@@ -243,8 +254,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (!this.#readOnly && this.#log !== undefined) this.#checkpoint(this.#logPages);
   }
 
-  /** One commit in memory; false when it changes nothing. */
-  #applyOps(ops: RawOp[]): boolean {
+  /** One commit in memory; undefined when it changes nothing. */
+  #applyOps(ops: RawOp[]): Writer | undefined {
     const root = this.#root.page === 0 ? undefined : new Ref(this.#root.page, this.#root.crc);
     const w = new Writer(this, root, this.#txn + 1);
     let next: Ref | undefined;
@@ -259,14 +270,14 @@ export class BTreeEngine implements RawEngine, ReadIO {
         if (op.value === undefined) w.delete(op.key);
         else w.put(op.key, op.value);
       }
-      if (!w.changed) return false;
+      if (!w.changed) return undefined;
       next = w.commit();
     } catch (err) {
       w.abort();
       throw err;
     }
     this.#install(w, next);
-    return true;
+    return w;
   }
 
   #install(w: Writer, next: Ref | undefined): void {
@@ -281,7 +292,12 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** Makes the commit just applied recoverable: a log record, or a checkpoint. */
   #logCommit(ops: RawOp[]): void {
     const pager = this.pager as DeferredPager;
-    if (this.#log === undefined || pager.dirtyBytes > DIRTY_MAX_BYTES) {
+    const space = this.space;
+    if (
+      this.#log === undefined || pager.dirtyBytes > DIRTY_MAX_BYTES ||
+      // Pages the durable checkpoint still reaches cannot be reused: bound how many wait.
+      space.pendingOldCount > Math.max(PENDING_MIN_PAGES, space.pageCount * PENDING_SHARE)
+    ) {
       this.#checkpoint(this.#logPages);
     } else if (!this.#log.append(pager, ops)) {
       // A log at most a quarter of the file: checkpoints cost what the file holds.
@@ -301,7 +317,11 @@ export class BTreeEngine implements RawEngine, ReadIO {
     const old = this.#log;
     this.#txn++;
     let extent: LogExtent | undefined;
-    if (logPages > 0) {
+    if (old !== undefined && old.extent.npages === logPages) {
+      // The same pages under a new salt: the old records stop matching once
+      // this slot is durable, and until then the older slot still names them.
+      extent = { page: old.extent.page, npages: logPages, salt: this.#txn };
+    } else if (logPages > 0) {
       const filePages = Math.ceil(pager.size() / PAGE_SIZE);
       extent = { page: this.space.alloc(logPages), npages: logPages, salt: this.#txn };
       // Blocks past the end of the file are allocated now, so log appends
@@ -311,13 +331,13 @@ export class BTreeEngine implements RawEngine, ReadIO {
         pager.write(tail, new Uint8Array((extent.page + logPages - tail) * PAGE_SIZE));
       }
     }
-    pager.flush((p) => !this.space.isFree(p));
+    pager.flush((p) => this.space.isFree(p));
     this.checkpoints++;
     this.#writeSlot(undefined, undefined, extent);
     pager.syncNow();
     this.#keptTxn = this.#checkpointTxn = this.#txn;
     this.#log = extent === undefined ? undefined : new CommitLog(extent);
-    if (old !== undefined) {
+    if (old !== undefined && old.extent.page !== extent?.page) {
       const pages: number[] = [];
       for (let i = 0; i < old.extent.npages; i++) pages.push(old.extent.page + i);
       this.space.addPending(this.#txn, pages);
@@ -473,7 +493,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     const entries = all.slice(m);
     this.pager.truncate(this.space.pageCount * PAGE_SIZE);
     const head = writeFreeList(this, entries, listPages);
-    (this.pager as DeferredPager).flush(() => true);
+    (this.pager as DeferredPager).flush(() => false);
     const clean = { page: head.page, crc: head.crc, count: entries.length };
     const first = this.#slotTxn[0] === this.#checkpointTxn ? 1 : 0;
     this.#writeSlot(clean, first);

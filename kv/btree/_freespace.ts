@@ -20,6 +20,8 @@ export class FreeSpace {
    */
   readonly pendingFresh: { txn: number; pages: number[] }[] = [];
   pendingCount = 0;
+  /** Pages in `pending` (freed pages a durable header may still reach). */
+  pendingOldCount = 0;
   /** Bumped whenever pages become reusable (unpinned scans re-seek then). */
   generation = 0;
 
@@ -59,6 +61,7 @@ export class FreeSpace {
     if (last !== undefined && last.txn === txn) last.pages.push(...pages);
     else queue.push({ txn, pages });
     this.pendingCount += pages.length;
+    if (!fresh) this.pendingOldCount += pages.length;
   }
 
   /**
@@ -66,7 +69,9 @@ export class FreeSpace {
    * `freshLimit`); true if any were.
    */
   release(limit: number, freshLimit: number = limit): boolean {
+    const before = this.pendingCount;
     const old = this.#drain(this.pending, limit);
+    this.pendingOldCount -= before - this.pendingCount;
     const any = this.#drain(this.pendingFresh, freshLimit) || old;
     if (any) this.generation++;
     return any;

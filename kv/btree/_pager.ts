@@ -2,12 +2,17 @@
 // memory (the same tree over in-memory pages).
 import { corruption, PAGE_SIZE } from "./_format.ts";
 
+/** Free pages a checkpoint's write may span to join two runs. */
+const MAX_GAP = 4;
+
 /** Page storage under the tree. Written buffers are never mutated afterwards. */
 export interface Pager {
   /** Adjacent pages may be written as one run (reads still go node by node). */
   readonly coalesce: boolean;
   /** `npages` pages from `page`; a short read is `Corruption`. */
   read(page: number, npages: number): Uint8Array;
+  /** True when reads of `page` return the store's own memory (callers get copies). */
+  isDirty(page: number): boolean;
   /** Writes whole pages starting at `page`. */
   write(page: number, bytes: Uint8Array): void;
   /** Raw bytes at a byte offset (header slots). */
@@ -35,6 +40,10 @@ export class FilePager implements Pager {
 
   read(page: number, npages: number): Uint8Array {
     return this.readAt(page * PAGE_SIZE, npages * PAGE_SIZE);
+  }
+
+  isDirty(): boolean {
+    return false;
   }
 
   readAt(offset: number, length: number): Uint8Array {
@@ -93,6 +102,10 @@ export class MemoryPager implements Pager {
   readonly path = ":memory:";
   #runs: (Uint8Array | undefined)[] = [];
   #header = new Uint8Array(PAGE_SIZE);
+
+  isDirty(): boolean {
+    return true;
+  }
 
   read(page: number, npages: number): Uint8Array {
     const run = this.#runs[page];
@@ -178,31 +191,35 @@ export class DeferredPager implements Pager {
   }
 
   /**
-   * Writes the waiting runs that `keep` accepts (pages freed meanwhile are
-   * skipped) in page order, adjacent runs joined into one write.
+   * Writes the waiting runs in page order, skipping runs whose pages were
+   * freed meanwhile. Runs separated by a few free pages are joined into one
+   * write (zeros in the gap: no header or view can reach a free page).
    */
-  flush(keep: (page: number) => boolean): void {
-    const pages = [...this.#dirty.keys()].filter(keep).sort((a, b) => a - b);
+  flush(isFree: (page: number) => boolean): void {
+    const dirty = this.#dirty;
+    const pages = [...dirty.keys()].filter((p) => !isFree(p)).sort((a, b) => a - b);
     let i = 0;
     while (i < pages.length) {
       const first = pages[i]!;
-      let end = first + this.#dirty.get(first)!.length / PAGE_SIZE;
+      let end = first + dirty.get(first)!.length / PAGE_SIZE;
       let j = i + 1;
-      while (j < pages.length && pages[j] === end) {
-        end += this.#dirty.get(pages[j]!)!.length / PAGE_SIZE;
-        j++;
+      for (; j < pages.length; j++) {
+        const next = pages[j]!;
+        if (next - end > MAX_GAP) break;
+        let gapFree = true;
+        for (let p = end; p < next && gapFree; p++) gapFree = isFree(p);
+        if (!gapFree) break;
+        end = next + dirty.get(next)!.length / PAGE_SIZE;
       }
-      if (j === i + 1) this.file.write(first, this.#dirty.get(first)!);
+      if (j === i + 1) this.file.write(first, dirty.get(first)!);
       else {
         const run = new Uint8Array((end - first) * PAGE_SIZE);
-        for (let k = i; k < j; k++) {
-          run.set(this.#dirty.get(pages[k]!)!, (pages[k]! - first) * PAGE_SIZE);
-        }
+        for (let k = i; k < j; k++) run.set(dirty.get(pages[k]!)!, (pages[k]! - first) * PAGE_SIZE);
         this.file.write(first, run);
       }
       i = j;
     }
-    this.#dirty.clear();
+    dirty.clear();
     this.dirtyBytes = 0;
   }
 

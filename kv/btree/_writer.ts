@@ -60,6 +60,8 @@ export class Writer {
   /** Node pages written at the end of the commit, coalesced into runs. */
   readonly #writes: { no: number; buf: Uint8Array }[] = [];
   changed = false;
+  /** Bytes of overflow values this commit wrote. */
+  overflowBytes = 0;
 
   constructor(io: TreeIO, root: Ref | undefined, txn: number) {
     this.io = io;
@@ -169,6 +171,7 @@ export class Writer {
     const crc = hash32(buf.subarray(0, value.length));
     const page = this.#alloc(n);
     this.io.pager.write(page, buf);
+    this.overflowBytes += value.length;
     return new Ovf(value.length, page, crc, this.txn, value.slice(0, 9));
   }
 
