@@ -22,9 +22,12 @@ import { decodeHeader, type Header } from "./_local_format.ts";
 import { readHeadSync } from "./_local_io.ts";
 import { entryToSegment } from "./_local_paths.ts";
 import {
+  blobFileSize,
   decodeIndex,
   dirStamp,
   encodeIndex,
+  type FileStamp,
+  fillStamp,
   HeadArena,
   INDEX_DIR,
   type IndexChild,
@@ -46,6 +49,19 @@ export interface Child extends IndexChild {
   decoded?: Header | undefined;
 }
 
+/** An older listing of a directory: headers worth reusing if their file is unchanged. */
+interface Hints {
+  children: IndexChild[];
+  arena: HeadArena;
+  readAt: number;
+  /** Blob children with a known header, by file name (built on first use). */
+  byName?: Map<string, number>;
+}
+
+function asHints(l: Listing): Hints {
+  return { children: l.children, arena: l.arena, readAt: l.readAt };
+}
+
 /** A sorted directory listing, when it was read, and the blob headers known so far. */
 export interface Listing {
   children: Child[];
@@ -55,6 +71,7 @@ export interface Listing {
   heads: number;
   /** The raw headers known so far (see `Child.at`). */
   arena: HeadArena;
+  hints: Hints | undefined;
   /** Whether headers read for this listing are kept on its children. */
   keepHeads: boolean;
   /** Whether it is in the cache (counted against its bound). */
@@ -78,7 +95,8 @@ function readSorted(dir: string): Child[] {
       if (!parsed) continue;
       const rel = parsed.blob ? parsed.seg : parsed.seg + "/";
       if (!wide && SURROGATE_OR_ABOVE.test(rel)) wide = true;
-      out.push({ rel, blob: parsed.blob, name: e.name, at: -1 });
+      const blob = parsed.blob;
+      out.push({ rel, blob, name: e.name, at: -1, ino: -1, mtime: -1, ctime: -1, hint: -1 });
     }
   } catch (err) {
     if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return out;
@@ -94,6 +112,17 @@ export function unchangedSince(dir: string, readAt: number): boolean {
   try {
     const mtime = Deno.statSync(dir).mtime?.getTime();
     return mtime !== undefined && mtime < readAt - CLOCK_SLACK_MS;
+  } catch {
+    return false;
+  }
+}
+
+const scratch: FileStamp = { ino: -1, mtime: -1, ctime: -1, size: -1 };
+
+/** The current stamp of a file (in `scratch`), or false. */
+function statNow(path: string): boolean {
+  try {
+    return fillStamp(Deno.lstatSync(path), scratch);
   } catch {
     return false;
   }
@@ -140,16 +169,17 @@ export class DirCache {
     for (const [dir, e] of this.#dirs) this.#save(dir, e.listing);
   }
 
-  #valid(dir: string): Listing | undefined {
+  /** The cached listing if still valid; an outdated one is dropped (returned as `stale`). */
+  #valid(dir: string): { fresh?: Listing; stale?: Listing } {
     const e = this.#dirs.get(dir);
-    if (!e) return undefined;
-    if (e.checkedIn === this.#call) return e.listing;
+    if (!e) return {};
+    if (e.checkedIn === this.#call) return { fresh: e.listing };
     if (unchangedSince(dir, e.listing.readAt)) {
       e.checkedIn = this.#call;
-      return e.listing;
+      return { fresh: e.listing };
     }
     this.#drop(dir, e);
-    return undefined;
+    return { stale: e.listing };
   }
 
   #drop(dir: string, e: Entry): void {
@@ -178,12 +208,20 @@ export class DirCache {
 
   /** The sorted listing of a directory: cached, from its index file, or read now. */
   listing(dir: string): Listing {
-    const cached = this.#valid(dir);
-    if (cached) return cached;
-    const loaded = this.#load(dir);
-    if (loaded) {
-      this.#admit(dir, loaded);
-      return loaded;
+    const { fresh, stale } = this.#valid(dir);
+    if (fresh) return fresh;
+    // An outdated listing of the same directory still knows most headers: a complete
+    // one, else the one it drew on itself (say, while paging through a changing directory).
+    let hints: Hints | undefined;
+    if (stale && stale.blobs > 0 && stale.heads === stale.blobs) hints = asHints(stale);
+    else if (stale?.hints) hints = stale.hints;
+    else {
+      const idx = this.#load(dir);
+      if (idx?.trusted) {
+        this.#admit(dir, idx.listing);
+        return idx.listing;
+      }
+      if (idx) hints = asHints(idx.listing);
     }
     const readAt = Date.now();
     const children = readSorted(dir);
@@ -195,6 +233,7 @@ export class DirCache {
       blobs,
       heads: 0,
       arena: new HeadArena(),
+      hints,
       // Headers are worth keeping if the listing is cached or may become an index.
       keepHeads: this.maxEntries > 0 &&
         (children.length <= this.maxEntries ||
@@ -202,6 +241,15 @@ export class DirCache {
       cached: false,
       saved: false,
     };
+    if (hints && blobs > 0) {
+      if (!hints.byName) {
+        hints.byName = new Map();
+        for (const [i, c] of hints.children.entries()) {
+          if (c.blob && c.at >= 0) hints.byName.set(c.name, i);
+        }
+      }
+      for (const c of children) if (c.blob) c.hint = hints.byName.get(c.name) ?? -1;
+    }
     this.#admit(dir, listing);
     return listing;
   }
@@ -214,10 +262,19 @@ export class DirCache {
       // Checked when read from its file (and the index file has its own checksum).
       h = decodeHeader(listing.arena.get(child.at), where, true);
     } else {
-      const head = readHeadSync(`${dir}/${child.name}`, where);
-      h = decodeHeader(head, where);
+      const path = `${dir}/${child.name}`;
+      let head = this.#hinted(listing, child, path);
+      if (head) {
+        h = decodeHeader(head, where, true);
+      } else {
+        head = readHeadSync(path, where, scratch);
+        h = decodeHeader(head, where);
+      }
       if (listing.keepHeads) {
         child.at = listing.arena.add(head);
+        child.ino = scratch.ino;
+        child.mtime = scratch.mtime;
+        child.ctime = scratch.ctime;
         listing.heads++;
         if (listing.cached && ++this.#size > this.maxEntries) this.#trim();
       }
@@ -225,6 +282,25 @@ export class DirCache {
     // Counted with its head: a cached listing is bounded by the cache's size.
     if (listing.cached && child.at >= 0) child.decoded = h;
     return h;
+  }
+
+  /**
+   * The header an older listing read from this very file, if the file is
+   * unchanged since (same inode, mtime, ctime and size) and that mtime is older
+   * than the older listing by more than the slack; leaves the file's stamp in
+   * `scratch`.
+   */
+  #hinted(listing: Listing, child: Child, path: string): Uint8Array | undefined {
+    const hints = listing.hints;
+    if (!hints || child.hint < 0) return undefined;
+    const old = hints.children[child.hint]!;
+    if (old.ino < 0 || !(old.mtime < hints.readAt - CLOCK_SLACK_MS)) return undefined;
+    if (
+      !statNow(path) || scratch.ino !== old.ino || scratch.mtime !== old.mtime ||
+      scratch.ctime !== old.ctime
+    ) return undefined;
+    const head = hints.arena.get(old.at);
+    return scratch.size === blobFileSize(head) ? head : undefined;
   }
 
   /** Notes that a walk went through the whole of `dir` (saved at {@link endCall}). */
@@ -238,7 +314,8 @@ export class DirCache {
     return dir.slice(root.length);
   }
 
-  #load(dir: string): Listing | undefined {
+  /** The directory's index file as a listing, and whether it may be used as it is. */
+  #load(dir: string): { listing: Listing; trusted: boolean } | undefined {
     const rel = this.#rel(dir);
     if (rel === undefined) return undefined;
     let bytes: Uint8Array;
@@ -248,25 +325,28 @@ export class DirCache {
       return undefined; // none yet (or unreadable): the directory is read instead
     }
     const idx = decodeIndex(bytes, rel);
-    if (!idx) return undefined;
-    // Trusted only if the directory still has the mtime (and inode) recorded when the
+    if (!idx || idx.readAt > Date.now()) return undefined;
+    // Trusted whole only if the directory still has the mtime (and inode) recorded when the
     // index was saved, and that mtime was older than the listing by more than the slack.
     const stamp = dirStamp(dir);
-    if (
-      !stamp || stamp.mtime !== idx.mtime || stamp.ino !== idx.ino ||
-      !(idx.mtime < idx.readAt - CLOCK_SLACK_MS) || idx.readAt > Date.now()
-    ) return undefined;
+    const trusted = stamp !== undefined && stamp.mtime === idx.mtime && stamp.ino === idx.ino &&
+      idx.mtime < idx.readAt - CLOCK_SLACK_MS;
     let blobs = 0;
     for (const c of idx.children) if (c.blob) blobs++;
+    const children: Child[] = idx.children;
     return {
-      children: idx.children,
-      readAt: idx.readAt,
-      blobs,
-      heads: blobs,
-      arena: idx.arena,
-      keepHeads: true,
-      cached: false,
-      saved: true,
+      trusted,
+      listing: {
+        children,
+        readAt: idx.readAt,
+        blobs,
+        heads: blobs,
+        arena: idx.arena,
+        hints: undefined,
+        keepHeads: true,
+        cached: false,
+        saved: true,
+      },
     };
   }
 
@@ -275,9 +355,11 @@ export class DirCache {
     const rel = this.#rel(dir);
     if (rel === undefined) return;
     listing.saved = true;
-    // Only a listing that is still valid now is worth saving; its mtime goes with it.
+    // The stamp taken now goes with it: if the directory changed since the listing was read,
+    // its mtime is within the slack of the read, and a later load uses the index only as
+    // per-file hints.
     const stamp = dirStamp(dir);
-    if (!stamp || !(stamp.mtime < listing.readAt - CLOCK_SLACK_MS)) return;
+    if (!stamp) return;
     const tmp = this.#tempPath!();
     try {
       Deno.writeFileSync(

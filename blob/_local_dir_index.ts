@@ -13,8 +13,19 @@
  * "now", later than the recorded one by more than the slack. A torn, foreign
  * or corrupt file fails the magic or SHA-256 check and is ignored.
  *
+ * When the directory did change, the index still saves most of the work, as
+ * git's index does: each blob's entry also records the file's inode, mtime,
+ * ctime and size when its header was read. The store never modifies a blob
+ * file in place (every write is a new file renamed over the old one), so a
+ * file whose stamp still matches has that header — one `lstat` instead of an
+ * open and a read. A file replaced since is another inode; an inode number
+ * reused later belongs to a file written later, so its mtime differs unless
+ * the recorded mtime is within the clock slack of the listing's read: such a
+ * racily clean entry is never trusted. (Deno reports ctime in whole seconds
+ * only, so it is compared but the mtime, in ms, carries the rule.)
+ *
  * ```
- * 0   8  magic "OXIDIX01"
+ * 0   8  magic "OXIDIX02"
  * 8  32  SHA-256 of bytes [40, end)
  * 40  8  directory mtime, epoch ms (f64 LE)
  * 48  8  when the listing was read, epoch ms (f64 LE)
@@ -23,7 +34,8 @@
  * 68  4  length P of the directory path below the root (u32 LE)
  * 72  P  that path, UTF-8 ("" for the root, else "/a/b", escaped names)
  * …      N × { u8 kind (0 directory, 1 blob), u16 name length, name,
- *               blob only: u16 header length, header bytes }
+ *               blob only: u16 header length, header bytes,
+ *               f64 file inode, f64 file mtime, f64 file ctime (epoch ms) }
  * ```
  *
  * @module
@@ -32,7 +44,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { entryToSegment } from "./_local_paths.ts";
 
-const MAGIC = new TextEncoder().encode("OXIDIX01");
+const MAGIC = new TextEncoder().encode("OXIDIX02");
 const FIXED = 72;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -47,6 +59,38 @@ export interface IndexChild {
   name: string;
   /** Where the blob's raw header starts in its listing's {@link HeadArena}; -1 if unknown. */
   at: number;
+  /** The blob file's inode, mtime and ctime (ms) when its header was read; -1 if unknown. */
+  ino: number;
+  mtime: number;
+  ctime: number;
+  /** Its entry in an older listing of the directory (see `_local_dir_cache.ts`); -1 if none. */
+  hint: number;
+}
+
+/** A file's inode, mtime and ctime (ms) and size. */
+export interface FileStamp {
+  ino: number;
+  mtime: number;
+  ctime: number;
+  size: number;
+}
+
+/** Fills `out` from a stat result; false if the platform lacks inode or times. */
+export function fillStamp(st: Deno.FileInfo, out: FileStamp): boolean {
+  const mtime = st.mtime?.getTime();
+  const ctime = st.ctime?.getTime();
+  if (st.ino === null || mtime === undefined || ctime === undefined) return false;
+  out.ino = st.ino;
+  out.mtime = mtime;
+  out.ctime = ctime;
+  out.size = st.size;
+  return true;
+}
+
+/** The file size a blob header describes (header plus content). */
+export function blobFileSize(head: Uint8Array): number {
+  const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return v.getUint32(8, true) + v.getUint32(16, true) + v.getUint32(20, true) * 2 ** 32;
 }
 
 /**
@@ -125,7 +169,7 @@ export function encodeIndex(
   const heads = children.map((c) => c.blob ? arena.get(c.at) : undefined);
   let size = FIXED + relBytes.length;
   for (const [i, c] of children.entries()) {
-    size += 3 + names[i]!.length + (c.blob ? 2 + heads[i]!.length : 0);
+    size += 3 + names[i]!.length + (c.blob ? 26 + heads[i]!.length : 0);
   }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
@@ -148,6 +192,10 @@ export function encodeIndex(
       view.setUint16(at, head.length, true);
       out.set(head, at + 2);
       at += 2 + head.length;
+      view.setFloat64(at, c.ino, true);
+      view.setFloat64(at + 8, c.mtime, true);
+      view.setFloat64(at + 16, c.ctime, true);
+      at += 24;
     }
   }
   out.set(sha256(out.subarray(40)), 8);
@@ -187,7 +235,8 @@ export function decodeIndex(
     at += nameLen;
     const parsed = entryToSegment(name, blob, !blob);
     if (!parsed) return undefined;
-    const child: IndexChild = { rel: blob ? parsed.seg : parsed.seg + "/", blob, name, at: -1 };
+    const rel = blob ? parsed.seg : parsed.seg + "/";
+    const child: IndexChild = { rel, blob, name, at: -1, ino: -1, mtime: -1, ctime: -1, hint: -1 };
     if (blob) {
       if (at + 2 > bytes.length) return undefined;
       const headLen = view.getUint16(at, true);
@@ -198,6 +247,11 @@ export function decodeIndex(
       }
       child.at = at;
       at += headLen;
+      if (at + 24 > bytes.length) return undefined;
+      child.ino = view.getFloat64(at, true);
+      child.mtime = view.getFloat64(at + 8, true);
+      child.ctime = view.getFloat64(at + 16, true);
+      at += 24;
     }
     children.push(child);
   }

@@ -17,6 +17,7 @@ import {
   headerLength,
   randomEtag,
 } from "./_local_format.ts";
+import { type FileStamp, fillStamp } from "./_local_dir_index.ts";
 
 /** Blobs up to this size are written with one write and one flush. */
 const SMALL_BLOB = 64 * 1024;
@@ -87,10 +88,13 @@ const syncProbe = new Uint8Array(HEADER_PROBE);
  * rest. Listing uses it in short batches, since per-file async ops cost
  * several times more, and keeps the bytes (compact) rather than the decoded
  * header. The bytes may be a shared buffer: valid until the next call.
+ * `stamp`, if given, receives the file's inode, ctime and size.
  */
-export function readHeadSync(path: string, where: string): Uint8Array {
+export function readHeadSync(path: string, where: string, stamp?: FileStamp): Uint8Array {
   const file = Deno.openSync(path, { read: true });
   try {
+    // The stamp of the very file read (not of whatever the path names later).
+    if (stamp && !fillStamp(file.statSync(), stamp)) stamp.ino = -1;
     const probe = syncProbe; // safe to share: nothing awaits while it is in use
     let got = 0;
     for (;;) {
