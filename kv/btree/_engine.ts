@@ -95,6 +95,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
   readonly #pins = new Map<number, number>();
   #syncing: Promise<void> | undefined;
   #closed = false;
+  /** Why the last checkpoint failed: the store takes no more writes (or a clean close). */
+  #failed: unknown;
   /** @internal fdatasync calls made by `sync` (group commit shares them) */
   syncCalls = 0;
 
@@ -232,17 +234,45 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.space.release(Math.min(this.#checkpointTxn, pins), pins);
   }
 
-  /** Applies ops atomically: new pages for every changed node, then the new root. */
+  /**
+   * Applies ops atomically: new pages for every changed node (in memory), a
+   * log record, then the new root. A commit that cannot be logged is a
+   * checkpoint instead.
+   */
   apply(ops: RawOp[]): void {
     this.#checkOpen("apply");
     if (this.#readOnly) {
       throw new StoreError("ReadOnly", `Cannot write to store at ${this.path}: opened read-only`);
     }
-    const w = this.#applyOps(ops);
-    if (w === undefined || this.#memory) return;
-    // Large values would be written twice (log, then checkpoint): write them once.
-    if (w.overflowBytes > LARGE_VALUE_BYTES) this.#checkpoint(this.#logPages);
-    else this.#logCommit(ops);
+    if (this.#failed !== undefined) {
+      throw new StoreError(
+        "Io",
+        `Cannot write to store at ${this.path}: an earlier checkpoint failed; reopen the store`,
+        { cause: this.#failed },
+      );
+    }
+    const built = this.#build(ops);
+    if (built === undefined) return;
+    const [w, next] = built;
+    if (this.#memory) return this.#install(w, next);
+    let logged: boolean;
+    try {
+      // Large values would be written twice (log, then checkpoint): write them once.
+      logged = w.overflowBytes <= LARGE_VALUE_BYTES && !this.#checkpointDue() &&
+        this.#append(ops);
+    } catch (err) {
+      w.abort(); // nothing of this commit is visible or recoverable
+      throw err;
+    }
+    this.#install(w, next);
+    if (logged) return;
+    try {
+      this.#checkpoint(this.#logPages);
+    } catch (err) {
+      // Readers already see this commit, which never became recoverable.
+      this.#failed = err;
+      throw err;
+    }
   }
 
   /**
@@ -250,15 +280,17 @@ export class BTreeEngine implements RawEngine, ReadIO {
    * writer then checkpoints, so new records never follow a torn one.
    */
   recover(records: RawOp[][]): void {
-    for (const ops of records) this.#applyOps(ops);
+    for (const ops of records) {
+      const built = this.#build(ops);
+      if (built !== undefined) this.#install(built[0], built[1]);
+    }
     if (!this.#readOnly && this.#log !== undefined) this.#checkpoint(this.#logPages);
   }
 
-  /** One commit in memory; undefined when it changes nothing. */
-  #applyOps(ops: RawOp[]): Writer | undefined {
+  /** One commit's new pages and root, not yet installed; undefined when nothing changes. */
+  #build(ops: RawOp[]): [Writer, Ref | undefined] | undefined {
     const root = this.#root.page === 0 ? undefined : new Ref(this.#root.page, this.#root.crc);
     const w = new Writer(this, root, this.#txn + 1);
-    let next: Ref | undefined;
     try {
       for (const op of ops) {
         if (op.key.length > MAX_RAW_KEY) {
@@ -270,14 +302,29 @@ export class BTreeEngine implements RawEngine, ReadIO {
         if (op.value === undefined) w.delete(op.key);
         else w.put(op.key, op.value);
       }
-      if (!w.changed) return undefined;
-      next = w.commit();
+      return w.changed ? [w, w.commit()] : undefined;
     } catch (err) {
       w.abort();
       throw err;
     }
-    this.#install(w, next);
-    return w;
+  }
+
+  /** True when the next commit should be a checkpoint rather than a log record. */
+  #checkpointDue(): boolean {
+    const space = this.space;
+    return this.#log === undefined ||
+      (this.pager as DeferredPager).dirtyBytes > DIRTY_MAX_BYTES ||
+      // Pages the durable checkpoint still reaches cannot be reused: bound how many wait.
+      space.pendingOldCount > Math.max(PENDING_MIN_PAGES, space.pageCount * PENDING_SHARE);
+  }
+
+  /** Appends a commit's record; false when the log is full (it grows at the checkpoint). */
+  #append(ops: RawOp[]): boolean {
+    if (this.#log!.append(this.pager, ops)) return true;
+    // A log at most a quarter of the file: checkpoints cost what the file holds.
+    const grown = Math.min(LOG_MAX_PAGES, this.#logPages * 2);
+    if (grown * 4 <= this.space.pageCount) this.#logPages = grown;
+    return false;
   }
 
   #install(w: Writer, next: Ref | undefined): void {
@@ -287,24 +334,6 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.space.addPending(w.txn, w.freedFresh, true);
     if (this.#memory) this.#keptTxn = this.#checkpointTxn = w.txn;
     this.#releaseFree();
-  }
-
-  /** Makes the commit just applied recoverable: a log record, or a checkpoint. */
-  #logCommit(ops: RawOp[]): void {
-    const pager = this.pager as DeferredPager;
-    const space = this.space;
-    if (
-      this.#log === undefined || pager.dirtyBytes > DIRTY_MAX_BYTES ||
-      // Pages the durable checkpoint still reaches cannot be reused: bound how many wait.
-      space.pendingOldCount > Math.max(PENDING_MIN_PAGES, space.pageCount * PENDING_SHARE)
-    ) {
-      this.#checkpoint(this.#logPages);
-    } else if (!this.#log.append(pager, ops)) {
-      // A log at most a quarter of the file: checkpoints cost what the file holds.
-      const grown = Math.min(LOG_MAX_PAGES, this.#logPages * 2);
-      if (grown * 4 <= this.space.pageCount) this.#logPages = grown;
-      this.#checkpoint(this.#logPages);
-    }
   }
 
   /**
@@ -465,7 +494,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
   async close(): Promise<void> {
     if (this.#closed) return;
     try {
-      if (!this.#memory && !this.#readOnly) {
+      if (!this.#memory && !this.#readOnly && this.#failed === undefined) {
         await this.sync();
         while (this.#syncing !== undefined) await this.#syncing;
         this.#cleanClose();

@@ -1,6 +1,13 @@
 // Where pages live: a file (sync positional I/O, per the speed facts) or
 // memory (the same tree over in-memory pages).
+import { StoreError } from "../../core/error.ts";
 import { corruption, PAGE_SIZE } from "./_format.ts";
+
+function ioError(op: string, path: string, err: unknown): StoreError {
+  return new StoreError("Io", `Cannot ${op} store at ${path}: ${(err as Error).message}`, {
+    cause: err,
+  });
+}
 
 /** Free pages a checkpoint's write may span to join two runs. */
 const MAX_GAP = 4;
@@ -48,14 +55,19 @@ export class FilePager implements Pager {
 
   readAt(offset: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    this.file.seekSync(offset, Deno.SeekMode.Start);
     let got = 0;
-    while (got < length) {
-      const n = this.file.readSync(got === 0 ? out : out.subarray(got));
-      if (n === null || n === 0) {
-        throw corruption(this.path, `file is truncated (${length} bytes wanted at ${offset})`);
+    try {
+      this.file.seekSync(offset, Deno.SeekMode.Start);
+      while (got < length) {
+        const n = this.file.readSync(got === 0 ? out : out.subarray(got));
+        if (n === null || n === 0) break;
+        got += n;
       }
-      got += n;
+    } catch (err) {
+      throw ioError("read", this.path, err);
+    }
+    if (got < length) {
+      throw corruption(this.path, `file is truncated (${length} bytes wanted at ${offset})`);
     }
     return out;
   }
@@ -65,22 +77,33 @@ export class FilePager implements Pager {
   }
 
   writeAt(offset: number, bytes: Uint8Array): void {
-    this.file.seekSync(offset, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < bytes.length) {
-      done += this.file.writeSync(done === 0 ? bytes : bytes.subarray(done));
-    }
+    this.#io("write", () => {
+      this.file.seekSync(offset, Deno.SeekMode.Start);
+      let done = 0;
+      while (done < bytes.length) {
+        done += this.file.writeSync(done === 0 ? bytes : bytes.subarray(done));
+      }
+    });
   }
 
   sync(): Promise<void> {
     // The blocking call: measured faster than the async one for single commits,
     // and commits queued behind the lock are applied before it runs anyway.
-    this.file.syncDataSync();
+    this.syncNow();
     return Promise.resolve();
   }
 
   syncNow(): void {
-    this.file.syncDataSync();
+    this.#io("sync", () => this.file.syncDataSync());
+  }
+
+  /** Runs a file call; its failure is an `Io` error naming the store. */
+  #io<T>(op: string, call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      throw ioError(op, this.path, err);
+    }
   }
 
   size(): number {

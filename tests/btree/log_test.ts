@@ -149,3 +149,23 @@ Deno.test("btree hands out its own copy of a value whose pages wait for a checkp
     removeDir(path);
   }
 });
+
+Deno.test("btree leaves no trace of a commit whose log record could not be written", async () => {
+  const path = tempPath();
+  try {
+    const store = await openBTree(path);
+    await store.put("a", "1"); // a checkpoint
+    await store.put("a", "2"); // a log record
+    const engine = engineOf(store)!;
+    // Simulate a failing disk: the file handle goes away under the store.
+    (engine.pager as unknown as { file: { file: Deno.FsFile } }).file.file.close();
+    equal(await rejectsKind(() => store.put("a", "3")), "Io");
+    equal(dec.decode((await store.get("a"))!), "2");
+    await store.close().catch(() => {});
+    const again = await openBTree(path);
+    equal(dec.decode((await again.get("a"))!), "2");
+    await again.close();
+  } finally {
+    removeDir(path);
+  }
+});
