@@ -1,17 +1,26 @@
 // Child process of crash_test.ts: commits in a loop and prints each
 // acknowledged commit id. Commit c writes keys id/<c>/0..4 = c, rewrites
 // "big" (an overflow value) and "last" = c, and deletes the keys of c - 50;
-// every 25 commits it compacts the store.
+// every 25 commits it compacts the store. In "bulk" mode commit c instead
+// writes 100 keys spread over the whole tree (bulkKey) and "last" = c.
+import { bulkKey } from "./_helpers.ts";
 import { openBTree } from "../../kv/btree/mod.ts";
 
 const path = Deno.args[0]!;
-const syncWrites = Deno.args[1] !== "nosync";
+const mode = Deno.args[1];
+const syncWrites = mode !== "nosync";
 const enc = new TextEncoder();
 const store = await openBTree(path, { syncWrites, cacheSizeBytes: 1 << 20 });
 const last = await store.get("last");
 let c = last === undefined ? 1 : Number(new TextDecoder().decode(last)) + 1;
 const out = Deno.stdout;
 out.writeSync(enc.encode("ready\n"));
+for (; mode === "bulk"; c++) {
+  const pairs: [string, string][] = [["last", String(c)]];
+  for (let j = 0; j < 100; j++) pairs.push([bulkKey(c, j), String(c).padEnd(120, ".")]);
+  await store.batchWrite(pairs);
+  out.writeSync(enc.encode(`${c}\n`));
+}
 for (;;) {
   const id = String(c);
   const pairs: [string, Uint8Array | string][] = [];

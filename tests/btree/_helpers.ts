@@ -61,3 +61,10 @@ export async function rejectsKind(fn: () => Promise<unknown>): Promise<string> {
   }
   throw new Error("expected a rejection, but it resolved");
 }
+
+/** Key `j` of bulk commit `c` in the crash tests: spread over the key space. */
+export function bulkKey(c: number, j: number): string {
+  let h = Math.imul(c * 100 + j, 0x9e3779b1) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca77) >>> 0;
+  return `r/${h.toString(16).padStart(8, "0")}/${c}/${j}`;
+}

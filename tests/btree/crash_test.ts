@@ -2,7 +2,7 @@ import { equal, ok } from "node:assert/strict";
 import { openBTree } from "../../kv/btree/mod.ts";
 import { checkInvariants } from "../../kv/btree/_check.ts";
 import type { KvStore } from "../../core/kv.ts";
-import { removeDir, rng, tempPath } from "./_helpers.ts";
+import { bulkKey, removeDir, rng, tempPath } from "./_helpers.ts";
 
 const WRITER = new URL("./_crash_writer.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -40,11 +40,12 @@ async function runAndKill(path: string, ms: number, mode: string): Promise<numbe
 }
 
 /** Checks the store holds exactly the state after commit `last` for some allowed `last`. */
-async function verify(store: KvStore, allowed: number[]): Promise<number> {
+async function verify(store: KvStore, allowed: number[], mode: string): Promise<number> {
   checkInvariants(store);
   const raw = await store.get("last");
   const last = raw === undefined ? 0 : Number(dec.decode(raw));
   ok(allowed.includes(last), `store is at commit ${last}, expected one of ${allowed}`);
+  if (mode === "bulk") return verifyBulk(store, last);
   const want = new Map<string, string>();
   for (let c = Math.max(1, last - 49); c <= last; c++) {
     for (let j = 0; j < 5; j++) want.set(`id/${String(c).padStart(8, "0")}/${j}`, String(c));
@@ -63,6 +64,22 @@ async function verify(store: KvStore, allowed: number[]): Promise<number> {
   return last;
 }
 
+/** Every key of bulk commits 1..last, with its commit's value, and nothing else. */
+async function verifyBulk(store: KvStore, last: number): Promise<number> {
+  const want = new Map<string, string>();
+  for (let c = 1; c <= last; c++) {
+    for (let j = 0; j < 100; j++) want.set(bulkKey(c, j), String(c).padEnd(120, "."));
+  }
+  let n = 0;
+  for await (const [k, v] of store.prefixScan("r/")) {
+    const key = dec.decode(k);
+    equal(dec.decode(v), want.get(key), `value of ${key} at commit ${last}`);
+    n++;
+  }
+  equal(n, want.size, `keys present at commit ${last}`);
+  return last;
+}
+
 async function crashLoop(kills: number, mode: string, seed: number): Promise<void> {
   const path = tempPath("crash");
   const rand = rng(seed);
@@ -74,7 +91,7 @@ async function crashLoop(kills: number, mode: string, seed: number): Promise<voi
       // The commit in flight when the kill landed may or may not have made it.
       const store = await openBTree(path, { readOnly: i % 2 === 1 });
       try {
-        last = await verify(store, [floor, floor + 1]);
+        last = await verify(store, [floor, floor + 1], mode);
         if (Deno.env.get("CRASH_DEBUG")) console.log(`kill ${i}: acked ${acked} store ${last}`);
       } finally {
         await store.close();
@@ -96,4 +113,10 @@ Deno.test({
   name: "btree with syncWrites off keeps every resolved commit across 15 SIGKILLs",
   sanitizeResources: false,
   fn: () => crashLoop(15, "nosync", 11),
+});
+
+Deno.test({
+  name: "btree keeps every acknowledged bulk batch across 30 SIGKILLs (log replay, checkpoints)",
+  sanitizeResources: false,
+  fn: () => crashLoop(30, "bulk", 13),
 });
