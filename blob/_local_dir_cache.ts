@@ -164,6 +164,21 @@ export class DirCache {
     for (const [dir, listing] of done) this.#save(dir, listing);
   }
 
+  /**
+   * Reads every header of `dir` (reusing what an older listing knows) and
+   * saves its index, if `worth(blobs)` says so for its number of blobs.
+   */
+  indexDir(dir: string, worth: (blobs: number) => boolean): void {
+    if (this.#root === undefined) return;
+    this.beginCall();
+    const listing = this.listing(dir);
+    if (listing.saved || listing.blobs < INDEX_MIN_BLOBS || !worth(listing.blobs)) return;
+    for (const c of listing.children) {
+      if (c.blob) this.header(listing, c, dir, `${c.name} in ${dir}`);
+    }
+    this.#save(dir, listing);
+  }
+
   /** Saves every complete cached listing not saved yet (on close). */
   saveAll(): void {
     for (const [dir, e] of this.#dirs) this.#save(dir, e.listing);

@@ -19,7 +19,7 @@ import { readFull, readHeader, readHeaderAt, restampCopy, TempBlobWriter } from 
 import { KeyLocks, TempSession } from "./_local_session.ts";
 import { LocalUpload, rangeStream } from "./_local_stream.ts";
 import { type WalkEntry, Walker } from "./_local_walk.ts";
-import { DirCache } from "./_local_dir_cache.ts";
+import { CLOCK_SLACK_MS, DirCache, INDEX_MIN_BLOBS } from "./_local_dir_cache.ts";
 import { LocalLayout, type Place } from "./_local_layout.ts";
 import { Digest, sha256 } from "./digest.ts";
 import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
@@ -49,6 +49,7 @@ export interface LocalBlobStoreOptions {
 }
 
 const DEFAULT_LIST_CACHE = 50_000;
+const MAX_TRACKED_DIRS = 10_000;
 
 /** Name of the marker file that identifies a LocalBlobStore root. */
 export const LOCAL_BLOB_MARKER = "~oxistore-blob";
@@ -86,6 +87,9 @@ export class LocalBlobStore implements BlobStore {
   // Walkers parked at the end of a page, by cursor, so the next page resumes
   // where the last one stopped.
   #parked = new Map<string, Walker>();
+  // Blobs written per directory (walker-style path), and when this store last wrote.
+  #written = new Map<string, number>();
+  #lastWrite = 0;
 
   /**
    * A store at `root`; the directory is prepared on first use.
@@ -254,8 +258,39 @@ export class LocalBlobStore implements BlobStore {
         });
       }
       await this.#publish(tmp, p, cond, op);
+      this.#noteWrite(p);
       return headerMeta(key, header);
     });
+  }
+
+  /** Counts blobs written per directory, so close() can index the ones filled up. */
+  #noteWrite(p: Place): void {
+    if (this.#dirCache.maxEntries === 0) return; // no index files without a list cache
+    const dir = [this.#real, ...p.dirs].join("/"); // as the walker names directories
+    const n = this.#written.get(dir);
+    if (n !== undefined) this.#written.set(dir, n + 1);
+    else if (this.#written.size < MAX_TRACKED_DIRS) this.#written.set(dir, 1);
+    this.#lastWrite = Date.now();
+  }
+
+  /**
+   * Indexes the directories this store wrote at least a quarter of the blobs
+   * of (and enough for an index), so the next store lists them at once. Waits
+   * out the clock slack first, so the index is trusted whole.
+   */
+  async #indexWritten(): Promise<void> {
+    const dirs = [...this.#written].filter(([, n]) => n >= INDEX_MIN_BLOBS);
+    this.#written.clear();
+    if (dirs.length === 0) return;
+    const wait = this.#lastWrite + CLOCK_SLACK_MS + 5 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    for (const [dir, n] of dirs) {
+      try {
+        this.#dirCache.indexDir(dir, (blobs) => n * 4 >= blobs);
+      } catch {
+        // best effort: the index is only a cache
+      }
+    }
   }
 
   /**
@@ -848,7 +883,10 @@ export class LocalBlobStore implements BlobStore {
     this.#closed = true;
     await this.#init?.catch(() => {});
     for (const up of [...this.#uploads]) await up.abort();
-    if (this.#session) this.#dirCache.saveAll();
+    if (this.#session) {
+      await this.#indexWritten();
+      this.#dirCache.saveAll();
+    }
     this.#locks?.close();
     await this.#session?.end();
   }

@@ -17,7 +17,8 @@ async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
 const key = (i: number) => `d/${String(i).padStart(3, "0")}`;
 
 async function fill(root: string): Promise<void> {
-  const s = await LocalBlobStore.open(root);
+  // Without a list cache the writer leaves no index behind at close (see the close test).
+  const s = await LocalBlobStore.open(root, { listCacheEntries: 0 });
   for (let i = 0; i < N; i++) await s.put(key(i), `v${i}`, { metadata: { v: "old" } });
   // Same file sizes as d/002 and d/079.
   await s.put("x/src", "zz", { metadata: { v: "src" } });
@@ -93,6 +94,20 @@ Deno.test("local index: a fresh store lists a settled directory from its index f
     assert.equal((await s.head("d/002")).metadata.v, "src"); // head reads the file itself
     assert.deepEqual((await s.list("", { delimiter: "/" })).prefixes, ["d/", "x/"]); // no ~index
     await s.close();
+  });
+});
+
+Deno.test("local index: a store that wrote most of a large directory indexes it at close", async () => {
+  await withRoot(async (root) => {
+    const w = await LocalBlobStore.open(root);
+    for (let i = 0; i < N; i++) await w.put(key(i), `v${i}`, { metadata: { v: "old" } });
+    await w.put("x/src", "zz", { metadata: { v: "src" } });
+    await w.close();
+    assert.equal((await indexFiles(root)).length, 1);
+    await rewriteInPlace(root); // only a trusted index still reports the old header
+    const listed = await freshList(root);
+    assert.equal(listed.length, N);
+    assert.deepEqual(listed[2], ["d/002", "old", 2]);
   });
 });
 
