@@ -39,11 +39,15 @@ import type {
 export interface LocalBlobStoreOptions {
   /**
    * Most directory entries plus blob headers kept for listing (default
-   * 50,000; roughly 0.7 KiB per listed blob, so ~35 MiB at most; 0 disables).
-   * They are reused only while their directory is unchanged, so a cached
-   * listing is never stale. 0 also stops parking list walkers between pages:
-   * use it on network file systems whose server clock may lag this machine's,
-   * since unchanged is judged by directory mtimes.
+   * 50,000; roughly 0.7 KiB per listed blob, so ~35 MiB at most). They are
+   * reused only while their directory is unchanged, so a cached listing is
+   * never stale. Directories with 64 blobs or more also get an index file
+   * under `~index/` (written when a listing has read all their headers, and
+   * at close for directories this store filled), which a store opened later
+   * trusts under the same rule. 0 disables all of it — the cache, the index
+   * files and the parking of list walkers between pages, so each page reads
+   * its directory and headers again: use it on network file systems whose
+   * server clock may lag this machine's, since unchanged is judged by mtimes.
    */
   listCacheEntries?: number;
 }
