@@ -158,7 +158,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (length > PAGE_SIZE && length <= MAX_NODE_BYTES) {
       bytes = this.pager.read(no, Math.ceil(length / PAGE_SIZE));
     }
-    const p = new Page(no, bytes, crc, this.path, true);
+    // Pages still in memory were hashed when written: only file reads are verified.
+    const p = new Page(no, bytes, crc, this.path, !this.pager.isDirty(no));
     this.cache.set(p);
     return p;
   }
