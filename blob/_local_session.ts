@@ -48,8 +48,35 @@ export class TempSession {
     return join(this.dir, crypto.randomUUID());
   }
 
+  #discarding = new Set<Promise<void>>();
+
+  /**
+   * Gives the file at `path` (if any) a second name in this session's temp
+   * directory, so that replacing it by a rename does not free its blocks on
+   * the caller's thread; {@link discardLater} then frees them in the
+   * background. Returns the second name, or undefined if there is no file.
+   */
+  setAside(path: string): string | undefined {
+    const aside = this.tempPath();
+    try {
+      Deno.linkSync(path, aside);
+      return aside;
+    } catch {
+      return undefined; // no file there (or no hard links here): nothing to set aside
+    }
+  }
+
+  /** Removes a set-aside name in the background (awaited by {@link end}). */
+  discardLater(aside: string): void {
+    const p: Promise<void> = Deno.remove(aside).catch(() => {}).finally(() => {
+      this.#discarding.delete(p);
+    });
+    this.#discarding.add(p);
+  }
+
   /** Removes the session's temp files and releases its lock. */
   async end(): Promise<void> {
+    await Promise.all(this.#discarding);
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
     await Deno.remove(this.lockPath).catch(() => {});
     try {

@@ -224,7 +224,13 @@ export class LocalBlobStore implements BlobStore {
             );
           }
         }
-        await this.#layout.moveInto(tmp, p);
+        // The version replaced is freed in the background, not inside the rename.
+        const aside = this.#session!.setAside(p.file);
+        try {
+          await this.#layout.moveInto(tmp, p);
+        } finally {
+          if (aside !== undefined) this.#session!.discardLater(aside);
+        }
       });
     } catch (err) {
       await Deno.remove(tmp).catch(() => {});

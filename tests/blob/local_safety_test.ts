@@ -236,3 +236,20 @@ Deno.test("local: a range read reads only its bytes (a truncated tail does not m
     await store.close();
   });
 });
+
+Deno.test("local: an overwritten version is freed in the background and leaves no name behind", async () => {
+  await withRoot(async (root) => {
+    const store = await LocalBlobStore.open(root);
+    const big = new Uint8Array(256 * 1024).fill(7);
+    for (let i = 0; i < 5; i++) await store.put("k", big);
+    assert.equal((await Deno.stat(join(root, "k~blob"))).size > big.length, true);
+    await store.close();
+    assert.equal((await Deno.stat(join(root, "k~blob"))).nlink, 1);
+    const left: string[] = [];
+    for await (const e of Deno.readDir(join(root, "~tmp"))) left.push(e.name);
+    assert.deepEqual(left, []);
+    const again = await LocalBlobStore.open(root);
+    assert.deepEqual(await again.get("k"), big);
+    await again.close();
+  });
+});
