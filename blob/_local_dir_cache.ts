@@ -54,8 +54,6 @@ interface Hints {
   children: IndexChild[];
   arena: HeadArena;
   readAt: number;
-  /** Blob children with a known header, by file name (built on first use). */
-  byName?: Map<string, number>;
 }
 
 function asHints(l: Listing): Hints {
@@ -114,6 +112,22 @@ export function unchangedSince(dir: string, readAt: number): boolean {
     return mtime !== undefined && mtime < readAt - CLOCK_SLACK_MS;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Points each blob child at the same-named blob of an older listing, by a
+ * merge of the two sorted lists. Both were sorted the same way unless one has
+ * names at or above U+D800 and the other not; then some matches are missed,
+ * which costs only a header read each.
+ */
+function matchHints(children: Child[], old: IndexChild[]): void {
+  let j = 0;
+  for (const c of children) {
+    while (j < old.length && old[j]!.rel < c.rel) j++;
+    const o = old[j];
+    if (o === undefined) return;
+    if (c.blob && o.blob && o.rel === c.rel && o.at >= 0) c.hint = j;
   }
 }
 
@@ -256,15 +270,7 @@ export class DirCache {
       cached: false,
       saved: false,
     };
-    if (hints && blobs > 0) {
-      if (!hints.byName) {
-        hints.byName = new Map();
-        for (const [i, c] of hints.children.entries()) {
-          if (c.blob && c.at >= 0) hints.byName.set(c.name, i);
-        }
-      }
-      for (const c of children) if (c.blob) c.hint = hints.byName.get(c.name) ?? -1;
-    }
+    if (hints && blobs > 0) matchHints(children, hints.children);
     this.#admit(dir, listing);
     return listing;
   }

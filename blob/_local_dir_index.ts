@@ -127,6 +127,17 @@ export class HeadArena {
   }
 }
 
+/** The bytes of an ASCII string (escaped names are), or undefined if it is not. */
+function asciiBytes(s: string): Uint8Array | undefined {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return undefined;
+    out[i] = c;
+  }
+  return out;
+}
+
 // Escaped names are ASCII; String.fromCharCode avoids a decoder call per name.
 function asciiOrUtf8(bytes: Uint8Array, start: number, end: number): string {
   for (let i = start; i < end; i++) {
@@ -165,7 +176,7 @@ export function encodeIndex(
   stamp: { mtime: number; ino: number },
 ): Uint8Array {
   const relBytes = encoder.encode(rel);
-  const names = children.map((c) => encoder.encode(c.name));
+  const names = children.map((c) => asciiBytes(c.name) ?? encoder.encode(c.name));
   const heads = children.map((c) => c.blob ? arena.get(c.at) : undefined);
   let size = FIXED + relBytes.length;
   for (const [i, c] of children.entries()) {
