@@ -84,9 +84,68 @@ function srcValBytes(src: Page, n: number): number {
     : 1 + OVF_BYTES;
 }
 
-/** `keys[0]` is unused: child i holds keys >= keys[i] (and < keys[i + 1]). */
+/**
+ * A branch being edited: child i holds keys >= key i (and < key i + 1); key
+ * 0 is unused. Like {@link DLeaf}, separators and children copied from a
+ * page stay numbers (their index in `src`) until touched, so descending
+ * through a wide branch neither decodes nor re-encodes its other entries.
+ */
 export class DBranch {
-  constructor(public keys: Uint8Array[], public kids: Kid[]) {}
+  constructor(
+    public keys: (Uint8Array | number)[],
+    public kids: (Kid | number)[],
+    public src: Page | undefined = undefined,
+  ) {}
+
+  /** Separator `i` as bytes (a view into `src` for untouched entries). */
+  key(i: number): Uint8Array {
+    const k = this.keys[i]!;
+    if (typeof k !== "number") return k;
+    return i === 0 || k === 0 ? EMPTY : this.src!.sepView(k);
+  }
+
+  /** Child `i` (a reference for an untouched one). */
+  kid(i: number): Kid {
+    const k = this.kids[i]!;
+    return typeof k === "number" ? new Ref(this.src!.childPage(k), this.src!.childCrc(k)) : k;
+  }
+
+  /** Bytes of separator `i`. */
+  keyLength(i: number): number {
+    if (i === 0) return 0;
+    const k = this.keys[i]!;
+    return typeof k === "number" ? this.src!.sepLength(k) : k.length;
+  }
+
+  /** The child whose subtree may hold `key`. */
+  childIndex(key: Uint8Array): number {
+    const { keys, src } = this;
+    let lo = 1;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = keys[mid]!;
+      let c: number;
+      if (typeof k === "number") {
+        const b = src!.bytes;
+        const o = src!.offs[k]!;
+        c = cmpAt(key, b, o + 10, b[o + 8]! | (b[o + 9]! << 8));
+      } else c = cmp(key, k);
+      if (c >= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
+  /** Replaces every source reference by its bytes or child reference. */
+  resolve(): void {
+    if (this.src === undefined) return;
+    for (let i = 0; i < this.keys.length; i++) {
+      this.keys[i] = this.key(i);
+      this.kids[i] = this.kid(i);
+    }
+    this.src = undefined;
+  }
 }
 
 export type DNode = DLeaf | DBranch;
@@ -103,17 +162,6 @@ export function cmp(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return a.length - b.length;
-}
-
-export function childIndex(keys: Uint8Array[], key: Uint8Array): number {
-  let lo = 1;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cmp(key, keys[mid]!) >= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
 }
 
 export function leafEntrySize(leaf: DLeaf, i: number): number {
@@ -135,9 +183,7 @@ export function nodeSize(n: DNode, limit: number): number {
   if (n instanceof DLeaf) {
     for (let i = 0; i < n.keys.length && s < limit; i++) s += leafEntrySize(n, i);
   } else {
-    for (let i = 0; i < n.keys.length && s < limit; i++) {
-      s += 12 + (i === 0 ? 0 : n.keys[i]!.length);
-    }
+    for (let i = 0; i < n.keys.length && s < limit; i++) s += 12 + n.keyLength(i);
   }
   return s;
 }
@@ -264,27 +310,63 @@ export function encodeLeaf(
   return [buf, length];
 }
 
+/**
+ * Encodes entries `[a, b)` of a branch. Entries given as numbers are entry
+ * numbers of `src` (separator and child unchanged) and are copied raw, runs
+ * of consecutive ones in one go; entry `a` always gets the empty separator.
+ */
 export function encodeBranch(
-  keys: Uint8Array[],
-  kids: Ref[],
+  keys: (Uint8Array | number)[],
+  kids: (Ref | number)[],
   a: number,
   b: number,
   txn: number,
+  src: Page | undefined,
 ): [Uint8Array, number] {
   let length = HDR;
-  for (let i = a; i < b; i++) length += 12 + (i === a ? 0 : keys[i]!.length);
+  for (let i = a; i < b; i++) length += 12 + (i === a ? 0 : sepLength(keys[i]!, src));
   const buf = alloc(length);
   const dv = header(buf, BRANCH, b - a, length, txn);
   let o = HDR + 2 * (b - a);
   for (let i = a; i < b; i++) {
-    const k = i === a ? EMPTY : keys[i]!;
+    const k = keys[i]!;
     const kid = kids[i]!;
+    if (i > a && typeof k === "number" && kid === k) {
+      // Untouched entries: copy the run of consecutive source entries at once.
+      const sp = src!;
+      let j = i;
+      while (
+        j + 1 < b && keys[j + 1] === (k as number) + (j + 1 - i) && kids[j + 1] === keys[j + 1]
+      ) {
+        j++;
+      }
+      const start = sp.offs[k]!;
+      const end = sp.offs[k + j - i]! + sp.entryBytes(k + j - i);
+      buf.set(sp.bytes.subarray(start, end), o);
+      for (let x = i; x <= j; x++) {
+        dv.setUint16(HDR + 2 * (x - a), o + sp.offs[keys[x] as number]! - start, true);
+      }
+      o += end - start;
+      i = j;
+      continue;
+    }
+    const key = i === a ? EMPTY : typeof k === "number" ? src!.sepView(k) : k;
     dv.setUint16(HDR + 2 * (i - a), o, true);
-    dv.setUint32(o, kid.page, true);
-    dv.setUint32(o + 4, kid.crc, true);
-    dv.setUint16(o + 8, k.length, true);
-    buf.set(k, o + 10);
-    o += 10 + k.length;
+    if (typeof kid === "number") {
+      dv.setUint32(o, src!.childPage(kid), true);
+      dv.setUint32(o + 4, src!.childCrc(kid), true);
+    } else {
+      dv.setUint32(o, kid.page, true);
+      dv.setUint32(o + 4, kid.crc, true);
+    }
+    dv.setUint16(o + 8, key.length, true);
+    buf.set(key, o + 10);
+    o += 10 + key.length;
   }
   return [buf, length];
+}
+
+/** Bytes of a separator given as bytes or as an entry number of `src`. */
+export function sepLength(k: Uint8Array | number, src: Page | undefined): number {
+  return typeof k === "number" ? src!.sepLength(k) : k.length;
 }

@@ -163,6 +163,12 @@ export class Page {
     return this.bytes.subarray(o + 10, o + 10 + this.dv.getUint16(o + 8, true));
   }
 
+  /** Branch: bytes of separator `i`. */
+  sepLength(i: number): number {
+    const o = this.offs[i]!;
+    return this.bytes[o + 8]! | (this.bytes[o + 9]! << 8);
+  }
+
   /** Branch child `i`: page number. */
   childPage(i: number): number {
     return this.dv.getUint32(this.off(i), true);

@@ -7,7 +7,6 @@ import type { Pager } from "./_pager.ts";
 import type { FreeSpace } from "./_freespace.ts";
 import type { PageCache } from "./_cache.ts";
 import {
-  childIndex,
   cut,
   DBranch,
   DLeaf,
@@ -19,6 +18,7 @@ import {
   leafEntrySize,
   nodeSize,
   Ref,
+  sepLength,
 } from "./_node.ts";
 
 export { DBranch, DLeaf, type DNode, type Kid, Ref };
@@ -76,26 +76,17 @@ export class Writer {
     const freed = p.txn > this.io.checkpointTxn ? this.freedFresh : this.freed;
     for (let i = 0; i < p.npages; i++) freed.push(p.no + i);
     const n = p.count;
-    const keys: Uint8Array[] = new Array(n);
-    if (p.type === LEAF) {
-      const idx: number[] = new Array(n);
-      for (let i = 0; i < n; i++) idx[i] = i;
-      return new DLeaf(idx, idx.slice(), p);
-    }
-    const kids: Kid[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      keys[i] = i === 0 ? EMPTY : p.sepView(i);
-      kids[i] = new Ref(p.childPage(i), p.childCrc(i));
-    }
-    return new DBranch(keys, kids);
+    const idx: number[] = new Array(n);
+    for (let i = 0; i < n; i++) idx[i] = i;
+    return p.type === LEAF ? new DLeaf(idx, idx.slice(), p) : new DBranch(idx, idx.slice(), p);
   }
 
   #leafFor(key: Uint8Array): DLeaf {
     let node = this.mat(this.root!);
     this.root = node;
     while (node instanceof DBranch) {
-      const i = childIndex(node.keys, key);
-      const kid = this.mat(node.kids[i]!);
+      const i = node.childIndex(key);
+      const kid = this.mat(node.kid(i));
       node.kids[i] = kid;
       node = kid;
     }
@@ -144,7 +135,7 @@ export class Writer {
         return p.find(key) >= 0;
       }
       if (node instanceof DLeaf) return node.has(node.lowerBound(key), key);
-      node = node.kids[childIndex(node.keys, key)]!;
+      node = node.kid(node.childIndex(key));
     }
   }
 
@@ -203,7 +194,7 @@ export class Writer {
     for (;;) {
       if (root === undefined || root instanceof Ref) return root;
       if (root instanceof DBranch && root.kids.length === 1) {
-        root = root.kids[0]!;
+        root = root.kid(0);
         continue;
       }
       if (root instanceof DLeaf && root.keys.length === 0) return undefined;
@@ -219,21 +210,23 @@ export class Writer {
     let i = 0;
     while (i < node.kids.length && node.kids.length > 1) {
       const kid = node.kids[i]!;
-      if (kid instanceof Ref || nodeSize(kid, MIN_FILL) >= MIN_FILL) {
+      if (typeof kid === "number" || kid instanceof Ref || nodeSize(kid, MIN_FILL) >= MIN_FILL) {
         i++;
         continue;
       }
       const l = i + 1 < node.kids.length ? i : i - 1;
       const r = l + 1;
-      const left = this.mat(node.kids[l]!);
-      const right = this.mat(node.kids[r]!);
+      const left = this.mat(node.kid(l));
+      const right = this.mat(node.kid(r));
       if (left instanceof DLeaf && right instanceof DLeaf) {
         left.resolve();
         right.resolve();
         left.keys = left.keys.concat(right.keys);
         left.vals = left.vals.concat(right.vals);
       } else if (left instanceof DBranch && right instanceof DBranch) {
-        right.keys[0] = node.keys[r]!;
+        left.resolve();
+        right.resolve();
+        right.keys[0] = node.key(r);
         left.keys = left.keys.concat(right.keys);
         left.kids = left.kids.concat(right.kids);
       }
@@ -254,11 +247,13 @@ export class Writer {
       }
       return out;
     }
-    const keys: Uint8Array[] = [];
-    const kids: Ref[] = [];
+    // Untouched entries stay entry numbers of the source page (copied raw).
+    const src = node.src;
+    const keys: (Uint8Array | number)[] = [];
+    const kids: (Ref | number)[] = [];
     const last = node.kids.length - 1;
     node.kids.forEach((kid, i) => {
-      if (kid instanceof Ref) {
+      if (typeof kid === "number" || kid instanceof Ref) {
         keys.push(node.keys[i]!);
         kids.push(kid);
         return;
@@ -268,9 +263,11 @@ export class Writer {
         kids.push(p.ref);
       });
     });
-    const sizes = keys.map((k) => 12 + k.length);
+    const sizes = keys.map((k, i) => 12 + (i === 0 ? 0 : sepLength(k, src)));
     for (const [a, b] of cut(sizes, rightmost, 2)) {
-      out.push({ key: keys[a]!, ref: this.#write(encodeBranch(keys, kids, a, b, this.txn)) });
+      const k = keys[a]!;
+      const key = typeof k === "number" ? (k === 0 ? EMPTY : src!.sepView(k)) : k;
+      out.push({ key, ref: this.#write(encodeBranch(keys, kids, a, b, this.txn, src)) });
     }
     return out;
   }
