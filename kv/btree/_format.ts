@@ -32,6 +32,9 @@ export function checkHost(): void {
   }
 }
 
+let wordsOf: ArrayBufferLike | undefined;
+let words: Int32Array = new Int32Array(0);
+
 const P1 = 0x9e3779b1 | 0;
 const P2 = 0x85ebca77 | 0;
 const P3 = 0xc2b2ae3d | 0;
@@ -47,15 +50,21 @@ export function hash32(input: Uint8Array): number {
   const b = (input.byteOffset & 3) === 0 ? input : input.slice();
   const n = b.length;
   const nw = n >>> 2;
-  const w = LITTLE_ENDIAN ? new Int32Array(b.buffer, b.byteOffset, nw) : beWords(b, nw);
-  let i = 0;
+  // Node buffers share slabs: one word view per slab, not one per hashed node.
+  if (b.buffer !== wordsOf) {
+    wordsOf = b.buffer;
+    words = LITTLE_ENDIAN ? new Int32Array(b.buffer, 0, b.buffer.byteLength >>> 2) : words;
+  }
+  const w = LITTLE_ENDIAN ? words : beWords(b, nw);
+  let i = LITTLE_ENDIAN ? b.byteOffset >>> 2 : 0;
+  const end = i + nw;
   let h: number;
   if (nw >= 4) {
     let v1 = (P1 + P2) | 0;
     let v2 = P2;
     let v3 = 0;
     let v4 = -P1 | 0;
-    const lim = nw - 3;
+    const lim = end - 3;
     for (; i < lim; i += 4) {
       v1 = (v1 + Math.imul(w[i]!, P2)) | 0;
       v1 = Math.imul((v1 << 13) | (v1 >>> 19), P1);
@@ -72,7 +81,7 @@ export function hash32(input: Uint8Array): number {
     h = P5;
   }
   h = (h + n) | 0;
-  for (; i < nw; i++) {
+  for (; i < end; i++) {
     h = (h + Math.imul(w[i]!, P3)) | 0;
     h = Math.imul((h << 17) | (h >>> 15), P4);
   }

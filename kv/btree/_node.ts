@@ -217,13 +217,24 @@ export function cut(sizes: number[], rightmost: boolean, min: number): [number, 
   return groups;
 }
 
+let viewOf: ArrayBufferLike | undefined;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+/**
+ * Writes a node header; returns a DataView of the whole slab (offsets into it
+ * start at `buf.byteOffset`): one view per slab, not one per node.
+ */
 function header(buf: Uint8Array, type: number, count: number, length: number, txn: number) {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf.buffer !== viewOf) {
+    viewOf = buf.buffer;
+    view = new DataView(buf.buffer);
+  }
+  const o = buf.byteOffset;
   buf[0] = type;
-  dv.setUint16(2, count, true);
-  dv.setUint32(4, length, true);
-  dv.setFloat64(8, txn, true);
-  return dv;
+  view.setUint16(o + 2, count, true);
+  view.setUint32(o + 4, length, true);
+  view.setFloat64(o + 8, txn, true);
+  return view;
 }
 
 const SLAB_PAGES = 16;
@@ -258,6 +269,7 @@ export function encodeLeaf(
   let length = HDR;
   for (let i = a; i < b; i++) length += sizes[i]!;
   const buf = alloc(length);
+  const base = buf.byteOffset;
   const dv = header(buf, LEAF, b - a, length, txn);
   let o = HDR + 2 * (b - a);
   for (let i = a; i < b; i++) {
@@ -276,15 +288,15 @@ export function encodeLeaf(
       }
       buf.set(sp.bytes.subarray(start, end), o);
       for (let x = i; x <= j; x++) {
-        dv.setUint16(HDR + 2 * (x - a), o + sp.offs[vals[x] as number]! - start, true);
+        dv.setUint16(base + HDR + 2 * (x - a), o + sp.offs[vals[x] as number]! - start, true);
       }
       o += end - start;
       i = j;
       continue;
     }
     const k = leaf.key(i);
-    dv.setUint16(HDR + 2 * (i - a), o, true);
-    dv.setUint16(o, k.length, true);
+    dv.setUint16(base + HDR + 2 * (i - a), o, true);
+    dv.setUint16(base + o, k.length, true);
     buf.set(k, o + 2);
     o += 2 + k.length;
     if (typeof v === "number") {
@@ -294,15 +306,15 @@ export function encodeLeaf(
       o += n;
     } else if (v instanceof Ovf) {
       buf[o] = 1;
-      dv.setUint32(o + 1, v.len, true);
-      dv.setUint32(o + 5, v.page, true);
-      dv.setUint32(o + 9, v.crc, true);
-      dv.setFloat64(o + 13, v.txn, true);
+      dv.setUint32(base + o + 1, v.len, true);
+      dv.setUint32(base + o + 5, v.page, true);
+      dv.setUint32(base + o + 9, v.crc, true);
+      dv.setFloat64(base + o + 13, v.txn, true);
       buf.set(v.head.subarray(0, 9), o + 21);
       o += 1 + OVF_BYTES;
     } else {
       buf[o] = INLINE;
-      dv.setUint16(o + 1, v.length, true);
+      dv.setUint16(base + o + 1, v.length, true);
       buf.set(v, o + 3);
       o += 3 + v.length;
     }
@@ -326,6 +338,7 @@ export function encodeBranch(
   let length = HDR;
   for (let i = a; i < b; i++) length += 12 + (i === a ? 0 : sepLength(keys[i]!, src));
   const buf = alloc(length);
+  const base = buf.byteOffset;
   const dv = header(buf, BRANCH, b - a, length, txn);
   let o = HDR + 2 * (b - a);
   for (let i = a; i < b; i++) {
@@ -344,22 +357,22 @@ export function encodeBranch(
       const end = sp.offs[k + j - i]! + sp.entryBytes(k + j - i);
       buf.set(sp.bytes.subarray(start, end), o);
       for (let x = i; x <= j; x++) {
-        dv.setUint16(HDR + 2 * (x - a), o + sp.offs[keys[x] as number]! - start, true);
+        dv.setUint16(base + HDR + 2 * (x - a), o + sp.offs[keys[x] as number]! - start, true);
       }
       o += end - start;
       i = j;
       continue;
     }
     const key = i === a ? EMPTY : typeof k === "number" ? src!.sepView(k) : k;
-    dv.setUint16(HDR + 2 * (i - a), o, true);
+    dv.setUint16(base + HDR + 2 * (i - a), o, true);
     if (typeof kid === "number") {
-      dv.setUint32(o, src!.childPage(kid), true);
-      dv.setUint32(o + 4, src!.childCrc(kid), true);
+      dv.setUint32(base + o, src!.childPage(kid), true);
+      dv.setUint32(base + o + 4, src!.childCrc(kid), true);
     } else {
-      dv.setUint32(o, kid.page, true);
-      dv.setUint32(o + 4, kid.crc, true);
+      dv.setUint32(base + o, kid.page, true);
+      dv.setUint32(base + o + 4, kid.crc, true);
     }
-    dv.setUint16(o + 8, key.length, true);
+    dv.setUint16(base + o + 8, key.length, true);
     buf.set(key, o + 10);
     o += 10 + key.length;
   }
