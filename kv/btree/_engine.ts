@@ -61,11 +61,12 @@ const LOG_MAX_PAGES = 1024;
 const LARGE_VALUE_BYTES = 64 * 1024;
 /**
  * Pages freed since the last checkpoint that it still reaches wait for the
- * next one: a checkpoint comes once they pass a fifth of the file (the price
- * of fewer checkpoints is a bigger file).
+ * next one: a checkpoint comes once they pass 15% of the file. Fewer
+ * checkpoints would mean faster random loads and a bigger file (at 20%, a
+ * random bulk load's file reaches 1.9× the raw bytes; at 15%, 1.8×).
  */
 const PENDING_MIN_PAGES = 1024;
-const PENDING_SHARE = 0.2;
+const PENDING_SHARE = 0.15;
 /** Pages waiting in memory past this many bytes are checkpointed. */
 const DIRTY_MAX_BYTES = 64 * 1024 * 1024;
 
