@@ -159,8 +159,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (length > PAGE_SIZE && length <= MAX_NODE_BYTES) {
       bytes = this.pager.read(no, Math.ceil(length / PAGE_SIZE));
     }
-    // Pages still in memory were hashed when written: only file reads are verified.
-    const p = new Page(no, bytes, crc, this.path, !this.pager.isDirty(no));
+    const p = new Page(no, bytes, crc, this.path, true);
     this.cache.set(p);
     return p;
   }
