@@ -6,6 +6,8 @@ import type { Page } from "./_page.ts";
 export class PageCache {
   readonly #byNo: (Page | undefined)[] = [];
   readonly #ring: number[] = [];
+  /** 1 when the page number has an entry in the ring (deleted pages keep theirs until the hand passes). */
+  #inRing = new Uint8Array(1024);
   #hand = 0;
   readonly #capacity: number;
   #bytes = 0;
@@ -33,10 +35,23 @@ export class PageCache {
     while (byNo.length <= p.no) byNo.push(undefined);
     const old = byNo[p.no];
     if (old !== undefined) this.#bytes -= old.cost;
-    else this.#ring.push(p.no);
+    if (p.no >= this.#inRing.length) {
+      const grown = new Uint8Array(Math.max(p.no + 1, this.#inRing.length * 2));
+      grown.set(this.#inRing);
+      this.#inRing = grown;
+    }
+    if (this.#inRing[p.no] === 0) {
+      this.#inRing[p.no] = 1;
+      this.#ring.push(p.no);
+    }
     byNo[p.no] = p;
     this.#bytes += p.cost;
     if (this.#bytes > this.#capacity) this.#evict();
+  }
+
+  /** Entries in the clock ring (tests check it stays bounded). */
+  get ringLength(): number {
+    return this.#ring.length;
   }
 
   delete(no: number): void {
@@ -51,6 +66,7 @@ export class PageCache {
   clear(): void {
     this.#byNo.length = 0;
     this.#ring.length = 0;
+    this.#inRing.fill(0);
     this.#hand = 0;
     this.#bytes = 0;
   }
@@ -71,6 +87,7 @@ export class PageCache {
       // Evict (or drop a stale entry): swap-remove from the ring.
       ring[this.#hand] = ring[ring.length - 1]!;
       ring.pop();
+      this.#inRing[no] = 0;
       if (p !== undefined) {
         this.#bytes -= p.cost;
         this.#byNo[no] = undefined;

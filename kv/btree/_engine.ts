@@ -333,6 +333,10 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#txn = w.txn;
     this.space.addPending(w.txn, w.freed);
     this.space.addPending(w.txn, w.freedFresh, true);
+    // Superseded nodes leave the cache at once, so it holds the live tree
+    // (a snapshot that still reads one loads it again).
+    for (const p of w.freed) this.cache.delete(p);
+    for (const p of w.freedFresh) this.cache.delete(p);
     if (this.#memory) this.#keptTxn = this.#checkpointTxn = w.txn;
     this.#releaseFree();
   }
