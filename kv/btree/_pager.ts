@@ -14,8 +14,6 @@ const MAX_GAP = 4;
 
 /** Page storage under the tree. Written buffers are never mutated afterwards. */
 export interface Pager {
-  /** Adjacent pages may be written as one run (reads still go node by node). */
-  readonly coalesce: boolean;
   /** `npages` pages from `page`; a short read is `Corruption`. */
   read(page: number, npages: number): Uint8Array;
   /** True when reads of `page` return the store's own memory (callers get copies). */
@@ -36,7 +34,6 @@ export interface Pager {
 
 /** Pages in a file, read and written with the sync positional calls. */
 export class FilePager implements Pager {
-  readonly coalesce = true;
   readonly file: Deno.FsFile;
   readonly path: string;
 
@@ -121,7 +118,6 @@ export class FilePager implements Pager {
 
 /** Pages in memory: each written run is kept as the buffer it was written with. */
 export class MemoryPager implements Pager {
-  readonly coalesce = false;
   readonly path = ":memory:";
   #runs: (Uint8Array | undefined)[] = [];
   #header = new Uint8Array(PAGE_SIZE);
@@ -175,7 +171,6 @@ export class MemoryPager implements Pager {
  * commit log makes commits durable meanwhile). Reads see the waiting pages.
  */
 export class DeferredPager implements Pager {
-  readonly coalesce = false;
   readonly file: FilePager;
   readonly path: string;
   /** Pages written since the last checkpoint: node or value runs by first page. */

@@ -43,8 +43,6 @@ interface Piece {
 /** Values at most this long stay inline even beside a long key. */
 const SMALL_VALUE = 64;
 const MIN_FILL = PAGE_SIZE / 4;
-/** Free pages a coalesced write may span to join two runs. */
-const MAX_GAP = 4;
 
 /** The changes of one commit. */
 export class Writer {
@@ -57,8 +55,6 @@ export class Writer {
   readonly freedFresh: number[] = [];
   /** Page runs allocated by this commit (returned on abort). */
   readonly #allocated: [number, number][] = [];
-  /** Node pages written at the end of the commit, coalesced into runs. */
-  readonly #writes: { no: number; buf: Uint8Array }[] = [];
   changed = false;
   /** Bytes of overflow values this commit wrote. */
   overflowBytes = 0;
@@ -183,12 +179,6 @@ export class Writer {
 
   /** Rebalances and writes every changed node; returns the new root (undefined = empty). */
   commit(): Ref | undefined {
-    const root = this.#build();
-    this.#flush();
-    return root;
-  }
-
-  #build(): Ref | undefined {
     let root = this.root;
     if (root instanceof DBranch) this.#rebalance(root);
     for (;;) {
@@ -276,44 +266,8 @@ export class Writer {
     const [buf, length] = node;
     const crc = hash32(buf.subarray(0, length));
     const no = this.#alloc(buf.length / PAGE_SIZE);
-    this.#writes.push({ no, buf });
+    this.io.pager.write(no, buf);
     this.io.cache.set(new Page(no, buf, crc, this.io.path, false));
     return new Ref(no, crc);
-  }
-
-  /**
-   * Writes the commit's nodes in page order, one write per run. Small gaps of
-   * reusable pages (no view can reach them) are filled with zeros to join runs.
-   */
-  #flush(): void {
-    const ws = this.#writes;
-    const pager = this.io.pager;
-    if (!pager.coalesce) {
-      for (const w of ws) pager.write(w.no, w.buf);
-      return;
-    }
-    ws.sort((a, b) => a.no - b.no);
-    const space = this.io.space;
-    let i = 0;
-    while (i < ws.length) {
-      const first = ws[i]!;
-      let end = first.no + first.buf.length / PAGE_SIZE;
-      let j = i + 1;
-      for (; j < ws.length; j++) {
-        const w = ws[j]!;
-        if (w.no - end > MAX_GAP) break;
-        let ok = true;
-        for (let p = end; p < w.no && ok; p++) ok = space.isFree(p);
-        if (!ok) break;
-        end = w.no + w.buf.length / PAGE_SIZE;
-      }
-      if (j === i + 1) pager.write(first.no, first.buf);
-      else {
-        const run = new Uint8Array((end - first.no) * PAGE_SIZE);
-        for (let k = i; k < j; k++) run.set(ws[k]!.buf, (ws[k]!.no - first.no) * PAGE_SIZE);
-        pager.write(first.no, run);
-      }
-      i = j;
-    }
   }
 }
