@@ -28,6 +28,13 @@ import type { FreeSpace } from "./_freespace.ts";
 import { type Ovf, Page } from "./_page.ts";
 import type { DeferredPager, Pager } from "./_pager.ts";
 import { CommitLog, type LogExtent } from "./_log.ts";
+import {
+  checkpointDue,
+  grownLogPages,
+  LARGE_VALUE_BYTES,
+  LOG_MIN_PAGES,
+  nextLogExtent,
+} from "./_checkpoint.ts";
 import { freeListPages, writeFreeList } from "./_recover.ts";
 import { Ref, Writer } from "./_writer.ts";
 import { relocate, repack } from "./_compact.ts";
@@ -52,23 +59,6 @@ export interface EngineState {
   /** Releases the file lock and the in-process registration. */
   unlock: () => void;
 }
-
-/** A new commit log's length in pages (64 KiB); it doubles each time one fills up (see #logCommit). */
-const LOG_MIN_PAGES = 16;
-/** The longest commit log (4 MiB): a fuller one is checkpointed. */
-const LOG_MAX_PAGES = 1024;
-/** A commit writing more than this in overflow values is a checkpoint, not a log record. */
-const LARGE_VALUE_BYTES = 64 * 1024;
-/**
- * Pages freed since the last checkpoint that it still reaches wait for the
- * next one: a checkpoint comes once they pass 15% of the file. Fewer
- * checkpoints would mean faster random loads and a bigger file (at 20%, a
- * random bulk load's file reaches 1.9× the raw bytes; at 15%, 1.8×).
- */
-const PENDING_MIN_PAGES = 1024;
-const PENDING_SHARE = 0.15;
-/** Pages waiting in memory past this many bytes are checkpointed. */
-const DIRTY_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The B-tree engine behind `openBTree`. */
 export class BTreeEngine implements RawEngine, ReadIO {
@@ -312,19 +302,13 @@ export class BTreeEngine implements RawEngine, ReadIO {
 
   /** True when the next commit should be a checkpoint rather than a log record. */
   #checkpointDue(): boolean {
-    const space = this.space;
-    return this.#log === undefined ||
-      (this.pager as DeferredPager).dirtyBytes > DIRTY_MAX_BYTES ||
-      // Pages the durable checkpoint still reaches cannot be reused: bound how many wait.
-      space.pendingOldCount > Math.max(PENDING_MIN_PAGES, space.pageCount * PENDING_SHARE);
+    return this.#log === undefined || checkpointDue(this.space, this.pager as DeferredPager);
   }
 
   /** Appends a commit's record; false when the log is full (it grows at the checkpoint). */
   #append(ops: RawOp[]): boolean {
     if (this.#log!.append(this.pager, ops)) return true;
-    // A log at most a quarter of the file: checkpoints cost what the file holds.
-    const grown = Math.min(LOG_MAX_PAGES, this.#logPages * 2);
-    if (grown * 4 <= this.space.pageCount) this.#logPages = grown;
+    this.#logPages = grownLogPages(this.#logPages, this.space.pageCount);
     return false;
   }
 
@@ -350,21 +334,9 @@ export class BTreeEngine implements RawEngine, ReadIO {
     const pager = this.pager as DeferredPager;
     const old = this.#log;
     this.#txn++;
-    let extent: LogExtent | undefined;
-    if (old !== undefined && old.extent.npages === logPages) {
-      // The same pages under a new salt: the old records stop matching once
-      // this slot is durable, and until then the older slot still names them.
-      extent = { page: old.extent.page, npages: logPages, salt: this.#txn };
-    } else if (logPages > 0) {
-      const filePages = Math.ceil(pager.size() / PAGE_SIZE);
-      extent = { page: this.space.alloc(logPages), npages: logPages, salt: this.#txn };
-      // Blocks past the end of the file are allocated now, so log appends
-      // overwrite in place and an fdatasync need not touch the file's metadata.
-      const tail = Math.max(extent.page, filePages);
-      if (tail < extent.page + logPages) {
-        pager.write(tail, new Uint8Array((extent.page + logPages - tail) * PAGE_SIZE));
-      }
-    }
+    const extent = logPages > 0
+      ? nextLogExtent(old?.extent, logPages, this.#txn, this.space, pager)
+      : undefined;
     pager.flush((p) => this.space.isFree(p));
     this.checkpoints++;
     this.#writeSlot(undefined, undefined, extent);
