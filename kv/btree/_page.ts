@@ -24,6 +24,22 @@ export function cmpAt(a: Uint8Array, b: Uint8Array, bo: number, bl: number): num
   return a.length - bl;
 }
 
+/** Memcmp of `a` against `b[bo, bo + bl)`, both known equal before byte `from`. */
+function cmpFrom(a: Uint8Array, b: Uint8Array, bo: number, bl: number, from: number): number {
+  const n = a.length < bl ? a.length : bl;
+  for (let i = from; i < n; i++) {
+    const d = a[i]! - b[bo + i]!;
+    if (d !== 0) return d;
+  }
+  return a.length - bl;
+}
+
+/** Bytes `at..at + 4` of `key` as a big-endian number, or -1 when it is shorter. */
+function wordAt(key: Uint8Array, at: number): number {
+  if (key.length < at + 4) return -1;
+  return ((key[at]! << 24) | (key[at + 1]! << 16) | (key[at + 2]! << 8) | key[at + 3]!) >>> 0;
+}
+
 /** A value kept in overflow pages. */
 export class Ovf {
   constructor(
@@ -114,15 +130,69 @@ export class Page {
     return this.offs[i]!;
   }
 
+  /**
+   * Bytes that every key of a leaf (every separator after the first of a
+   * branch) starts with: searches compare the rest, four bytes at a time.
+   */
+  #prefix = -1;
+
+  #commonPrefix(): number {
+    if (this.#prefix >= 0) return this.#prefix;
+    const { bytes, offs, count } = this;
+    const kh = this.type === LEAF ? 2 : 10;
+    const first = this.type === LEAF ? 0 : 1;
+    let cp = 0;
+    if (count - 1 > first) {
+      const a = offs[first]!, b = offs[count - 1]!;
+      const n = Math.min(this.#len(a), this.#len(b));
+      while (cp < n && bytes[a + kh + cp] === bytes[b + kh + cp]) cp++;
+    }
+    return this.#prefix = cp;
+  }
+
+  /** Length of the key (leaf) or separator (branch) of the entry at byte `o`. */
+  #len(o: number): number {
+    const at = this.type === LEAF ? o : o + 8;
+    return this.bytes[at]! | (this.bytes[at + 1]! << 8);
+  }
+
+  /**
+   * Where `key` falls against the shared prefix: -1 below every entry, 1
+   * above, 0 when it starts with the prefix (then only the rest is compared).
+   */
+  #against(key: Uint8Array, cp: number, start: number): number {
+    const b = this.bytes;
+    const n = key.length < cp ? key.length : cp;
+    for (let i = 0; i < n; i++) {
+      const d = key[i]! - b[start + i]!;
+      if (d !== 0) return d < 0 ? -1 : 1;
+    }
+    return key.length < cp ? -1 : 0;
+  }
+
+  /** `key` against the entry whose key bytes start at `ks` (length `kl`); both share `cp` bytes. */
+  #cmp(key: Uint8Array, word: number, cp: number, ks: number, kl: number): number {
+    if (word >= 0 && kl >= cp + 4) {
+      const w = this.dv.getUint32(ks + cp, false);
+      if (w !== word) return word < w ? -1 : 1;
+    }
+    return cmpFrom(key, this.bytes, ks, kl, cp);
+  }
+
   /** Leaf: first index whose key is >= `key` (or > when `after`). */
   lowerBound(key: Uint8Array, after = false): number {
-    const { bytes, offs } = this;
+    const { offs, count } = this;
+    if (count === 0) return 0;
+    const cp = this.#commonPrefix();
+    const side = this.#against(key, cp, offs[0]! + 2);
+    if (side !== 0) return side < 0 ? 0 : count;
+    const word = wordAt(key, cp);
     let lo = 0;
-    let hi = this.count;
+    let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const o = offs[mid]!;
-      const c = cmpAt(key, bytes, o + 2, bytes[o]! | (bytes[o + 1]! << 8));
+      const c = this.#cmp(key, word, cp, o + 2, this.#len(o));
       if (c > 0 || (after && c === 0)) lo = mid + 1;
       else hi = mid;
     }
@@ -139,13 +209,18 @@ export class Page {
 
   /** Branch: the child whose subtree may hold `key`. */
   child(key: Uint8Array): number {
-    const { bytes, offs } = this;
+    const { offs, count } = this;
+    if (count < 2) return 0;
+    const cp = this.#commonPrefix();
+    const side = this.#against(key, cp, offs[1]! + 10);
+    if (side !== 0) return side < 0 ? 0 : count - 1;
+    const word = wordAt(key, cp);
     let lo = 1;
-    let hi = this.count;
+    let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const o = offs[mid]!;
-      if (cmpAt(key, bytes, o + 10, bytes[o + 8]! | (bytes[o + 9]! << 8)) >= 0) lo = mid + 1;
+      if (this.#cmp(key, word, cp, o + 10, this.#len(o)) >= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;
