@@ -80,7 +80,8 @@ function describe(value: unknown): string {
 
 /** Converts and checks a key against {@link MAX_KEY_BYTES}. */
 export function checkKey(input: BytesLike, op = "use key"): Bytes {
-  const key = toBytes(input, `key for ${op}`);
+  // The message is built only when needed: this runs on every read.
+  const key = input instanceof Uint8Array ? input : toBytes(input, `key for ${op}`);
   if (key.length > MAX_KEY_BYTES) {
     throw new StoreError(
       "InvalidInput",
@@ -92,7 +93,7 @@ export function checkKey(input: BytesLike, op = "use key"): Bytes {
 
 /** Converts and checks a value against {@link MAX_VALUE_BYTES}. */
 export function checkValue(input: BytesLike, op = "write value"): Bytes {
-  const value = toBytes(input, `value for ${op}`);
+  const value = input instanceof Uint8Array ? input : toBytes(input, `value for ${op}`);
   if (value.length > MAX_VALUE_BYTES) {
     throw new StoreError(
       "InvalidInput",
