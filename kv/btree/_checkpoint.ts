@@ -8,18 +8,18 @@ import type { DeferredPager } from "./_pager.ts";
 
 /** A new commit log's length in pages (64 KiB); it doubles each time one fills up. */
 export const LOG_MIN_PAGES = 16;
-/** The longest commit log (4 MiB): a fuller one is checkpointed. */
-const LOG_MAX_PAGES = 1024;
+/** The longest commit log (2 MiB): a fuller one is checkpointed. */
+const LOG_MAX_PAGES = 512;
 /** A commit writing more than this in overflow values is a checkpoint, not a log record. */
 export const LARGE_VALUE_BYTES = 64 * 1024;
 /**
  * Pages freed since the last checkpoint that it still reaches wait for the
- * next one: a checkpoint comes once they pass 15% of the file. Fewer
- * checkpoints would mean faster random loads and a bigger file (at 20%, a
- * random bulk load's file reaches 1.9× the raw bytes; at 15%, 1.8×).
+ * next one: a checkpoint comes once they pass 20% of the file. Fewer
+ * checkpoints mean faster random loads and a bigger file: bench/compare.ts's
+ * random load ends at 1.86× the raw bytes here (15%: 1.81×, 25%: 2.0×).
  */
 const PENDING_MIN_PAGES = 1024;
-const PENDING_SHARE = 0.15;
+const PENDING_SHARE = 0.2;
 /** Pages waiting in memory past this many bytes are checkpointed. */
 const DIRTY_MAX_BYTES = 64 * 1024 * 1024;
 

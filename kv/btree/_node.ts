@@ -258,16 +258,29 @@ function alloc(length: number): Uint8Array {
   return out;
 }
 
+/** Encoded bytes of a whole leaf: header, offsets and entries. */
+export function leafBytes(leaf: DLeaf): number {
+  const { keys, vals, src } = leaf;
+  let total = HDR;
+  for (let i = 0; i < keys.length; i++) {
+    const v = vals[i]!;
+    // Untouched entries (most of them): their encoded size straight from the source offsets.
+    total += typeof v === "number" && keys[i] === v
+      ? 2 + src!.entryBytes(v)
+      : leafEntrySize(leaf, i);
+  }
+  return total;
+}
+
+/** Encodes entries `[a, b)` of a leaf into a node of `length` bytes. */
 export function encodeLeaf(
   leaf: DLeaf,
-  sizes: number[],
   a: number,
   b: number,
+  length: number,
   txn: number,
 ): [Uint8Array, number] {
   const { keys, vals, src } = leaf;
-  let length = HDR;
-  for (let i = a; i < b; i++) length += sizes[i]!;
   const buf = alloc(length);
   const base = buf.byteOffset;
   const dv = header(buf, LEAF, b - a, length, txn);
@@ -277,15 +290,13 @@ export function encodeLeaf(
     if (typeof v === "number" && keys[i] === v) {
       // Untouched entries: copy the run of consecutive source entries in one go.
       const sp = src!;
-      const start = sp.offs[v]!;
-      let end = start + sizes[i]! - 2;
       let j = i;
-      while (j + 1 < b) {
-        const nv = vals[j + 1]!;
-        if (nv !== (vals[j] as number) + 1 || keys[j + 1] !== nv || sp.offs[nv]! !== end) break;
+      while (j + 1 < b && vals[j + 1] === (vals[j] as number) + 1 && keys[j + 1] === vals[j + 1]) {
         j++;
-        end += sizes[j]! - 2;
       }
+      const last = vals[j] as number;
+      const start = sp.offs[v]!;
+      const end = last + 1 < sp.count ? sp.offs[last + 1]! : sp.length;
       buf.set(sp.bytes.subarray(start, end), o);
       for (let x = i; x <= j; x++) {
         dv.setUint16(base + HDR + 2 * (x - a), o + sp.offs[vals[x] as number]! - start, true);

@@ -2,7 +2,7 @@
 // pages into mutable in-memory nodes, edited, then rebalanced and written to
 // fresh pages bottom-up (copy-on-write; the old pages are freed by this commit).
 import { hash32, INLINE_MAX, PAGE_SIZE } from "./_format.ts";
-import { BRANCH, LEAF, Ovf, Page } from "./_page.ts";
+import { BRANCH, HDR, LEAF, Ovf, Page } from "./_page.ts";
 import type { Pager } from "./_pager.ts";
 import type { FreeSpace } from "./_freespace.ts";
 import type { PageCache } from "./_cache.ts";
@@ -15,6 +15,7 @@ import {
   encodeBranch,
   encodeLeaf,
   type Kid,
+  leafBytes,
   leafEntrySize,
   nodeSize,
   Ref,
@@ -230,10 +231,17 @@ export class Writer {
   #serialize(node: DNode, rightmost: boolean): Piece[] {
     const out: Piece[] = [];
     if (node instanceof DLeaf) {
-      const keys = node.keys;
-      const sizes = keys.map((_, i) => leafEntrySize(node, i));
+      const total = leafBytes(node);
+      if (total <= PAGE_SIZE) {
+        // Most leaves fit one page: no per-entry sizes needed.
+        const ref = this.#write(encodeLeaf(node, 0, node.keys.length, total, this.txn));
+        return [{ key: node.key(0), ref }];
+      }
+      const sizes = node.keys.map((_, i) => leafEntrySize(node, i));
       for (const [a, b] of cut(sizes, rightmost, 1)) {
-        out.push({ key: node.key(a), ref: this.#write(encodeLeaf(node, sizes, a, b, this.txn)) });
+        let length = HDR;
+        for (let i = a; i < b; i++) length += sizes[i]!;
+        out.push({ key: node.key(a), ref: this.#write(encodeLeaf(node, a, b, length, this.txn)) });
       }
       return out;
     }
