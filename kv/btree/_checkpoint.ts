@@ -3,7 +3,8 @@
 // pages the last checkpoint still reaches cannot be reused until the next.
 import { PAGE_SIZE } from "./_format.ts";
 import type { FreeSpace } from "./_freespace.ts";
-import type { LogExtent } from "./_log.ts";
+import { type LogExtent, recordSize } from "./_log.ts";
+import type { RawOp } from "../../core/engine.ts";
 import type { DeferredPager } from "./_pager.ts";
 
 /** A new commit log's length in pages (64 KiB); it doubles each time one fills up. */
@@ -11,7 +12,7 @@ export const LOG_MIN_PAGES = 16;
 /** The longest commit log (2 MiB): a fuller one is checkpointed. */
 const LOG_MAX_PAGES = 512;
 /** A commit writing more than this in overflow values is a checkpoint, not a log record. */
-export const LARGE_VALUE_BYTES = 64 * 1024;
+const LARGE_VALUE_BYTES = 64 * 1024;
 /**
  * Pages freed since the last checkpoint that it still reaches wait for the
  * next one: a checkpoint comes once they pass 20% of the file. Fewer
@@ -27,6 +28,20 @@ const DIRTY_MAX_BYTES = 64 * 1024 * 1024;
 export function checkpointDue(space: FreeSpace, pager: DeferredPager): boolean {
   return pager.dirtyBytes > DIRTY_MAX_BYTES ||
     space.pendingOldCount > Math.max(PENDING_MIN_PAGES, space.pageCount * PENDING_SHARE);
+}
+
+/**
+ * True when a commit is cheaper as a checkpoint than as a log record: its
+ * large values would be written twice (log, then checkpoint), or the pages
+ * waiting are hardly more than its record (a sequential load appends new
+ * leaves no later commit touches: logging them would only write them twice).
+ */
+export function writesOnce(
+  w: { overflowBytes: number },
+  ops: readonly RawOp[],
+  pager: DeferredPager,
+): boolean {
+  return w.overflowBytes > LARGE_VALUE_BYTES || pager.dirtyBytes <= 2 * recordSize(ops);
 }
 
 /** The next log's length after one filled up: double, but at most a quarter of the file. */

@@ -31,9 +31,9 @@ import { CommitLog, type LogExtent } from "./_log.ts";
 import {
   checkpointDue,
   grownLogPages,
-  LARGE_VALUE_BYTES,
   LOG_MIN_PAGES,
   nextLogExtent,
+  writesOnce,
 } from "./_checkpoint.ts";
 import { freeListPages, writeFreeList } from "./_recover.ts";
 import { Ref, Writer } from "./_writer.ts";
@@ -248,8 +248,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (this.#memory) return this.#install(w, next);
     let logged: boolean;
     try {
-      // Large values would be written twice (log, then checkpoint): write them once.
-      logged = w.overflowBytes <= LARGE_VALUE_BYTES && !this.#checkpointDue() &&
+      logged = !this.#checkpointDue() && !writesOnce(w, ops, this.pager as DeferredPager) &&
         this.#append(ops);
     } catch (err) {
       w.abort(); // nothing of this commit is visible or recoverable

@@ -21,7 +21,8 @@ export interface LogExtent {
   salt: number;
 }
 
-function recordSize(ops: readonly RawOp[]): number {
+/** Bytes of a commit's record before padding. */
+export function recordSize(ops: readonly RawOp[]): number {
   let n = HEAD;
   for (const op of ops) n += 6 + op.key.length + (op.value?.length ?? 0);
   return n;
