@@ -187,10 +187,11 @@ function recover(pager: FilePager, path: string, readOnly: boolean): Recovered {
       space.take(pages);
     }
     // Truncating away pages of abandoned (torn) commits keeps the file honest.
-    if (!readOnly && size > slot.pageCount * PAGE_SIZE) {
-      pager.truncate(slot.pageCount * PAGE_SIZE);
-    }
-    if (!readOnly) pager.syncNow();
+    const torn = size > slot.pageCount * PAGE_SIZE;
+    if (!readOnly && torn) pager.truncate(slot.pageCount * PAGE_SIZE);
+    // New commits treat the opened state as durable: make it so, unless a
+    // clean close already did (reopening a closed store costs no fdatasync).
+    if (!readOnly && (torn || !slot.clean)) pager.syncNow();
     return {
       root: { page: slot.rootPage, crc: slot.rootCrc },
       txn: newest,
