@@ -242,24 +242,31 @@ export class BTreeEngine implements RawEngine, ReadIO {
         { cause: this.#failed },
       );
     }
+    // Checkpoint first when freed pages pile up: this commit can reuse them.
+    if (this.#log !== undefined && checkpointDue(this.space, this.pager as DeferredPager)) {
+      this.#checkpointOrFail();
+    }
     const built = this.#build(ops);
     if (built === undefined) return;
     const [w, next] = built;
     if (this.#memory) return this.#install(w, next);
     let logged: boolean;
     try {
-      logged = !this.#checkpointDue() && !writesOnce(w, ops, this.pager as DeferredPager) &&
+      logged = this.#log !== undefined && !writesOnce(w, ops, this.pager as DeferredPager) &&
         this.#append(ops);
     } catch (err) {
       w.abort(); // nothing of this commit is visible or recoverable
       throw err;
     }
     this.#install(w, next);
-    if (logged) return;
+    if (!logged) this.#checkpointOrFail();
+  }
+
+  /** A checkpoint of commits readers already see; if it fails, the store takes no more writes. */
+  #checkpointOrFail(): void {
     try {
       this.#checkpoint(this.#logPages);
     } catch (err) {
-      // Readers already see this commit, which never became recoverable.
       this.#failed = err;
       throw err;
     }
@@ -297,11 +304,6 @@ export class BTreeEngine implements RawEngine, ReadIO {
       w.abort();
       throw err;
     }
-  }
-
-  /** True when the next commit should be a checkpoint rather than a log record. */
-  #checkpointDue(): boolean {
-    return this.#log === undefined || checkpointDue(this.space, this.pager as DeferredPager);
   }
 
   /** Appends a commit's record; false when the log is full (it grows at the checkpoint). */

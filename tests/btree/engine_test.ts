@@ -2,7 +2,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { BTREE_MAGIC, isBTreeFile, openBTree } from "../../kv/btree/mod.ts";
 import { checkInvariants } from "../../kv/btree/_check.ts";
 import { engineOf } from "../../kv/btree/_registry.ts";
-import { rejectsKind, removeDir, tempPath } from "./_helpers.ts";
+import { rejectsKind, removeDir, rng, tempPath } from "./_helpers.ts";
 
 const dec = new TextDecoder();
 const PROBE = new URL("./_lock_probe.ts", import.meta.url).pathname;
@@ -289,4 +289,25 @@ Deno.test("btree values belong to the caller: mutating or transferring one break
   equal(a.length, 0);
   equal(dec.decode(await store.get("b")), "y".repeat(200));
   equal(dec.decode(await store.get("a")), "x".repeat(200));
+});
+
+Deno.test("btree file stays under 2x the raw bytes after 200k random inserts", async () => {
+  const path = tempPath();
+  try {
+    await using store = await openBTree(path, { syncWrites: false });
+    const rand = rng(5);
+    const value = new Uint8Array(100);
+    for (let b = 0; b < 200; b++) {
+      const pairs: [Uint8Array, Uint8Array][] = [];
+      for (let i = 0; i < 1000; i++) {
+        pairs.push([Uint8Array.from({ length: 16 }, () => Math.floor(rand() * 256)), value]);
+      }
+      await store.batchWrite(pairs);
+    }
+    await store.flush();
+    const ratio = (await store.sizeOnDisk()) / (200_000 * 116);
+    ok(ratio <= 2, `file is ${ratio.toFixed(2)}x the raw bytes`);
+  } finally {
+    removeDir(path);
+  }
 });
