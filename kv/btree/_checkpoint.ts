@@ -1,51 +1,39 @@
-// When a B-tree store checkpoints and where its next commit log goes. Every
-// commit between checkpoints is a log record; its pages wait in memory, and
-// pages the last checkpoint still reaches cannot be reused until the next.
+// When a B-tree store checkpoints, how it merges its write buffer, and where
+// its next commit log goes. Every commit between checkpoints is a log record
+// and a buffered change; the tree itself changes only at checkpoints.
 import { PAGE_SIZE } from "./_format.ts";
 import type { FreeSpace } from "./_freespace.ts";
-import { type LogExtent, recordSize } from "./_log.ts";
-import type { RawOp } from "../../core/engine.ts";
+import type { LogExtent } from "./_log.ts";
 import type { DeferredPager } from "./_pager.ts";
 
 /** A new commit log's length in pages (64 KiB); it doubles each time one fills up. */
 export const LOG_MIN_PAGES = 16;
-/** The longest commit log (1 MiB): a fuller one is checkpointed. */
-const LOG_MAX_PAGES = 256;
+/** The longest commit log (4 MiB): a fuller one is checkpointed. */
+const LOG_MAX_PAGES = 1024;
 /** A commit writing more than this in overflow values is a checkpoint, not a log record. */
-const LARGE_VALUE_BYTES = 64 * 1024;
+export const LARGE_VALUE_BYTES = 64 * 1024;
+/** Buffered commits past this many bytes (in memory) are checkpointed. */
+export const BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+/** A batch of at least this many new keys past the end of the tree is written directly. */
+export const APPEND_MIN_OPS = 64;
 /**
- * Pages freed since the last checkpoint that it still reaches cannot be
- * reused until the next one: a checkpoint comes once they pass 20% of the
- * live pages. Fewer checkpoints mean faster random loads and a bigger file:
- * 200k random inserts of 100-byte values end at 1.9× the raw bytes (25%: 2.05×).
+ * A checkpoint merges at most this share of the live pages' worth of leaves
+ * per step: the pages a step frees are reused by the next only once it is
+ * durable, so this bounds how far the file grows past its live pages.
  */
-const PENDING_MIN_PAGES = 64;
-const PENDING_SHARE = 0.2;
-/** Pages waiting in memory past this many bytes are checkpointed. */
-const DIRTY_MAX_BYTES = 64 * 1024 * 1024;
-
-/** True when waiting pages or unreusable freed pages call for a checkpoint now. */
-export function checkpointDue(space: FreeSpace, pager: DeferredPager): boolean {
-  return pager.dirtyBytes > DIRTY_MAX_BYTES ||
-    space.pendingOldCount >
-      Math.max(
-        PENDING_MIN_PAGES,
-        (space.pageCount - space.count - space.pendingCount) * PENDING_SHARE,
-      );
-}
+const SLICE_SHARE = 0.1;
+const SLICE_MIN_PAGES = 64;
 
 /**
- * True when a commit is cheaper as a checkpoint than as a log record: its
- * large values would be written twice (log, then checkpoint), or the pages
- * waiting are hardly more than its record (a sequential load appends new
- * leaves no later commit touches: logging them would only write them twice).
+ * How many of `n` sorted buffered ops one merge step takes: about the keys
+ * of a tenth of the tree's leaves (random keys spread over every leaf, so
+ * equal counts are equal key ranges).
  */
-export function writesOnce(
-  w: { overflowBytes: number },
-  ops: readonly RawOp[],
-  pager: DeferredPager,
-): boolean {
-  return w.overflowBytes > LARGE_VALUE_BYTES || pager.dirtyBytes <= 2 * recordSize(ops);
+export function mergeSliceKeys(n: number, space: FreeSpace): number {
+  const live = space.pageCount - space.count - space.pendingCount;
+  const perStep = Math.max(SLICE_MIN_PAGES, live * SLICE_SHARE);
+  const steps = Math.max(1, Math.ceil(Math.min(n, live) / perStep));
+  return Math.ceil(n / steps);
 }
 
 /** The next log's length after one filled up: double, but at most an eighth of the file. */

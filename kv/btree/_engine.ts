@@ -13,6 +13,7 @@
  */
 import type { RawEngine, RawEntry, RawOp, RawScanOptions, RawSnapshot } from "../../core/engine.ts";
 import { StoreError } from "../../core/error.ts";
+import { compareBytes } from "../../core/bytes.ts";
 import { PageCache } from "./_cache.ts";
 import { lookup, type ReadIO, type Root, scanTree } from "./_cursor.ts";
 import {
@@ -28,12 +29,15 @@ import type { FreeSpace } from "./_freespace.ts";
 import { type Ovf, Page } from "./_page.ts";
 import type { DeferredPager, Pager } from "./_pager.ts";
 import { CommitLog, type LogExtent } from "./_log.ts";
+import { overlay, WriteBuffer } from "./_buffer.ts";
 import {
-  checkpointDue,
+  APPEND_MIN_OPS,
+  BUFFER_MAX_BYTES,
   grownLogPages,
+  LARGE_VALUE_BYTES,
   LOG_MIN_PAGES,
+  mergeSliceKeys,
   nextLogExtent,
-  writesOnce,
 } from "./_checkpoint.ts";
 import { freeListPages, writeFreeList } from "./_recover.ts";
 import { Ref, Writer } from "./_writer.ts";
@@ -82,6 +86,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** Appends commits (file stores open for writing). */
   #log: CommitLog | undefined;
   #logPages = LOG_MIN_PAGES;
+  /** Commits since the last checkpoint (file stores): read first, merged at checkpoints. */
+  #buffer = new WriteBuffer();
   readonly #slotTxn: [number, number];
   readonly #pins = new Map<number, number>();
   #syncing: Promise<void> | undefined;
@@ -183,6 +189,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** The stored value of a raw key. */
   get(key: Uint8Array): Uint8Array | undefined {
     this.#checkOpen("get");
+    const buffered = this.#buffer.get(key, Infinity);
+    if (buffered !== undefined) return buffered ?? undefined;
     return lookup(this, this.#root, key);
   }
 
@@ -193,7 +201,11 @@ export class BTreeEngine implements RawEngine, ReadIO {
     opts?: RawScanOptions,
   ): Iterable<RawEntry> {
     this.#checkOpen("scan");
-    return scanTree(this, undefined, lo, hi, opts?.reverse === true, opts?.keysOnly === true);
+    const reverse = opts?.reverse === true;
+    const keysOnly = opts?.keysOnly === true;
+    const tree = scanTree(this, undefined, lo, hi, reverse, keysOnly);
+    if (this.#buffer.size === 0) return tree;
+    return overlay(this.#buffer.entries(lo, hi, reverse, Infinity), tree, reverse, keysOnly);
   }
 
   /** A pinned view: its pages are not reused until `release`. */
@@ -201,12 +213,22 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#checkOpen("snapshot");
     const root = this.#root;
     const txn = this.#txn;
+    // The buffer object is replaced (never emptied) at a checkpoint: it stays this view's.
+    const buffer = this.#buffer;
     this.#pins.set(txn, (this.#pins.get(txn) ?? 0) + 1);
     let released = false;
     return {
-      get: (key) => lookup(this, root, key),
-      scan: (lo, hi, opts) =>
-        scanTree(this, root, lo, hi, opts?.reverse === true, opts?.keysOnly === true),
+      get: (key) => {
+        const buffered = buffer.get(key, txn);
+        return buffered !== undefined ? buffered ?? undefined : lookup(this, root, key);
+      },
+      scan: (lo, hi, opts) => {
+        const reverse = opts?.reverse === true;
+        const keysOnly = opts?.keysOnly === true;
+        const tree = scanTree(this, root, lo, hi, reverse, keysOnly);
+        if (buffer.size === 0) return tree;
+        return overlay(buffer.entries(lo, hi, reverse, txn), tree, reverse, keysOnly);
+      },
       release: () => {
         if (released) return;
         released = true;
@@ -242,24 +264,62 @@ export class BTreeEngine implements RawEngine, ReadIO {
         { cause: this.#failed },
       );
     }
-    // Checkpoint first when freed pages pile up: this commit can reuse them.
-    if (this.#log !== undefined && checkpointDue(this.space, this.pager as DeferredPager)) {
-      this.#checkpointOrFail();
+    for (const op of ops) {
+      if (op.key.length > MAX_RAW_KEY) {
+        throw new StoreError(
+          "InvalidInput",
+          `Cannot write to store at ${this.path}: raw key of ${op.key.length} bytes is too long`,
+        );
+      }
     }
+    if (this.#memory) {
+      const built = this.#build(ops);
+      if (built !== undefined) this.#install(built[0], built[1]);
+      return;
+    }
+    // A big batch of new keys past the end of the tree: written once, by a checkpoint.
+    if (this.#appendsOnly(ops)) return this.#direct(ops);
+    let large = 0;
+    for (const op of ops) large += (op.value?.length ?? 0) > 2048 ? op.value!.length : 0;
+    // Large values would be written twice (log, then checkpoint): write them once.
+    if (large > LARGE_VALUE_BYTES || this.#log === undefined) {
+      if (this.#buffer.size > 0) this.#checkpointOrFail();
+      return this.#direct(ops);
+    }
+    if (!this.#append(ops)) {
+      this.#checkpointOrFail(); // an empty (perhaps longer) log
+      if (!this.#append(ops)) return this.#direct(ops);
+    }
+    this.#txn++;
+    this.#buffer.add(ops, this.#txn, this.#pins.size > 0);
+    if (this.#buffer.bytes > BUFFER_MAX_BYTES) this.#checkpointOrFail();
+  }
+
+  /**
+   * A commit that is its own checkpoint, with nothing buffered: one durable
+   * point holds it whole (the buffer only ever holds logged commits, so a
+   * checkpoint may merge those in several steps).
+   */
+  #direct(ops: RawOp[]): void {
     const built = this.#build(ops);
     if (built === undefined) return;
-    const [w, next] = built;
-    if (this.#memory) return this.#install(w, next);
-    let logged: boolean;
-    try {
-      logged = this.#log !== undefined && !writesOnce(w, ops, this.pager as DeferredPager) &&
-        this.#append(ops);
-    } catch (err) {
-      w.abort(); // nothing of this commit is visible or recoverable
-      throw err;
+    this.#install(built[0], built[1]);
+    this.#checkpointOrFail();
+  }
+
+  /** True for a big batch of puts of keys all above the tree's last key, with nothing buffered. */
+  #appendsOnly(ops: RawOp[]): boolean {
+    if (this.#buffer.size > 0 || ops.length < APPEND_MIN_OPS) return false;
+    let min: Uint8Array | undefined;
+    for (const op of ops) {
+      if (op.value === undefined) return false;
+      if (min === undefined || compareBytes(op.key, min) < 0) min = op.key;
     }
-    this.#install(w, next);
-    if (!logged) this.#checkpointOrFail();
+    if (this.#root.page === 0) return true;
+    for (const [last] of scanTree(this, undefined, undefined, undefined, true, true)) {
+      return compareBytes(min!, last) > 0;
+    }
+    return true;
   }
 
   /** A checkpoint of commits readers already see; if it fails, the store takes no more writes. */
@@ -277,9 +337,11 @@ export class BTreeEngine implements RawEngine, ReadIO {
    * writer then checkpoints, so new records never follow a torn one.
    */
   recover(records: RawOp[][]): void {
+    // Records replay into the buffer: over a tree that a partial checkpoint
+    // already merged some of them into, they give the same state again.
     for (const ops of records) {
-      const built = this.#build(ops);
-      if (built !== undefined) this.#install(built[0], built[1]);
+      this.#txn++;
+      this.#buffer.add(ops, this.#txn, false);
     }
     if (!this.#readOnly && this.#log !== undefined) this.#checkpoint(this.#logPages);
   }
@@ -327,28 +389,53 @@ export class BTreeEngine implements RawEngine, ReadIO {
   }
 
   /**
-   * Writes every waiting page, then a header slot naming the current root and
-   * a new, empty log of `logPages` pages (0 = none), and syncs: the state is
-   * durable and the old log can go.
+   * Merges the buffer into the tree, then writes a header slot naming the
+   * new root and a new, empty log of `logPages` pages (0 = none), and syncs.
+   * A big buffer is merged in key-range slices, each made durable before the
+   * next reuses the pages it freed: the file grows by one slice's worth, not
+   * by every leaf the buffer touches. The slices' slots keep naming the old
+   * log, whose records replay over a partly merged tree to the same state.
    */
   #checkpoint(logPages: number): void {
-    const pager = this.pager as DeferredPager;
     const old = this.#log;
-    this.#txn++;
+    if (this.#buffer.size > 0) {
+      const ops = this.#buffer.ops();
+      this.#buffer = new WriteBuffer();
+      const step = mergeSliceKeys(ops.length, this.space);
+      for (let i = 0; i < ops.length; i += step) {
+        const built = this.#build(ops.slice(i, i + step));
+        if (built !== undefined) this.#install(built[0], built[1]);
+        if (i + step < ops.length) this.#durablePoint(old?.extent);
+      }
+    }
     const extent = logPages > 0
-      ? nextLogExtent(old?.extent, logPages, this.#txn, this.space, pager)
+      ? nextLogExtent(
+        old?.extent,
+        logPages,
+        (this.#txn + 1) >>> 0,
+        this.space,
+        this.pager as DeferredPager,
+      )
       : undefined;
-    pager.flush((p) => this.space.isFree(p));
-    this.checkpoints++;
-    this.#writeSlot(undefined, undefined, extent);
-    pager.syncNow();
-    this.#keptTxn = this.#checkpointTxn = this.#txn;
+    this.#durablePoint(extent);
     this.#log = extent === undefined ? undefined : new CommitLog(extent);
     if (old !== undefined && old.extent.page !== extent?.page) {
       const pages: number[] = [];
       for (let i = 0; i < old.extent.npages; i++) pages.push(old.extent.page + i);
       this.space.addPending(this.#txn, pages);
     }
+    this.#releaseFree();
+  }
+
+  /** Writes the waiting pages, then a slot naming the current root and `log`, and syncs. */
+  #durablePoint(log: LogExtent | undefined): void {
+    const pager = this.pager as DeferredPager;
+    this.#txn++;
+    pager.flush((p) => this.space.isFree(p));
+    this.checkpoints++;
+    this.#writeSlot(undefined, undefined, log);
+    pager.syncNow();
+    this.#keptTxn = this.#checkpointTxn = this.#txn;
     this.#releaseFree();
   }
 
@@ -371,6 +458,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
       clean: clean !== undefined,
       logPage: log?.page ?? 0,
       logPages: log?.npages ?? 0,
+      logSalt: log?.salt ?? 0,
     });
     this.pager.writeAt(SLOT_OFFSETS[target], bytes);
     this.#slotTxn[target] = this.#txn;

@@ -121,9 +121,10 @@ export interface Slot {
   freeCount: number;
   /** Written by a clean close: the free list is saved, no recovery walk needed. */
   clean: boolean;
-  /** The commit log's first page and length in pages (0 = no log). */
+  /** The commit log's first page and length in pages (0 = no log), and its records' salt. */
   logPage: number;
   logPages: number;
+  logSalt: number;
 }
 
 /** Encodes a slot (64 bytes, hash first). */
@@ -142,6 +143,7 @@ export function encodeSlot(s: Slot): Uint8Array {
   dv.setUint32(48, s.clean ? 1 : 0, true);
   dv.setUint32(52, s.logPage, true);
   dv.setUint32(56, s.logPages, true);
+  dv.setUint32(60, s.logSalt, true);
   dv.setUint32(0, hash32(out.subarray(4)), true);
   return out;
 }
@@ -166,6 +168,7 @@ export function decodeSlot(bytes: Uint8Array): Slot | undefined {
     clean: dv.getUint32(48, true) === 1,
     logPage: version === 1 ? 0 : dv.getUint32(52, true),
     logPages: version === 1 ? 0 : dv.getUint32(56, true),
+    logSalt: version === 1 ? 0 : dv.getUint32(60, true),
   };
   if (!Number.isSafeInteger(s.txn) || s.txn < 0 || s.pageCount < 1) return undefined;
   return s;
@@ -190,6 +193,7 @@ export function initialHeader(): Uint8Array {
     clean: true,
     logPage: 0,
     logPages: 0,
+    logSalt: 0,
   });
   page.set(slot, SLOT_OFFSETS[0]);
   page.set(slot, SLOT_OFFSETS[1]);

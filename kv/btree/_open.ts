@@ -167,7 +167,7 @@ function recover(pager: FilePager, path: string, readOnly: boolean): Recovered {
   for (const slot of order) {
     const log = slot.logPage === 0
       ? undefined
-      : { page: slot.logPage, npages: slot.logPages, salt: slot.txn };
+      : { page: slot.logPage, npages: slot.logPages, salt: slot.logSalt };
     let space: FreeSpace;
     try {
       space = rebuild(pager, path, slot, size);
