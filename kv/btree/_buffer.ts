@@ -4,7 +4,7 @@
 // that many commits touch is rewritten once per checkpoint, not per commit.
 import type { RawEntry, RawOp } from "../../core/engine.ts";
 import { compareBytes } from "../../core/bytes.ts";
-import { Memtable, TOMBSTONE } from "../lsm/_memtable.ts";
+import { Memtable, TOMBSTONE } from "../../core/_memtable.ts";
 import { HEAD_BYTES } from "./_page.ts";
 
 export { TOMBSTONE };

@@ -4,7 +4,7 @@
 // `next()`. Creating a typed-array view per entry costs more than the rest of
 // the work, so the hot paths pass offsets instead.
 import { BlockCursor } from "./_block.ts";
-import { type Leaf, type Memtable, visible } from "./_memtable.ts";
+import { type Leaf, type Memtable, visible } from "../../core/_memtable.ts";
 import type { TableReader } from "./_table_reader.ts";
 import type { Table } from "./_version.ts";
 import { findTable } from "./_version.ts";

@@ -13,7 +13,7 @@ import {
   MergeCursor,
   TableCursor,
 } from "./_cursor.ts";
-import type { Memtable } from "./_memtable.ts";
+import type { Memtable } from "../../core/_memtable.ts";
 import { findTable, levelEntries, mergeSources, overlaps, type Version } from "./_version.ts";
 
 /** What a read sees: versions up to `seq` in `mems`, then the tables of `version`. */

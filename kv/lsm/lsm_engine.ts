@@ -29,7 +29,7 @@ import {
 } from "./_worker_client.ts";
 import { lockDir } from "./_lock.ts";
 import { loadManifest, sortFiles } from "./_recovery.ts";
-import { Memtable, TOMBSTONE } from "./_memtable.ts";
+import { Memtable, TOMBSTONE } from "../../core/_memtable.ts";
 import { getIn, scanView, type View } from "./_read.ts";
 import { tableName } from "./_table_reader.ts";
 import type { TableMeta } from "./_table_writer.ts";

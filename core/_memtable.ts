@@ -3,7 +3,7 @@
 // sequence numbers while snapshots are open, so a snapshot reads the version
 // it pinned. An empty value (length 0) is a tombstone: real stored values
 // always carry core's TTL header, so they are never empty.
-import { compareBytes } from "../../core/bytes.ts";
+import { compareBytes } from "./bytes.ts";
 
 /** One version of a key. */
 export interface MemEntry {
