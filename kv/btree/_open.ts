@@ -93,7 +93,7 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
     real = await Deno.realPath(path);
     if (!acquire(real, !readOnly)) throw locked(path);
     registered = true;
-    if (!file.tryLockSync(!readOnly)) throw locked(path);
+    if (!(await lockSoon(file, !readOnly))) throw locked(path);
     const filePager = new FilePager(file, path);
     const state = recover(filePager, path, readOnly);
     const engine = new BTreeEngine({
@@ -118,6 +118,19 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
       cause: err,
     });
   }
+}
+
+/**
+ * Takes the file lock, retrying for up to 200 ms: a lock that a closing
+ * handle still holds for a moment should not make an open fail (seen as a
+ * rare `Locked` on reopen-after-close in heavily parallel test runs).
+ */
+async function lockSoon(file: Deno.FsFile, exclusive: boolean): Promise<boolean> {
+  for (let tries = 0; tries < 20; tries++) {
+    if (file.tryLockSync(exclusive)) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
 }
 
 function locked(path: string): StoreError {
