@@ -99,7 +99,7 @@ export function checkInvariants(target: KvStore | BTreeEngine): TreeStats {
       stats.freePages++;
     }
   }
-  for (const e of [...space.pending, ...space.pendingFresh]) {
+  for (const e of space.pending) {
     for (const p of e.pages) {
       claim(p, 3, `pending free of commit ${e.txn}`);
       stats.pendingPages++;

@@ -125,11 +125,6 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** @internal checkpoints written (tests and benches read it) */
   checkpoints = 0;
 
-  /** @internal pages written by later commits never reached the file */
-  get checkpointTxn(): number {
-    return this.#checkpointTxn;
-  }
-
   /** @internal the committed root */
   currentRoot(): Root {
     return this.#root;
@@ -189,8 +184,10 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** The stored value of a raw key. */
   get(key: Uint8Array): Uint8Array | undefined {
     this.#checkOpen("get");
-    const buffered = this.#buffer.get(key, Infinity);
-    if (buffered !== undefined) return buffered ?? undefined;
+    if (this.#buffer.size > 0) {
+      const buffered = this.#buffer.get(key, Infinity);
+      if (buffered !== undefined) return buffered ?? undefined;
+    }
     return lookup(this, this.#root, key);
   }
 
@@ -244,7 +241,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     // A page freed by commit C is invisible to views at C or later.
     let pins = Infinity;
     for (const t of this.#pins.keys()) if (t < pins) pins = t;
-    this.space.release(Math.min(this.#checkpointTxn, pins), pins);
+    this.space.release(Math.min(this.#checkpointTxn, pins));
   }
 
   /**
@@ -379,11 +376,9 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#root = next === undefined ? { page: 0, crc: 0 } : { page: next.page, crc: next.crc };
     this.#txn = w.txn;
     this.space.addPending(w.txn, w.freed);
-    this.space.addPending(w.txn, w.freedFresh, true);
     // Superseded nodes leave the cache at once, so it holds the live tree
     // (a snapshot that still reads one loads it again).
     for (const p of w.freed) this.cache.delete(p);
-    for (const p of w.freedFresh) this.cache.delete(p);
     if (this.#memory) this.#keptTxn = this.#checkpointTxn = w.txn;
     this.#releaseFree();
   }
@@ -578,7 +573,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
 
   #cleanClose(): void {
     this.#checkpoint(0);
-    this.space.release(Infinity, Infinity);
+    this.space.release(Infinity);
     // Tree and durable header are the same state now: free pages at the end can go.
     this.space.trimTail();
     const all = this.space.all();

@@ -14,14 +14,7 @@ export class FreeSpace {
   pageCount: number;
   /** Freed pages not yet reusable, oldest commit first. */
   readonly pending: { txn: number; pages: number[] }[] = [];
-  /**
-   * Freed pages that no checkpoint ever wrote (only views can reach them):
-   * reusable as soon as no view can, whatever the durable header holds.
-   */
-  readonly pendingFresh: { txn: number; pages: number[] }[] = [];
   pendingCount = 0;
-  /** Pages in `pending` (freed pages a durable header may still reach). */
-  pendingOldCount = 0;
   /** Bumped whenever pages become reusable (unpinned scans re-seek then). */
   generation = 0;
 
@@ -53,38 +46,25 @@ export class FreeSpace {
     if (page < this.#hint) this.#hint = Math.max(1, page);
   }
 
-  /** Records pages freed by commit `txn` (`fresh`: never written by a checkpoint). */
-  addPending(txn: number, pages: number[], fresh = false): void {
+  /** Records pages freed by commit `txn`. */
+  addPending(txn: number, pages: number[]): void {
     if (pages.length === 0) return;
-    const queue = fresh ? this.pendingFresh : this.pending;
-    const last = queue[queue.length - 1];
+    const last = this.pending[this.pending.length - 1];
     if (last !== undefined && last.txn === txn) last.pages.push(...pages);
-    else queue.push({ txn, pages });
+    else this.pending.push({ txn, pages });
     this.pendingCount += pages.length;
-    if (!fresh) this.pendingOldCount += pages.length;
   }
 
-  /**
-   * Makes pages freed at or before `limit` reusable (fresh ones at or before
-   * `freshLimit`); true if any were.
-   */
-  release(limit: number, freshLimit: number = limit): boolean {
-    const before = this.pendingCount;
-    const old = this.#drain(this.pending, limit);
-    this.pendingOldCount -= before - this.pendingCount;
-    const any = this.#drain(this.pendingFresh, freshLimit) || old;
-    if (any) this.generation++;
-    return any;
-  }
-
-  #drain(queue: { txn: number; pages: number[] }[], limit: number): boolean {
+  /** Makes pages freed at or before `limit` reusable; true if any were. */
+  release(limit: number): boolean {
     let any = false;
-    while (queue.length > 0 && queue[0]!.txn <= limit) {
-      const e = queue.shift()!;
+    while (this.pending.length > 0 && this.pending[0]!.txn <= limit) {
+      const e = this.pending.shift()!;
       this.pendingCount -= e.pages.length;
       for (const p of e.pages) this.markFree(p);
       any = true;
     }
+    if (any) this.generation++;
     return any;
   }
 
@@ -148,7 +128,6 @@ export class FreeSpace {
     const out: number[] = [];
     for (let p = 1; p < this.pageCount; p++) if (this.#bits[p] === 1) out.push(p);
     for (const e of this.pending) out.push(...e.pages);
-    for (const e of this.pendingFresh) out.push(...e.pages);
     return out.sort((a, b) => a - b);
   }
 

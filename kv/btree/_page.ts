@@ -115,11 +115,6 @@ export class Page {
     }
   }
 
-  /** The commit that wrote this node. */
-  get txn(): number {
-    return this.dv.getFloat64(8, true);
-  }
-
   /** Encoded bytes of entry `i` (entries are contiguous and in order). */
   entryBytes(i: number): number {
     return (i + 1 < this.count ? this.offs[i + 1]! : this.length) - this.offs[i]!;

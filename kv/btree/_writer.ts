@@ -30,8 +30,6 @@ export interface TreeIO {
   readonly pager: Pager;
   readonly space: FreeSpace;
   readonly cache: PageCache;
-  /** Pages written by later commits were never checkpointed (see `Writer.freedFresh`). */
-  readonly checkpointTxn: number;
   load(no: number, crc: number): Page;
   readOverflow(v: Ovf): Uint8Array;
 }
@@ -54,8 +52,6 @@ export class Writer {
   root: Kid | undefined;
   /** Pages this commit frees (reusable once no view and no durable header can reach them). */
   readonly freed: number[] = [];
-  /** Freed pages no checkpoint wrote: no durable header reaches them, only views may. */
-  readonly freedFresh: number[] = [];
   /** Page runs allocated by this commit (returned on abort). */
   readonly #allocated: [number, number][] = [];
   changed = false;
@@ -72,8 +68,7 @@ export class Writer {
   mat(kid: Kid): DNode {
     if (!(kid instanceof Ref)) return kid;
     const p = this.io.load(kid.page, kid.crc);
-    const freed = p.txn > this.io.checkpointTxn ? this.freedFresh : this.freed;
-    for (let i = 0; i < p.npages; i++) freed.push(p.no + i);
+    for (let i = 0; i < p.npages; i++) this.freed.push(p.no + i);
     const n = p.count;
     const idx: number[] = new Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
@@ -142,10 +137,7 @@ export class Writer {
   #drop(v: Uint8Array | Ovf): void {
     if (!(v instanceof Ovf)) return;
     if (v.txn === this.txn) this.io.space.markFree(v.page, v.npages);
-    else {
-      const freed = v.txn > this.io.checkpointTxn ? this.freedFresh : this.freed;
-      for (let i = 0; i < v.npages; i++) freed.push(v.page + i);
-    }
+    else for (let i = 0; i < v.npages; i++) this.freed.push(v.page + i);
   }
 
   #alloc(npages: number): number {
