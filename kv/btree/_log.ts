@@ -22,7 +22,7 @@ export interface LogExtent {
 }
 
 /** Bytes of a commit's record before padding. */
-export function recordSize(ops: readonly RawOp[]): number {
+function recordSize(ops: readonly RawOp[]): number {
   let n = HEAD;
   for (const op of ops) n += 6 + op.key.length + (op.value?.length ?? 0);
   return n;

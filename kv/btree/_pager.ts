@@ -175,8 +175,6 @@ export class DeferredPager implements Pager {
   readonly path: string;
   /** Pages written since the last checkpoint: node or value runs by first page. */
   readonly #dirty = new Map<number, Uint8Array>();
-  /** Bytes waiting in `#dirty`. */
-  dirtyBytes = 0;
 
   constructor(file: FilePager) {
     this.file = file;
@@ -199,13 +197,9 @@ export class DeferredPager implements Pager {
   write(page: number, bytes: Uint8Array): void {
     for (let i = 0; i * PAGE_SIZE < bytes.length; i++) {
       // A run replaces whatever waited on its pages (they were freed first).
-      const old = this.#dirty.get(page + i);
-      if (old === undefined) continue;
-      this.dirtyBytes -= old.length;
       this.#dirty.delete(page + i);
     }
     this.#dirty.set(page, bytes);
-    this.dirtyBytes += bytes.length;
   }
 
   /**
@@ -238,7 +232,6 @@ export class DeferredPager implements Pager {
       i = j;
     }
     dirty.clear();
-    this.dirtyBytes = 0;
   }
 
   readAt(offset: number, length: number): Uint8Array {

@@ -132,10 +132,10 @@ Deno.test("btree durable single commits cost one sync each and rarely a checkpoi
   }
 });
 
-Deno.test("btree hands out its own copy of a value whose pages wait for a checkpoint", async () => {
+Deno.test("btree hands out its own copy of a value that waits for a checkpoint", async () => {
   const path = tempPath();
   try {
-    const value = new Uint8Array(10_000).fill(7); // an overflow value, small enough to be logged
+    const value = new Uint8Array(10_000).fill(7); // an overflow value, small enough to be logged and buffered
     {
       await using store = await openBTree(path);
       await store.put("first", "commit"); // the first commit is a checkpoint; later ones are logged
