@@ -4,7 +4,7 @@
  * @module
  */
 import * as A from "apache-arrow";
-import type { ParquetTarget, Predicate, WriteOptions } from "./types.ts";
+import type { ArrowSchema, ParquetTarget, Predicate, WriteOptions } from "./types.ts";
 import { decodeError, fail } from "./_errors.ts";
 import { inferSchema } from "./_infer.ts";
 import { compilePredicate, matchBatch } from "./_predicate.ts";
@@ -14,7 +14,7 @@ import { buildData } from "./_vector.ts";
 import { tableToParquet, writeTableTo } from "./_write.ts";
 
 /** Describes how two schemas differ, or returns undefined when they match. */
-export function schemaDifference(a: A.Schema, b: A.Schema): string | undefined {
+export function schemaDifference(a: ArrowSchema, b: ArrowSchema): string | undefined {
   const names = (s: A.Schema) => s.fields.map((f) => f.name);
   for (const f of a.fields) {
     const g = b.fields.find((x) => x.name === f.name);
@@ -139,7 +139,7 @@ export class ColumnarTable {
   }
 
   /** The Arrow schema. */
-  get schema(): A.Schema {
+  get schema(): ArrowSchema {
     return this.#table.schema;
   }
 

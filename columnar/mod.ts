@@ -16,6 +16,7 @@
  * @module
  */
 export type {
+  ArrowSchema,
   BlobSource,
   ColumnStats,
   CompareOp,
@@ -32,3 +33,16 @@ export { openColumnar, parquetMetadata, readParquet, streamParquet } from "./rea
 export { ParquetStreamWriter } from "./parquet_stream_writer.ts";
 export { PartitionedDataset, type PartitionInfo } from "./partitioned_dataset.ts";
 export type { BlobRoot } from "./_dataset_storage.ts";
+// The blob store types a BlobSource names, so the columnar page documents them.
+export type {
+  BlobData,
+  BlobMeta,
+  BlobStore,
+  ChunkedUpload,
+  GetRangeOptions,
+  ListOptions,
+  ListResult,
+  PresignOptions,
+  PutOptions,
+} from "../blob/types.ts";
+export type { Digest } from "../blob/digest.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import * as A from "apache-arrow";
-import type { ParquetTarget, WriteOptions } from "./types.ts";
+import type { ArrowSchema, ParquetTarget, WriteOptions } from "./types.ts";
 import type { ColumnarTable } from "./columnar_table.ts";
 import { schemaDifference } from "./columnar_table.ts";
 import { fail } from "./_errors.ts";
@@ -34,7 +34,7 @@ import { openSink } from "./_sinks.ts";
  */
 export class ParquetStreamWriter {
   /** The schema every written batch must have. */
-  readonly schema: A.Schema;
+  readonly schema: ArrowSchema;
   #enc: ParquetEncoder;
   #rowGroupSize: number;
   #pending: A.RecordBatch[] = [];

@@ -4,7 +4,7 @@
  * @module
  */
 import * as A from "apache-arrow";
-import type { Predicate, ReadOptions } from "./types.ts";
+import type { ArrowSchema, Predicate, ReadOptions } from "./types.ts";
 import { ColumnarTable, schemaDifference } from "./columnar_table.ts";
 import { fail } from "./_errors.ts";
 import { type BlobRoot, type DatasetStorage, datasetStorage } from "./_dataset_storage.ts";
@@ -108,7 +108,7 @@ export class PartitionedDataset {
   }
 
   /** The dataset schema (partition columns included), once something was appended. */
-  get schema(): A.Schema | undefined {
+  get schema(): ArrowSchema | undefined {
     return this.#schema;
   }
 

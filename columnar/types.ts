@@ -3,8 +3,23 @@
  *
  * @module
  */
-import type { Schema } from "apache-arrow";
+import type { Table } from "apache-arrow";
 import type { BlobStore } from "../blob/types.ts";
+
+/**
+ * apache-arrow's `Schema` (the columnar API takes and returns apache-arrow's own
+ * schema objects; construct them with `new Schema(...)` from "apache-arrow"). Named
+ * here through `Table["schema"]` so the documentation can show it.
+ *
+ * @example
+ * ```ts
+ * import type { ArrowSchema } from "@cooljapan/oxistore/columnar";
+ * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
+ * const schema: ArrowSchema = ColumnarTable.fromRows([{ a: 1 }]).schema;
+ * if (schema.fields[0]?.name !== "a") throw new Error("unexpected schema");
+ * ```
+ */
+export type ArrowSchema = Table["schema"];
 
 /** A Parquet file on a blob store. */
 export interface BlobSource {
@@ -45,7 +60,7 @@ export interface ReadOptions {
   /** Rows to keep; row groups whose statistics rule it out are never read. */
   filter?: Predicate;
   /** Target schema (schema evolution): missing nullable columns read as nulls. */
-  schema?: Schema;
+  schema?: ArrowSchema;
 }
 
 /** A Parquet compression codec that oxistore writes. */
