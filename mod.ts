@@ -13,17 +13,19 @@
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory("denokv");
  * await store.put("user/1", "ada");
- * for await (const [key, value] of store.prefixScan("user/")) {
- *   console.log(new TextDecoder().decode(key), new TextDecoder().decode(value));
+ * const names: string[] = [];
+ * for await (const [, value] of store.prefixScan("user/")) {
+ *   names.push(new TextDecoder().decode(value));
  * }
+ * if (names.join() !== "ada") throw new Error(names.join());
  * ```
  *
  * @module
  */
-import type { StoreConfig, StoreKind } from "./core/config.ts";
-import { STORE_KINDS } from "./core/config.ts";
+import { checkKind, checkStoreConfig, type StoreConfig, type StoreKind } from "./core/config.ts";
 import { StoreError, toStoreError } from "./core/error.ts";
 import type { KvStore } from "./core/kv.ts";
+import type { MigrateOptions } from "./core/migrate.ts";
 import type { CachedKvStore } from "./layers/cache/mod.ts";
 import type { BlobStore } from "./blob/types.ts";
 import type { ColumnarTable } from "./columnar/mod.ts";
@@ -41,13 +43,19 @@ export {
 export { expiryEpochMillis, isExpired } from "./core/ttl.ts";
 export {
   cacheHitRate,
-  emptyMetrics,
   type MergeOperator,
   STORE_KINDS,
   type StoreConfig,
   type StoreKind,
   type StoreMetrics,
 } from "./core/config.ts";
+export type { MigrateOptions, MigrateProgress } from "./core/migrate.ts";
+export type {
+  BackupBlob,
+  BackupBlobStore,
+  BackupSource,
+  BackupTarget,
+} from "./core/backup_format.ts";
 export type {
   KeysIter,
   KvChange,
@@ -61,101 +69,61 @@ export type {
   RangeOptions,
 } from "./core/kv.ts";
 
-/** Where data of each family lives. */
-export type Backend =
-  | "kv-btree"
-  | "kv-lsm"
-  | "kv-denokv"
-  | "columnar"
-  | "blob-local"
-  | "blob-memory"
-  | "blob-s3"
-  | "blob-gcs"
-  | "blob-azure"
-  | "cache";
-
-/**
- * The backend name of a KV engine kind.
- *
- * @example
- * ```ts
- * import { backendOf } from "@cooljapan/oxistore";
- * console.log(backendOf("lsm")); // "kv-lsm"
- * ```
- */
-export function backendOf(kind: StoreKind): Backend {
-  return `kv-${checkKind(kind)}`;
+/** What the facade asks of an engine; each engine's mod.ts answers for itself. */
+interface Engine {
+  open(path: string | undefined, config: StoreConfig): Promise<KvStore>;
+  /** Is the thing at `path` this engine's store? Never throws. */
+  probe(path: string): Promise<boolean>;
+  /** Every path the store at `path` is made of. */
+  storeFiles(path: string): string[];
 }
 
-function checkKind(kind: unknown): StoreKind {
-  if (typeof kind === "string" && (STORE_KINDS as readonly string[]).includes(kind)) {
-    return kind as StoreKind;
-  }
-  throw new StoreError(
-    "InvalidInput",
-    `Unknown store kind ${JSON.stringify(kind)}: expected one of ${STORE_KINDS.join(", ")}`,
-  );
-}
+/** Engines load on first use, so importing this module loads none of them. */
+const ENGINES: Record<StoreKind, () => Promise<Engine>> = {
+  btree: async () => {
+    const m = await import("./kv/btree/mod.ts");
+    return { open: m.openBTree, probe: m.probe, storeFiles: m.storeFiles };
+  },
+  lsm: async () => {
+    const m = await import("./kv/lsm/mod.ts");
+    return {
+      open: (path, config) => m.openLsm(path, config),
+      probe: m.probe,
+      storeFiles: m.storeFiles,
+    };
+  },
+  denokv: async () => {
+    const m = await import("./kv/denokv/mod.ts");
+    return {
+      open: (path, config) => m.openDenoKv(path ?? ":memory:", config),
+      probe: m.probe,
+      storeFiles: m.storeFiles,
+    };
+  },
+};
+
+/** The order `detectBackend` asks in: an LSM directory is the rarest case, so its code loads last. */
+const DETECT_ORDER: readonly StoreKind[] = ["btree", "denokv", "lsm"];
 
 function checkPath(path: unknown, op: string): string {
-  if (typeof path !== "string") {
-    throw new StoreError("InvalidInput", `Cannot ${op}: path must be a string, got ${typeof path}`);
+  if (typeof path !== "string" || path === "") {
+    throw new StoreError(
+      "InvalidInput",
+      `Cannot ${op}: path must be a non-empty string, got ${
+        typeof path === "string" ? '""' : typeof path
+      }`,
+    );
   }
   return path;
 }
 
-function checkConfig(config: unknown): StoreConfig {
-  if (config === undefined) return {};
-  if (typeof config !== "object" || config === null) {
-    throw new StoreError("InvalidInput", `Invalid StoreConfig: expected an object`);
-  }
-  const c = config as Record<string, unknown>;
-  const known = ["kind", "cacheSizeBytes", "syncWrites", "readOnly", "mergeOperator"];
-  for (const k of Object.keys(c)) {
-    if (!known.includes(k)) {
-      throw new StoreError("InvalidInput", `Invalid StoreConfig: unknown field "${k}"`);
-    }
-  }
-  if (c.kind !== undefined) checkKind(c.kind);
-  if (
-    c.cacheSizeBytes !== undefined &&
-    (typeof c.cacheSizeBytes !== "number" || !(c.cacheSizeBytes >= 0))
-  ) {
-    throw new StoreError(
-      "InvalidInput",
-      `Invalid StoreConfig.cacheSizeBytes: expected a number >= 0`,
-    );
-  }
-  for (const k of ["syncWrites", "readOnly"]) {
-    if (c[k] !== undefined && typeof c[k] !== "boolean") {
-      throw new StoreError("InvalidInput", `Invalid StoreConfig.${k}: expected a boolean`);
-    }
-  }
-  if (c.mergeOperator !== undefined && typeof c.mergeOperator !== "function") {
-    throw new StoreError("InvalidInput", `Invalid StoreConfig.mergeOperator: expected a function`);
-  }
-  return c as StoreConfig;
-}
-
-/** Opens `kind` at `path` (undefined = in memory). Engines load here, lazily. */
-async function openEngine(
-  kind: StoreKind,
-  path: string | undefined,
-  config: StoreConfig,
-): Promise<KvStore> {
-  switch (kind) {
-    case "denokv": {
-      const { openDenoKv } = await import("./kv/denokv/mod.ts");
-      return openDenoKv(path ?? ":memory:", config);
-    }
-    case "lsm": {
-      const { openLsm } = await import("./kv/lsm/mod.ts");
-      return openLsm(path, config);
-    }
-    case "btree": {
-      const { openBTree } = await import("./kv/btree/mod.ts");
-      return openBTree(path, config);
-    }
+async function exists(path: string, op: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw toStoreError(err, op);
   }
 }
 
@@ -169,23 +137,28 @@ async function openEngine(
  * const dir = await Deno.makeTempDir();
  * const store = await openConfig(`${dir}/kv.sqlite`, { kind: "denokv", syncWrites: true });
  * await store.put("k", "v");
+ * if (store.kind !== "denokv") throw new Error(store.kind);
  * await store.close();
  * ```
  */
-export function openConfig(path: string, config: StoreConfig = {}): Promise<KvStore> {
-  const c = checkConfig(config);
+export async function openConfig(path: string, config: StoreConfig = {}): Promise<KvStore> {
+  const where = typeof path === "string" && path !== "" ? path : String(path);
+  const c = checkStoreConfig(config, `open store at ${where}`);
   const kind = c.kind ?? "btree";
-  return openEngine(kind, checkPath(path, `open ${kind} store`), c);
+  const p = checkPath(path, `open ${kind} store`);
+  return (await ENGINES[kind]()).open(p, { ...c, kind });
 }
 
 /**
  * Opens (or creates) a store of the default engine at `path`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { open } from "@cooljapan/oxistore";
- * await using store = await open("./data.oxi");
+ * const path = `${await Deno.makeTempDir()}/data.oxi`;
+ * await using store = await open(path);
  * await store.put("hello", "world");
+ * if (store.kind !== "btree") throw new Error(store.kind);
  * ```
  */
 export function open(path: string): Promise<KvStore> {
@@ -201,11 +174,11 @@ export function open(path: string): Promise<KvStore> {
  * ```ts
  * import { openWith } from "@cooljapan/oxistore";
  * await using store = await openWith("denokv", ":memory:");
- * console.log(store.kind); // "denokv"
+ * if (store.kind !== "denokv") throw new Error(store.kind);
  * ```
  */
 export function openWith(kind: StoreKind, path: string): Promise<KvStore> {
-  return openConfig(path, { kind: checkKind(kind) });
+  return openConfig(path, { kind: checkKind(kind, `open store at ${path}`) });
 }
 
 /**
@@ -217,63 +190,48 @@ export function openWith(kind: StoreKind, path: string): Promise<KvStore> {
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory("denokv");
  * await store.put("a", "1");
- * console.log(await store.count()); // 1
+ * if (await store.count() !== 1) throw new Error("one key");
  * ```
  */
-export function openInMemory(
+export async function openInMemory(
   kind: StoreKind = "btree",
   config: StoreConfig = {},
 ): Promise<KvStore> {
-  const c = checkConfig(config);
-  return openEngine(checkKind(kind), undefined, { ...c, kind });
+  const op = "open in-memory store at :memory:";
+  const k = checkKind(kind, op);
+  const c = checkStoreConfig(config, op, k);
+  return (await ENGINES[k]()).open(undefined, { ...c, kind: k });
 }
 
 /**
- * Which engine made the store at `path`, from its own magic bytes or layout.
- * `NotFound` when nothing is there; `Corruption` when it is not a store.
+ * Which engine made the store at `path`: each engine is asked whether the
+ * store is its own (B-tree and Deno KV files by their magic bytes, an LSM
+ * directory by its manifest). `NotFound` when nothing is there; `Corruption`
+ * when no engine recognises it.
  *
  * @example
  * ```ts
  * import { detectBackend, openWith } from "@cooljapan/oxistore";
- * const path = `${await Deno.makeTempDir()}/kv.sqlite`;
- * const store = await openWith("denokv", path);
- * await store.close();
- * console.log(await detectBackend(path)); // "denokv"
+ * const dir = await Deno.makeTempDir();
+ * await (await openWith("lsm", `${dir}/events`)).close();
+ * const kind = await detectBackend(`${dir}/events`);
+ * if (kind !== "lsm") throw new Error(kind);
  * ```
  */
 export async function detectBackend(path: string): Promise<StoreKind> {
+  const op = `detect store kind at ${path}`;
   checkPath(path, "detect store kind");
-  let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(path);
+    await Deno.stat(path);
   } catch (err) {
-    throw toStoreError(err, `detect store kind at ${path}`);
+    throw toStoreError(err, op);
   }
-  if (info.isDirectory) {
-    throw new StoreError(
-      "Corruption",
-      `Cannot detect store kind at ${path}: directory is not an oxistore store`,
-    );
+  for (const kind of DETECT_ORDER) {
+    if (await (await ENGINES[kind]()).probe(path)) return kind;
   }
-  const head = new Uint8Array(16);
-  let n = 0;
-  try {
-    using file = await Deno.open(path, { read: true });
-    while (n < head.length) {
-      const got = await file.read(head.subarray(n));
-      if (got === null) break;
-      n += got;
-    }
-  } catch (err) {
-    throw toStoreError(err, `detect store kind at ${path}`);
-  }
-  const { SQLITE_MAGIC } = await import("./kv/denokv/mod.ts");
-  if (n >= SQLITE_MAGIC.length && SQLITE_MAGIC.every((b, i) => head[i] === b)) return "denokv";
-  const { BTREE_MAGIC } = await import("./kv/btree/mod.ts");
-  if (n >= BTREE_MAGIC.length && BTREE_MAGIC.every((b, i) => head[i] === b)) return "btree";
   throw new StoreError(
     "Corruption",
-    `Cannot detect store kind at ${path}: file is not an oxistore store (unknown magic bytes)`,
+    `Cannot ${op}: not an oxistore store (no engine of ${DETECT_ORDER.join(", ")} recognises it)`,
   );
 }
 
@@ -289,40 +247,57 @@ export async function detectBackend(path: string): Promise<StoreKind> {
  * await w.put("k", "v");
  * await w.close();
  * await using r = await openReadOnly(path);
- * console.log(new TextDecoder().decode(await r.get("k"))); // "v"
+ * if (new TextDecoder().decode(await r.get("k")) !== "v") throw new Error("read back");
  * ```
  */
 export async function openReadOnly(path: string): Promise<KvStore> {
   const kind = await detectBackend(path);
-  return openEngine(kind, path, { kind, readOnly: true });
+  return (await ENGINES[kind]()).open(path, { kind, readOnly: true });
 }
 
 /**
- * Removes the files of the `kind` store at `path`; a no-op when absent.
+ * Removes the files of the `kind` store at `path` (the engine names them); a
+ * no-op when absent. Something at `path` that the engine does not recognise
+ * as its store is refused with `InvalidInput` and left alone.
  *
  * @example
  * ```ts
- * import { destroy } from "@cooljapan/oxistore";
- * await destroy("denokv", `${await Deno.makeTempDir()}/missing.sqlite`); // no-op
+ * import { destroy, openWith } from "@cooljapan/oxistore";
+ * const path = `${await Deno.makeTempDir()}/kv.sqlite`;
+ * await destroy("denokv", path); // absent: a no-op
+ * await (await openWith("denokv", path)).close();
+ * await destroy("denokv", path);
+ * const left = await Deno.stat(path).then(() => true, () => false);
+ * if (left) throw new Error("destroy removed the store");
  * ```
  */
 export async function destroy(kind: StoreKind, path: string): Promise<void> {
-  checkKind(kind);
+  const op = `destroy ${kind} store at ${path}`;
+  checkKind(kind, op);
   checkPath(path, `destroy ${kind} store`);
-  const targets = kind === "denokv" ? [path, `${path}-wal`, `${path}-shm`] : [path];
-  for (const target of targets) {
+  const engine = await ENGINES[kind]();
+  if (await exists(path, op) && !(await engine.probe(path))) {
+    throw new StoreError(
+      "InvalidInput",
+      `Cannot ${op}: what is there is not a store of kind "${kind}"; nothing was removed`,
+    );
+  }
+  await removeFiles(engine, path, op);
+}
+
+async function removeFiles(engine: Engine, path: string, op: string): Promise<void> {
+  for (const target of engine.storeFiles(path)) {
     try {
       await Deno.remove(target, { recursive: true });
     } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) {
-        throw toStoreError(err, `destroy ${kind} store at ${path}`);
-      }
+      if (!(err instanceof Deno.errors.NotFound)) throw toStoreError(err, op);
     }
   }
 }
 
 /**
- * Opens the `kind` store at `src` and writes a consistent backup to `dst`.
+ * Opens the existing `kind` store at `src` read-only and writes a consistent
+ * backup to `dst` (a missing `src` is `NotFound`; nothing is created).
  *
  * @example
  * ```ts
@@ -332,64 +307,88 @@ export async function destroy(kind: StoreKind, path: string): Promise<void> {
  * await s.put("k", "v");
  * await s.close();
  * await backupStore("denokv", `${dir}/a.sqlite`, `${dir}/a.bak`);
- * await restoreStore("denokv", `${dir}/a.bak`, `${dir}/b.sqlite`);
+ * await restoreStore("btree", `${dir}/a.bak`, `${dir}/b.oxi`);
+ * await using b = await openWith("btree", `${dir}/b.oxi`);
+ * if (new TextDecoder().decode(await b.get("k")) !== "v") throw new Error("restored");
  * ```
  */
 export async function backupStore(kind: StoreKind, src: string, dst: string): Promise<void> {
-  await using store = await openWith(kind, src);
+  await using store = await openConfig(src, { kind, readOnly: true });
   await store.backup(dst);
 }
 
-/** Opens (or creates) the `kind` store at `dst` and replaces its contents with the backup at `backup`. */
+/**
+ * Opens (or creates) the `kind` store at `dst` and replaces its contents with
+ * the backup at `backup`. If the restore fails, a store this call created is
+ * removed again, and an existing one keeps its contents.
+ *
+ * @example
+ * ```ts
+ * import { restoreStore } from "@cooljapan/oxistore";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/bad.bak`, "not a backup");
+ * const failed = await restoreStore("lsm", `${dir}/bad.bak`, `${dir}/new`).then(() => false, () => true);
+ * const left = await Deno.stat(`${dir}/new`).then(() => true, () => false);
+ * if (!failed || left) throw new Error("a failed restore leaves nothing behind");
+ * ```
+ */
 export async function restoreStore(kind: StoreKind, backup: string, dst: string): Promise<void> {
-  await using store = await openWith(kind, dst);
-  await store.restore(backup);
+  const op = `restore ${kind} store at ${dst}`;
+  checkKind(kind, op);
+  checkPath(dst, `restore ${kind} store`);
+  const engine = await ENGINES[kind]();
+  const created = !(await exists(dst, op));
+  let store: KvStore | undefined;
+  try {
+    store = await openWith(kind, dst);
+    await store.restore(backup);
+    await store.close();
+  } catch (err) {
+    await store?.close().catch(() => {});
+    if (created) await removeFiles(engine, dst, op).catch(() => {});
+    throw err;
+  }
 }
 
 /**
- * Copies every live key of `src`'s default tree (with its remaining TTL) into
- * `dst`, reading from a snapshot of `src`. Returns how many keys were copied.
+ * Copies every live key of `src` with its remaining TTL into `dst`, from one
+ * point-in-time view of `src`, in the same batches as `restore`; returns how
+ * many keys were copied. Keys already in `dst` stay unless `src` overwrites
+ * them; expired keys are skipped.
+ *
+ * Between two stores opened by this module, every tree is copied: the
+ * default one and every named `tree(name)`. A store that is not an engine's
+ * own (a layer such as `EncryptedKv`, a tree handle, your own `KvStore`)
+ * cannot list its named trees: its default keyspace is copied, plus the
+ * trees named in `options.trees`.
  *
  * @example
  * ```ts
  * import { migrate, openInMemory } from "@cooljapan/oxistore";
- * await using a = await openInMemory("denokv");
- * await using b = await openInMemory("denokv");
+ * await using a = await openInMemory("btree");
+ * await using b = await openInMemory("lsm");
  * await a.put("k", "v");
- * console.log(await migrate(a, b)); // 1
+ * await a.tree("users").put("ada", "1");
+ * await a.putWithTtl("session", "s", 60_000);
+ * const copied = await migrate(a, b);
+ * if (copied !== 3) throw new Error(`copied ${copied}`);
+ * if (!(await b.tree("users").contains("ada"))) throw new Error("named trees copy");
+ * if (!((await b.ttl("session"))! > 0)) throw new Error("TTLs copy");
  * ```
  */
-export async function migrate(src: KvStore, dst: KvStore): Promise<number> {
-  await using snap = await src.snapshot();
-  let batch: [Uint8Array, Uint8Array][] = [];
-  let bytes = 0;
-  let copied = 0;
-  const flush = async () => {
-    if (batch.length > 0) await dst.batchWrite(batch);
-    batch = [];
-    bytes = 0;
-  };
-  for await (const [key, value] of snap.range()) {
-    const ttl = await src.ttl(key);
-    if (ttl !== undefined) {
-      if (ttl > 0) {
-        await dst.putWithTtl(key, value, ttl);
-        copied++;
-      }
-      continue;
-    }
-    batch.push([key, value]);
-    bytes += key.length + value.length;
-    copied++;
-    if (batch.length >= 500 || bytes >= 256 * 1024) await flush();
-  }
-  await flush();
-  return copied;
+export async function migrate(
+  src: KvStore,
+  dst: KvStore,
+  options: MigrateOptions = {},
+): Promise<number> {
+  const { migrateStores } = await import("./core/migrate.ts");
+  return migrateStores(src, dst, options);
 }
 
 /**
  * Opens the `kind` store at `path` behind a read-through, write-through LRU
- * cache of `capacity` entries.
+ * cache of `capacity` entries. To cache a store you already hold, use
+ * `new CachedKvStore(store, { maxEntries })` from `@cooljapan/oxistore/cache`.
  *
  * @example
  * ```ts
@@ -398,7 +397,7 @@ export async function migrate(src: KvStore, dst: KvStore): Promise<number> {
  * await using store = await openCached("denokv", `${dir}/kv.sqlite`, 1000);
  * await store.put("k", "v");
  * await store.get("k");
- * console.log(store.metrics().cacheHits); // 1
+ * if (store.metrics().cacheHits !== 1) throw new Error("the read was served by the cache");
  * ```
  */
 export async function openCached(
@@ -425,28 +424,32 @@ export async function openCached(
  * import { openBlob } from "@cooljapan/oxistore";
  * const blobs = await openBlob(await Deno.makeTempDir());
  * await blobs.put("docs/readme.txt", new TextEncoder().encode("hi"));
- * console.log((await blobs.head("docs/readme.txt")).size); // 2
+ * if ((await blobs.head("docs/readme.txt")).size !== 2) throw new Error("two bytes");
  * ```
  */
 export async function openBlob(path: string): Promise<BlobStore> {
   checkPath(path, "open blob store");
-  const { LocalBlobStore } = await import("./blob/local_blob_store.ts");
+  const { LocalBlobStore } = await import("./blob/mod.ts");
   return LocalBlobStore.open(path);
 }
 
 /**
- * Opens an existing Parquet file as a columnar table (Arrow in memory). Loads
- * apache-arrow and the Parquet reader only when called.
+ * Opens an existing Parquet file as a columnar table (Arrow in memory). The
+ * same function as `openColumnar` of `@cooljapan/oxistore/columnar`, loaded
+ * only when called, so importing the facade loads no apache-arrow.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { openColumnar } from "@cooljapan/oxistore";
- * const table = await openColumnar("./events.parquet");
- * console.log(table.numRows, table.schema.fields.map((f) => f.name));
+ * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
+ * const path = `${await Deno.makeTempDir()}/t.parquet`;
+ * await ColumnarTable.fromRows([{ id: 1 }, { id: 2 }]).writeParquet(path);
+ * const table = await openColumnar(path);
+ * if (table.numRows !== 2) throw new Error(`${table.numRows} rows`);
  * ```
  */
 export async function openColumnar(path: string): Promise<ColumnarTable> {
   checkPath(path, "open columnar table");
-  const { readParquet } = await import("./columnar/mod.ts");
-  return readParquet(path);
+  const columnar = await import("./columnar/mod.ts");
+  return columnar.openColumnar(path);
 }

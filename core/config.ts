@@ -4,6 +4,7 @@
  * @module
  */
 import type { Bytes } from "./bytes.ts";
+import { StoreError } from "./error.ts";
 
 /**
  * Which engine a store runs on.
@@ -97,15 +98,7 @@ export interface StoreMetrics {
   cacheMisses: number;
 }
 
-/**
- * A zeroed metrics record.
- *
- * @example
- * ```ts
- * import { emptyMetrics } from "@cooljapan/oxistore";
- * console.log(emptyMetrics().reads); // 0
- * ```
- */
+/** A zeroed metrics record (core's starting point; not part of the public API). */
 export function emptyMetrics(): StoreMetrics {
   return {
     reads: 0,
@@ -123,11 +116,76 @@ export function emptyMetrics(): StoreMetrics {
  *
  * @example
  * ```ts
- * import { cacheHitRate, emptyMetrics } from "@cooljapan/oxistore";
- * console.log(cacheHitRate({ ...emptyMetrics(), cacheHits: 3, cacheMisses: 1 })); // 0.75
+ * import { cacheHitRate, openInMemory } from "@cooljapan/oxistore";
+ * await using store = await openInMemory("btree");
+ * const rate = cacheHitRate({ ...store.metrics(), cacheHits: 3, cacheMisses: 1 });
+ * if (rate !== 0.75) throw new Error(`expected 0.75, got ${rate}`);
  * ```
  */
 export function cacheHitRate(metrics: StoreMetrics): number {
   const total = metrics.cacheHits + metrics.cacheMisses;
   return total === 0 ? 0 : metrics.cacheHits / total;
+}
+
+/**
+ * `kind` as a {@link StoreKind}; anything else is `InvalidInput` naming the
+ * operation (e.g. `"open store at ./data"`).
+ */
+export function checkKind(kind: unknown, op: string): StoreKind {
+  if (typeof kind === "string" && (STORE_KINDS as readonly string[]).includes(kind)) {
+    return kind as StoreKind;
+  }
+  throw new StoreError(
+    "InvalidInput",
+    `Cannot ${op}: unknown store kind ${JSON.stringify(kind)}, expected one of ${
+      STORE_KINDS.join(", ")
+    }`,
+  );
+}
+
+const CONFIG_FIELDS: readonly string[] = [
+  "kind",
+  "cacheSizeBytes",
+  "syncWrites",
+  "readOnly",
+  "mergeOperator",
+];
+
+/**
+ * Checks a {@link StoreConfig} once for every engine and the facade: unknown
+ * fields and wrong types are `InvalidInput` naming the operation and path.
+ * When `engine` is given, a `kind` naming another engine is refused too (an
+ * engine's own open function was called with another engine's config).
+ */
+export function checkStoreConfig(config: unknown, op: string, engine?: StoreKind): StoreConfig {
+  if (config === undefined) return {};
+  const bad = (why: string) => new StoreError("InvalidInput", `Cannot ${op}: ${why}`);
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    throw bad(
+      `invalid StoreConfig: expected an object, got ${config === null ? "null" : typeof config}`,
+    );
+  }
+  const c = config as Record<string, unknown>;
+  for (const field of Object.keys(c)) {
+    if (!CONFIG_FIELDS.includes(field)) throw bad(`invalid StoreConfig: unknown field "${field}"`);
+  }
+  if (c.kind !== undefined) {
+    const kind = checkKind(c.kind, op);
+    if (engine !== undefined && kind !== engine) {
+      throw bad(`invalid StoreConfig.kind: "${kind}" given to the ${engine} engine`);
+    }
+  }
+  const size = c.cacheSizeBytes;
+  if (size !== undefined && (typeof size !== "number" || !Number.isFinite(size) || size < 0)) {
+    throw bad(`invalid StoreConfig.cacheSizeBytes: expected a number >= 0, got ${String(size)}`);
+  }
+  for (const field of ["syncWrites", "readOnly"]) {
+    if (c[field] !== undefined && typeof c[field] !== "boolean") {
+      throw bad(`invalid StoreConfig.${field}: expected a boolean, got ${typeof c[field]}`);
+    }
+  }
+  if (c.mergeOperator !== undefined && typeof c.mergeOperator !== "function") {
+    throw bad(`invalid StoreConfig.mergeOperator: expected a function`);
+  }
+  return c as StoreConfig;
 }

@@ -55,6 +55,18 @@ async function pinned(
   return { entries: view.scan(lo, hi, opts), release: () => view.release() };
 }
 
+/** The shared state of every root handle, for core's own {@link rootState}. */
+const roots = new WeakMap<object, Shared>();
+
+/**
+ * The shared state behind a root EngineStore handle; undefined for tree
+ * handles and for any other store (a layer, a user's own KvStore). Private to
+ * core: migrate copies every tree's raw records through it.
+ */
+export function rootState(store: unknown): Shared | undefined {
+  return typeof store === "object" && store !== null ? roots.get(store) : undefined;
+}
+
 /** What `tree()` hands the constructor instead of an engine. */
 class TreeSeed {
   constructor(readonly shared: Shared, readonly name: string) {}
@@ -94,6 +106,7 @@ export class EngineStore implements KvStore {
       this.#s = new Shared(engine, opts);
       this.#prefix = treePrefix();
       this.#isRoot = true;
+      roots.set(this, this.#s);
     }
   }
 

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { StoreConfig } from "../../core/config.ts";
+import { checkStoreConfig, type StoreConfig } from "../../core/config.ts";
 import { EngineStore } from "../../core/engine_store.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { hasMagic, MAGIC } from "./_format.ts";
@@ -64,6 +64,7 @@ export async function openBTree(
   path: string | undefined,
   config: StoreConfig = {},
 ): Promise<KvStore> {
+  checkStoreConfig(config, `open B-tree store at ${path ?? ":memory:"}`, "btree");
   const opts = {
     cacheSizeBytes: config.cacheSizeBytes,
     syncWrites: config.syncWrites,
@@ -110,4 +111,42 @@ export async function isBTreeFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+/**
+ * Whether `path` holds a B-tree store (a file starting with
+ * {@link BTREE_MAGIC}). It answers "is this mine?" only and never throws; the
+ * facade's `detectBackend` asks each engine this.
+ *
+ * @param path a path that may hold a store
+ * @returns true when a B-tree store lives there
+ *
+ * @example
+ * ```ts
+ * import { openBTree, probe } from "@cooljapan/oxistore/kv/btree";
+ * const path = `${await Deno.makeTempDir()}/kv.oxi`;
+ * if (await probe(path)) throw new Error("nothing is there yet");
+ * await (await openBTree(path)).close();
+ * if (!(await probe(path))) throw new Error("a B-tree file is detected");
+ * ```
+ */
+export function probe(path: string): Promise<boolean> {
+  return isBTreeFile(path);
+}
+
+/**
+ * The paths that make up the B-tree store at `path` (what the facade's
+ * `destroy` removes): one file, which holds its pages and its commit log.
+ *
+ * @param path the store file
+ * @returns paths to remove
+ *
+ * @example
+ * ```ts
+ * import { storeFiles } from "@cooljapan/oxistore/kv/btree";
+ * const files = storeFiles("./data.oxi");
+ * if (files.join() !== "./data.oxi") throw new Error(String(files));
+ * ```
+ */
+export function storeFiles(path: string): string[] {
+  return [path];
 }

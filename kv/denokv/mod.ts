@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { StoreConfig } from "../../core/config.ts";
+import { checkStoreConfig, type StoreConfig } from "../../core/config.ts";
 import { EngineStore } from "../../core/engine_store.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
 import type { KvStore } from "../../core/kv.ts";
@@ -52,6 +52,7 @@ export function denoKvAvailable(): boolean {
  */
 export async function openDenoKv(path?: string, config: StoreConfig = {}): Promise<KvStore> {
   const where = path === undefined || path === "" ? "(default Deno KV)" : path;
+  checkStoreConfig(config, `open Deno KV store at ${where}`, "denokv");
   if (!denoKvAvailable()) {
     throw new StoreError(
       "Unsupported",
@@ -87,4 +88,56 @@ export async function openDenoKv(path?: string, config: StoreConfig = {}): Promi
     readOnly: config.readOnly,
     mergeOperator: config.mergeOperator,
   });
+}
+/**
+ * Whether `path` holds a Deno KV store: a local file starting with
+ * {@link SQLITE_MAGIC} (Deno KV keeps a local store in one SQLite database).
+ * It answers "is this mine?" only and never throws; the facade's
+ * `detectBackend` asks each engine this. `":memory:"` and URLs are not files,
+ * so they are never detected.
+ *
+ * @param path a path that may hold a store
+ * @returns true when a Deno KV (SQLite) file lives there
+ *
+ * @example
+ * ```ts
+ * import { openDenoKv, probe } from "@cooljapan/oxistore/kv/denokv";
+ * const path = `${await Deno.makeTempDir()}/kv.sqlite`;
+ * if (await probe(path)) throw new Error("nothing is there yet");
+ * await (await openDenoKv(path)).close();
+ * if (!(await probe(path))) throw new Error("a Deno KV file is detected");
+ * ```
+ */
+export async function probe(path: string): Promise<boolean> {
+  try {
+    using file = await Deno.open(path, { read: true });
+    const head = new Uint8Array(SQLITE_MAGIC.length);
+    let got = 0;
+    while (got < head.length) {
+      const n = await file.read(head.subarray(got));
+      if (n === null) return false;
+      got += n;
+    }
+    return SQLITE_MAGIC.every((b, i) => head[i] === b);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The paths that make up the Deno KV store at `path` (what the facade's
+ * `destroy` removes): the SQLite database and its `-wal` and `-shm` files.
+ *
+ * @param path the store file
+ * @returns paths to remove
+ *
+ * @example
+ * ```ts
+ * import { storeFiles } from "@cooljapan/oxistore/kv/denokv";
+ * const files = storeFiles("kv.sqlite");
+ * if (files.join() !== "kv.sqlite,kv.sqlite-wal,kv.sqlite-shm") throw new Error(String(files));
+ * ```
+ */
+export function storeFiles(path: string): string[] {
+  return [path, `${path}-wal`, `${path}-shm`];
 }

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type { StoreConfig } from "../../core/config.ts";
+import { checkStoreConfig, type StoreConfig } from "../../core/config.ts";
 import { EngineStore } from "../../core/engine_store.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
 import type { KvStore } from "../../core/kv.ts";
@@ -50,22 +50,6 @@ export const LSM_MAGIC: string = MANIFEST_MAGIC;
 export const LSM_FORMAT_VERSION: number = FORMAT_VERSION;
 
 const engines = new WeakMap<KvStore, LsmEngine>();
-
-function checkConfig(config: StoreConfig): void {
-  const c = config.cacheSizeBytes;
-  if (c !== undefined && (typeof c !== "number" || !Number.isFinite(c) || c < 0)) {
-    throw new StoreError(
-      "InvalidInput",
-      `Invalid cacheSizeBytes for the LSM engine: expected a number >= 0, got ${String(c)}`,
-    );
-  }
-  if (config.kind !== undefined && config.kind !== "lsm") {
-    throw new StoreError(
-      "InvalidInput",
-      `Invalid kind for openLsm: expected "lsm", got ${String(config.kind)}`,
-    );
-  }
-}
 
 async function prepareDir(path: string, readOnly: boolean): Promise<void> {
   let info: Deno.FileInfo;
@@ -129,7 +113,7 @@ export async function openLsm(
 ): Promise<KvStore> {
   const where = path ?? ":memory:";
   try {
-    checkConfig(config);
+    checkStoreConfig(config, `open LSM store at ${where}`, "lsm");
     if (path !== undefined && (typeof path !== "string" || path === "")) {
       throw new StoreError("InvalidInput", `Invalid LSM store path: expected a non-empty string`);
     }
@@ -223,4 +207,58 @@ export async function lsmWaitIdle(store: KvStore): Promise<void> {
   } catch (err) {
     throw toStoreError(err, `wait for background work of LSM store at ${e.path}`);
   }
+}
+/**
+ * Whether `path` holds an LSM store: a directory whose `MANIFEST` starts with
+ * {@link LSM_MAGIC}. It answers "is this mine?" only (a damaged manifest is
+ * still this engine's, and opening it reports the damage); it never throws.
+ * The facade's `detectBackend` asks each engine this.
+ *
+ * @param path a path that may hold a store
+ * @returns true when an LSM store lives there
+ *
+ * @example
+ * ```ts
+ * import { openLsm, probe } from "@cooljapan/oxistore/kv/lsm";
+ * const dir = await Deno.makeTempDir();
+ * if (await probe(dir)) throw new Error("an empty directory is no store");
+ * await (await openLsm(dir)).close();
+ * if (!(await probe(dir))) throw new Error("an LSM directory is detected");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function probe(path: string): Promise<boolean> {
+  try {
+    using file = await Deno.open(`${path}/${MANIFEST_NAME}`, { read: true });
+    const want = new TextEncoder().encode(MANIFEST_MAGIC);
+    const head = new Uint8Array(want.length);
+    let got = 0;
+    while (got < head.length) {
+      const n = await file.read(head.subarray(got));
+      if (n === null) return false;
+      got += n;
+    }
+    return want.every((b, i) => head[i] === b);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The paths that make up the LSM store at `path` (what the facade's
+ * `destroy` removes): the store directory itself, with its tables, logs,
+ * manifest and lock file.
+ *
+ * @param path the store directory
+ * @returns paths to remove, recursively
+ *
+ * @example
+ * ```ts
+ * import { storeFiles } from "@cooljapan/oxistore/kv/lsm";
+ * const files = storeFiles("./events");
+ * if (files.length !== 1 || files[0] !== "./events") throw new Error(String(files));
+ * ```
+ */
+export function storeFiles(path: string): string[] {
+  return [path];
 }

@@ -50,13 +50,13 @@ Deno.test("facade: importing mod.ts statically loads only core code", async () =
 });
 
 Deno.test("facade: mod.ts imports and answers with no permissions at all", async () => {
-  const code = `import { backendOf, prefixUpperBound } from "${modUrl}";
-console.log(backendOf("btree"), new TextDecoder().decode(prefixUpperBound("foo")));`;
+  const code = `import { STORE_KINDS, prefixUpperBound } from "${modUrl}";
+console.log(STORE_KINDS[0], new TextDecoder().decode(prefixUpperBound("foo")));`;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["eval", "--no-config", "--no-prompt", code],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(out.stdout).trim();
-  assert(out.success && text === "kv-btree fop", text + new TextDecoder().decode(out.stderr));
+  assert(out.success && text === "btree fop", text + new TextDecoder().decode(out.stderr));
 });

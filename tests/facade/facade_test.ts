@@ -2,7 +2,6 @@
 // open*, detectBackend, destroy, backupStore/restoreStore, migrate and the
 // free functions of API.md.
 import {
-  backendOf,
   backupStore,
   destroy,
   detectBackend,
@@ -15,9 +14,8 @@ import {
   openWith,
   prefixUpperBound,
   restoreStore,
-  StoreError,
 } from "../../mod.ts";
-import { b, eq, eqBytes, fails, scan, show, sleep, u, yes } from "./_helpers.ts";
+import { b, eq, eqBytes, fails, scan, show, sleep, u, yes } from "../conformance/_helpers.ts";
 
 async function tempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "oxistore-facade-" });
@@ -38,7 +36,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-Deno.test("facade: prefixUpperBound, expiryEpochMillis, isExpired, backendOf", () => {
+Deno.test("facade: prefixUpperBound, expiryEpochMillis, isExpired", () => {
   eqBytes(prefixUpperBound("foo"), "fop");
   eqBytes(prefixUpperBound(b(0x61, 0x62, 0xff)), b(0x61, 0x63));
   eqBytes(prefixUpperBound(b(0x00)), b(0x01));
@@ -49,19 +47,6 @@ Deno.test("facade: prefixUpperBound, expiryEpochMillis, isExpired, backendOf", (
   yes(at >= before + 1_000 && at <= Date.now() + 1_000, "expiryEpochMillis is now + ttl");
   eq(isExpired(Date.now() - 1), true);
   eq(isExpired(Date.now() + 60_000), false);
-  eq(backendOf("btree"), "kv-btree");
-  eq(backendOf("lsm"), "kv-lsm");
-  eq(backendOf("denokv"), "kv-denokv");
-  // deno-lint-ignore no-explicit-any
-  const anyKind = "sqlite" as any;
-  const err = (() => {
-    try {
-      backendOf(anyKind);
-    } catch (e) {
-      return e;
-    }
-  })();
-  yes(err instanceof StoreError && err.kind === "InvalidInput", "unknown kind is InvalidInput");
 });
 
 Deno.test("facade: openInMemory gives independent ephemeral stores that honour config", async () => {
