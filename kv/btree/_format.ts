@@ -1,6 +1,7 @@
 // The on-disk format of a B-tree store: constants, the page hash and the two
 // header slots. docs/btree.md describes the layout byte by byte.
 import { StoreError } from "../../core/error.ts";
+import { xxhash32 } from "../../core/xxhash32.ts";
 
 /** Every page is this many bytes; nodes and overflow values use runs of pages. */
 export const PAGE_SIZE = 4096;
@@ -32,77 +33,11 @@ export function checkHost(): void {
   }
 }
 
-let wordsOf: ArrayBufferLike | undefined;
-let words: Int32Array = new Int32Array(0);
-
-const P1 = 0x9e3779b1 | 0;
-const P2 = 0x85ebca77 | 0;
-const P3 = 0xc2b2ae3d | 0;
-const P4 = 0x27d4eb2f | 0;
-const P5 = 0x165667b1 | 0;
-
 /**
- * A fast non-cryptographic 32-bit hash (the xxHash32 construction: four
- * multiply-rotate lanes over little-endian 32-bit words, then an avalanche).
- * It guards against torn writes and flipped bits, not against attackers.
+ * The hash of pages, slots and log records: xxHash32 (core/xxhash32.ts). It
+ * guards against torn writes and flipped bits, not against attackers.
  */
-export function hash32(input: Uint8Array): number {
-  const b = (input.byteOffset & 3) === 0 ? input : input.slice();
-  const n = b.length;
-  const nw = n >>> 2;
-  // Node buffers share slabs: one word view per slab, not one per hashed node.
-  if (b.buffer !== wordsOf) {
-    wordsOf = b.buffer;
-    words = LITTLE_ENDIAN ? new Int32Array(b.buffer, 0, b.buffer.byteLength >>> 2) : words;
-  }
-  const w = LITTLE_ENDIAN ? words : beWords(b, nw);
-  let i = LITTLE_ENDIAN ? b.byteOffset >>> 2 : 0;
-  const end = i + nw;
-  let h: number;
-  if (nw >= 4) {
-    let v1 = (P1 + P2) | 0;
-    let v2 = P2;
-    let v3 = 0;
-    let v4 = -P1 | 0;
-    const lim = end - 3;
-    for (; i < lim; i += 4) {
-      v1 = (v1 + Math.imul(w[i]!, P2)) | 0;
-      v1 = Math.imul((v1 << 13) | (v1 >>> 19), P1);
-      v2 = (v2 + Math.imul(w[i + 1]!, P2)) | 0;
-      v2 = Math.imul((v2 << 13) | (v2 >>> 19), P1);
-      v3 = (v3 + Math.imul(w[i + 2]!, P2)) | 0;
-      v3 = Math.imul((v3 << 13) | (v3 >>> 19), P1);
-      v4 = (v4 + Math.imul(w[i + 3]!, P2)) | 0;
-      v4 = Math.imul((v4 << 13) | (v4 >>> 19), P1);
-    }
-    h = (((v1 << 1) | (v1 >>> 31)) + ((v2 << 7) | (v2 >>> 25)) +
-      ((v3 << 12) | (v3 >>> 20)) + ((v4 << 18) | (v4 >>> 14))) | 0;
-  } else {
-    h = P5;
-  }
-  h = (h + n) | 0;
-  for (; i < end; i++) {
-    h = (h + Math.imul(w[i]!, P3)) | 0;
-    h = Math.imul((h << 17) | (h >>> 15), P4);
-  }
-  for (let j = nw << 2; j < n; j++) {
-    h = (h + Math.imul(b[j]!, P5)) | 0;
-    h = Math.imul((h << 11) | (h >>> 21), P1);
-  }
-  h ^= h >>> 15;
-  h = Math.imul(h, P2);
-  h ^= h >>> 13;
-  h = Math.imul(h, P3);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function beWords(b: Uint8Array, nw: number): Int32Array {
-  const out = new Int32Array(nw);
-  const dv = new DataView(b.buffer, b.byteOffset, nw * 4);
-  for (let i = 0; i < nw; i++) out[i] = dv.getInt32(i * 4, true);
-  return out;
-}
+export const hash32: (input: Uint8Array) => number = xxhash32;
 
 /** What one header slot records: a whole committed state of the store. */
 export interface Slot {

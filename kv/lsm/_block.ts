@@ -6,7 +6,7 @@
 // compressed payload is `varint raw length ‖ compressed bytes`.
 import { deflateSync, inflateSync } from "fflate";
 import { ByteReader, ByteWriter, getU32 } from "./_coding.ts";
-import { checksum } from "./_checksum.ts";
+import { xxhash32 as checksum } from "../../core/xxhash32.ts";
 import { lz4Compress, lz4Decompress } from "./_lz4.ts";
 
 const RESTART = 16;

@@ -4,7 +4,7 @@
 import { StoreError } from "../../core/error.ts";
 import { ByteReader, ByteWriter, getU32, putU32 } from "./_coding.ts";
 import type { TableMeta } from "./_table_writer.ts";
-import { checksum } from "./_checksum.ts";
+import { xxhash32 as checksum } from "../../core/xxhash32.ts";
 
 /** The manifest's file name. */
 export const MANIFEST_NAME = "MANIFEST";

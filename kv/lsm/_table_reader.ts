@@ -6,7 +6,7 @@ import { StoreError } from "../../core/error.ts";
 import { BlockCursor, decodeBlock } from "./_block.ts";
 import type { BlockCache } from "./_block_cache.ts";
 import { bloomMayContain } from "./_bloom.ts";
-import { checksum } from "./_checksum.ts";
+import { xxhash32 as checksum } from "../../core/xxhash32.ts";
 import { ByteReader, getU32 } from "./_coding.ts";
 import type { LsmFile } from "./_fs.ts";
 import { FOOTER_SIZE, TABLE_MAGIC, TABLE_VERSION } from "./_table_writer.ts";

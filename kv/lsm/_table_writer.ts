@@ -5,7 +5,7 @@ import { ByteWriter, putU32 } from "./_coding.ts";
 import { BlockBuilder, type BlockCompression, encodeBlock, encodeBlockInto } from "./_block.ts";
 import { bloomHash, buildBloom } from "./_bloom.ts";
 import type { LsmFile } from "./_fs.ts";
-import { checksum } from "./_checksum.ts";
+import { xxhash32 as checksum } from "../../core/xxhash32.ts";
 
 /** Table footer size and magic ("OXLSMSST"). */
 export const FOOTER_SIZE = 48;

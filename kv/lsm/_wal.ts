@@ -7,7 +7,7 @@ import type { RawOp } from "../../core/engine.ts";
 import { StoreError } from "../../core/error.ts";
 import { ByteReader, ByteWriter, getU32, putU32 } from "./_coding.ts";
 import type { LsmFile } from "./_fs.ts";
-import { checksum } from "./_checksum.ts";
+import { xxhash32 as checksum } from "../../core/xxhash32.ts";
 
 const WAL_MAGIC = [0x4f, 0x58, 0x4c, 0x53, 0x4d, 0x57, 0x41, 0x4c]; // "OXLSMWAL"
 const WAL_VERSION = 1;

@@ -3,6 +3,7 @@
 // (the slow, obvious form of the same algorithm) over seeded random inputs.
 import { strictEqual } from "node:assert/strict";
 import { crc32 } from "../../core/crc32.ts";
+import { xxhash32 } from "../../core/xxhash32.ts";
 import { randomBytes as randomBytesOf, seededRandom } from "../_support/random.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -32,5 +33,44 @@ Deno.test("crc32: the check value, continuation, and views into larger buffers",
     strictEqual(crc32(view), crcReference(view));
     const cut = Math.floor(next() * view.length);
     strictEqual(crc32(view.subarray(cut), crc32(view.subarray(0, cut))), crcReference(view));
+  }
+});
+
+// xxHash32 as its specification reads: 32-bit lanes over little-endian words.
+function xxReference(b: Uint8Array): number {
+  const P = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f, 0x165667b1].map(BigInt);
+  const M = 0xffffffffn;
+  const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (32n - r))) & M;
+  const word = (i: number) =>
+    BigInt(new DataView(b.buffer, b.byteOffset + i, 4).getUint32(0, true));
+  const [P1, P2, P3, P4, P5] = P as [bigint, bigint, bigint, bigint, bigint];
+  let i = 0;
+  let h: bigint;
+  if (b.length >= 16) {
+    const v = [(P1 + P2) & M, P2, 0n, (0n - P1) & M];
+    for (; i + 16 <= b.length; i += 16) {
+      for (let k = 0; k < 4; k++) v[k] = (rotl((v[k]! + word(i + 4 * k) * P2) & M, 13n) * P1) & M;
+    }
+    h = (rotl(v[0]!, 1n) + rotl(v[1]!, 7n) + rotl(v[2]!, 12n) + rotl(v[3]!, 18n)) & M;
+  } else h = P5;
+  h = (h + BigInt(b.length)) & M;
+  for (; i + 4 <= b.length; i += 4) h = (rotl((h + word(i) * P3) & M, 17n) * P4) & M;
+  for (; i < b.length; i++) h = (rotl((h + BigInt(b[i]!) * P5) & M, 11n) * P1) & M;
+  h = ((h ^ (h >> 15n)) * P2) & M;
+  h = ((h ^ (h >> 13n)) * P3) & M;
+  return Number(h ^ (h >> 16n));
+}
+
+Deno.test("xxhash32: known values, and every alignment and length agrees with the reference", () => {
+  strictEqual(xxhash32(new Uint8Array(0)), 0x02cc5d05);
+  strictEqual(xxhash32(text("abc")), 0x32d153ff);
+  const next = seededRandom(2);
+  const buf = randomBytes(next, 5000);
+  for (let t = 0; t < 300; t++) {
+    const from = Math.floor(next() * 16);
+    const n = t < 100 ? t : Math.floor(next() * 4900);
+    const want = xxReference(buf.subarray(from, from + n));
+    strictEqual(xxhash32(buf, from, from + n), want);
+    strictEqual(xxhash32(buf.subarray(from, from + n)), want);
   }
 });
