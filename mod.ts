@@ -51,12 +51,6 @@ export {
 } from "./core/config.ts";
 export type { MigrateOptions, MigrateProgress } from "./core/migrate.ts";
 export type {
-  BackupBlob,
-  BackupBlobStore,
-  BackupSource,
-  BackupTarget,
-} from "./core/backup_format.ts";
-export type {
   KeysIter,
   KvChange,
   KvEntry,
