@@ -7,7 +7,10 @@
 import { deflateSync, inflateSync } from "fflate";
 import { ByteReader, ByteWriter, getU32 } from "./_coding.ts";
 import { xxhash32 as checksum } from "../../core/xxhash32.ts";
-import { lz4Compress, lz4Decompress } from "./_lz4.ts";
+import {
+  lz4CompressBlock as lz4Compress,
+  lz4DecompressBlock as lz4Decompress,
+} from "../../core/lz4.ts";
 
 const RESTART = 16;
 

@@ -8,7 +8,7 @@
 import { deflateSync, gunzipSync, gzipSync, inflateSync, unzlibSync, zlibSync } from "fflate";
 import { MAX_VALUE_BYTES } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
-import { lz4CompressBlock, lz4DecompressBlock } from "./lz4.ts";
+import { lz4CompressBlock, lz4DecompressBlock } from "../../core/lz4.ts";
 
 /** Names of the built-in codecs. */
 export type CodecName = "none" | "deflate" | "gzip" | "zlib" | "lz4";

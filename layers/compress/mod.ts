@@ -1,8 +1,8 @@
 /**
  * Compression: {@link CompressedKv} compresses values in front of any
  * KvStore, with a codec registry (`none`, `deflate`, `gzip`, `zlib`, `lz4`);
- * each value records the codec that made it. The LZ4 block codec is written
- * here in TypeScript and is exported on its own too.
+ * each value records the codec that made it. The LZ4 block codec (plain
+ * TypeScript, shared with the LSM engine's table blocks) is exported on its own too.
  *
  * @example
  * ```ts
@@ -17,7 +17,7 @@
  */
 export { CompressedKv, type CompressedKvOptions } from "./compressed_kv.ts";
 export { type Codec, codecByName, codecByTag, type CodecName, CODECS } from "./codecs.ts";
-export { lz4CompressBlock, lz4DecompressBlock, lz4MaxCompressedSize } from "./lz4.ts";
+export { lz4CompressBlock, lz4DecompressBlock, lz4MaxCompressedSize } from "../../core/lz4.ts";
 export {
   TransformedKv,
   type TransformedKvOptions,
