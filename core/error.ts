@@ -19,7 +19,6 @@ export type StoreErrorKind =
   | "Io"
   | "Corruption"
   | "NotFound"
-  | "KeyNotFound"
   | "AlreadyExists"
   | "TxnConflict"
   | "ReadOnly"
@@ -65,8 +64,13 @@ export class StoreError extends Error {
 
 /**
  * Wraps any thrown value as a StoreError, keeping StoreErrors as they are.
+ * It is for errors of code the caller did not write (the file system, Deno
+ * KV, an npm package), so it never answers `InvalidInput`: a `TypeError` from
+ * inside Deno KV ("database is locked") is not the caller's bad argument.
+ * A permission the process lacks (Deno's `NotCapable`) is `Unsupported`, and
+ * the message names the `--allow-…` flag.
  * File-system errors map onto the matching kind (`NotFound`, `AlreadyExists`,
- * otherwise `Io`).
+ * `CapacityExceeded` for a full disk, otherwise `Io`).
  *
  * @example
  * ```ts
@@ -90,15 +94,56 @@ export function toStoreError(err: unknown, action: string): StoreError {
       return new StoreError("Io", message, { cause: err });
     }
     if (err instanceof Deno.errors.NotCapable) {
-      return new StoreError("Unsupported", message, { cause: err });
+      return new StoreError("Unsupported", withPermissionHint(message), { cause: err });
     }
   }
-  if (err instanceof TypeError || err instanceof RangeError) {
-    return new StoreError("InvalidInput", message, { cause: err });
-  }
   const code = (err as { code?: unknown } | null)?.code;
+  // A full disk (or quota) is a capacity limit the caller can act on, not a broken device.
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new StoreError("CapacityExceeded", message, { cause: err });
+  }
   if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
     return new StoreError("Io", message, { cause: err });
   }
   return new StoreError("Other", message, { cause: err });
+}
+
+/**
+ * Like {@link toStoreError}, for a failed file or database call: an error
+ * with no better kind is `Io` rather than `Other`. Internal to oxistore.
+ */
+export function ioStoreError(err: unknown, action: string): StoreError {
+  const e = toStoreError(err, action);
+  return e.kind === "Other" && !(err instanceof StoreError)
+    ? new StoreError("Io", e.message, { cause: err })
+    : e;
+}
+
+/**
+ * `err` as a StoreError whose message names the operation and the store: the
+ * one place a store's public methods give their errors a location. Errors that
+ * already name `path` pass unchanged; an input check's
+ * `Cannot put: key is 2049 bytes…` becomes
+ * `Cannot put in store at ./data: key is 2049 bytes…`, same kind, same cause.
+ * Internal to oxistore.
+ */
+export function inStore(err: unknown, op: string, path: string): StoreError {
+  const where = `in store at ${path}`;
+  if (!(err instanceof StoreError)) return toStoreError(err, `${op} ${where}`);
+  if (err.message.includes(path)) return err;
+  const m = /^Cannot ([^:]+): /.exec(err.message);
+  const message = m
+    ? `Cannot ${m[1]} ${where}: ${err.message.slice(m[0].length)}`
+    : `Cannot ${op} ${where}: ${err.message}`;
+  return new StoreError(
+    err.kind,
+    message,
+    err.cause === undefined ? undefined : { cause: err.cause },
+  );
+}
+
+/** Deno's permission messages name the flag; make sure ours always do. */
+function withPermissionHint(message: string): string {
+  if (message.includes("--allow-")) return message;
+  return `${message} (run with the --allow-read and --allow-write permissions for this path)`;
 }

@@ -1,6 +1,7 @@
 // Opening a store: the file, its lock, page 0, choosing a header slot, and
 // rebuilding the free space (saved list after a clean close, a verifying
 // walk of the tree after a crash).
+import { DENO_FS, type FileCalls, type FsCalls, parentDir, syncDir } from "../../core/_fs_calls.ts";
 import { StoreError } from "../../core/error.ts";
 import { BTreeEngine, type EngineState } from "./_engine.ts";
 import {
@@ -27,6 +28,8 @@ export interface EngineOptions {
   cacheSizeBytes?: number | undefined;
   syncWrites?: boolean | undefined;
   readOnly?: boolean | undefined;
+  /** The file system (the fault tests pass a simulated disk); default the real one. */
+  fs?: FsCalls | undefined;
 }
 
 const DEFAULT_CACHE = 64 * 1024 * 1024;
@@ -71,9 +74,10 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
   checkHost();
   const readOnly = opts.readOnly === true;
   const cache = cacheSize(opts);
-  let file: Deno.FsFile;
+  const fs = opts.fs ?? DENO_FS;
+  let file: FileCalls;
   try {
-    file = await Deno.open(
+    file = await fs.open(
       path,
       readOnly ? { read: true } : { read: true, write: true, create: true },
     );
@@ -90,12 +94,13 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
   let real = path;
   let registered = false;
   try {
-    real = await Deno.realPath(path);
+    real = fs.realPathSync(path);
     if (!acquire(real, !readOnly)) throw locked(path);
     registered = true;
     if (!(await lockSoon(file, !readOnly))) throw locked(path);
     const filePager = new FilePager(file, path);
-    const state = recover(filePager, path, readOnly);
+    // A new file's name is durable only once its directory is synced.
+    const state = recover(filePager, path, readOnly, () => syncDir(fs, parentDir(path)));
     const engine = new BTreeEngine({
       ...state,
       pager: new DeferredPager(filePager),
@@ -125,7 +130,7 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
  * handle still holds for a moment should not make an open fail (seen as a
  * rare `Locked` on reopen-after-close in heavily parallel test runs).
  */
-async function lockSoon(file: Deno.FsFile, exclusive: boolean): Promise<boolean> {
+async function lockSoon(file: FileCalls, exclusive: boolean): Promise<boolean> {
   for (let tries = 0; tries < 20; tries++) {
     if (file.tryLockSync(exclusive)) return true;
     await new Promise((r) => setTimeout(r, 10));
@@ -145,7 +150,12 @@ type Recovered = Pick<EngineState, "root" | "txn" | "keptTxn" | "slotTxn" | "spa
   records: RawOp[][];
 };
 
-function recover(pager: FilePager, path: string, readOnly: boolean): Recovered {
+function recover(
+  pager: FilePager,
+  path: string,
+  readOnly: boolean,
+  created: () => void,
+): Recovered {
   let size = pager.size();
   if (size === 0) {
     if (readOnly) {
@@ -156,6 +166,7 @@ function recover(pager: FilePager, path: string, readOnly: boolean): Recovered {
     }
     pager.write(0, initialHeader());
     pager.syncNow();
+    created();
     size = PAGE_SIZE;
   }
   const head = size >= 16 ? pager.readAt(0, Math.min(size, PAGE_SIZE)) : new Uint8Array(0);

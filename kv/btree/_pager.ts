@@ -1,10 +1,13 @@
 // Where pages live: a file (sync positional I/O, per the speed facts) or
 // memory (the same tree over in-memory pages).
+import type { FileCalls } from "../../core/_fs_calls.ts";
 import { StoreError } from "../../core/error.ts";
 import { corruption, PAGE_SIZE } from "./_format.ts";
 
 function ioError(op: string, path: string, err: unknown): StoreError {
-  return new StoreError("Io", `Cannot ${op} store at ${path}: ${(err as Error).message}`, {
+  const code = (err as { code?: unknown } | null)?.code;
+  const kind = code === "ENOSPC" || code === "EDQUOT" ? "CapacityExceeded" : "Io";
+  return new StoreError(kind, `Cannot ${op} store at ${path}: ${(err as Error).message}`, {
     cause: err,
   });
 }
@@ -34,10 +37,10 @@ export interface Pager {
 
 /** Pages in a file, read and written with the sync positional calls. */
 export class FilePager implements Pager {
-  readonly file: Deno.FsFile;
+  readonly file: FileCalls;
   readonly path: string;
 
-  constructor(file: Deno.FsFile, path: string) {
+  constructor(file: FileCalls, path: string) {
     this.file = file;
     this.path = path;
   }
@@ -104,11 +107,11 @@ export class FilePager implements Pager {
   }
 
   size(): number {
-    return this.file.statSync().size;
+    return this.#io("stat", () => this.file.statSync().size);
   }
 
   truncate(bytes: number): void {
-    this.file.truncateSync(bytes);
+    this.#io("truncate", () => this.file.truncateSync(bytes));
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 // The file system the LSM engine runs on: the real disk, or memory. Both
 // sides offer the same synchronous calls so the WAL, table and manifest code
 // is one code path (sync calls are ~13x cheaper than async ones here).
+import { DENO_FS, type FileCalls, type FsCalls, SYNC_DIRS, syncDir } from "../../core/_fs_calls.ts";
 
 /** An open file: appends at the end, reads anywhere. */
 export interface LsmFile {
@@ -39,19 +40,16 @@ export interface LsmFs {
   syncDirAsync(): Promise<void>;
 }
 
-/** Windows cannot open a directory to fsync it (and renames there are already durable). */
-const SYNC_DIRS = Deno.build.os !== "windows";
-
 function join(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
 class DiskFile implements LsmFile {
-  #f: Deno.FsFile;
+  #f: FileCalls;
   #pos = -1;
   #size: number;
   #written: { bytes: number };
-  constructor(f: Deno.FsFile, size: number, written: { bytes: number }) {
+  constructor(f: FileCalls, size: number, written: { bytes: number }) {
     this.#f = f;
     this.#size = size;
     this.#written = written;
@@ -92,17 +90,19 @@ class DiskFile implements LsmFile {
   }
 }
 
-/** The real directory at `path`. */
+/** The real directory at `path` (through `sys`: the tests' simulated disk replaces it). */
 export class DiskFs implements LsmFs {
   readonly path: string;
   readonly inMemory = false;
   readonly written: { bytes: number } = { bytes: 0 };
-  constructor(path: string) {
+  readonly #sys: FsCalls;
+  constructor(path: string, sys: FsCalls = DENO_FS) {
     this.path = path;
+    this.#sys = sys;
   }
   exists(name: string): boolean {
     try {
-      Deno.statSync(join(this.path, name));
+      this.#sys.statSync(join(this.path, name));
       return true;
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return false;
@@ -110,7 +110,7 @@ export class DiskFs implements LsmFs {
     }
   }
   create(name: string): LsmFile {
-    const f = Deno.openSync(join(this.path, name), {
+    const f = this.#sys.openSync(join(this.path, name), {
       read: true,
       write: true,
       create: true,
@@ -120,16 +120,16 @@ export class DiskFs implements LsmFs {
   }
   open(name: string, write: boolean): LsmFile {
     const p = join(this.path, name);
-    const f = Deno.openSync(p, { read: true, write });
+    const f = this.#sys.openSync(p, { read: true, write });
     return new DiskFile(f, f.statSync().size, this.written);
   }
   readFile(name: string): Uint8Array {
-    return Deno.readFileSync(join(this.path, name));
+    return this.#sys.readFileSync(join(this.path, name));
   }
   writeFileAtomic(name: string, bytes: Uint8Array): void {
     this.written.bytes += bytes.length;
     const tmp = join(this.path, name + ".tmp");
-    const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+    const f = this.#sys.openSync(tmp, { write: true, create: true, truncate: true });
     try {
       let off = 0;
       while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
@@ -137,13 +137,13 @@ export class DiskFs implements LsmFs {
     } finally {
       f.close();
     }
-    Deno.renameSync(tmp, join(this.path, name));
+    this.#sys.renameSync(tmp, join(this.path, name));
     this.syncDir();
   }
   async writeFileAtomicAsync(name: string, bytes: Uint8Array): Promise<void> {
     this.written.bytes += bytes.length;
     const tmp = join(this.path, name + ".tmp");
-    const f = Deno.openSync(tmp, { write: true, create: true, truncate: true });
+    const f = this.#sys.openSync(tmp, { write: true, create: true, truncate: true });
     try {
       let off = 0;
       while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
@@ -151,9 +151,9 @@ export class DiskFs implements LsmFs {
     } finally {
       f.close();
     }
-    Deno.renameSync(tmp, join(this.path, name));
+    this.#sys.renameSync(tmp, join(this.path, name));
     if (!SYNC_DIRS) return;
-    const d = Deno.openSync(this.path);
+    const d = this.#sys.openSync(this.path);
     try {
       await d.sync();
     } finally {
@@ -162,29 +162,29 @@ export class DiskFs implements LsmFs {
   }
   remove(name: string): void {
     try {
-      Deno.removeSync(join(this.path, name));
+      this.#sys.removeSync(join(this.path, name));
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
   }
   list(): string[] {
     const out: string[] = [];
-    for (const e of Deno.readDirSync(this.path)) if (e.isFile) out.push(e.name);
+    for (const e of this.#sys.readDirSync(this.path)) if (e.isFile) out.push(e.name);
     return out;
   }
   totalSize(): number {
     let n = 0;
-    for (const e of Deno.readDirSync(this.path)) {
+    for (const e of this.#sys.readDirSync(this.path)) {
       if (!e.isFile) continue;
       try {
-        n += Deno.statSync(join(this.path, e.name)).size;
+        n += this.#sys.statSync(join(this.path, e.name)).size;
       } catch { /* removed meanwhile */ }
     }
     return n;
   }
   async syncDirAsync(): Promise<void> {
     if (!SYNC_DIRS) return;
-    const d = await Deno.open(this.path);
+    const d = await this.#sys.open(this.path);
     try {
       await d.sync();
     } finally {
@@ -192,13 +192,7 @@ export class DiskFs implements LsmFs {
     }
   }
   syncDir(): void {
-    if (!SYNC_DIRS) return;
-    const d = Deno.openSync(this.path);
-    try {
-      d.syncSync();
-    } finally {
-      d.close();
-    }
+    syncDir(this.#sys, this.path);
   }
 }
 

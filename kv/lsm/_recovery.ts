@@ -11,7 +11,10 @@ export function loadManifest(fs: LsmFs, readOnly: boolean): ManifestState {
   if (readOnly) {
     throw new StoreError("NotFound", `Cannot open LSM store at ${fs.path}: no store there`);
   }
-  const foreign = fs.list().filter((n) => n !== "LOCK");
+  // A temp file is what a crash while creating the store leaves (the first
+  // manifest written but not yet renamed): the store was never created, so it
+  // is created now; the temp file is overwritten below.
+  const foreign = fs.list().filter((n) => n !== "LOCK" && !n.endsWith(".tmp"));
   if (foreign.length > 0) {
     throw new StoreError(
       "Corruption",

@@ -21,6 +21,7 @@ import { EngineStore } from "../../core/engine_store.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { DiskFs, MemFs } from "./_fs.ts";
+import { DENO_FS, makeDirDurable } from "../../core/_fs_calls.ts";
 import { decodeManifest, FORMAT_VERSION, MANIFEST_MAGIC, MANIFEST_NAME } from "./_manifest.ts";
 import { LsmEngine } from "./lsm_engine.ts";
 import type { LsmOptions, LsmStats } from "./lsm_options.ts";
@@ -66,7 +67,8 @@ async function prepareDir(path: string, readOnly: boolean): Promise<void> {
         },
       );
     }
-    await Deno.mkdir(path, { recursive: true });
+    // Its parent is fsynced too: a store whose open resolved survives a power cut.
+    makeDirDurable(DENO_FS, path);
     return;
   }
   if (!info.isDirectory) {
