@@ -144,19 +144,26 @@ export async function openConfig(path: string, config: StoreConfig = {}): Promis
 }
 
 /**
- * Opens (or creates) a store of the default engine at `path`.
+ * Opens the store at `path`, whichever engine made it (see
+ * {@link detectBackend}); where nothing is, creates a store of the default
+ * engine, the B-tree. Something at `path` that no engine recognises is
+ * `Corruption` and is left alone.
  *
  * @example
  * ```ts
- * import { open } from "@cooljapan/oxistore";
- * const path = `${await Deno.makeTempDir()}/data.oxi`;
- * await using store = await open(path);
- * await store.put("hello", "world");
- * if (store.kind !== "btree") throw new Error(store.kind);
+ * import { open, openWith } from "@cooljapan/oxistore";
+ * const dir = await Deno.makeTempDir();
+ * await using fresh = await open(`${dir}/data.oxi`);
+ * if (fresh.kind !== "btree") throw new Error(fresh.kind);
+ * await (await openWith("lsm", `${dir}/events`)).close();
+ * await using events = await open(`${dir}/events`);
+ * if (events.kind !== "lsm") throw new Error(events.kind);
  * ```
  */
-export function open(path: string): Promise<KvStore> {
-  return openConfig(path);
+export async function open(path: string): Promise<KvStore> {
+  checkPath(path, "open store");
+  if (!(await exists(path, `open store at ${path}`))) return openConfig(path);
+  return openConfig(path, { kind: await detectBackend(path) });
 }
 
 /**
