@@ -27,6 +27,7 @@ import {
   type StoreKind,
 } from "./mod.ts";
 import { StoreError } from "./core/error.ts";
+import { toHex } from "./core/encoding.ts";
 import type { KvStore } from "./core/kv.ts";
 
 /** Where the CLI writes: one line at a time. */
@@ -100,7 +101,7 @@ function show(bytes: Uint8Array): string {
   } catch {
     // not UTF-8
   }
-  return "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return "0x" + toHex(bytes);
 }
 
 /** Opens an existing store of any engine, or creates one of `kind`. */

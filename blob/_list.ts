@@ -6,6 +6,7 @@
  * @module
  */
 import { StoreError } from "../core/error.ts";
+import { fromBase64Url, toBase64Url } from "../core/encoding.ts";
 import { checkBlobPrefix, compareKeys } from "./keys.ts";
 import type { ListOptions } from "./types.ts";
 
@@ -45,16 +46,12 @@ export function planList(prefix: string | undefined, opts: ListOptions = {}): Li
 /** Encodes a position as an opaque URL-safe cursor. */
 export function encodeCursor(pos: ListPosition): string {
   const json = JSON.stringify([pos.key, pos.group ? 1 : 0]);
-  const bytes = new TextEncoder().encode(json);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return toBase64Url(new TextEncoder().encode(json));
 }
 
 function decode(cursor: string): ListPosition {
   try {
-    const bin = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    const bytes = fromBase64Url(cursor);
     const [key, group] = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
     if (typeof key === "string" && (group === 0 || group === 1)) return { key, group: group === 1 };
   } catch (_) {

@@ -5,6 +5,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { StoreError, toStoreError } from "../core/error.ts";
+import { fromHex, toHex } from "../core/encoding.ts";
 
 const HEX = /^[0-9a-f]{64}$/;
 const encoder = new TextEncoder();
@@ -49,9 +50,7 @@ export class Digest {
           "expected 64 hex characters of a SHA-256 digest",
       );
     }
-    const bytes = new Uint8Array(32);
-    for (let i = 0; i < 32; i++) bytes[i] = parseInt(lower.slice(2 * i, 2 * i + 2), 16);
-    return new Digest(bytes, lower);
+    return new Digest(fromHex(lower), lower);
   }
 
   /**
@@ -68,9 +67,7 @@ export class Digest {
       throw new StoreError("InvalidInput", "Cannot make a digest: expected 32 bytes");
     }
     const copy = bytes.slice();
-    let hex = "";
-    for (const b of copy) hex += b.toString(16).padStart(2, "0");
-    return new Digest(copy, hex);
+    return new Digest(copy, toHex(copy));
   }
 
   /**

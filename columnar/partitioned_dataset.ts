@@ -4,6 +4,7 @@
  * @module
  */
 import * as A from "apache-arrow";
+import { fromBase64, toBase64 } from "../core/encoding.ts";
 import type { ArrowSchema, Predicate, ReadOptions } from "./types.ts";
 import { ColumnarTable, schemaDifference } from "./columnar_table.ts";
 import { fail } from "./_errors.ts";
@@ -44,20 +45,8 @@ export interface PartitionInfo {
   numRows: number;
 }
 
-function b64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
-function unb64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
 function schemaToText(schema: A.Schema): string {
-  return b64(A.tableToIPC(new A.Table(schema), "stream"));
+  return toBase64(A.tableToIPC(new A.Table(schema), "stream"));
 }
 
 function manifestText(m: Manifest): string {
@@ -98,7 +87,7 @@ export class PartitionedDataset {
     this.#io = io;
     this.#manifest = manifest;
     this.#schema = manifest.schema
-      ? ColumnarTable.fromIPC(unb64(manifest.schema)).schema
+      ? ColumnarTable.fromIPC(fromBase64(manifest.schema)).schema
       : undefined;
   }
 

@@ -171,11 +171,5 @@ export function prefixUpperBound(prefix: BytesLike): Bytes | undefined {
   return undefined;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-/** Lower-case hex of the bytes. */
-export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
-  return s;
-}
+/** Lower-case hex of the bytes (core/encoding.ts). */
+export { toHex } from "./encoding.ts";

@@ -1,40 +1,14 @@
-// Byte/string helpers the three cloud backends share (hex, base64, HMAC, SHA-256).
+// Byte/string helpers the three cloud backends share (HMAC, SHA-256, URI
+// escaping); hex and base64 are core's.
+import { fromBase64, toBase64, toBase64Url, toHex } from "../../core/encoding.ts";
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+export { fromBase64, toBase64, toBase64Url, toHex };
+
 const utf8 = new TextEncoder();
-
-/** Lower-case hex of some bytes. */
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += HEX[b];
-  return out;
-}
 
 /** UTF-8 bytes of a string. */
 export function utf8Bytes(s: string): Uint8Array<ArrayBuffer> {
   return utf8.encode(s);
-}
-
-/** Standard base64 of some bytes. */
-export function toBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(bin);
-}
-
-/** Bytes of a standard base64 string; throws TypeError on bad input. */
-export function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s.replace(/\s+/g, ""));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** URL-safe base64 without padding (JWT). */
-export function toBase64Url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** SHA-256 of some bytes, as bytes. */
@@ -74,7 +48,7 @@ export function uriEncode(s: string, keepSlash = false): string {
   for (const b of utf8Bytes(s)) {
     const c = String.fromCharCode(b);
     if (/[A-Za-z0-9\-_.~]/.test(c) || (keepSlash && c === "/")) out += c;
-    else out += "%" + HEX[b]!.toUpperCase();
+    else out += (b < 16 ? "%0" : "%") + b.toString(16).toUpperCase();
   }
   return out;
 }

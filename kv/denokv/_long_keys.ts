@@ -5,6 +5,7 @@
 // key p (|p| <= SPLIT) compares with a bucket [head, 0] as p with head, and
 // tuple order puts [head] before [head, 0], just as head < head ‖ tail.
 import { compareBytes } from "../../core/bytes.ts";
+import { toHex } from "../../core/encoding.ts";
 import { StoreError } from "../../core/error.ts";
 
 /** Keys longer than this many bytes go to buckets (2·SPLIT + 7 < 2048 always fits). */
@@ -63,5 +64,5 @@ export function updateTails(tails: Uint8Array[], tail: Uint8Array, present: bool
 /** Hex SHA-256 of a long key: where its value lives. */
 export async function longKeyId(key: Uint8Array): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", key as Uint8Array<ArrayBuffer>));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(d);
 }

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { fromHex } from "../../core/encoding.ts";
 import { TypedKvError } from "./typed_kv_error.ts";
 
 /** One element of a tuple key (the element types Deno KV keys have). */
@@ -59,11 +60,8 @@ class Writer {
 }
 
 function bigintBytes(n: bigint): Uint8Array {
-  let hex = n.toString(16);
-  if (hex.length % 2) hex = "0" + hex;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
+  const hex = n.toString(16);
+  return fromHex(hex.length % 2 ? "0" + hex : hex);
 }
 
 function writeBigint(w: Writer, n: bigint): void {

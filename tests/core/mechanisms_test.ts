@@ -1,9 +1,17 @@
 // The mechanisms written once in core/ and shared by the engines, the layers,
 // blob and columnar: each is checked against a plain reference written here
 // (the slow, obvious form of the same algorithm) over seeded random inputs.
-import { strictEqual } from "node:assert/strict";
+import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { crc32 } from "../../core/crc32.ts";
 import { xxhash32 } from "../../core/xxhash32.ts";
+import {
+  fromBase64,
+  fromBase64Url,
+  fromHex,
+  toBase64,
+  toBase64Url,
+  toHex,
+} from "../../core/encoding.ts";
 import { randomBytes as randomBytesOf, seededRandom } from "../_support/random.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -73,4 +81,25 @@ Deno.test("xxhash32: known values, and every alignment and length agrees with th
     strictEqual(xxhash32(buf, from, from + n), want);
     strictEqual(xxhash32(buf.subarray(from, from + n)), want);
   }
+});
+
+Deno.test("encoding: hex and base64 round-trip and match the platform's atob/btoa", () => {
+  const next = seededRandom(3);
+  for (let t = 0; t < 200; t++) {
+    const bytes = randomBytes(next, t);
+    const bin = String.fromCharCode(...bytes);
+    strictEqual(toBase64(bytes), btoa(bin));
+    strictEqual(
+      toBase64Url(bytes),
+      btoa(bin).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, ""),
+    );
+    strictEqual(toHex(bytes), Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(""));
+    deepStrictEqual(fromBase64(toBase64(bytes)), new Uint8Array(bytes));
+    deepStrictEqual(fromBase64Url(toBase64Url(bytes)), new Uint8Array(bytes));
+    deepStrictEqual(fromHex(toHex(bytes).toUpperCase()), new Uint8Array(bytes));
+  }
+  deepStrictEqual(fromBase64(" YW\nJj "), text("abc"));
+  for (const bad of ["a*b=", "-_8"]) throws(() => fromBase64(bad), SyntaxError);
+  throws(() => fromBase64Url("+/8"), SyntaxError);
+  for (const bad of ["abc", "zz"]) throws(() => fromHex(bad), SyntaxError);
 });
