@@ -12,10 +12,10 @@ import type {
   RawSnapshot,
 } from "./engine.ts";
 import { StoreError, toStoreError } from "./error.ts";
-import { joinKey } from "./keyspace.ts";
+import { joinKey, RAW_USER_HI, RAW_USER_LO } from "./keyspace.ts";
 import type { RangeIter, RangeOptions } from "./kv.ts";
 import { Mutex } from "./mutex.ts";
-import { decodeStored, encodeStored, liveValue, storedIsExpired } from "./ttl.ts";
+import { decodeStored, encodeStored, liveValue, storedExpiry, storedIsExpired } from "./ttl.ts";
 import { WatchHub } from "./watch.ts";
 import { ConflictLog, OverlaySnapshot } from "./_views.ts";
 
@@ -52,6 +52,12 @@ export class Shared {
   readonly conflicts = new ConflictLog();
   readonly overlays = new Set<OverlaySnapshot>();
   readonly metrics: StoreMetrics = emptyMetrics();
+  /**
+   * Listeners of every commit this handle applies, in commit order, with the
+   * raw ops (keyspace prefix and TTL header included): replication's feed.
+   * Called under the commit lock, before the commit is synced.
+   */
+  readonly feeds = new Set<(seq: number, ops: readonly RawOp[]) => void>();
   seq = 0;
   closed = false;
 
@@ -97,6 +103,7 @@ export class Shared {
     if (checks?.length) await this.engine.apply(ops, checks);
     else await this.engine.apply(ops);
     const seq = ++this.seq;
+    for (const feed of this.feeds) feed(seq, ops);
     const m = this.metrics;
     for (const op of ops) {
       this.conflicts.record(op.key, seq);
@@ -111,6 +118,40 @@ export class Shared {
         this.hub.publish(op.key, op.value === undefined ? undefined : decodeStored(op.value).value);
       }
     }
+  }
+
+  /**
+   * Replaces every user key (every tree) with `entries` (raw keys, stored
+   * values), under the lock, then syncs. Expired entries are skipped.
+   */
+  async replaceAll(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void> {
+    await this.lock.run(async () => {
+      this.check("restore", true);
+      let ops: RawOp[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        await this.applyLocked(ops);
+        ops = [];
+        bytes = 0;
+      };
+      const lo = new Uint8Array([RAW_USER_LO]);
+      const hi = new Uint8Array([RAW_USER_HI]);
+      const old: Uint8Array[] = [];
+      for await (const [key] of this.engine.scan(lo, hi, { keysOnly: true })) old.push(key.slice());
+      for (const key of old) {
+        ops.push({ key, value: undefined });
+        if (ops.length >= RESTORE_BATCH_OPS) await flush();
+      }
+      const now = Date.now();
+      for await (const [key, stored] of entries) {
+        if (storedIsExpired(stored, now)) continue;
+        ops.push({ key, value: stored, expiresAt: storedExpiry(stored) });
+        bytes += stored.length;
+        if (ops.length >= RESTORE_BATCH_OPS || bytes >= RESTORE_BATCH_BYTES) await flush();
+      }
+      await flush();
+    });
+    await this.engine.sync();
   }
 
   /** Commits ops (after `precheck`, under the lock), then syncs if asked. */

@@ -21,14 +21,21 @@ import type {
   RangeOptions,
 } from "./kv.ts";
 import { checkTtl, decodeStored, liveValue, storedExpiry, storedIsExpired } from "./ttl.ts";
-import { readBackup, verifyBackup, writeBackup } from "./backup_format.ts";
+import {
+  type BackupSource,
+  type BackupTarget,
+  checkBackupLocation,
+  describeBackup,
+  readBackup,
+  verifyBackup,
+  writeBackup,
+} from "./backup_format.ts";
 import {
   type EngineStoreOptions,
   packedPutOps,
   prefixBounds,
   putOp,
   rawBounds,
-  RESTORE_BATCH_BYTES,
   RESTORE_BATCH_OPS,
   scanLive,
   type ScanSource,
@@ -448,57 +455,30 @@ export class EngineStore implements KvStore {
   }
 
   /** Writes a consistent copy of the whole store (every tree) to `path`. */
-  async backup(path: string): Promise<void> {
+  async backup(target: BackupTarget): Promise<void> {
     this.#check("backup");
-    if (typeof path !== "string" || path === "") {
-      throw new StoreError("InvalidInput", `Invalid backup path: expected a non-empty string`);
-    }
+    checkBackupLocation(target, `back up store at ${this.#s.engine.path}`);
     const s = this.#s;
     const view = await s.lock.run(() => s.pin());
     try {
-      await writeBackup(path, liveRaw(view));
+      await writeBackup(target, liveRaw(view));
     } catch (err) {
-      throw s.fail(`backup to ${path}`, err);
+      throw s.fail(`backup to ${describeBackup(target)}`, err);
     } finally {
       view.release();
     }
   }
 
   /** Replaces the whole store (every tree) with a backup's contents. */
-  async restore(path: string): Promise<void> {
+  async restore(source: BackupSource): Promise<void> {
     this.#check("restore", true);
+    checkBackupLocation(source, `restore store at ${this.#s.engine.path}`);
     const s = this.#s;
     try {
-      await verifyBackup(path);
-      await s.lock.run(async () => {
-        s.check("restore", true);
-        let ops: RawOp[] = [];
-        let bytes = 0;
-        const flush = async () => {
-          await s.applyLocked(ops);
-          ops = [];
-          bytes = 0;
-        };
-        const lo = new Uint8Array([RAW_USER_LO]);
-        const hi = new Uint8Array([RAW_USER_HI]);
-        const old: Uint8Array[] = [];
-        for await (const [key] of s.engine.scan(lo, hi, { keysOnly: true })) old.push(key.slice());
-        for (const key of old) {
-          ops.push({ key, value: undefined });
-          if (ops.length >= RESTORE_BATCH_OPS) await flush();
-        }
-        const now = Date.now();
-        for await (const [key, stored] of readBackup(path)) {
-          if (storedIsExpired(stored, now)) continue;
-          ops.push({ key, value: stored, expiresAt: storedExpiry(stored) });
-          bytes += stored.length;
-          if (ops.length >= RESTORE_BATCH_OPS || bytes >= RESTORE_BATCH_BYTES) await flush();
-        }
-        await flush();
-      });
-      await s.engine.sync();
+      const verified = await verifyBackup(source);
+      await s.replaceAll(verified ?? readBackup(source));
     } catch (err) {
-      throw s.fail(`restore from ${path}`, err);
+      throw s.fail(`restore from ${describeBackup(source)}`, err);
     }
   }
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { BackupSource, BackupTarget } from "./backup_format.ts";
 import type { Bytes, BytesLike } from "./bytes.ts";
 import type { StoreKind, StoreMetrics } from "./config.ts";
 
@@ -221,10 +222,13 @@ export interface KvStore extends KvReader, AsyncDisposable {
   flush(): Promise<void>;
   /** Reclaims space. */
   compact(): Promise<void>;
-  /** Writes a consistent copy of the whole store to `path`. */
-  backup(path: string): Promise<void>;
-  /** Replaces the whole store with a backup's contents. */
-  restore(path: string): Promise<void>;
+  /**
+   * Writes a consistent copy of the whole store to a file path, a byte stream
+   * or a blob `{ store, key }` (the portable format: any engine restores it).
+   */
+  backup(target: BackupTarget): Promise<void>;
+  /** Replaces the whole store with a backup's contents (path, byte stream or blob). */
+  restore(source: BackupSource): Promise<void>;
   /** Every committed change under `prefix` from now on. */
   watch(prefix: BytesLike): AsyncIterableIterator<KvChange>;
   /** A named keyspace isolated from the default one. */

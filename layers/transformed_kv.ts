@@ -15,6 +15,7 @@ import {
 } from "../core/bytes.ts";
 import type { MergeOperator, StoreKind, StoreMetrics } from "../core/config.ts";
 import { StoreError } from "../core/error.ts";
+import type { BackupSource, BackupTarget } from "../core/backup_format.ts";
 import type {
   KeysIter,
   KvChange,
@@ -351,13 +352,13 @@ export class TransformedKv implements KvStore {
   }
 
   /** A consistent copy of the inner store; it holds encoded values. */
-  backup(path: string): Promise<void> {
-    return this.inner.backup(path);
+  backup(target: BackupTarget): Promise<void> {
+    return this.inner.backup(target);
   }
 
   /** Replaces the inner store's contents with a backup's. */
-  restore(path: string): Promise<void> {
-    return this.inner.restore(path);
+  restore(source: BackupSource): Promise<void> {
+    return this.inner.restore(source);
   }
 
   /** Committed changes under `prefix`, values decoded. */

@@ -7,6 +7,7 @@
 import { type Bytes, type BytesLike, checkKey, checkValue, toBytes } from "../../core/bytes.ts";
 import type { StoreKind, StoreMetrics } from "../../core/config.ts";
 import { StoreError } from "../../core/error.ts";
+import type { BackupSource, BackupTarget } from "../../core/backup_format.ts";
 import type {
   KeysIter,
   KvChange,
@@ -372,18 +373,18 @@ export class CachedKvStore implements KvStore {
   }
 
   /** A consistent copy of the inner store. */
-  backup(path: string): Promise<void> {
+  backup(target: BackupTarget): Promise<void> {
     this.#check("backup");
-    return this.#inner.backup(path);
+    return this.#inner.backup(target);
   }
 
   /** Replaces the inner store's contents; every cache of every tree is emptied. */
-  async restore(path: string): Promise<void> {
+  async restore(source: BackupSource): Promise<void> {
     this.#check("restore");
     const spaces = [...this.#family.spaces.values()];
     for (const s of spaces) s.tracker.beginAll();
     try {
-      await this.#inner.restore(path);
+      await this.#inner.restore(source);
     } finally {
       for (const s of this.#family.spaces.values()) {
         if (spaces.includes(s)) s.tracker.endAll();
