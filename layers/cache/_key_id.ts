@@ -1,14 +1,8 @@
-// Uint8Array keys as Map keys: one UTF-16 unit per byte, so distinct keys differ.
+// Keys as Map keys for the cache layer (core/_key_id.ts makes the id).
 import { type BytesLike, checkKey } from "../../core/bytes.ts";
+import { keyId as idOf } from "../../core/_key_id.ts";
 
-/** A string id for a key: one UTF-16 unit per byte, so distinct keys differ. */
-export function idOf(key: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < key.length; i += 1024) {
-    s += String.fromCharCode(...key.subarray(i, i + 1024));
-  }
-  return s;
-}
+export { idOf };
 
 /** Ids of keys that are valid; invalid ones make the inner store throw anyway. */
 export function idsOf(keys: unknown[]): string[] {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { Lru } from "../../core/_lru.ts";
 import { BaseCache, type CacheOptions, type Slot } from "./_base_cache.ts";
 
 /**
@@ -22,8 +23,7 @@ import { BaseCache, type CacheOptions, type Slot } from "./_base_cache.ts";
  * ```
  */
 export class LruCache<K, V> extends BaseCache<K, V> {
-  // A Map iterates in insertion order: re-inserting on use keeps the LRU first.
-  readonly #map = new Map<K, Slot<V>>();
+  readonly #lru: Lru<K, Slot<V>>;
 
   /**
    * Creates an empty cache.
@@ -32,47 +32,35 @@ export class LruCache<K, V> extends BaseCache<K, V> {
    */
   constructor(opts: CacheOptions<V>) {
     super(opts);
+    this.#lru = new Lru<K, Slot<V>>(this.maxBytes, (slot) => slot.size, this.maxEntries);
   }
 
   /** Resident entries. */
   get size(): number {
-    return this.#map.size;
+    return this.#lru.size;
   }
 
   /** Finds a slot; `touch` records the use. */
   protected lookup(key: K, touch: boolean): Slot<V> | undefined {
-    const slot = this.#map.get(key);
-    if (slot !== undefined && touch) {
-      this.#map.delete(key);
-      this.#map.set(key, slot);
-    }
-    return slot;
+    return touch ? this.#lru.get(key) : this.#lru.peek(key);
   }
 
   /** Inserts or replaces a slot and evicts down to the bounds. */
   protected insert(key: K, slot: Slot<V>): void {
-    this.remove(key);
-    this.#map.set(key, slot);
-    this.bytes += slot.size;
-    while (this.#map.size > this.maxEntries || this.bytes > this.maxBytes) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done) break;
-      this.remove(oldest.value);
-    }
+    this.#lru.set(key, slot);
+    this.bytes = this.#lru.bytes;
   }
 
   /** Drops a key; true when it was resident. */
   protected remove(key: K): boolean {
-    const slot = this.#map.get(key);
-    if (slot === undefined) return false;
-    this.#map.delete(key);
-    this.bytes -= slot.size;
-    return true;
+    const held = this.#lru.delete(key);
+    this.bytes = this.#lru.bytes;
+    return held;
   }
 
   /** Drops everything. */
   protected reset(): void {
-    this.#map.clear();
+    this.#lru.clear();
     this.bytes = 0;
   }
 }

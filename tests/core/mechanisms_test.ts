@@ -4,6 +4,8 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { crc32 } from "../../core/crc32.ts";
 import { xxhash32 } from "../../core/xxhash32.ts";
+import { Lru } from "../../core/_lru.ts";
+import { keyId } from "../../core/_key_id.ts";
 import {
   fromBase64,
   fromBase64Url,
@@ -102,4 +104,57 @@ Deno.test("encoding: hex and base64 round-trip and match the platform's atob/bto
   for (const bad of ["a*b=", "-_8"]) throws(() => fromBase64(bad), SyntaxError);
   throws(() => fromBase64Url("+/8"), SyntaxError);
   for (const bad of ["abc", "zz"]) throws(() => fromHex(bad), SyntaxError);
+});
+
+Deno.test("lru: random operations agree with a list-based model under byte and entry bounds", () => {
+  const next = seededRandom(4);
+  for (const [maxBytes, maxEntries] of [[100, Infinity], [1000, 8], [0, Infinity]] as const) {
+    const lru = new Lru<number, string>(maxBytes, (v, k) => v.length + k, maxEntries);
+    let model: [number, string][] = []; // least recently used first
+    let hits = 0;
+    let misses = 0;
+    const size = (e: [number, string]) => e[1].length + e[0];
+    for (let op = 0; op < 3000; op++) {
+      const key = Math.floor(next() * 12);
+      const at = model.findIndex((e) => e[0] === key);
+      const r = next();
+      if (r < 0.45) {
+        const value = "x".repeat(Math.floor(next() * 40));
+        if (at >= 0) model.splice(at, 1);
+        if (size([key, value]) <= maxBytes) {
+          model.push([key, value]);
+          const total = () => model.reduce((n, e) => n + size(e), 0);
+          while (total() > maxBytes || model.length > maxEntries) model.shift();
+        }
+        lru.set(key, value);
+      } else if (r < 0.85) {
+        const want = at >= 0 ? model[at]![1] : undefined;
+        if (at >= 0) hits++;
+        else misses++;
+        if (at >= 0) model.push(...model.splice(at, 1));
+        strictEqual(lru.get(key), want);
+      } else if (r < 0.95) {
+        strictEqual(lru.peek(key), at >= 0 ? model[at]![1] : undefined);
+      } else {
+        strictEqual(lru.delete(key), at >= 0);
+        if (at >= 0) model.splice(at, 1);
+      }
+      strictEqual(lru.size, model.length);
+      strictEqual(lru.bytes, model.reduce((n, e) => n + size(e), 0));
+    }
+    strictEqual(lru.hits, hits);
+    strictEqual(lru.misses, misses);
+    lru.clear();
+    model = [];
+    strictEqual(lru.size + lru.bytes, 0);
+  }
+});
+
+Deno.test("keyId: one UTF-16 unit per byte, so the id gives back the key (long keys too)", () => {
+  const next = seededRandom(5);
+  for (const n of [0, 1, 255, 4096, 4097, 9000]) {
+    const key = randomBytes(next, n);
+    const id = keyId(key);
+    deepStrictEqual(Uint8Array.from(id, (c) => c.charCodeAt(0)), key);
+  }
 });
