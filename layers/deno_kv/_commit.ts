@@ -1,0 +1,168 @@
+// Private: applies one atomic operation to the underlying store: checks, mutations and enqueues
+// in one optimistic transaction that also bumps the durable commit counter, so every commit
+// gets the next versionstamp and concurrent committers (other processes) conflict and retry.
+import { StoreError } from "../../core/error.ts";
+import type { KvStore } from "../../core/kv.ts";
+import { Mutex } from "../../core/mutex.ts";
+import { encodeU64, u64Of } from "./_value_codec.ts";
+import { wrappingAdd } from "./kv_u64.ts";
+import {
+  concat,
+  COUNTER_KEY,
+  encodeRecord,
+  QUEUE_READY_PREFIX,
+  recordIsLive,
+  recordValue,
+  recordVersionstamp,
+  u64be,
+  versionstampBytes,
+  versionstampText,
+} from "./_record.ts";
+import { encodeQueueMessage } from "./_queue_message.ts";
+
+/** A check with its key encoded. */
+export interface PreparedCheck {
+  key: Uint8Array;
+  versionstamp: string | null;
+}
+/** A mutation with its key and value encoded. */
+export type PreparedMutation =
+  | { type: "set"; key: Uint8Array; value: Uint8Array; expireIn: number | undefined }
+  | { type: "delete"; key: Uint8Array }
+  | { type: "sum" | "min" | "max"; key: Uint8Array; operand: bigint };
+/** An enqueue with its message encoded. */
+export interface PreparedEnqueue {
+  value: Uint8Array;
+  delay: number;
+  keysIfUndelivered: Uint8Array[];
+  backoffSchedule: number[];
+}
+
+/** What a commit changed, for watchers and the queue in this process. */
+export interface CommitNotice {
+  keys: Uint8Array[];
+  enqueued: boolean;
+}
+
+const MAX_CONFLICT_RETRIES = 100;
+
+/** Serialises this process's commits (they would only conflict) and retries other processes' conflicts. */
+export class Committer {
+  readonly #store: KvStore;
+  readonly #mutex = new Mutex();
+  readonly #listeners = new Set<(n: CommitNotice) => void>();
+
+  constructor(store: KvStore) {
+    this.#store = store;
+  }
+
+  /** Calls `fn` after each commit of this process; returns the unsubscribe function. */
+  onCommit(fn: (n: CommitNotice) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** The new versionstamp, or null when a check failed. */
+  commit(
+    checks: PreparedCheck[],
+    mutations: PreparedMutation[],
+    enqueues: PreparedEnqueue[],
+  ): Promise<string | null> {
+    return this.#mutex.run(async () => {
+      for (let attempt = 0;; attempt++) {
+        try {
+          const vs = await this.#attempt(checks, mutations, enqueues);
+          if (vs !== null) this.#notify(mutations, enqueues);
+          return vs;
+        } catch (err) {
+          if (
+            !(err instanceof StoreError && err.kind === "TxnConflict") ||
+            attempt >= MAX_CONFLICT_RETRIES
+          ) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(50, 1 + attempt * Math.random())));
+        }
+      }
+    });
+  }
+
+  async #attempt(
+    checks: PreparedCheck[],
+    mutations: PreparedMutation[],
+    enqueues: PreparedEnqueue[],
+  ): Promise<string | null> {
+    const txn = await this.#store.transaction();
+    let done = false;
+    try {
+      const now = Date.now();
+      for (const c of checks) {
+        const rec = await txn.get(c.key);
+        const current = rec !== undefined && recordIsLive(rec, now)
+          ? recordVersionstamp(rec)
+          : null;
+        if (current !== c.versionstamp) return null;
+      }
+      const counter = await txn.get(COUNTER_KEY);
+      const version = (counter === undefined
+        ? 0n
+        : new DataView(counter.buffer, counter.byteOffset).getBigUint64(0)) + 1n;
+      const vs = versionstampBytes(version);
+      const expiring: [Uint8Array, number][] = [];
+      for (const m of mutations) {
+        if (m.type === "delete") {
+          await txn.delete(m.key);
+        } else if (m.type === "set") {
+          const expiresAt = m.expireIn === undefined ? undefined : now + m.expireIn;
+          await txn.put(m.key, encodeRecord(vs, expiresAt, m.value));
+          if (m.expireIn !== undefined) {
+            expiring.push([m.key, m.expireIn]);
+          }
+        } else {
+          const rec = await txn.get(m.key);
+          const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
+          let next = m.operand;
+          if (live !== undefined) {
+            const current = u64Of(live);
+            if (current === undefined) {
+              throw new TypeError(
+                `Failed to perform '${m.type}' mutation on a non-U64 value in the database`,
+              );
+            }
+            next = m.type === "sum"
+              ? wrappingAdd(current, m.operand)
+              : m.type === "min"
+              ? (current < m.operand ? current : m.operand)
+              : (current > m.operand ? current : m.operand);
+          }
+          await txn.put(m.key, encodeRecord(vs, undefined, encodeU64(next)));
+        }
+      }
+      for (let i = 0; i < enqueues.length; i++) {
+        const e = enqueues[i]!;
+        const id = versionstampBytes(version);
+        new DataView(id.buffer).setUint16(8, i);
+        await txn.put(
+          concat(QUEUE_READY_PREFIX, u64be(now + e.delay), id),
+          encodeQueueMessage({ ...e, attempt: 0 }),
+        );
+      }
+      const next = new Uint8Array(8);
+      new DataView(next.buffer).setBigUint64(0, version);
+      await txn.put(COUNTER_KEY, next);
+      done = true;
+      await txn.commit();
+      // The engine's own TTL reclaims the space; reads already treat the record as gone.
+      for (const [key, ms] of expiring) {
+        await this.#store.expire(key, Math.max(1, ms));
+      }
+      return versionstampText(vs);
+    } finally {
+      if (!done) await txn.rollback().catch(() => {});
+    }
+  }
+
+  #notify(mutations: PreparedMutation[], enqueues: PreparedEnqueue[]): void {
+    if (this.#listeners.size === 0) return;
+    const notice = { keys: mutations.map((m) => m.key), enqueued: enqueues.length > 0 };
+    for (const fn of this.#listeners) fn(notice);
+  }
+}

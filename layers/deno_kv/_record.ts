@@ -1,0 +1,95 @@
+// Private: how one Deno KV entry and the bookkeeping live in the underlying KvStore's tree.
+//
+// Entry keys are the encoded tuple keys themselves (they start with a type byte 0x01..0x27);
+// bookkeeping keys start with 0x00, so no entry key can collide with them and a list never
+// reaches them. An entry's stored value is a record:
+//   [flags: 1][versionstamp: 10][expires-at ms, f64 LE: 8 if flags & 1][encoded value]
+
+const HAS_EXPIRY = 1;
+const VS_BYTES = 10;
+
+/** The durable commit counter (one per store): versionstamps come from it. */
+export const COUNTER_KEY: Uint8Array = Uint8Array.of(0x00, 0x01);
+/** Queue messages waiting for delivery: `00 02 ready-at(8, BE) id(10)`. */
+export const QUEUE_READY_PREFIX: Uint8Array = Uint8Array.of(0x00, 0x02);
+/** Queue messages being delivered: `00 03 id(10)`. */
+export const QUEUE_LEASED_PREFIX: Uint8Array = Uint8Array.of(0x00, 0x03);
+/** Where entries start (the lowest type byte); bookkeeping sorts before it. */
+export const ENTRIES_START: Uint8Array = Uint8Array.of(0x01);
+/** Where entries end (above every type byte). */
+export const ENTRIES_END: Uint8Array = Uint8Array.of(0xff);
+
+/** The 10 versionstamp bytes of commit number `n`: 8 bytes of `n`, 2 bytes of 0 (as Deno). */
+export function versionstampBytes(n: bigint): Uint8Array {
+  const b = new Uint8Array(VS_BYTES);
+  new DataView(b.buffer).setBigUint64(0, n);
+  return b;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** 20 lowercase hex characters, as Deno KV shows versionstamps. */
+export function versionstampText(b: Uint8Array, at = 0): string {
+  let s = "";
+  for (let i = at; i < at + VS_BYTES; i++) s += HEX[b[i]!];
+  return s;
+}
+
+/** An entry's stored record. */
+export function encodeRecord(
+  versionstamp: Uint8Array,
+  expiresAt: number | undefined,
+  value: Uint8Array,
+): Uint8Array {
+  const head = 1 + VS_BYTES + (expiresAt === undefined ? 0 : 8);
+  const out = new Uint8Array(head + value.length);
+  out.set(versionstamp, 1);
+  if (expiresAt !== undefined) {
+    out[0] = HAS_EXPIRY;
+    new DataView(out.buffer).setFloat64(1 + VS_BYTES, expiresAt, true);
+  }
+  out.set(value, head);
+  return out;
+}
+
+/** When the record expires (epoch ms), or undefined. */
+export function recordExpiresAt(rec: Uint8Array): number | undefined {
+  if ((rec[0]! & HAS_EXPIRY) === 0) return undefined;
+  return new DataView(rec.buffer, rec.byteOffset, rec.byteLength).getFloat64(1 + VS_BYTES, true);
+}
+
+/** False once the record's expiry has passed (the engine may not have removed it yet). */
+export function recordIsLive(rec: Uint8Array, now: number): boolean {
+  if ((rec[0]! & HAS_EXPIRY) === 0) return true;
+  return recordExpiresAt(rec)! > now;
+}
+
+/** The record's versionstamp as text. */
+export function recordVersionstamp(rec: Uint8Array): string {
+  return versionstampText(rec, 1);
+}
+
+/** The encoded value inside a record. */
+export function recordValue(rec: Uint8Array): Uint8Array {
+  return rec.subarray((rec[0]! & HAS_EXPIRY) === 0 ? 1 + VS_BYTES : 1 + VS_BYTES + 8);
+}
+
+/** Big-endian 8 bytes of a non-negative integer below 2^53 (ready-at times). */
+export function u64be(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(Math.max(0, Math.floor(n))));
+  return b;
+}
+
+/** Concatenation. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  n = 0;
+  for (const p of parts) {
+    out.set(p, n);
+    n += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+// Private: Deno KV values <-> bytes. Three shapes, as Deno KV has: V8-serialized values, raw
+// Uint8Arrays and KvU64s (so sum/min/max read them without a deserializer).
+import { isKvU64, KvU64 } from "./kv_u64.ts";
+import { deserializeV8, serializeV8 } from "./_v8_format.ts";
+
+const V8 = 0;
+const BYTES = 1;
+const U64 = 2;
+
+/** oxistore's value limit less room for the record header: 64 MiB, not Deno KV's 64 KiB. */
+export const MAX_VALUE_BYTES = 64 * 1024 * 1024 - 64;
+
+/** The encoded value; `TypeError` for what cannot be cloned or is too large. */
+export function encodeValue(value: unknown): Uint8Array {
+  let out: Uint8Array;
+  if (value instanceof Uint8Array && value.constructor === Uint8Array) {
+    out = new Uint8Array(value.length + 1);
+    out[0] = BYTES;
+    out.set(value, 1);
+  } else if (isKvU64(value)) {
+    out = new Uint8Array(9);
+    out[0] = U64;
+    new DataView(out.buffer).setBigUint64(1, value.value, true);
+  } else {
+    let body: Uint8Array;
+    try {
+      body = serializeV8(value);
+    } catch (err) {
+      // Deno KV reports an uncloneable value as a TypeError with V8's message.
+      throw new TypeError((err as Error).message ?? String(err), { cause: err });
+    }
+    out = new Uint8Array(body.length + 1);
+    out[0] = V8;
+    out.set(body, 1);
+  }
+  if (out.length - 1 > MAX_VALUE_BYTES) {
+    throw new TypeError(`Value too large (max ${MAX_VALUE_BYTES} bytes)`);
+  }
+  return out;
+}
+
+/** The value of bytes made by {@link encodeValue}. */
+export function decodeValue(bytes: Uint8Array): unknown {
+  switch (bytes[0]) {
+    case BYTES:
+      return bytes.slice(1);
+    case U64:
+      return new KvU64(
+        new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(1, true),
+      );
+    case V8:
+      return deserializeV8(bytes.subarray(1));
+  }
+  throw new RangeError(`Cannot decode a Deno KV value: unknown value tag ${bytes[0]}`);
+}
+
+/** The KvU64 of an encoded value, or undefined when it holds something else. */
+export function u64Of(bytes: Uint8Array): bigint | undefined {
+  if (bytes[0] !== U64) return undefined;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(1, true);
+}
+
+/** An encoded KvU64. */
+export function encodeU64(n: bigint): Uint8Array {
+  return encodeValue(new KvU64(n));
+}

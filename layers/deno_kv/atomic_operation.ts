@@ -1,0 +1,196 @@
+/**
+ * {@link AtomicOperation}: checks and mutations applied all together or not at all.
+ *
+ * @module
+ */
+import type {
+  AtomicCheck,
+  KvCommitError,
+  KvCommitResult,
+  KvEnqueueOptions,
+  KvKey,
+  KvMutation,
+} from "./types.ts";
+import { encodeWriteKey } from "./_key_codec.ts";
+import { encodeValue } from "./_value_codec.ts";
+import { checkU64, isKvU64 } from "./kv_u64.ts";
+import { checkExpireIn, prepareEnqueue } from "./_validate.ts";
+import type { Committer, PreparedCheck, PreparedEnqueue, PreparedMutation } from "./_commit.ts";
+
+/** Deno KV's limits of one atomic operation (kept identical). */
+const MAX_CHECKS = 100;
+const MAX_MUTATIONS = 1000;
+const MAX_TOTAL_KEY_BYTES = 81920;
+const MAX_TOTAL_MUTATION_BYTES = 819200;
+const VERSIONSTAMP = /^[0-9a-f]{20}$/;
+
+type Pending =
+  | { type: "set"; key: unknown; value: Uint8Array; expireIn: number | undefined }
+  | { type: "delete"; key: unknown }
+  | { type: "sum" | "min" | "max"; key: unknown; operand: bigint }
+  | { type: "invalid"; message: string };
+
+/**
+ * An atomic operation, as `Deno.AtomicOperation`: `check`s must all hold at commit time,
+ * then every mutation and enqueue is applied in one commit with one versionstamp.
+ *
+ * @example
+ * ```ts
+ * import { openKv } from "@cooljapan/oxistore/deno-kv";
+ * await using kv = await openKv();
+ * const first = await kv.atomic().check({ key: ["n"], versionstamp: null }).set(["n"], 1).commit();
+ * const again = await kv.atomic().check({ key: ["n"], versionstamp: null }).set(["n"], 2).commit();
+ * if (!first.ok || again.ok) throw new Error("the second check should fail");
+ * ```
+ */
+export class AtomicOperation {
+  readonly #committer: Committer;
+  readonly #checks: AtomicCheck[] = [];
+  readonly #mutations: Pending[] = [];
+  readonly #enqueues: PreparedEnqueue[] = [];
+
+  /** @internal Made by `Kv.atomic()`. */
+  constructor(committer: Committer) {
+    this.#committer = committer;
+  }
+
+  /** Requires each key's versionstamp to still be the given one (`null` = absent). */
+  check(...checks: AtomicCheck[]): this {
+    this.#checks.push(...checks);
+    return this;
+  }
+
+  /** Adds mutations in `Deno.KvMutation` form. */
+  mutate(...mutations: KvMutation[]): this {
+    for (const m of mutations) this.#mutations.push(pendingOf(m));
+    return this;
+  }
+
+  /** Sets `key` to `value` (optionally expiring after `expireIn` ms). */
+  set(key: KvKey, value: unknown, options?: { expireIn?: number }): this {
+    this.#mutations.push({
+      type: "set",
+      key,
+      value: encodeValue(value),
+      expireIn: checkExpireIn(options?.expireIn),
+    });
+    return this;
+  }
+
+  /** Deletes `key`. */
+  delete(key: KvKey): this {
+    this.#mutations.push({ type: "delete", key });
+    return this;
+  }
+
+  /** Adds `n` to the KvU64 at `key` (absent = 0), wrapping at 2^64. */
+  sum(key: KvKey, n: bigint): this {
+    this.#mutations.push({ type: "sum", key, operand: checkU64(n) });
+    return this;
+  }
+
+  /** Keeps the smaller of the KvU64 at `key` and `n` (absent = `n`). */
+  min(key: KvKey, n: bigint): this {
+    this.#mutations.push({ type: "min", key, operand: checkU64(n) });
+    return this;
+  }
+
+  /** Keeps the larger of the KvU64 at `key` and `n` (absent = `n`). */
+  max(key: KvKey, n: bigint): this {
+    this.#mutations.push({ type: "max", key, operand: checkU64(n) });
+    return this;
+  }
+
+  /** Adds a queue message, delivered once this operation commits. */
+  enqueue(value: unknown, options?: KvEnqueueOptions): this {
+    this.#enqueues.push(prepareEnqueue(value, options));
+    return this;
+  }
+
+  /** Applies everything, or nothing when a check fails (`{ ok: false }`). */
+  async commit(): Promise<KvCommitResult | KvCommitError> {
+    const { checks, mutations } = this.#prepare();
+    const vs = await this.#committer.commit(checks, mutations, this.#enqueues);
+    return vs === null ? { ok: false } : { ok: true, versionstamp: vs };
+  }
+
+  #prepare(): { checks: PreparedCheck[]; mutations: PreparedMutation[] } {
+    if (this.#checks.length > MAX_CHECKS) {
+      throw new TypeError(`Too many checks (max ${MAX_CHECKS})`);
+    }
+    if (this.#mutations.length + this.#enqueues.length > MAX_MUTATIONS) {
+      throw new TypeError(`Too many mutations (max ${MAX_MUTATIONS})`);
+    }
+    let keyBytes = 0;
+    let mutationBytes = 0;
+    const checks = this.#checks.map((c) => {
+      if (
+        c === null || typeof c !== "object" ||
+        (c.versionstamp !== null &&
+          !(typeof c.versionstamp === "string" && VERSIONSTAMP.test(c.versionstamp.toLowerCase())))
+      ) throw new TypeError("Invalid check");
+      const key = encodeWriteKey(c.key);
+      keyBytes += key.length;
+      return { key, versionstamp: c.versionstamp === null ? null : c.versionstamp.toLowerCase() };
+    });
+    const mutations = this.#mutations.map((m): PreparedMutation => {
+      if (m.type === "invalid") throw new TypeError(m.message);
+      const key = encodeWriteKey(m.key);
+      keyBytes += key.length;
+      mutationBytes += key.length +
+        (m.type === "set" ? m.value.length : m.type === "delete" ? 0 : 8);
+      return { ...m, key };
+    });
+    for (const e of this.#enqueues) mutationBytes += e.value.length;
+    if (keyBytes > MAX_TOTAL_KEY_BYTES) {
+      throw new TypeError(`Total key size too large (max ${MAX_TOTAL_KEY_BYTES} bytes)`);
+    }
+    if (mutationBytes > MAX_TOTAL_MUTATION_BYTES) {
+      throw new TypeError(`Total mutation size too large (max ${MAX_TOTAL_MUTATION_BYTES} bytes)`);
+    }
+    return { checks, mutations };
+  }
+}
+
+function pendingOf(m: KvMutation): Pending {
+  const { type, key } = m as { type: unknown; key: unknown };
+  const value = (m as { value?: unknown }).value;
+  switch (type) {
+    case "set":
+      if (!("value" in m)) {
+        return { type: "invalid", message: "Invalid mutation 'set' without value" };
+      }
+      return {
+        type,
+        key,
+        value: encodeValue(value),
+        expireIn: checkExpireIn((m as { expireIn?: unknown }).expireIn),
+      };
+    case "delete":
+      if ("value" in m) return { type: "invalid", message: "Invalid mutation 'delete' with value" };
+      return { type, key };
+    case "sum":
+    case "min":
+    case "max": {
+      if (!("value" in m)) {
+        return { type: "invalid", message: `Invalid mutation '${type}' without value` };
+      }
+      if (isKvU64(value)) return { type, key, operand: value.value };
+      if (typeof value === "bigint") return { type, key, operand: checkU64(value) };
+      const name = value === null || value === undefined
+        ? String(value)
+        : (value as object).constructor?.name ?? typeof value;
+      return { type: "invalid", message: `Cannot ${type} KvU64 with ${name}` };
+    }
+  }
+  return { type: "invalid", message: "Invalid mutation type" };
+}
+
+// Awaiting the operation itself is a mistake Deno reports; so do we.
+Object.defineProperty(AtomicOperation.prototype, "then", {
+  get() {
+    throw new TypeError(
+      "'Deno.AtomicOperation' is not a promise: did you forget to call 'commit()'",
+    );
+  },
+});
