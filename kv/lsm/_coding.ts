@@ -1,72 +1,8 @@
-// Byte-level helpers shared by the WAL, table and manifest formats:
-// a growable writer, LEB128 varints (up to 2^53) and fixed-width integers.
+// Byte-level helpers shared by the WAL, table and manifest formats: the
+// growable writer (core's), a reader of LEB128 varints (up to 2^53) and
+// fixed-width integers.
 
-/** An append-only byte buffer that grows by doubling. */
-export class ByteWriter {
-  buf: Uint8Array;
-  len = 0;
-  constructor(capacity = 4096) {
-    this.buf = new Uint8Array(capacity);
-  }
-  ensure(extra: number): void {
-    const need = this.len + extra;
-    if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < need) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
-  }
-  varint(n: number): void {
-    if (this.len + 8 > this.buf.length) this.ensure(8);
-    const buf = this.buf;
-    if (n < 0x80) {
-      buf[this.len++] = n;
-      return;
-    }
-    if (n < 0x80000000) {
-      while (n >= 0x80) {
-        buf[this.len++] = (n & 0x7f) | 0x80;
-        n >>>= 7;
-      }
-    } else {
-      while (n >= 0x80) {
-        buf[this.len++] = (n % 0x80) | 0x80;
-        n = Math.floor(n / 0x80);
-      }
-    }
-    buf[this.len++] = n;
-  }
-  u32(n: number): void {
-    this.ensure(4);
-    putU32(this.buf, this.len, n);
-    this.len += 4;
-  }
-  u64(n: number): void {
-    this.u32(n % 0x100000000);
-    this.u32(Math.floor(n / 0x100000000));
-  }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    if (b.length < 24) {
-      const buf = this.buf;
-      let o = this.len;
-      for (let i = 0; i < b.length; i++) buf[o++] = b[i]!;
-    } else this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-  /** A view of the written bytes (valid until the next write). */
-  view(): Uint8Array {
-    return this.buf.subarray(0, this.len);
-  }
-  reset(): void {
-    this.len = 0;
-  }
-}
+export { ByteWriter } from "../../core/byte_writer.ts";
 
 /** Writes `n` as 4 little-endian bytes. */
 export function putU32(buf: Uint8Array, at: number, n: number): void {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ByteWriter } from "../../core/byte_writer.ts";
 import { TypedKvError } from "./typed_kv_error.ts";
 
 /** Turns values of type `V` into bytes and back. */
@@ -74,40 +75,13 @@ const T_MAP = 11;
 const T_SET = 12;
 const MAX_DEPTH = 512;
 
-class Out {
-  buf = new Uint8Array(256);
-  len = 0;
-  readonly view = new DataView(new ArrayBuffer(8));
-  ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
-  }
-  varint(n: number): void {
-    do {
-      this.byte((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
-      n = Math.floor(n / 128);
-    } while (n > 0);
-  }
-  bytes(b: Uint8Array): void {
-    this.varint(b.length);
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-  f64(x: number): void {
-    this.view.setFloat64(0, x, true);
-    this.ensure(8);
-    for (let i = 0; i < 8; i++) this.buf[this.len++] = this.view.getUint8(i);
-  }
+/** A length (LEB128) and then the bytes. */
+function lenBytes(o: ByteWriter, b: Uint8Array): void {
+  o.varint(b.length);
+  o.bytes(b);
 }
 
-function write(o: Out, v: unknown, seen: Set<object>, depth: number): void {
+function write(o: ByteWriter, v: unknown, seen: Set<object>, depth: number): void {
   if (depth > MAX_DEPTH) {
     throw new TypedKvError("InvalidInput", `Cannot encode value: nested deeper than ${MAX_DEPTH}`);
   }
@@ -122,11 +96,11 @@ function write(o: Out, v: unknown, seen: Set<object>, depth: number): void {
     case "bigint": {
       o.byte(T_BIGINT);
       o.byte(v < 0n ? 1 : 0);
-      return o.bytes(enc.encode((v < 0n ? -v : v).toString(16)));
+      return lenBytes(o, enc.encode((v < 0n ? -v : v).toString(16)));
     }
     case "string":
       o.byte(T_STRING);
-      return o.bytes(enc.encode(v));
+      return lenBytes(o, enc.encode(v));
     case "object":
       break;
     default:
@@ -135,7 +109,7 @@ function write(o: Out, v: unknown, seen: Set<object>, depth: number): void {
   if (v === null) return o.byte(T_NULL);
   if (v instanceof Uint8Array) {
     o.byte(T_BYTES);
-    return o.bytes(v);
+    return lenBytes(o, v);
   }
   if (v instanceof Date) {
     o.byte(T_DATE);
@@ -173,7 +147,7 @@ function write(o: Out, v: unknown, seen: Set<object>, depth: number): void {
       o.byte(T_OBJECT);
       o.varint(keys.length);
       for (const k of keys) {
-        o.bytes(enc.encode(k));
+        lenBytes(o, enc.encode(k));
         write(o, (v as Record<string, unknown>)[k], seen, depth + 1);
       }
     }
@@ -323,9 +297,9 @@ function read(i: In, depth: number): unknown {
 export class BinaryCodec<V = unknown> implements TypedCodec<V> {
   /** The bytes of a value. */
   encode(value: V): Uint8Array {
-    const o = new Out();
+    const o = new ByteWriter(256);
     write(o, value, new Set(), 0);
-    return o.buf.slice(0, o.len);
+    return o.copy();
   }
 
   /** The value of bytes this codec made. */

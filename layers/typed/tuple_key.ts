@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { ByteWriter } from "../../core/byte_writer.ts";
 import { fromHex } from "../../core/encoding.ts";
 import { TypedKvError } from "./typed_kv_error.ts";
 
@@ -35,19 +36,7 @@ const TRUE = 0x27;
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8", { fatal: true });
 
-class Writer {
-  buf = new Uint8Array(64);
-  len = 0;
-  ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
-  }
+class Writer extends ByteWriter {
   /** Bytes with 0x00 escaped as 00 FF, then a 00 terminator. */
   escaped(b: Uint8Array): void {
     this.ensure(b.length * 2 + 1);
@@ -128,7 +117,7 @@ export function encodeKey(key: TupleKey): Uint8Array {
       `Cannot encode key: expected a tuple (array), got ${describe(key)}`,
     );
   }
-  const w = new Writer();
+  const w = new Writer(64);
   for (const part of key as KeyPart[]) {
     if (part instanceof Uint8Array) {
       w.byte(BYTES);
@@ -151,7 +140,7 @@ export function encodeKey(key: TupleKey): Uint8Array {
       );
     }
   }
-  return w.buf.slice(0, w.len);
+  return w.copy();
 }
 
 function corrupt(detail: string): TypedKvError {

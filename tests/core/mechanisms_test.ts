@@ -5,6 +5,7 @@ import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { crc32 } from "../../core/crc32.ts";
 import { xxhash32 } from "../../core/xxhash32.ts";
 import { Lru } from "../../core/_lru.ts";
+import { ByteWriter } from "../../core/byte_writer.ts";
 import { keyId } from "../../core/_key_id.ts";
 import {
   fromBase64,
@@ -157,4 +158,31 @@ Deno.test("keyId: one UTF-16 unit per byte, so the id gives back the key (long k
     const id = keyId(key);
     deepStrictEqual(Uint8Array.from(id, (c) => c.charCodeAt(0)), key);
   }
+});
+
+Deno.test("ByteWriter: grows from one byte; varints are LEB128 up to 2^53; fixed widths little-endian", () => {
+  const w = new ByteWriter(1);
+  const want: number[] = [];
+  const next = seededRandom(6);
+  for (let t = 0; t < 500; t++) {
+    const n = Math.floor(next() * 2 ** (1 + Math.floor(next() * 53)));
+    w.varint(n);
+    for (let x = n;; x = Math.floor(x / 128)) {
+      want.push((x % 128) | (x >= 128 ? 0x80 : 0));
+      if (x < 128) break;
+    }
+  }
+  w.u32(0xdeadbeef);
+  want.push(0xef, 0xbe, 0xad, 0xde);
+  w.u64(2 ** 40 + 1);
+  want.push(1, 0, 0, 0, 0, 1, 0, 0);
+  w.f64(-1.5);
+  want.push(...new Uint8Array(new Float64Array([-1.5]).buffer));
+  const long = randomBytes(next, 100);
+  w.bytes(long);
+  want.push(...long);
+  deepStrictEqual(w.copy(), Uint8Array.from(want));
+  deepStrictEqual(w.view(), Uint8Array.from(want));
+  w.reset();
+  strictEqual(w.view().length, 0);
 });
