@@ -11,7 +11,7 @@ import type {
   RawScanOptions,
   RawSnapshot,
 } from "./engine.ts";
-import { StoreError, toStoreError } from "./error.ts";
+import { inStore, StoreError } from "./error.ts";
 import { joinKey, RAW_USER_HI, RAW_USER_LO } from "./keyspace.ts";
 import type { RangeIter, RangeOptions } from "./kv.ts";
 import { Mutex } from "./mutex.ts";
@@ -69,8 +69,18 @@ export class Shared {
     this.mergeOperator = opts.mergeOperator;
   }
 
+  /** `err` with a message naming `op` and this store's path (see `inStore`). */
   fail(op: string, err: unknown): StoreError {
-    return toStoreError(err, `${op} in store at ${this.engine.path}`);
+    return inStore(err, op, this.engine.path);
+  }
+
+  /** `f()`, its errors naming `op` and this store's path: for argument checks. */
+  locate<T>(op: string, f: () => T): T {
+    try {
+      return f();
+    } catch (err) {
+      throw this.fail(op, err);
+    }
   }
 
   check(op: string, write: boolean): void {
@@ -273,7 +283,7 @@ export function scanLive(
   open: ((opts: RawScanOptions) => ScanSource | Promise<ScanSource>) | undefined,
   recheck?: () => void,
 ): RangeIter {
-  const limit = checkLimit(opts?.limit);
+  const limit = s.locate(op, () => checkLimit(opts?.limit));
   const reverse = opts?.reverse === true;
   const hint: RawScanOptions = limit === Infinity ? { reverse } : { reverse, limit };
   async function* run(): AsyncGenerator<[Bytes, Bytes]> {

@@ -32,7 +32,7 @@ export class Snapshot implements KvSnapshot {
 
   async get(key: BytesLike): Promise<Bytes | undefined> {
     this.#check("get");
-    const raw = joinKey(this.#prefix, checkKey(key, "get"));
+    const raw = this.#s.locate("get", () => joinKey(this.#prefix, checkKey(key, "get")));
     try {
       const cur = await this.#s.live(this.#view, raw);
       this.#s.metrics.reads++;
@@ -48,10 +48,11 @@ export class Snapshot implements KvSnapshot {
 
   #scan(
     op: string,
-    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
+    boundsOf: () => [Uint8Array, Uint8Array | undefined] | undefined,
     opts?: RangeOptions,
   ): RangeIter {
     this.#check(op);
+    const bounds = this.#s.locate(op, boundsOf);
     const view = this.#view;
     const source = bounds &&
       ((o: RawScanOptions) => ({ entries: view.scan(bounds[0], bounds[1], o) }));
@@ -59,11 +60,11 @@ export class Snapshot implements KvSnapshot {
   }
 
   range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
+    return this.#scan("range", () => rawBounds(this.#prefix, lo, hi), opts);
   }
 
   prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
+    return this.#scan("prefixScan", () => prefixBounds(this.#prefix, prefix), opts);
   }
 
   release(): Promise<void> {

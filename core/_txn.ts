@@ -82,6 +82,11 @@ export class Txn implements KvTxn {
     this.#s.check(op, write);
   }
 
+  /** A checked key of this tree as a raw key; a bad key names `op` and the path. */
+  #raw(key: BytesLike, op: string): Uint8Array {
+    return this.#s.locate(op, () => joinKey(this.#prefix, checkKey(key, op)));
+  }
+
   /** Records the key's version before the transaction first uses it. */
   async #touch(id: string, raw: Uint8Array): Promise<void> {
     const engine = this.#s.engine;
@@ -103,7 +108,7 @@ export class Txn implements KvTxn {
 
   async get(key: BytesLike): Promise<Bytes | undefined> {
     this.#check("get");
-    const raw = joinKey(this.#prefix, checkKey(key, "get"));
+    const raw = this.#raw(key, "get");
     try {
       const stored = await this.#stored(raw);
       this.#s.metrics.reads++;
@@ -119,10 +124,11 @@ export class Txn implements KvTxn {
 
   #scan(
     op: string,
-    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
+    boundsOf: () => [Uint8Array, Uint8Array | undefined] | undefined,
     opts?: RangeOptions,
   ): RangeIter {
     this.#check(op);
+    const bounds = this.#s.locate(op, boundsOf);
     if (bounds) this.#ranges.push(bounds);
     const writes = [...this.#writes.values()];
     const view = this.#view;
@@ -132,18 +138,18 @@ export class Txn implements KvTxn {
   }
 
   range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
+    return this.#scan("range", () => rawBounds(this.#prefix, lo, hi), opts);
   }
 
   prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
+    return this.#scan("prefixScan", () => prefixBounds(this.#prefix, prefix), opts);
   }
 
   async put(key: BytesLike, value: BytesLike): Promise<void> {
     this.#check("put", true);
-    const raw = joinKey(this.#prefix, checkKey(key, "put"));
+    const raw = this.#raw(key, "put");
     const id = keyId(raw);
-    this.#writes.set(id, putOp(raw, checkValue(value, "put")));
+    this.#writes.set(id, putOp(raw, this.#s.locate("put", () => checkValue(value, "put"))));
     await this.#touch(id, raw).catch((err) => {
       throw this.#s.fail("put in transaction", err);
     });
@@ -151,7 +157,7 @@ export class Txn implements KvTxn {
 
   async delete(key: BytesLike): Promise<void> {
     this.#check("delete", true);
-    const raw = joinKey(this.#prefix, checkKey(key, "delete"));
+    const raw = this.#raw(key, "delete");
     const id = keyId(raw);
     this.#writes.set(id, { key: raw, value: undefined });
     await this.#touch(id, raw).catch((err) => {
@@ -186,6 +192,8 @@ export class Txn implements KvTxn {
         await s.lock.run(async () => {
           validate();
           await s.applyLocked([], checks);
+        }).catch((err) => {
+          throw s.fail("commit transaction", err);
         });
       }
     } finally {

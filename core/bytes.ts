@@ -78,10 +78,25 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * Throws `InvalidInput` for a key or value that is neither bytes nor a string,
+ * naming the operation (`Cannot put: the key must be …`).
+ */
+function notBytes(input: unknown, what: string, op: string): never {
+  throw new StoreError(
+    "InvalidInput",
+    `Cannot ${op}: the ${what} must be a Uint8Array or string, got ${describe(input)}`,
+  );
+}
+
 /** Converts and checks a key against {@link MAX_KEY_BYTES}. */
 export function checkKey(input: BytesLike, op = "use key"): Bytes {
   // The message is built only when needed: this runs on every read.
-  const key = input instanceof Uint8Array ? input : toBytes(input, `key for ${op}`);
+  const key = input instanceof Uint8Array
+    ? input
+    : typeof input === "string"
+    ? encoder.encode(input)
+    : notBytes(input, "key", op);
   if (key.length > MAX_KEY_BYTES) {
     throw new StoreError(
       "InvalidInput",
@@ -93,7 +108,11 @@ export function checkKey(input: BytesLike, op = "use key"): Bytes {
 
 /** Converts and checks a value against {@link MAX_VALUE_BYTES}. */
 export function checkValue(input: BytesLike, op = "write value"): Bytes {
-  const value = input instanceof Uint8Array ? input : toBytes(input, `value for ${op}`);
+  const value = input instanceof Uint8Array
+    ? input
+    : typeof input === "string"
+    ? encoder.encode(input)
+    : notBytes(input, "value", op);
   if (value.length > MAX_VALUE_BYTES) {
     throw new StoreError(
       "InvalidInput",

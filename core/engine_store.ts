@@ -132,12 +132,22 @@ export class EngineStore implements KvStore {
     this.#s.check(op, write);
   }
 
+  /** A checked key of this tree as a raw key; a bad key names `op` and the path. */
   #raw(key: BytesLike, op: string): Uint8Array {
-    return joinKey(this.#prefix, checkKey(key, op));
+    try {
+      return joinKey(this.#prefix, checkKey(key, op));
+    } catch (err) {
+      throw this.#s.fail(op, err);
+    }
   }
   /** `prefix ‖ key` in a reused buffer, for engines with `syncReads`. */
   #scratchKey(key: BytesLike): Uint8Array {
-    const k = checkKey(key, "get");
+    let k: Uint8Array;
+    try {
+      k = checkKey(key, "get");
+    } catch (err) {
+      throw this.#s.fail("get", err);
+    }
     const p = this.#prefix.length;
     let buf = this.#scratch[k.length];
     if (buf === undefined) {
@@ -154,15 +164,15 @@ export class EngineStore implements KvStore {
     this.#check("get");
     const raw = this.#s.engine.syncReads ? this.#scratchKey(key) : this.#raw(key, "get");
     const s = this.#s;
-    let stored: Uint8Array | undefined;
+    let value: Uint8Array | undefined;
     try {
       const got = s.engine.get(raw);
-      stored = got instanceof Promise ? await got : got; // sync engines skip a hop
+      const stored = got instanceof Promise ? await got : got; // sync engines skip a hop
+      value = stored === undefined ? undefined : liveValue(stored);
     } catch (err) {
       throw s.fail("get", err);
     }
     s.metrics.reads++;
-    const value = stored === undefined ? undefined : liveValue(stored);
     if (value !== undefined) s.metrics.bytesRead += value.length;
     return value;
   }
@@ -176,7 +186,7 @@ export class EngineStore implements KvStore {
   async getMany(keys: BytesLike[]): Promise<(Bytes | undefined)[]> {
     this.#check("getMany");
     if (!Array.isArray(keys)) {
-      throw new StoreError("InvalidInput", `Invalid keys for getMany: expected an array`);
+      throw this.#s.fail("getMany", invalid("keys must be an array"));
     }
     const out: (Bytes | undefined)[] = [];
     for (const k of keys) out.push(await this.get(k));
@@ -186,7 +196,7 @@ export class EngineStore implements KvStore {
   /** Insert or overwrite; clears any TTL. */
   async put(key: BytesLike, value: BytesLike): Promise<void> {
     this.#check("put", true);
-    const op = putOp(this.#raw(key, "put"), checkValue(value, "put"));
+    const op = putOp(this.#raw(key, "put"), this.#s.locate("put", () => checkValue(value, "put")));
     await this.#s.commit("put", () => [op]);
   }
 
@@ -201,19 +211,16 @@ export class EngineStore implements KvStore {
   async batchWrite(pairs: [BytesLike, BytesLike][]): Promise<void> {
     this.#check("batchWrite", true);
     if (!Array.isArray(pairs)) {
-      throw new StoreError(
-        "InvalidInput",
-        `Invalid pairs for batchWrite: expected an array of [key, value]`,
-      );
+      throw this.#s.fail("batchWrite", invalid("pairs must be an array of [key, value]"));
     }
     const keys: Uint8Array[] = [];
     const values: Uint8Array[] = [];
     for (const p of pairs) {
       if (!Array.isArray(p) || p.length !== 2) {
-        throw new StoreError("InvalidInput", `Invalid pair for batchWrite: expected [key, value]`);
+        throw this.#s.fail("batchWrite", invalid("each pair must be [key, value]"));
       }
-      keys.push(checkKey(p[0], "batchWrite"));
-      values.push(checkValue(p[1], "batchWrite"));
+      keys.push(this.#s.locate("batchWrite", () => checkKey(p[0], "batchWrite")));
+      values.push(this.#s.locate("batchWrite", () => checkValue(p[1], "batchWrite")));
     }
     const ops = packedPutOps(this.#prefix, keys, values);
     await this.#s.commit("batchWrite", () => ops);
@@ -223,7 +230,7 @@ export class EngineStore implements KvStore {
   async batchDelete(keys: BytesLike[]): Promise<void> {
     this.#check("batchDelete", true);
     if (!Array.isArray(keys)) {
-      throw new StoreError("InvalidInput", `Invalid keys for batchDelete: expected an array`);
+      throw this.#s.fail("batchDelete", invalid("keys must be an array"));
     }
     const ops = keys.map((k) => ({ key: this.#raw(k, "batchDelete"), value: undefined }));
     await this.#s.commit("batchDelete", () => ops);
@@ -231,11 +238,12 @@ export class EngineStore implements KvStore {
 
   #scan(
     op: string,
-    bounds: [Uint8Array, Uint8Array | undefined] | undefined,
+    boundsOf: () => [Uint8Array, Uint8Array | undefined] | undefined,
     opts: RangeOptions | undefined,
   ): RangeIter {
     this.#check(op);
     const s = this.#s;
+    const bounds = s.locate(op, boundsOf);
     const source = bounds &&
       ((o: RawScanOptions) => pinned(s, bounds[0], bounds[1], o));
     return scanLive(this.#s, op, this.#prefix.length, opts, source, () => this.#check(op));
@@ -243,19 +251,19 @@ export class EngineStore implements KvStore {
 
   /** Entries in `[lo, hi)`. */
   range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("range", rawBounds(this.#prefix, lo, hi), opts);
+    return this.#scan("range", () => rawBounds(this.#prefix, lo, hi), opts);
   }
 
   /** Entries in `[lo, hi)`, descending. */
   rangeRev(lo?: BytesLike, hi?: BytesLike): RangeIter {
-    return this.#scan("rangeRev", rawBounds(this.#prefix, lo, hi), {
+    return this.#scan("rangeRev", () => rawBounds(this.#prefix, lo, hi), {
       reverse: true,
     });
   }
 
   /** Entries whose key starts with `prefix`. */
   prefixScan(prefix: BytesLike, opts?: RangeOptions): RangeIter {
-    return this.#scan("prefixScan", prefixBounds(this.#prefix, prefix), opts);
+    return this.#scan("prefixScan", () => prefixBounds(this.#prefix, prefix), opts);
   }
 
   /** Every entry, ascending. */
@@ -311,9 +319,13 @@ export class EngineStore implements KvStore {
   ): Promise<void> {
     this.#check("compareAndSwap", true);
     const raw = this.#raw(key, "compareAndSwap");
-    const want = expected === null ? null : toBytes(expected, "expected value");
-    const nextBytes = next === null ? null : checkValue(next, "compareAndSwap");
     const s = this.#s;
+    const want = expected === null
+      ? null
+      : s.locate("compareAndSwap", () => toBytes(expected, "expected value"));
+    const nextBytes = next === null
+      ? null
+      : s.locate("compareAndSwap", () => checkValue(next, "compareAndSwap"));
     await s.commit("compareAndSwap", async () => {
       const cur = await s.live(s.engine, raw);
       const curValue = cur === undefined ? null : decodeStored(cur).value;
@@ -335,16 +347,16 @@ export class EngineStore implements KvStore {
   /** Put that expires after `ttlMs`. */
   async putWithTtl(key: BytesLike, value: BytesLike, ttlMs: number): Promise<void> {
     this.#check("putWithTtl", true);
-    checkTtl(ttlMs, "putWithTtl");
+    this.#s.locate("putWithTtl", () => checkTtl(ttlMs, "putWithTtl"));
     const raw = this.#raw(key, "putWithTtl");
-    const v = checkValue(value, "putWithTtl");
+    const v = this.#s.locate("putWithTtl", () => checkValue(value, "putWithTtl"));
     await this.#s.commit("putWithTtl", () => [putOp(raw, v, Date.now() + ttlMs)]);
   }
 
   /** Sets a TTL on a live key; false if absent. */
   async expire(key: BytesLike, ttlMs: number): Promise<boolean> {
     this.#check("expire", true);
-    checkTtl(ttlMs, "expire");
+    this.#s.locate("expire", () => checkTtl(ttlMs, "expire"));
     const raw = this.#raw(key, "expire");
     const s = this.#s;
     let found = false;
@@ -486,7 +498,7 @@ export class EngineStore implements KvStore {
   watch(prefix: BytesLike): AsyncIterableIterator<KvChange> {
     this.#check("watch");
     return this.#s.hub.subscribe(
-      joinKey(this.#prefix, toBytes(prefix, "prefix")),
+      joinKey(this.#prefix, this.#s.locate("watch", () => toBytes(prefix, "prefix"))),
       this.#prefix.length,
     );
   }
@@ -495,7 +507,10 @@ export class EngineStore implements KvStore {
   tree(name: string): KvStore {
     this.#check("tree");
     const seed = new TreeSeed(this.#s, name);
-    return new EngineStore(seed as unknown as RawEngine, { kind: this.#s.kind });
+    return this.#s.locate(
+      "tree",
+      () => new EngineStore(seed as unknown as RawEngine, { kind: this.#s.kind }),
+    );
   }
 
   /** `value = mergeOperator(key, old, operand)`, atomically; keeps the key's TTL. */
@@ -510,7 +525,7 @@ export class EngineStore implements KvStore {
       );
     }
     const raw = this.#raw(key, "merge");
-    const arg = checkValue(operand, "merge");
+    const arg = s.locate("merge", () => checkValue(operand, "merge"));
     const userKey = raw.subarray(this.#prefix.length);
     await s.commit("merge", async () => {
       const cur = await s.live(s.engine, raw);
@@ -572,6 +587,11 @@ export class EngineStore implements KvStore {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** An `InvalidInput` for a bad argument; the caller locates it (`Shared.fail`). */
+function invalid(detail: string): StoreError {
+  return new StoreError("InvalidInput", detail);
 }
 
 async function* liveRaw(view: RawReader): AsyncGenerator<RawEntry> {

@@ -120,26 +120,38 @@ export function ioStoreError(err: unknown, action: string): StoreError {
 }
 
 /**
- * `err` as a StoreError whose message names the operation and the store: the
- * one place a store's public methods give their errors a location. Errors that
- * already name `path` pass unchanged; an input check's
- * `Cannot put: key is 2049 bytes…` becomes
- * `Cannot put in store at ./data: key is 2049 bytes…`, same kind, same cause.
+ * `err` as a StoreError whose message names the operation `op` and the store
+ * at `path`: the one place a store's public methods give their errors a
+ * location. Same kind; a foreign cause is kept. Examples of what it makes:
+ * - an input check's `Cannot put: key is 2049 bytes…` becomes
+ *   `Cannot put in store at ./db: key is 2049 bytes…`;
+ * - an engine's `Cannot commit in Deno KV store at ./db: the database stayed
+ *   locked…` thrown during `put` becomes `Cannot put in store at ./db: cannot
+ *   commit in Deno KV store: the database stayed locked…`;
+ * - a message that already starts with `Cannot <op>` and names the path is
+ *   returned unchanged.
  * Internal to oxistore.
  */
 export function inStore(err: unknown, op: string, path: string): StoreError {
   const where = `in store at ${path}`;
   if (!(err instanceof StoreError)) return toStoreError(err, `${op} ${where}`);
-  if (err.message.includes(path)) return err;
-  const m = /^Cannot ([^:]+): /.exec(err.message);
-  const message = m
-    ? `Cannot ${m[1]} ${where}: ${err.message.slice(m[0].length)}`
-    : `Cannot ${op} ${where}: ${err.message}`;
+  const msg = err.message;
+  const head = `Cannot ${op}`;
+  const namesOp = msg.startsWith(`${head} `) || msg.startsWith(`${head}:`);
+  if (namesOp && path !== "" && msg.includes(path)) return err;
+  const detail = msg.startsWith(`${head}: `)
+    ? msg.slice(head.length + 2)
+    : lowerFirst(path === "" ? msg : msg.split(` at ${path}`).join(""));
   return new StoreError(
     err.kind,
-    message,
+    `${head} ${where}: ${detail}`,
     err.cause === undefined ? undefined : { cause: err.cause },
   );
+}
+
+function lowerFirst(text: string): string {
+  // "Cannot …" reads as a clause after a colon; acronyms ("KV …") stay as they are.
+  return /^[A-Z][a-z]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text;
 }
 
 /** Deno's permission messages name the flag; make sure ours always do. */

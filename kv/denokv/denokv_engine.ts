@@ -15,6 +15,9 @@
  *   a 0x00 byte takes two) live in sorted buckets `["oxi", head, 0]` with
  *   their values at `["oxl", sha256(key)]` — see `_long_keys.ts`.
  *
+ * Every Deno KV call that fails only because another process holds the
+ * SQLite database is retried for a bounded time (see `_busy.ts`).
+ *
  * @module
  */
 import type { RawCheck, RawEngine, RawEntry, RawOp, RawScanOptions } from "../../core/engine.ts";
@@ -22,65 +25,40 @@ import { compareBytes, concatBytes, prefixUpperBound } from "../../core/bytes.ts
 import { StoreError } from "../../core/error.ts";
 import { keyId } from "../../core/_views.ts";
 import { ValueCache } from "./_value_cache.ts";
-import { decodeTails, encodeTails, longKeyId, SPLIT, updateTails } from "./_long_keys.ts";
+import { decodeTails, encodeTails, SPLIT, updateTails } from "./_long_keys.ts";
+import { BusyRetry, DEFAULT_BUSY_TIMEOUT_MS, isBusy } from "./_busy.ts";
+import {
+  bucketKey,
+  checkLimits,
+  CHUNK,
+  CHUNK_NS,
+  chunkCount,
+  chunkLayout,
+  type Chunks,
+  type CommitPlan,
+  type Descriptor,
+  isDescriptor,
+  lastPerKey,
+  MAX_MUTATIONS,
+  META_CHUNKED,
+  NS,
+  planBytes,
+  type PlannedWrite,
+  prepare,
+  valueKey,
+} from "./_commit_plan.ts";
 
-/** Values up to this many bytes are stored inline. */
-export const INLINE_LIMIT = 60_000;
-const CHUNK = 60_000;
+export { INLINE_LIMIT } from "./_commit_plan.ts";
+
 const CHUNKS_PER_COMMIT = 12;
-const MAX_MUTATIONS = 1000;
-const MAX_MUTATION_BYTES = 819_200;
-const NS = "oxi";
-const LONG_NS = "oxl";
-const CHUNK_NS = "oxc";
-const META_CHUNKED = ["oxm", "chunked"];
-
-interface Descriptor {
-  id: string;
-  size: number;
-  head: Uint8Array;
-}
-
-function isDescriptor(v: unknown): v is Descriptor {
-  return typeof v === "object" && v !== null && !(v instanceof Uint8Array) &&
-    typeof (v as Descriptor).id === "string";
-}
-
-/** Where the value of `key` lives in Deno KV. */
-function valueKey(key: Uint8Array): Deno.KvKey | Promise<Deno.KvKey> {
-  // Short keys (nearly all) answer synchronously: no await per key in a batch.
-  return key.length <= SPLIT ? [NS, key] : longKeyId(key).then((id) => [LONG_NS, id]);
-}
-
-function bucketKey(head: Uint8Array): Deno.KvKey {
-  return [NS, head, 0];
-}
-
-/** A value ready for an atomic set, and chunks to write before it. */
-interface Prepared {
-  value: Uint8Array | Descriptor;
-  chunks?: { descriptor: Descriptor; bytes: Uint8Array; expiresAt: number | undefined };
-  size: number;
-}
-
-function prepare(bytes: Uint8Array, expiresAt: number | undefined): Prepared {
-  if (bytes.length <= INLINE_LIMIT) return { value: bytes, size: bytes.length };
-  const descriptor = { id: crypto.randomUUID(), size: bytes.length, head: bytes.slice(0, 9) };
-  return { value: descriptor, chunks: { descriptor, bytes, expiresAt }, size: 100 };
-}
-
-function keySize(key: Deno.KvKey): number {
-  let n = 0;
-  for (const part of key) n += part instanceof Uint8Array ? part.length * 2 + 2 : 16;
-  return n;
-}
 
 /** A RawEngine over Deno KV. */
 export class DenoKvEngine implements RawEngine {
   readonly path: string;
   readonly #kv: Deno.Kv;
   readonly #file: string | undefined;
-  #hasChunks: boolean;
+  readonly #busy: BusyRetry;
+  #hasChunks = false;
 
   readonly #cache: ValueCache | undefined;
   #commits = 0;
@@ -89,32 +67,77 @@ export class DenoKvEngine implements RawEngine {
     kv: Deno.Kv,
     path: string,
     file: string | undefined,
-    hasChunks: boolean,
     cacheBytes: number,
+    busy: BusyRetry,
   ) {
     this.#kv = kv;
     this.path = path;
     this.#file = file;
-    this.#hasChunks = hasChunks;
+    this.#busy = busy;
     this.#cache = cacheBytes > 0 ? new ValueCache(cacheBytes) : undefined;
   }
 
   /**
    * Wraps an open Deno KV handle; `file` is its local SQLite path, if any;
-   * `cacheBytes` > 0 keeps a read cache of that size (see `_value_cache.ts`).
+   * `cacheBytes` > 0 keeps a read cache of that size (see `_value_cache.ts`);
+   * a call finding the database busy is retried for up to `busyTimeoutMs`.
    */
   static async create(
     kv: Deno.Kv,
     path: string,
     file: string | undefined,
     cacheBytes = 0,
+    busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS,
   ): Promise<DenoKvEngine> {
-    const meta = await kv.get(META_CHUNKED);
-    return new DenoKvEngine(kv, path, file, meta.value !== null, cacheBytes);
+    const engine = new DenoKvEngine(kv, path, file, cacheBytes, new BusyRetry(path, busyTimeoutMs));
+    engine.#hasChunks = (await engine.#get(META_CHUNKED)).value !== null;
+    return engine;
   }
 
   cacheStats(): { hits: number; misses: number } {
     return { hits: this.#cache?.hits ?? 0, misses: this.#cache?.misses ?? 0 };
+  }
+
+  /** Busy failures absorbed by retrying, since open. */
+  get busyRetries(): number {
+    return this.#busy.retries;
+  }
+
+  // --- reads -------------------------------------------------------------
+
+  /** `kv.get`, retried while the database is busy (the first try costs nothing extra). */
+  async #get(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<unknown>> {
+    try {
+      return await this.#kv.get(key);
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      return this.#busy.run("read", () => this.#kv.get(key));
+    }
+  }
+
+  /** `kv.list`, resumed from its cursor when a batch read finds the database busy. */
+  async *#list(
+    selector: Deno.KvListSelector,
+    options: Deno.KvListOptions,
+  ): AsyncGenerator<Deno.KvEntry<unknown>> {
+    let it = this.#kv.list(selector, options);
+    let cursor: string | undefined;
+    const reopen = () => {
+      it = this.#kv.list(selector, cursor === undefined ? options : { ...options, cursor });
+      return it.next();
+    };
+    for (;;) {
+      let r: IteratorResult<Deno.KvEntry<unknown>>;
+      try {
+        r = await it.next();
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+        r = await this.#busy.run("scan", reopen);
+      }
+      if (r.done) return;
+      cursor = it.cursor;
+      yield r.value;
+    }
   }
 
   async #resolve(value: unknown): Promise<Uint8Array | undefined> {
@@ -128,8 +151,7 @@ export class DenoKvEngine implements RawEngine {
     }
     const out = new Uint8Array(value.size);
     let off = 0;
-    const chunks = this.#kv.list<Uint8Array>({ prefix: [CHUNK_NS, value.id] }, { batchSize: 100 });
-    for await (const e of chunks) {
+    for await (const e of this.#list({ prefix: [CHUNK_NS, value.id] }, { batchSize: 100 })) {
       const chunk = e.value;
       if (!(chunk instanceof Uint8Array) || off + chunk.length > out.length) break;
       out.set(chunk, off);
@@ -149,7 +171,7 @@ export class DenoKvEngine implements RawEngine {
     if (cached !== undefined) return cached ?? undefined;
     const epoch = this.#commits;
     const vk = valueKey(key);
-    const r = await this.#kv.get(vk instanceof Promise ? await vk : vk);
+    const r = await this.#get(vk instanceof Promise ? await vk : vk);
     const value = await this.#resolve(r.value);
     // A commit that landed while we read may have cached a newer value.
     if (epoch === this.#commits) this.#cache?.set(key, value ?? null);
@@ -172,7 +194,7 @@ export class DenoKvEngine implements RawEngine {
       (lo === undefined || compareBytes(k, lo) >= 0) &&
       (hi === undefined || compareBytes(k, hi) < 0);
     const batchSize = Math.min(500, Math.max(8, (opts?.limit ?? 500) + 1));
-    for await (const e of this.#kv.list(selector, { reverse, batchSize })) {
+    for await (const e of this.#list(selector, { reverse, batchSize })) {
       const key = e.key[1];
       if (!(key instanceof Uint8Array)) continue;
       if (e.key.length === 3) {
@@ -197,29 +219,27 @@ export class DenoKvEngine implements RawEngine {
   }
 
   async version(key: Uint8Array): Promise<string | null> {
-    return (await this.#kv.get(await valueKey(key))).versionstamp;
+    return (await this.#get(await valueKey(key))).versionstamp;
   }
 
+  // --- writes: plan, check, commit ----------------------------------------
+
   async apply(ops: RawOp[], checks: RawCheck[] = []): Promise<void> {
-    // The last write to a key wins; Deno KV wants each key once per commit.
-    const last = new Map<string, RawOp>();
-    for (const op of ops) {
-      const id = keyId(op.key);
-      last.delete(id);
-      last.set(id, op);
-    }
-    const writes: {
-      key: Deno.KvKey;
-      prepared: Prepared | undefined;
-      expiresAt?: number | undefined;
-    }[] = [];
+    const plan = await this.#plan(ops);
+    checkLimits(plan, this.path);
+    await this.#commit(plan, checks);
+  }
+
+  /** The Deno KV writes for `ops`: one per key, plus the long-key buckets they change. */
+  async #plan(ops: RawOp[]): Promise<CommitPlan> {
+    const last = lastPerKey(ops);
+    const writes: PlannedWrite[] = [];
     const buckets = new Map<string, { head: Uint8Array; ops: RawOp[] }>();
-    for (const op of last.values()) {
-      const prepared = op.value === undefined ? undefined : prepare(op.value, op.expiresAt);
+    for (const op of last) {
       const vk = valueKey(op.key);
       writes.push({
         key: vk instanceof Promise ? await vk : vk,
-        prepared,
+        prepared: op.value === undefined ? undefined : prepare(op.value, op.expiresAt),
         expiresAt: op.expiresAt,
       });
       if (op.key.length > SPLIT) {
@@ -232,127 +252,102 @@ export class DenoKvEngine implements RawEngine {
     }
     for (const { head, ops: bucketOps } of buckets.values()) {
       const bk = bucketKey(head);
-      const tails = decodeTails(await this.#resolve((await this.#kv.get(bk)).value), this.path);
+      const tails = decodeTails(await this.#resolve((await this.#get(bk)).value), this.path);
       for (const op of bucketOps) updateTails(tails, op.key.slice(SPLIT), op.value !== undefined);
       writes.push({
         key: bk,
         prepared: tails.length === 0 ? undefined : prepare(encodeTails(tails), undefined),
       });
     }
-    if (writes.length > MAX_MUTATIONS) {
-      throw new StoreError(
-        "CapacityExceeded",
-        `Cannot commit ${writes.length} writes to Deno KV store at ${this.path}: ` +
-          `one atomic commit takes at most ${MAX_MUTATIONS}; split the batch`,
-      );
-    }
-    let bytes = 0;
-    for (const w of writes) bytes += keySize(w.key) + (w.prepared?.size ?? 0);
-    if (bytes > MAX_MUTATION_BYTES) {
-      throw new StoreError(
-        "CapacityExceeded",
-        `Cannot commit ${bytes} bytes to Deno KV store at ${this.path} at once: one atomic ` +
-          `commit takes at most ${MAX_MUTATION_BYTES} bytes of inline keys and values; split the batch`,
-      );
-    }
-    const old = this.#hasChunks ? await this.#oldDescriptors(writes.map((w) => w.key)) : [];
-    if (!this.#hasChunks && writes.some((w) => w.prepared?.chunks)) {
-      await this.#kv.set(META_CHUNKED, true);
+    return { ops: last, writes, bytes: planBytes(writes) };
+  }
+
+  /**
+   * Sends a checked plan as one atomic commit, with the version `checks`;
+   * a failed check is `TxnConflict` and leaves nothing behind.
+   */
+  async #commit(plan: CommitPlan, checks: RawCheck[]): Promise<void> {
+    const { writes } = plan;
+    const stale = this.#hasChunks ? await this.#oldDescriptors(writes.map((w) => w.key)) : [];
+    const newChunks = writes.flatMap((w) => w.prepared?.chunks ? [w.prepared.chunks] : []);
+    if (!this.#hasChunks && newChunks.length > 0) {
+      await this.#busy.run("commit", () => this.#kv.set(META_CHUNKED, true));
       this.#hasChunks = true;
     }
-    const atomic = this.#kv.atomic();
-    // Chunks that fit beside the writes go in the same commit (one sync);
-    // larger values write their chunks first, then the commit flips pointers.
-    let chunkBytes = 0, chunkCount = 0;
-    for (const w of writes) {
-      if (w.prepared?.chunks) {
-        chunkBytes += w.prepared.chunks.bytes.length +
-          64 * Math.ceil(w.prepared.chunks.bytes.length / CHUNK);
-        chunkCount += Math.ceil(w.prepared.chunks.bytes.length / CHUNK);
+    const layout = chunkLayout(plan, checks.length, stale);
+    // Chunks that do not fit beside the writes go first, in commits of their own.
+    if (!layout.together) { for (const c of newChunks) await this.#writeChunks(c); }
+    const checkKeys: Deno.AtomicCheck[] = [];
+    for (const c of checks) checkKeys.push({ key: await valueKey(c.key), versionstamp: c.version });
+    const build = () => {
+      const atomic = this.#kv.atomic();
+      if (layout.dropStale) {
+        for (const d of stale) {
+          deleteChunks(atomic, d, 0, chunkCount(d.size));
+        }
       }
-    }
-    const together = bytes + chunkBytes <= MAX_MUTATION_BYTES &&
-      writes.length + checks.length + chunkCount <= MAX_MUTATIONS;
-    // The chunks of replaced values go in the same commit too, when they fit.
-    let staleCount = 0;
-    for (const d of old) staleCount += Math.ceil(d.size / CHUNK);
-    const dropStale = together &&
-      writes.length + checks.length + chunkCount + staleCount <= MAX_MUTATIONS;
-    if (dropStale) {
-      for (const d of old) {
-        for (let i = 0; i < Math.ceil(d.size / CHUNK); i++) atomic.delete([CHUNK_NS, d.id, i]);
-      }
-    }
-    for (const w of writes) {
-      if (w.prepared?.chunks) {
-        await this.#writeChunks(w.prepared.chunks, together ? atomic : undefined);
-      }
-    }
-    for (const c of checks) atomic.check({ key: await valueKey(c.key), versionstamp: c.version });
-    const now = Date.now();
-    for (const w of writes) {
-      if (w.prepared === undefined) atomic.delete(w.key);
-      else if (w.expiresAt === undefined) atomic.set(w.key, w.prepared.value);
-      else atomic.set(w.key, w.prepared.value, { expireIn: Math.max(1, w.expiresAt - now + 1000) });
-    }
-    const res = await atomic.commit();
-    if (!res.ok) {
+      if (layout.together) { for (const c of newChunks) setChunks(atomic, c, 0, c.bytes.length); }
+      for (const c of checkKeys) atomic.check(c);
+      const now = Date.now();
       for (const w of writes) {
-        if (w.prepared?.chunks) await this.#deleteChunks(w.prepared.chunks.descriptor);
+        if (w.prepared === undefined) atomic.delete(w.key);
+        else if (w.expiresAt === undefined) atomic.set(w.key, w.prepared.value);
+        else {
+          atomic.set(w.key, w.prepared.value, { expireIn: Math.max(1, w.expiresAt - now + 1000) });
+        }
       }
+      return atomic.commit();
+    };
+    const res = await this.#busy.run("commit", build);
+    if (!res.ok) {
+      if (!layout.together) { for (const c of newChunks) await this.#deleteChunks(c.descriptor); }
       throw new StoreError(
         "TxnConflict",
         `Cannot commit transaction in Deno KV store at ${this.path}: another process changed a key ` +
           `it read or wrote; retry`,
       );
     }
-    if (this.#cache) { for (const op of last.values()) this.#cache.set(op.key, op.value ?? null); }
-    if (!dropStale) { for (const d of old) await this.#deleteChunks(d); }
+    this.#commits++;
+    if (this.#cache) { for (const op of plan.ops) this.#cache.set(op.key, op.value ?? null); }
+    if (!layout.dropStale) { for (const d of stale) await this.#deleteChunks(d); }
   }
 
   async #oldDescriptors(keys: Deno.KvKey[]): Promise<Descriptor[]> {
     const out: Descriptor[] = [];
     for (let i = 0; i < keys.length; i += 10) {
-      for (const r of await this.#kv.getMany(keys.slice(i, i + 10))) {
-        if (isDescriptor(r.value)) out.push(r.value);
+      const part = keys.slice(i, i + 10);
+      let got: Deno.KvEntryMaybe<unknown>[];
+      try {
+        got = await this.#kv.getMany(part);
+      } catch (err) {
+        if (!isBusy(err)) throw err;
+        got = await this.#busy.run("read", () => this.#kv.getMany(part));
       }
+      for (const r of got) if (isDescriptor(r.value)) out.push(r.value);
     }
     return out;
   }
 
-  /** Writes a value's chunks: into `into` when given, else in commits of their own. */
-  async #writeChunks(
-    c: NonNullable<Prepared["chunks"]>,
-    into?: Deno.AtomicOperation,
-  ): Promise<void> {
-    const { descriptor, bytes, expiresAt } = c;
-    const expireIn = expiresAt === undefined
-      ? undefined
-      : Math.max(1, expiresAt - Date.now() + 60_000);
-    let i = 0;
-    for (let off = 0; off < bytes.length;) {
-      const atomic = into ?? this.#kv.atomic();
-      for (
-        let n = 0;
-        (into || n < CHUNKS_PER_COMMIT) && off < bytes.length;
-        n++, i++, off += CHUNK
-      ) {
-        const part = bytes.subarray(off, off + CHUNK);
-        if (expireIn === undefined) atomic.set([CHUNK_NS, descriptor.id, i], part);
-        else atomic.set([CHUNK_NS, descriptor.id, i], part, { expireIn });
-      }
-      if (!into) await atomic.commit();
+  /** Writes a value's chunks in commits of their own. */
+  async #writeChunks(c: Chunks): Promise<void> {
+    const step = CHUNK * CHUNKS_PER_COMMIT;
+    for (let off = 0; off < c.bytes.length; off += step) {
+      await this.#busy.run("write a chunked value", () => {
+        const atomic = this.#kv.atomic();
+        setChunks(atomic, c, off, Math.min(c.bytes.length, off + step));
+        return atomic.commit();
+      });
     }
   }
 
   async #deleteChunks(d: Descriptor): Promise<void> {
-    const count = Math.ceil(d.size / CHUNK);
+    const count = chunkCount(d.size);
     for (let i = 0; i < count; i += MAX_MUTATIONS) {
-      const atomic = this.#kv.atomic();
-      for (let j = i; j < Math.min(count, i + MAX_MUTATIONS); j++) {
-        atomic.delete([CHUNK_NS, d.id, j]);
-      }
-      await atomic.commit();
+      await this.#busy.run("delete a chunked value", () => {
+        const atomic = this.#kv.atomic();
+        deleteChunks(atomic, d, i, Math.min(count, i + MAX_MUTATIONS));
+        return atomic.commit();
+      });
     }
   }
 
@@ -380,4 +375,23 @@ export class DenoKvEngine implements RawEngine {
   close(): void {
     this.#kv.close();
   }
+}
+
+/** Adds sets of the chunks covering bytes `[from, to)` (`from` on a chunk boundary). */
+function setChunks(atomic: Deno.AtomicOperation, c: Chunks, from: number, to: number): void {
+  // Chunks outlive their value's deadline a little, so a reader never finds a descriptor without them.
+  const expireIn = c.expiresAt === undefined
+    ? undefined
+    : Math.max(1, c.expiresAt - Date.now() + 60_000);
+  for (let off = from; off < to; off += CHUNK) {
+    const key = [CHUNK_NS, c.descriptor.id, off / CHUNK];
+    const part = c.bytes.subarray(off, Math.min(to, off + CHUNK));
+    if (expireIn === undefined) atomic.set(key, part);
+    else atomic.set(key, part, { expireIn });
+  }
+}
+
+/** Adds deletes of chunks `[from, to)` of a value. */
+function deleteChunks(atomic: Deno.AtomicOperation, d: Descriptor, from: number, to: number): void {
+  for (let i = from; i < to; i++) atomic.delete([CHUNK_NS, d.id, i]);
 }

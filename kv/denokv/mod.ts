@@ -16,9 +16,46 @@
  */
 import { checkStoreConfig, type StoreConfig } from "../../core/config.ts";
 import { EngineStore } from "../../core/engine_store.ts";
-import { StoreError, toStoreError } from "../../core/error.ts";
+import { ioStoreError, StoreError, toStoreError } from "../../core/error.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { DenoKvEngine } from "./denokv_engine.ts";
+import { BusyRetry, DEFAULT_BUSY_TIMEOUT_MS } from "./_busy.ts";
+
+export { DEFAULT_BUSY_TIMEOUT_MS } from "./_busy.ts";
+
+/**
+ * Deno KV settings beyond {@link StoreConfig}.
+ *
+ * @example
+ * ```ts
+ * import { type DenoKvOptions, openDenoKv } from "@cooljapan/oxistore/kv/denokv";
+ * const options: DenoKvOptions = { busyTimeoutMs: 10_000 };
+ * await using store = await openDenoKv(":memory:", {}, options);
+ * await store.put("k", "v");
+ * if (await store.count() !== 1) throw new Error("expected one key");
+ * ```
+ */
+export interface DenoKvOptions {
+  /**
+   * How long one call keeps retrying while another process holds the SQLite
+   * database (Deno KV's "database is locked"), in ms, before it fails with
+   * `StoreError` kind `Timeout`; like SQLite's `busy_timeout`. Default
+   * {@link DEFAULT_BUSY_TIMEOUT_MS} (5 s); 0 fails on the first busy answer.
+   */
+  busyTimeoutMs?: number;
+}
+
+function checkBusyTimeout(ms: number | undefined, where: string): number {
+  if (ms === undefined) return DEFAULT_BUSY_TIMEOUT_MS;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+    throw new StoreError(
+      "InvalidInput",
+      `Cannot open Deno KV store at ${where}: busyTimeoutMs must be a finite number >= 0, ` +
+        `got ${String(ms)}`,
+    );
+  }
+  return ms;
+}
 
 export { INLINE_LIMIT } from "./denokv_engine.ts";
 
@@ -39,6 +76,7 @@ export function denoKvAvailable(): boolean {
  * @param config durability, read-only, merge operator, and `cacheSizeBytes`:
  *   when > 0, a read cache of that many bytes for values this process reads
  *   and writes (off by default: it does not see other processes' writes)
+ * @param options Deno KV settings: how long a busy database is retried
  * @returns the store
  *
  * @example
@@ -50,7 +88,11 @@ export function denoKvAvailable(): boolean {
  * await store.close();
  * ```
  */
-export async function openDenoKv(path?: string, config: StoreConfig = {}): Promise<KvStore> {
+export async function openDenoKv(
+  path?: string,
+  config: StoreConfig = {},
+  options: DenoKvOptions = {},
+): Promise<KvStore> {
   const where = path === undefined || path === "" ? "(default Deno KV)" : path;
   checkStoreConfig(config, `open Deno KV store at ${where}`, "denokv");
   if (!denoKvAvailable()) {
@@ -69,19 +111,28 @@ export async function openDenoKv(path?: string, config: StoreConfig = {}): Promi
       throw toStoreError(err, `open Deno KV store at ${where} read-only`);
     }
   }
+  const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs, where);
+  const busy = new BusyRetry(where, busyTimeoutMs);
   let kv: Deno.Kv;
   try {
-    kv = await Deno.openKv(path === "" ? undefined : path);
+    // Opening sets up the SQLite schema, which can find another process's write in progress.
+    kv = await busy.run("open", () => Deno.openKv(path === "" ? undefined : path));
   } catch (err) {
-    const e = toStoreError(err, `open Deno KV store at ${where}`);
-    throw e.kind === "Other" ? new StoreError("Io", e.message, { cause: err }) : e;
+    throw ioStoreError(err, `open Deno KV store at ${where}`);
   }
-  const engine = await DenoKvEngine.create(
-    kv,
-    where,
-    isLocalFile ? path : undefined,
-    config.cacheSizeBytes ?? 0,
-  );
+  let engine: DenoKvEngine;
+  try {
+    engine = await DenoKvEngine.create(
+      kv,
+      where,
+      isLocalFile ? path : undefined,
+      config.cacheSizeBytes ?? 0,
+      busyTimeoutMs,
+    );
+  } catch (err) {
+    kv.close();
+    throw ioStoreError(err, `open Deno KV store at ${where}`);
+  }
   return new EngineStore(engine, {
     kind: "denokv",
     syncWrites: config.syncWrites,
@@ -89,6 +140,7 @@ export async function openDenoKv(path?: string, config: StoreConfig = {}): Promi
     mergeOperator: config.mergeOperator,
   });
 }
+
 /**
  * Whether `path` holds a Deno KV store: a local file starting with
  * {@link SQLITE_MAGIC} (Deno KV keeps a local store in one SQLite database).
