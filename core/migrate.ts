@@ -165,3 +165,29 @@ async function copyTree(
   await flush();
   return copied;
 }
+
+/**
+ * Live keys across every tree of an engine's store (the default tree alone
+ * for any other store), from one point-in-time view; what the CLI reports
+ * after a backup or restore. Reads keys only.
+ */
+export async function countAllTrees(store: KvStore): Promise<number> {
+  const s = rootState(store);
+  if (!s) return await store.count();
+  s.check("count", false);
+  const view = await s.lock.run(() => s.pin());
+  try {
+    let n = 0;
+    const now = Date.now();
+    const lo = new Uint8Array([RAW_USER_LO]);
+    const hi = new Uint8Array([RAW_USER_HI]);
+    for await (const [, head] of view.scan(lo, hi, { keysOnly: true })) {
+      if (!storedIsExpired(head, now)) n++;
+    }
+    return n;
+  } catch (err) {
+    throw toStoreError(err, `count keys in store at ${s.engine.path}`);
+  } finally {
+    view.release();
+  }
+}
