@@ -54,13 +54,10 @@ function u32(b: Uint8Array, i: number): number {
 export function xxhash32(bytes: Uint8Array, from = 0, to: number = bytes.length): number {
   const len = to - from;
   const start = bytes.byteOffset + from;
-  if (LITTLE_ENDIAN && len >= WORD_PATH_MIN && (start & 3) === 0) {
-    return alignedHash(wordView(bytes.buffer), start >>> 2, bytes, from, len);
-  }
-  return byteHash(bytes, from, to);
-}
-
-function alignedHash(w: Int32Array, i: number, b: Uint8Array, from: number, n: number): number {
+  if (!LITTLE_ENDIAN || len < WORD_PATH_MIN || (start & 3) !== 0) return byteHash(bytes, from, to);
+  const w = wordView(bytes.buffer);
+  const n = len;
+  let i = start >>> 2;
   const end = i + (n >>> 2);
   let h: number;
   if (n >= 16) {
@@ -89,7 +86,7 @@ function alignedHash(w: Int32Array, i: number, b: Uint8Array, from: number, n: n
     h = (h + Math.imul(w[i]!, P3)) | 0;
     h = Math.imul((h << 17) | (h >>> 15), P4);
   }
-  return tail(h, b, from + (n & ~3), from + n);
+  return tail(h, bytes, from + (n & ~3), to);
 }
 
 function byteHash(b: Uint8Array, from: number, to: number): number {
