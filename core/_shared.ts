@@ -53,11 +53,14 @@ export class Shared {
   readonly overlays = new Set<OverlaySnapshot>();
   readonly metrics: StoreMetrics = emptyMetrics();
   /**
-   * Listeners of every commit this handle applies, in commit order, with the
-   * raw ops (keyspace prefix and TTL header included): replication's feed.
-   * Called under the commit lock, before the commit is synced.
+   * Listeners of every commit, this opener's and other openers', in commit
+   * order, with the raw ops (keyspace prefix and TTL header included; undefined
+   * when another opener's ops cannot be known): replication's feed. Called
+   * under the commit lock, before the commit is synced.
    */
-  readonly feeds = new Set<(seq: number, ops: readonly RawOp[]) => void>();
+  readonly feeds = new Set<(seq: number, ops: readonly RawOp[] | undefined) => void>();
+  /** Run once when the store closes (a follower's poller stops). */
+  readonly closeHooks = new Set<() => void>();
   seq = 0;
   closed = false;
 
@@ -67,6 +70,23 @@ export class Shared {
     this.syncWrites = opts.syncWrites ?? true;
     this.readOnly = opts.readOnly ?? false;
     this.mergeOperator = opts.mergeOperator;
+    if ("onExternal" in engine) engine.onExternal = (ops) => this.#external(ops);
+  }
+
+  /** A commit another opener made: transactions conflict with it, watchers hear of it. */
+  #external(ops: readonly RawOp[] | undefined): void {
+    const seq = ++this.seq;
+    for (const feed of this.feeds) feed(seq, ops);
+    if (ops === undefined) {
+      this.conflicts.recordAll(seq);
+      return;
+    }
+    for (const op of ops) this.conflicts.record(op.key, seq);
+    if (this.hub.active) {
+      for (const op of ops) {
+        this.hub.publish(op.key, op.value === undefined ? undefined : decodeStored(op.value).value);
+      }
+    }
   }
 
   /** `err` with a message naming `op` and this store's path (see `inStore`). */
@@ -134,9 +154,12 @@ export class Shared {
    * Replaces every user key (every tree) with `entries` (raw keys, stored
    * values), under the lock, then syncs. Expired entries are skipped.
    */
-  async replaceAll(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void> {
+  async replaceAll(
+    entries: Iterable<RawEntry> | AsyncIterable<RawEntry>,
+    atomic = false,
+  ): Promise<void> {
     await this.lock.run(async () => {
-      this.check("restore", true);
+      this.check("restore", false);
       let ops: RawOp[] = [];
       let bytes = 0;
       const flush = async () => {
@@ -144,20 +167,24 @@ export class Shared {
         ops = [];
         bytes = 0;
       };
+      const full = () =>
+        !atomic && (ops.length >= RESTORE_BATCH_OPS || bytes >= RESTORE_BATCH_BYTES);
       const lo = new Uint8Array([RAW_USER_LO]);
       const hi = new Uint8Array([RAW_USER_HI]);
       const old: Uint8Array[] = [];
       for await (const [key] of this.engine.scan(lo, hi, { keysOnly: true })) old.push(key.slice());
+      // In one atomic commit a key may be deleted and written again: ops apply
+      // in order, so the write wins.
       for (const key of old) {
         ops.push({ key, value: undefined });
-        if (ops.length >= RESTORE_BATCH_OPS) await flush();
+        if (full()) await flush();
       }
       const now = Date.now();
       for await (const [key, stored] of entries) {
         if (storedIsExpired(stored, now)) continue;
         ops.push({ key, value: stored, expiresAt: storedExpiry(stored) });
         bytes += stored.length;
-        if (ops.length >= RESTORE_BATCH_OPS || bytes >= RESTORE_BATCH_BYTES) await flush();
+        if (full()) await flush();
       }
       await flush();
     });
@@ -174,7 +201,12 @@ export class Shared {
     try {
       await this.lock.run(async () => {
         this.check(op, true);
-        await this.applyLocked(await build(), checks);
+        await this.engine.beginCommit?.();
+        try {
+          await this.applyLocked(await build(), checks);
+        } finally {
+          this.engine.endCommit?.();
+        }
       });
       if (this.syncWrites) await this.engine.sync();
     } catch (err) {

@@ -104,4 +104,20 @@ export interface RawEngine extends RawReader {
   close(): void | Promise<void>;
   /** Page/block cache counters, when the engine has a cache. */
   cacheStats?(): { hits: number; misses: number };
+  /**
+   * For engines other processes may write to: called under core's commit
+   * lock before a commit's ops are built (a transaction validates there).
+   * The engine catches up with commits made elsewhere (reporting them through
+   * {@link onExternal}) and keeps other writers out until {@link endCommit}.
+   */
+  beginCommit?(): void | Promise<void>;
+  /** Ends what {@link beginCommit} began, whether the commit succeeded or not. */
+  endCommit?(): void;
+  /**
+   * Set by core on engines that declare it: called with each commit another
+   * opener made, in commit order, as the engine learns of it (watchers hear
+   * of it, open transactions conflict with it); `undefined` when a commit's
+   * ops cannot be known (every open transaction conflicts).
+   */
+  onExternal?: ((ops: readonly RawOp[] | undefined) => void) | undefined;
 }

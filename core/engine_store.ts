@@ -574,6 +574,7 @@ export class EngineStore implements KvStore {
     await s.lock.run(async () => {
       s.closed = true;
       s.hub.closeAll();
+      for (const hook of s.closeHooks) hook();
       for (const o of [...s.overlays]) o.release();
       try {
         await s.engine.close();
