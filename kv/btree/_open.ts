@@ -2,7 +2,7 @@
 // rebuilding the free space (saved list after a clean close, a verifying
 // walk of the tree after a crash).
 import { DENO_FS, type FileCalls, type FsCalls, parentDir, syncDir } from "../../core/_fs_calls.ts";
-import { StoreError } from "../../core/error.ts";
+import { ioStoreError, StoreError } from "../../core/error.ts";
 import { BTreeEngine, type EngineState } from "./_engine.ts";
 import {
   checkHost,
@@ -87,9 +87,8 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
         cause: err,
       });
     }
-    throw new StoreError("Io", `Cannot open store at ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    // A missing permission is Unsupported naming the flag, as on every engine.
+    throw ioStoreError(err, `open store at ${path}`);
   }
   let real = path;
   let registered = false;
@@ -118,10 +117,7 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
     try {
       file.close();
     } catch { /* already closed */ }
-    if (err instanceof StoreError) throw err;
-    throw new StoreError("Io", `Cannot open store at ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw ioStoreError(err, `open store at ${path}`);
   }
 }
 
