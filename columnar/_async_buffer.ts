@@ -3,7 +3,9 @@
 // cache that serves hyparquet's reads from chunks we fetched (and checked) ourselves.
 import type { AsyncBuffer } from "hyparquet";
 import type { ParquetSource } from "./types.ts";
+import { StoreError } from "../core/error.ts";
 import { fail, ioError } from "./_errors.ts";
+import { describe } from "./_vector.ts";
 
 /** An open source: its AsyncBuffer, a name for messages and a close function. */
 export interface OpenSource {
@@ -134,7 +136,12 @@ export function openSource(source: ParquetSource): Promise<OpenSource> {
     return blobSource(source);
   }
   return Promise.reject(
-    ioError(new TypeError("source must be a path, a Uint8Array or { store, key }"), "read Parquet"),
+    new StoreError(
+      "InvalidInput",
+      `Cannot read Parquet: source ${
+        describe(source)
+      } is not a path, a Uint8Array or { store, key }`,
+    ),
   );
 }
 

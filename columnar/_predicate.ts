@@ -1,10 +1,13 @@
 // Predicates: checked against a schema once, then evaluated per row (over Arrow data) or
-// per row group (over min/max/null-count statistics, three-valued: none/all/some).
+// per row group (over min/max/null-count statistics). Both follow SQL's three-valued
+// logic: a comparison with a null cell is unknown, `not` of unknown is unknown, `and`/`or`
+// are Kleene's, and a row is kept only when the predicate is true (as in a WHERE clause).
 import * as A from "apache-arrow";
 import type { CompareOp, Predicate } from "./types.ts";
 import { fail } from "./_errors.ts";
 import { compareKeys, isComparableType, keyGetter } from "./_values.ts";
 import { describe, toDays, toTimestampUnits } from "./_vector.ts";
+import { floorToScale, parseDecimal } from "./_decimal.ts";
 
 const MS_PER_DAY = 86_400_000;
 const encoder = new TextEncoder();
@@ -14,6 +17,8 @@ export type Compiled =
   | { kind: "cmp"; column: string; op: CompareOp; key: unknown }
   | { kind: "in"; column: string; keys: unknown[] }
   | { kind: "null"; column: string; isNull: boolean }
+  /** Decided for every non-null cell (a decimal constant between two representable values). */
+  | { kind: "const"; column: string; value: boolean }
   | { kind: "and" | "or"; items: Compiled[] }
   | { kind: "not"; item: Compiled };
 
@@ -61,17 +66,49 @@ export function compilePredicate(p: Predicate, schema: A.Schema): Compiled {
     if (!Array.isArray(p.values)) {
       return fail("InvalidInput", `Cannot use "in" on ${p.column}: \`values\` must be an array`);
     }
-    return {
-      kind: "in",
-      column: p.column,
-      keys: p.values.map((v) => toKey(field.type, v, p.column)),
-    };
+    const keys: unknown[] = [];
+    for (const v of p.values) {
+      const k = decimalKey(field.type, v, p.column);
+      // A decimal constant the column cannot hold equals no cell of it.
+      if (!k) keys.push(toKey(field.type, v, p.column));
+      else if (k.exact) keys.push(k.value);
+    }
+    return { kind: "in", column: p.column, keys };
   }
   if (!OPS.has(p.op)) {
     return fail("InvalidInput", `Cannot use predicate operator ${JSON.stringify(p.op)}`);
   }
   const value = (p as { value?: unknown }).value;
-  return { kind: "cmp", column: p.column, op: p.op, key: toKey(field.type, value, p.column) };
+  const dec = decimalKey(field.type, value, p.column);
+  if (dec && !dec.exact) return inexactDecimal(p.column, p.op, dec.value);
+  const key = dec ? dec.value : toKey(field.type, value, p.column);
+  return { kind: "cmp", column: p.column, op: p.op, key };
+}
+
+/**
+ * A predicate value for a decimal column → the floor of its unscaled integer at the
+ * column's scale, exactly (no float on the way); undefined for other columns.
+ */
+function decimalKey(
+  type: A.DataType,
+  v: unknown,
+  column: string,
+): { value: bigint; exact: boolean } | undefined {
+  if (!A.DataType.isDecimal(type)) return undefined;
+  const d = parseDecimal(v);
+  if (!d) {
+    return fail("InvalidInput", `Cannot compare column ${column} (${type}) with ${describe(v)}`);
+  }
+  return floorToScale(d, (type as A.Decimal).scale);
+}
+
+/**
+ * A comparison with a constant strictly between unscaled values `floor` and
+ * `floor + 1`: no cell equals it, and `< c` is `<= floor`, `> c` is `> floor`.
+ */
+function inexactDecimal(column: string, op: CompareOp, floor: bigint): Compiled {
+  if (op === "eq" || op === "ne") return { kind: "const", column, value: op === "ne" };
+  return { kind: "cmp", column, op: op === "lt" || op === "le" ? "le" : "gt", key: floor };
 }
 
 /** Converts a predicate value into the comparable key domain of a column type. */
@@ -93,12 +130,8 @@ export function toKey(type: A.DataType, v: unknown, column: string): unknown {
     if (typeof v === "string" && !Number.isNaN(Date.parse(v))) return Date.parse(v);
     return bad();
   }
-  if (
-    A.DataType.isInt(type) || A.DataType.isFloat(type) || A.DataType.isDecimal(type) ||
-    A.DataType.isTime(type)
-  ) {
-    if (typeof v === "number") return v;
-    if (typeof v === "bigint") return A.DataType.isDecimal(type) ? Number(v) : v;
+  if (A.DataType.isInt(type) || A.DataType.isFloat(type) || A.DataType.isTime(type)) {
+    if (typeof v === "number" || typeof v === "bigint") return v;
     return bad();
   }
   if (A.DataType.isUtf8(type)) return typeof v === "string" ? v : bad();
@@ -132,7 +165,42 @@ function isNaNKey(k: unknown): boolean {
   return typeof k === "number" && Number.isNaN(k);
 }
 
-/** Row indices of a batch that match. */
+/** A truth value of SQL's three-valued logic. */
+const enum Truth {
+  False = 0,
+  True = 1,
+  Unknown = 2,
+}
+
+type RowTest = (i: number) => Truth;
+
+function and(fs: RowTest[]): RowTest {
+  return (i) => {
+    let out = Truth.True;
+    for (const f of fs) {
+      const t = f(i);
+      if (t === Truth.False) return Truth.False;
+      if (t === Truth.Unknown) out = Truth.Unknown;
+    }
+    return out;
+  };
+}
+
+function or(fs: RowTest[]): RowTest {
+  return (i) => {
+    let out = Truth.False;
+    for (const f of fs) {
+      const t = f(i);
+      if (t === Truth.True) return Truth.True;
+      if (t === Truth.Unknown) out = Truth.Unknown;
+    }
+    return out;
+  };
+}
+
+const truth = (b: boolean): Truth => b ? Truth.True : Truth.False;
+
+/** Row indices of a batch where the predicate is true (unknown rows are dropped). */
 export function matchBatch(p: Compiled, batch: A.RecordBatch): Uint32Array {
   const getters = new Map<string, (i: number) => unknown>();
   const getter = (col: string) => {
@@ -145,40 +213,45 @@ export function matchBatch(p: Compiled, batch: A.RecordBatch): Uint32Array {
     }
     return g;
   };
-  const build = (q: Compiled): (i: number) => boolean => {
+  const build = (q: Compiled): RowTest => {
     switch (q.kind) {
-      case "and": {
-        const fs = q.items.map(build);
-        return (i) => fs.every((f) => f(i));
-      }
-      case "or": {
-        const fs = q.items.map(build);
-        return (i) => fs.some((f) => f(i));
-      }
+      case "and":
+        return and(q.items.map(build));
+      case "or":
+        return or(q.items.map(build));
       case "not": {
         const f = build(q.item);
-        return (i) => !f(i);
+        return (i) => {
+          const t = f(i);
+          return t === Truth.Unknown ? t : t === Truth.True ? Truth.False : Truth.True;
+        };
       }
       case "null": {
         const g = getter(q.column);
-        return q.isNull ? (i) => g(i) === null : (i) => g(i) !== null;
+        return q.isNull ? (i) => truth(g(i) === null) : (i) => truth(g(i) !== null);
+      }
+      case "const": {
+        const g = getter(q.column);
+        const t = truth(q.value);
+        return (i) => g(i) === null ? Truth.Unknown : t;
       }
       case "in": {
         const g = getter(q.column);
         return (i) => {
           const v = g(i);
-          return v !== null && !isNaNKey(v) && q.keys.some((k) => compareKeys(v, k) === 0);
+          if (v === null) return Truth.Unknown;
+          return truth(!isNaNKey(v) && q.keys.some((k) => compareKeys(v, k) === 0));
         };
       }
       case "cmp": {
         const g = getter(q.column);
         const { op, key } = q;
-        if (isNaNKey(key)) return (i) => op === "ne" && g(i) !== null;
+        if (isNaNKey(key)) return (i) => g(i) === null ? Truth.Unknown : truth(op === "ne");
         return (i) => {
           const v = g(i);
-          if (v === null) return false;
-          if (isNaNKey(v)) return op === "ne";
-          return test(op, compareKeys(v, key));
+          if (v === null) return Truth.Unknown;
+          if (isNaNKey(v)) return truth(op === "ne");
+          return truth(test(op, compareKeys(v, key)));
         };
       }
     }
@@ -186,7 +259,7 @@ export function matchBatch(p: Compiled, batch: A.RecordBatch): Uint32Array {
   const f = build(p);
   const out = new Uint32Array(batch.numRows);
   let n = 0;
-  for (let i = 0; i < batch.numRows; i++) if (f(i)) out[n++] = i;
+  for (let i = 0; i < batch.numRows; i++) if (f(i) === Truth.True) out[n++] = i;
   return out.subarray(0, n);
 }
 
@@ -196,81 +269,93 @@ export interface KeyStats {
   max?: unknown;
   nullCount?: number;
   numRows: number;
-  /** Cells outside min..max may exist (NaN in float columns): never judge "all". */
+  /** Cells outside min..max may exist (NaN in float columns). */
   loose?: boolean;
 }
 
-/** Whether none, all or some rows of a row group can match, judged by statistics. */
-export type Verdict = "none" | "all" | "some";
+/** Which truth values the rows of a row group may take: a set of bits. */
+const T = 1;
+const F = 2;
+const U = 4;
 
-/** Judges a row group; `stats(column)` gives undefined when nothing is known. */
-export function judgeRowGroup(
-  p: Compiled,
-  stats: (column: string) => KeyStats | undefined,
-): Verdict {
+/**
+ * Whether any row of a row group may satisfy the predicate, judged by statistics;
+ * `stats(column)` gives undefined when nothing is known. Works on the set of truth
+ * values the group's rows can take, so `not` over nulls stays unknown (never true).
+ */
+export function mayMatch(p: Compiled, stats: (column: string) => KeyStats | undefined): boolean {
+  return (outcomes(p, stats) & T) !== 0;
+}
+
+function outcomes(p: Compiled, stats: (column: string) => KeyStats | undefined): number {
   switch (p.kind) {
     case "and": {
-      const vs = p.items.map((q) => judgeRowGroup(q, stats));
-      if (vs.includes("none")) return "none";
-      return vs.every((v) => v === "all") ? "all" : "some";
+      const os = p.items.map((q) => outcomes(q, stats));
+      let out = os.every((o) => o & T) ? T : 0;
+      if (os.some((o) => o & F)) out |= F;
+      if (os.some((o) => o & U) && os.every((o) => o & (T | U))) out |= U;
+      return out;
     }
     case "or": {
-      const vs = p.items.map((q) => judgeRowGroup(q, stats));
-      if (vs.includes("all")) return "all";
-      return vs.every((v) => v === "none") ? "none" : "some";
+      const os = p.items.map((q) => outcomes(q, stats));
+      let out = os.some((o) => o & T) ? T : 0;
+      if (os.every((o) => o & F)) out |= F;
+      if (os.some((o) => o & U) && os.every((o) => o & (F | U))) out |= U;
+      return out;
     }
     case "not": {
-      const v = judgeRowGroup(p.item, stats);
-      return v === "all" ? "none" : v === "none" ? "all" : "some";
+      const o = outcomes(p.item, stats);
+      return (o & U) | (o & T ? F : 0) | (o & F ? T : 0);
     }
   }
   const s = stats(p.column);
-  if (!s) return "some";
-  const v = judgeLeaf(p, s);
-  return v === "all" && s.loose ? "some" : v;
+  if (!s) return T | F | U;
+  const nulls = s.nullCount;
+  const someNull = nulls === undefined || nulls > 0;
+  const allNull = nulls !== undefined && nulls >= s.numRows;
+  if (p.kind === "null") {
+    const onNull = p.isNull ? T : F;
+    const onValue = p.isNull ? F : T;
+    return (someNull ? onNull : 0) | (allNull ? 0 : onValue);
+  }
+  if (allNull) return U;
+  let out = someNull ? U : 0;
+  out |= valueOutcomes(p, s);
+  if (s.loose) out |= T | F;
+  return out;
 }
 
-function judgeLeaf(p: Exclude<Compiled, { kind: "and" | "or" | "not" }>, s: KeyStats): Verdict {
-  const nulls = s.nullCount;
-  const allNull = nulls !== undefined && nulls === s.numRows;
-  const noNull = nulls === 0;
-  if (p.kind === "null") {
-    if (p.isNull) return noNull ? "none" : allNull ? "all" : "some";
-    return allNull ? "none" : noNull ? "all" : "some";
-  }
-  if (allNull) return "none";
+/** The truth values a comparison may take over the non-null cells in min..max. */
+function valueOutcomes(p: Exclude<Compiled, { kind: "and" | "or" | "not" | "null" }>, s: KeyStats) {
+  if (p.kind === "const") return p.value ? T : F;
   const { min, max } = s;
   const known = min !== undefined && max !== undefined && !isNaNKey(min) && !isNaNKey(max);
-  if (!known) return "some";
-  const cmpMin = (k: unknown) => compareKeys(k, min);
-  const cmpMax = (k: unknown) => compareKeys(k, max);
+  if (!known) return T | F;
+  const lo = (k: unknown) => compareKeys(min, k);
+  const hi = (k: unknown) => compareKeys(max, k);
   const single = compareKeys(min, max) === 0;
+  const inRange = (k: unknown) => lo(k) <= 0 && hi(k) >= 0;
+  const bits = (t: boolean, f: boolean) => (t ? T : 0) | (f ? F : 0);
   if (p.kind === "in") {
     const usable = p.keys.filter((k) => !isNaNKey(k));
-    if (usable.every((k) => cmpMin(k) < 0 || cmpMax(k) > 0)) return "none";
-    if (single && noNull && usable.some((k) => cmpMin(k) === 0)) return "all";
-    return "some";
+    const onlyMatch = single && usable.some((k) => lo(k) === 0);
+    return bits(usable.some(inRange), !onlyMatch);
   }
   const k = p.key;
-  if (isNaNKey(k)) return "some";
+  if (isNaNKey(k)) return T | F;
+  const onlyK = single && lo(k) === 0;
   switch (p.op) {
     case "eq":
-      if (cmpMin(k) < 0 || cmpMax(k) > 0) return "none";
-      return single && noNull && cmpMin(k) === 0 ? "all" : "some";
+      return bits(inRange(k), !onlyK);
     case "ne":
-      if (single && cmpMin(k) === 0) return "none";
-      return noNull && (cmpMin(k) < 0 || cmpMax(k) > 0) ? "all" : "some";
+      return bits(!onlyK, inRange(k));
     case "lt":
-      if (cmpMin(k) <= 0) return "none";
-      return noNull && cmpMax(k) > 0 ? "all" : "some";
+      return bits(lo(k) < 0, hi(k) >= 0);
     case "le":
-      if (cmpMin(k) < 0) return "none";
-      return noNull && cmpMax(k) >= 0 ? "all" : "some";
+      return bits(lo(k) <= 0, hi(k) > 0);
     case "gt":
-      if (cmpMax(k) >= 0) return "none";
-      return noNull && cmpMin(k) < 0 ? "all" : "some";
+      return bits(hi(k) > 0, lo(k) <= 0);
     case "ge":
-      if (cmpMax(k) > 0) return "none";
-      return noNull && cmpMin(k) <= 0 ? "all" : "some";
+      return bits(hi(k) >= 0, lo(k) < 0);
   }
 }

@@ -3,6 +3,7 @@
 import * as A from "apache-arrow";
 import type { SchemaElement } from "hyparquet";
 import { msToUnit } from "./_vector.ts";
+import { bytesToBigInt } from "./_decimal.ts";
 
 const decoder = new TextDecoder();
 const MS_PER_DAY = 86_400_000;
@@ -13,14 +14,20 @@ export function isMapElement(e: SchemaElement): boolean {
     e.logical_type?.type === "MAP";
 }
 
-/** Whether a type contains a map anywhere. */
-export function hasMap(t: A.DataType): boolean {
-  return A.DataType.isMap(t) || t.children?.some((c) => hasMap(c.type)) === true;
+/** Whether a type contains a map or a decimal: values the reader must convert. */
+export function needsConversion(t: A.DataType): boolean {
+  return A.DataType.isMap(t) || A.DataType.isDecimal(t) ||
+    t.children?.some((c) => needsConversion(c.type)) === true;
 }
 
-/** A decoded value with every un-annotated map group turned into `{ key, value }[]`. */
-export function mapsAsEntries(t: A.DataType, v: unknown): unknown {
+/**
+ * A value decoded without map and decimal annotations → what `buildData` expects:
+ * every map group as `{ key, value }[]` (keeping entry order, duplicate keys and key
+ * types), every decimal as its exact unscaled bigint.
+ */
+export function builderValue(t: A.DataType, v: unknown): unknown {
   if (v === null || v === undefined) return v;
+  if (A.DataType.isDecimal(t)) return unscaledValue(v);
   if (A.DataType.isMap(t)) {
     const kv = (t as A.Map_).children[0]!.type as A.Struct;
     const [kt, vt] = [kv.children[0]!.type, kv.children[1]!.type];
@@ -28,16 +35,16 @@ export function mapsAsEntries(t: A.DataType, v: unknown): unknown {
     if (!Array.isArray(list)) return v;
     return list.map((e) => {
       const parts = Object.values(e as Record<string, unknown>);
-      return { key: mapsAsEntries(kt, parts[0]), value: mapsAsEntries(vt, parts[1]) };
+      return { key: builderValue(kt, parts[0]), value: builderValue(vt, parts[1]) };
     });
   }
   if (A.DataType.isList(t) && Array.isArray(v)) {
     const ct = (t as A.List).children[0]!.type;
-    return v.map((x) => mapsAsEntries(ct, x));
+    return v.map((x) => builderValue(ct, x));
   }
   if (A.DataType.isStruct(t) && typeof v === "object") {
     const o: Record<string, unknown> = { ...(v as Record<string, unknown>) };
-    for (const f of (t as A.Struct).children) o[f.name] = mapsAsEntries(f.type, o[f.name]);
+    for (const f of (t as A.Struct).children) o[f.name] = builderValue(f.type, o[f.name]);
     return o;
   }
   return v;
@@ -48,20 +55,11 @@ export function isDecimal(e: SchemaElement): boolean {
   return e.converted_type === "DECIMAL" || e.logical_type?.type === "DECIMAL";
 }
 
-/** Raw decimal cells (ints, bigints or big-endian two's-complement bytes) → bigints. */
-export function unscaledValues(values: ArrayLike<unknown>): unknown[] {
-  const out = new Array<unknown>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v instanceof Uint8Array) {
-      let n = 0n;
-      for (const b of v) n = (n << 8n) | BigInt(b);
-      if (v.length && v[0]! & 0x80) n -= 1n << BigInt(v.length * 8);
-      out[i] = n;
-    } else if (typeof v === "number") out[i] = BigInt(v);
-    else out[i] = v;
-  }
-  return out;
+/** A raw decimal cell (int, bigint or big-endian two's-complement bytes) → bigint. */
+function unscaledValue(v: unknown): unknown {
+  if (v instanceof Uint8Array) return bytesToBigInt(v);
+  if (typeof v === "number") return BigInt(v);
+  return v;
 }
 
 /** Whether an element is a UTF-8 string column. */

@@ -2,7 +2,15 @@
 // read one at a time into Arrow record batches (chunks fetched and page-checked first).
 import * as A from "apache-arrow";
 import { parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
-import type { ColumnChunk, FileMetaData, ParquetParsers, SchemaTree } from "hyparquet";
+import type {
+  ColumnChunk,
+  FileMetaData,
+  ParquetParsers,
+  SchemaElement,
+  SchemaTree,
+} from "hyparquet";
+import { rawStatistics, type RawStats } from "./_footer_stats.ts";
+import { bytesToBigInt } from "./_decimal.ts";
 import type { ParquetSource } from "./types.ts";
 import { decodeError, fail } from "./_errors.ts";
 import { type OpenSource, openSource, RangeCache } from "./_async_buffer.ts";
@@ -12,13 +20,12 @@ import { arrowSchema } from "./_parquet_schema.ts";
 import type { KeyStats } from "./_predicate.ts";
 import { buildData } from "./_vector.ts";
 import {
-  hasMap,
+  builderValue,
   isDecimal,
   isMapElement,
   isText,
-  mapsAsEntries,
+  needsConversion,
   statKey,
-  unscaledValues,
 } from "./_raw_values.ts";
 
 const decoder = new TextDecoder();
@@ -49,18 +56,16 @@ export class ParquetReader {
   /**
    * The footer with the text annotation removed from flat string columns, so hyparquet
    * hands their bytes over undecoded and the Arrow Utf8 vector is built by copying
-   * bytes (decoding to JS strings and encoding back would double the cost). Flat
-   * decimals lose theirs too, so their unscaled integers arrive exact (hyparquet would
-   * turn them into floating-point numbers).
+   * bytes (decoding to JS strings and encoding back would double the cost). Every
+   * decimal (nested ones too) loses its annotation, so unscaled integers arrive exact
+   * (hyparquet would turn them into floating-point numbers). Map annotations are
+   * removed too: hyparquet then hands each map over as `{ key_value: [{ key, value }…] }`,
+   * keeping entry order, duplicate keys and key types, where its map assembly would
+   * build a JS object.
    */
   #rawMetadata: FileMetaData;
-  #rawDecimals: Set<string>;
-  /**
-   * Columns holding maps. Map annotations are removed too: hyparquet then hands each map
-   * over as `{ key_value: [{ key, value }…] }`, keeping entry order, duplicate keys and
-   * key types, where its map assembly would build a JS object.
-   */
-  #mapFields: Set<string>;
+  /** Columns holding maps or decimals, whose raw values `builderValue` converts. */
+  #convertFields: Set<string>;
   /** Top-level columns that are leaves (no lists, maps or structs). */
   #flat: Set<string>;
 
@@ -70,24 +75,19 @@ export class ParquetReader {
     this.tree = tree;
     this.schema = arrowSchema(tree);
     this.#cache = new RangeCache(src.buffer);
-    const flatRaw = new Set(
-      tree.children.filter((c) => !c.children.length && (isText(c.element) || isDecimal(c.element)))
-        .map((c) => c.element),
-    );
-    this.#rawDecimals = new Set(
-      tree.children.filter((c) => !c.children.length && isDecimal(c.element))
-        .map((c) => c.element.name),
+    const flatText = new Set(
+      tree.children.filter((c) => !c.children.length && isText(c.element)).map((c) => c.element),
     );
     this.#flat = new Set(
       tree.children.filter((c) => !c.children.length).map((c) => c.element.name),
     );
-    this.#mapFields = new Set(
-      this.schema.fields.filter((f) => hasMap(f.type)).map((f) => f.name),
+    this.#convertFields = new Set(
+      this.schema.fields.filter((f) => needsConversion(f.type)).map((f) => f.name),
     );
     this.#rawMetadata = {
       ...metadata,
       schema: metadata.schema.map((e) => {
-        if (!flatRaw.has(e) && !isMapElement(e)) return e;
+        if (!flatText.has(e) && !isMapElement(e) && !isDecimal(e)) return e;
         const { converted_type: _c, logical_type: _l, ...rest } = e;
         return rest;
       }),
@@ -119,6 +119,7 @@ export class ParquetReader {
       }
       const reader = new ParquetReader(src, metadata, tree);
       reader.#validate();
+      await reader.#exactDecimalStats();
       return reader;
     } catch (err) {
       src.close();
@@ -177,6 +178,52 @@ export class ParquetReader {
     }
   }
 
+  /**
+   * Replaces the decimal statistics hyparquet decoded as floats with exact unscaled
+   * bigints read from the footer's own bytes; where those cannot be read, the decimal
+   * min/max are dropped (no pruning, never a wrong one).
+   */
+  async #exactDecimalStats(): Promise<void> {
+    const leaves = this.metadata.schema.filter((e) => !e.num_children && e.type);
+    if (!leaves.some(isDecimal)) return;
+    const { metadata, src } = this;
+    let raw: RawStats[][] | undefined;
+    try {
+      const end = src.buffer.byteLength - 8;
+      const footer = await src.buffer.slice(end - metadata.metadata_length, end);
+      raw = rawStatistics(new Uint8Array(footer));
+    } catch {
+      raw = undefined;
+    }
+    metadata.row_groups.forEach((g, gi) => {
+      g.columns.forEach((c, ci) => {
+        const m = c.meta_data;
+        const e = m && leafElement(this.tree, m.path_in_schema);
+        if (!m?.statistics || !e || !isDecimal(e)) return;
+        const st = m.statistics;
+        delete st.min;
+        delete st.max;
+        const r = raw?.[gi]?.[ci];
+        const min = r?.min && decimalStat(e.type, r.min);
+        const max = r?.max && decimalStat(e.type, r.max);
+        if (min === undefined || max === undefined) {
+          delete st.min_value;
+          delete st.max_value;
+        } else {
+          st.min_value = min;
+          st.max_value = max;
+        }
+      });
+    });
+  }
+
+  /** The scale of the decimal leaf at `path`, or undefined when it is not a decimal. */
+  decimalScale(path: string[]): number | undefined {
+    const e = leafElement(this.tree, path);
+    if (!e || !isDecimal(e)) return undefined;
+    return e.scale ?? (e.logical_type?.type === "DECIMAL" ? e.logical_type.scale : 0);
+  }
+
   /** Top-level column names. */
   get columns(): string[] {
     return this.schema.fields.map((f) => f.name);
@@ -199,8 +246,6 @@ export class ParquetReader {
     if (st.null_count !== undefined) out.nullCount = Number(st.null_count);
     const e = node.element;
     if (e.type === "INT96") return out;
-    // Decimal statistics arrive as floating-point numbers: exact up to 15 digits only.
-    if (isDecimal(e) && (e.precision ?? 38) > 15) return out;
     // Old writers' min/max follow signed order: only trust them for signed numbers.
     const signedOk = (e.type === "INT32" || e.type === "INT64" || e.type === "FLOAT" ||
       e.type === "DOUBLE" || e.type === "BOOLEAN") &&
@@ -269,12 +314,10 @@ export class ParquetReader {
       }
       if (this.#flat.has(f.name)) this.#checkResolved(values, f.name, g);
       try {
-        const exact = this.#rawDecimals.has(f.name)
-          ? unscaledValues(values)
-          : this.#mapFields.has(f.name)
-          ? Array.from(values, (v) => mapsAsEntries(f.type, v))
+        const exact = this.#convertFields.has(f.name)
+          ? Array.from(values, (v) => builderValue(f.type, v))
           : values;
-        return buildData(f.type, exact, f.name);
+        return buildData(f.type, exact, f.name, true);
       } catch (err) {
         throw decodeError(err, `convert column ${f.name} of ${this.src.name}`);
       }
@@ -328,6 +371,20 @@ export class ParquetReader {
   close(): void {
     this.src.close();
   }
+}
+
+function leafElement(tree: SchemaTree, path: string[]): SchemaElement | undefined {
+  let node: SchemaTree | undefined = tree;
+  for (const name of path) node = node?.children.find((c) => c.element.name === name);
+  return node && !node.children.length ? node.element : undefined;
+}
+
+/** A raw decimal statistic (Parquet's plain encoding of the physical type) → bigint. */
+function decimalStat(physical: SchemaElement["type"], b: Uint8Array): bigint | undefined {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (physical === "INT32") return b.length === 4 ? BigInt(view.getInt32(0, true)) : undefined;
+  if (physical === "INT64") return b.length === 8 ? view.getBigInt64(0, true) : undefined;
+  return b.length ? bytesToBigInt(b) : undefined;
 }
 
 function gather(

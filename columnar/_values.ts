@@ -1,7 +1,7 @@
 // Arrow cells → plain JS values (what `toRows` returns) and → comparable keys (what
 // predicates and sorting compare), one getter per column data.
 import * as A from "apache-arrow";
-import { decimalWordsToBigInt, unscaledToNumber } from "./_vector.ts";
+import { decimalWordsToBigInt, formatDecimal } from "./_decimal.ts";
 
 type AnyData = A.Data<A.DataType>;
 const MS_PER_DAY = 86_400_000;
@@ -16,7 +16,7 @@ export function validAt(data: AnyData, i: number): boolean {
 
 /**
  * A getter of plain JS values: numbers, bigints (64-bit integers), strings, booleans,
- * `Date` (dates, timestamps), `Uint8Array` (binary), numbers (decimals), arrays
+ * `Date` (dates, timestamps), `Uint8Array` (binary), decimal strings ("-1.50"), arrays
  * (lists), objects (structs) and `Map`s (maps); `null` for nulls.
  */
 export function jsGetter(data: AnyData): (i: number) => unknown {
@@ -33,7 +33,7 @@ export function jsGetter(data: AnyData): (i: number) => unknown {
     const stride = t.bitWidth / 32;
     const words = data.values as Uint32Array;
     return (i) =>
-      validAt(data, i) ? unscaledToNumber(decimalWordsToBigInt(words, i, stride), t.scale) : null;
+      validAt(data, i) ? formatDecimal(decimalWordsToBigInt(words, i, stride), t.scale) : null;
   }
   if (A.DataType.isList(type) || A.DataType.isFixedSizeList(type)) {
     const child = jsGetter(data.children[0]!);
@@ -91,10 +91,16 @@ export function isComparableType(type: A.DataType): boolean {
 
 /**
  * A getter of comparable keys: timestamps as bigints in their unit, dates as epoch
- * milliseconds, decimals as numbers, binary as bytes; `null` for nulls.
+ * milliseconds, decimals as unscaled bigints (at the column's scale), binary as bytes;
+ * `null` for nulls.
  */
 export function keyGetter(data: AnyData): (i: number) => unknown {
   const type = data.type;
+  if (A.DataType.isDecimal(type)) {
+    const stride = (type as A.Decimal).bitWidth / 32;
+    const words = data.values as Uint32Array;
+    return (i) => validAt(data, i) ? decimalWordsToBigInt(words, i, stride) : null;
+  }
   if (A.DataType.isTimestamp(type) || A.DataType.isTime(type)) {
     const vals = data.values as BigInt64Array | Int32Array;
     return (i) => validAt(data, i) ? vals[i]! : null;

@@ -2,6 +2,7 @@
 // timestamps exact, and nested values (lists, structs, maps) are built recursively.
 import * as A from "apache-arrow";
 import { fail } from "./_errors.ts";
+import { toUnscaled, writeDecimalWords } from "./_decimal.ts";
 
 type AnyData = A.Data<A.DataType>;
 const encoder = new TextEncoder();
@@ -46,42 +47,6 @@ export function toDays(v: unknown, column: string): number {
   return fail("InvalidInput", `Cannot use ${describe(v)} as a date in column ${column}`);
 }
 
-/** Converts a user value into an unscaled decimal integer. */
-export function toUnscaled(v: unknown, scale: number, column: string): bigint {
-  if (typeof v === "bigint") return v;
-  if (typeof v === "number" && Number.isFinite(v)) {
-    // Through the decimal string, so 0.1 with scale 1 becomes 1, not 0.999…
-    return decimalStringToUnscaled(v.toFixed(Math.min(scale, 100)), scale);
-  }
-  if (typeof v === "string" && /^[-+]?\d+(\.\d+)?$/.test(v)) {
-    return decimalStringToUnscaled(v, scale);
-  }
-  return fail("InvalidInput", `Cannot use ${describe(v)} as a decimal in column ${column}`);
-}
-
-function decimalStringToUnscaled(s: string, scale: number): bigint {
-  const neg = s.startsWith("-");
-  const body = s.replace(/^[-+]/, "");
-  const [int = "0", frac = ""] = body.split(".");
-  const digits = int + frac.padEnd(scale, "0").slice(0, scale);
-  const n = BigInt(digits);
-  return neg ? -n : n;
-}
-
-/** Reads the unscaled bigint of a 128/256-bit decimal cell from its 32-bit words. */
-export function decimalWordsToBigInt(words: Uint32Array, index: number, stride: number): bigint {
-  let v = 0n;
-  for (let w = stride - 1; w >= 0; w--) v = (v << 32n) | BigInt(words[index * stride + w]!);
-  const bits = BigInt(stride * 32);
-  if (v >> (bits - 1n)) v -= 1n << bits;
-  return v;
-}
-
-/** Unscaled decimal → number, dividing so that 3 with scale 1 is 0.3 exactly. */
-export function unscaledToNumber(v: bigint, scale: number): number {
-  return scale === 0 ? Number(v) : Number(v) / 10 ** scale;
-}
-
 export function describe(v: unknown): string {
   if (typeof v === "bigint") return `${v}n`;
   if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
@@ -114,9 +79,16 @@ type NumArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array |
 
 /**
  * Builds Arrow data of `type` from JS values (`null`/`undefined` are nulls).
- * `column` names the column in error messages.
+ * `column` names the column in error messages. Decimal cells are user values (decimal
+ * strings, numbers, whole bigints) unless `unscaled`, when they are the unscaled
+ * bigints a Parquet reader hands over.
  */
-export function buildData(type: A.DataType, values: ArrayLike<unknown>, column: string): AnyData {
+export function buildData(
+  type: A.DataType,
+  values: ArrayLike<unknown>,
+  column: string,
+  unscaled = false,
+): AnyData {
   const n = values.length;
   const { bitmap, nulls } = validity(values);
   const nullBitmap = nulls ? bitmap : new Uint8Array(0);
@@ -225,15 +197,13 @@ export function buildData(type: A.DataType, values: ArrayLike<unknown>, column: 
     const t = type as A.Decimal;
     const stride = t.bitWidth / 32;
     const out = new Uint32Array(n * stride);
-    const mask = (1n << 32n) - 1n;
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (isNullish(v)) continue;
-      let u = toUnscaled(v, t.scale, column);
-      for (let w = 0; w < stride; w++) {
-        out[i * stride + w] = Number(u & mask);
-        u >>= 32n;
-      }
+      const u = unscaled && typeof v === "bigint"
+        ? v
+        : toUnscaled(v, t.precision, t.scale, column, describe);
+      writeDecimalWords(out, i, stride, u);
     }
     return mk({ data: out });
   }
@@ -289,7 +259,7 @@ export function buildData(type: A.DataType, values: ArrayLike<unknown>, column: 
       }
       offsets[i + 1] = flat.length;
     }
-    return mk({ valueOffsets: offsets, child: buildData(child.type, flat, column) });
+    return mk({ valueOffsets: offsets, child: buildData(child.type, flat, column, unscaled) });
   }
   if (A.DataType.isStruct(type)) {
     const fields = (type as A.Struct).children;
@@ -301,7 +271,7 @@ export function buildData(type: A.DataType, values: ArrayLike<unknown>, column: 
         else if (typeof v !== "object" || Array.isArray(v)) bad(v, String(type));
         else col[i] = v instanceof Map ? v.get(f.name) : (v as Record<string, unknown>)[f.name];
       }
-      return buildData(f.type, col, `${column}.${f.name}`);
+      return buildData(f.type, col, `${column}.${f.name}`, unscaled);
     });
     return mk({ children });
   }

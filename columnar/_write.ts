@@ -8,7 +8,7 @@ import { fail } from "./_errors.ts";
 import { type ByteSink, MemorySink, openSink } from "./_sinks.ts";
 import { compressorsFor } from "./_compressors.ts";
 import { parquetElements } from "./_parquet_schema.ts";
-import { decimalWordsToBigInt } from "./_vector.ts";
+import { decimalWordsToBigInt } from "./_decimal.ts";
 import { validAt } from "./_values.ts";
 import { combineBatches } from "./_take.ts";
 

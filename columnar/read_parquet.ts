@@ -11,12 +11,13 @@ import { evolveBatch, planEvolution } from "./_evolve.ts";
 import {
   type Compiled,
   compilePredicate,
-  judgeRowGroup,
   matchBatch,
+  mayMatch,
   predicateColumns,
 } from "./_predicate.ts";
 import { ParquetReader } from "./_reader.ts";
 import { takeBatch } from "./_take.ts";
+import { formatDecimal } from "./_decimal.ts";
 
 interface Plan {
   /** Columns read from the file. */
@@ -69,7 +70,7 @@ function plan(reader: ParquetReader, opts: ReadOptions): Plan {
   const groups: number[] = [];
   reader.metadata.row_groups.forEach((g, i) => {
     if (Number(g.num_rows) === 0) return;
-    if (filter && judgeRowGroup(filter, (c) => reader.keyStats(i, c)) === "none") return;
+    if (filter && !mayMatch(filter, (c) => reader.keyStats(i, c))) return;
     groups.push(i);
   });
   return { read, output, filter, groups };
@@ -173,7 +174,8 @@ export async function* streamParquet(
   }
 }
 
-function userValue(type: A.DataType | undefined, v: unknown): unknown {
+function userValue(type: A.DataType | undefined, v: unknown, scale?: number): unknown {
+  if (scale !== undefined && typeof v === "bigint") return formatDecimal(v, scale);
   if (v === undefined || type === undefined) return v;
   if (A.DataType.isTimestamp(type) && typeof v === "bigint") {
     const unit = (type as A.Timestamp).unit;
@@ -187,7 +189,7 @@ function userValue(type: A.DataType | undefined, v: unknown): unknown {
 /**
  * The footer of a Parquet file: rows, row groups, top-level columns, key-value
  * metadata, and per row group the statistics of every leaf column (nested leaves named
- * `a.b.c`; dates and timestamps as `Date`).
+ * `a.b.c`; dates and timestamps as `Date`, decimals as exact decimal strings).
  *
  * @example
  * ```ts
@@ -218,11 +220,12 @@ export async function parquetMetadata(source: ParquetSource): Promise<ParquetMet
             ? reader.schema.fields.find((f) => f.name === path[0])
             : undefined;
           const st = m.statistics;
+          const scale = reader.decimalScale(path);
           const stats: { min?: unknown; max?: unknown; nullCount?: number } = {};
           const min = st?.min_value ?? st?.min;
           const max = st?.max_value ?? st?.max;
-          if (min !== undefined) stats.min = userValue(field?.type, min);
-          if (max !== undefined) stats.max = userValue(field?.type, max);
+          if (min !== undefined) stats.min = userValue(field?.type, min, scale);
+          if (max !== undefined) stats.max = userValue(field?.type, max, scale);
           if (st?.null_count !== undefined) stats.nullCount = Number(st.null_count);
           columns[path.join(".")] = stats;
         }

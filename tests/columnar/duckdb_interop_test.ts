@@ -146,14 +146,15 @@ Deno.test("we read what DuckDB writes (row groups, codecs, nested types) and fil
       assertEquals(rows[1234], {
         id: 1234n,
         s: "v1234",
-        f: 617,
+        // i * 0.5 is a DECIMAL in DuckDB: it comes back as exact text.
+        f: "617.0",
         even: true,
         maybe: 1234,
         l: [1234n, 1235n],
         st: { a: 1234n, b: "x" },
         d: new Date(Date.UTC(2020, 0, 1) + 1234 * 86_400_000),
         ts: new Date(Date.UTC(2020, 0, 1) + 1234_000),
-        dec: 12.34,
+        dec: "12.34",
       }, codec);
       assertEquals(rows[5]!.maybe, null);
       const some = await readParquet(path, { filter: { column: "id", op: "ge", value: 9990 } });

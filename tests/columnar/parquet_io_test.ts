@@ -355,7 +355,7 @@ Deno.test("less common types: times, half floats, fixed-size lists, dictionaries
     [new A.DateMillisecond(), new Date(3 * 86_400_000), "Date32<DAY>", new Date(3 * 86_400_000)],
     [new A.TimestampSecond(), new Date(5000), "Timestamp<MILLISECOND>", new Date(5000)],
     [new A.LargeUtf8(), "big", "Utf8", "big"],
-    [new A.Decimal(3, 40, 256), "123.456", "Decimal[40e+3]", 123.456],
+    [new A.Decimal(3, 40, 256), "123.456", "Decimal[40e+3]", "123.456"],
   ];
   for (const [type, value, readType, readValue] of cases) {
     const t = ColumnarTable.fromRows([{ c: value }, { c: null }], new A.Schema([F("c", type)]));
@@ -371,7 +371,7 @@ Deno.test("decimals beyond float precision round trip exactly in the Arrow data"
     F("i", new A.Decimal(2, 18, 128)),
   ]);
   const t = ColumnarTable.fromRows([
-    { d: "12345678901234567890.1234", i: 1234567890123456n },
+    { d: "12345678901234567890.1234", i: "12345678901234.56" },
     { d: "-0.0001", i: null },
   ], schema);
   const back = await readParquet(await t.toParquet());
@@ -384,7 +384,7 @@ Deno.test("decimals beyond float precision round trip exactly in the Arrow data"
   assertEquals(unscaled("d", 0), 123456789012345678901234n);
   assertEquals(unscaled("d", 1), -1n);
   assertEquals(unscaled("i", 0), 1234567890123456n);
-  assertEquals(back.toRows()[1], { d: -0.0001, i: null });
+  assertEquals(back.toRows()[1], { d: "-0.0001", i: null });
 });
 
 Deno.test("maps keep entry order, duplicate keys and key types (also nested in lists)", async () => {

@@ -111,7 +111,7 @@ Deno.test({
       const f of ["int32_decimal", "int64_decimal", "fixed_length_decimal", "byte_array_decimal"]
     ) {
       const vals = (await rows(`${f}.parquet`)).map((r) => r.value);
-      assertEquals(vals, Array.from({ length: 24 }, (_, i) => i + 1), f);
+      assertEquals(vals, Array.from({ length: 24 }, (_, i) => `${i + 1}.00`), f);
     }
     const dict0 = await rows("dict-page-offset-zero.parquet");
     assert(dict0.every((r) => r.l_partkey === 1552));

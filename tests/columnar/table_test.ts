@@ -112,7 +112,21 @@ Deno.test("filter evaluates every predicate kind with SQL-like null handling", a
     ids({ or: [{ column: "s", op: "eq", value: "c" }, { column: "n", op: "eq", value: 1 }] }),
     [1, "null"],
   );
-  assertEquals(ids({ not: { column: "n", op: "eq", value: 2 } }), [1, "null", 4]);
+  // SQL: NOT (n = 2) is unknown for a null n, so that row is dropped.
+  assertEquals(ids({ not: { column: "n", op: "eq", value: 2 } }), [1, 4]);
+  assertEquals(ids({ not: { column: "n", op: "isNull" } }), [1, 2, 4]);
+  // unknown OR true is true; unknown AND false is false; NOT unknown stays unknown.
+  assertEquals(
+    ids({ or: [{ column: "n", op: "gt", value: 3 }, { column: "s", op: "eq", value: "c" }] }),
+    ["null", 4],
+  );
+  assertEquals(
+    ids({
+      not: { and: [{ column: "n", op: "gt", value: 0 }, { column: "b", op: "eq", value: false }] },
+    }),
+    [1, 4],
+  );
+  assertEquals(ids({ not: { column: "s", op: "in", values: ["a"] } }), ["null", 4]);
   await assertRejectsKind(
     () => t.filter({ column: "zz", op: "eq", value: 1 }),
     "InvalidInput",
