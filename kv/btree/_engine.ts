@@ -257,7 +257,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (this.#failed !== undefined) {
       throw new StoreError(
         "Io",
-        `Cannot write to store at ${this.path}: an earlier checkpoint failed; reopen the store`,
+        `Cannot write to store at ${this.path}: an earlier write or sync failed, so what is ` +
+          `on disk is unknown; reopen the store`,
         { cause: this.#failed },
       );
     }
@@ -490,7 +491,14 @@ export class BTreeEngine implements RawEngine, ReadIO {
     const log = this.#log;
     const seq = log?.seq ?? 0;
     this.syncCalls++;
-    await this.pager.sync();
+    try {
+      await this.pager.sync();
+    } catch (err) {
+      // fsyncgate: after a failed fsync the kernel may have dropped the dirty
+      // pages, and a retried fsync would succeed without writing them.
+      this.#failed = err;
+      throw err;
+    }
     if (log !== undefined && seq > log.syncedSeq) log.syncedSeq = seq;
     if (t > this.#keptTxn) this.#keptTxn = t;
   }

@@ -39,6 +39,8 @@ export interface Pager {
 export class FilePager implements Pager {
   readonly file: FileCalls;
   readonly path: string;
+  /** Why a sync failed: no write or sync is made after it (until reopened). */
+  #syncFailed: unknown;
 
   constructor(file: FileCalls, path: string) {
     this.file = file;
@@ -99,9 +101,20 @@ export class FilePager implements Pager {
 
   /** Runs a file call; its failure is an `Io` error naming the store. */
   #io<T>(op: string, call: () => T): T {
+    if (this.#syncFailed !== undefined && op !== "stat") {
+      throw new StoreError(
+        "Io",
+        `Cannot ${op} store at ${this.path}: an earlier fsync failed, so what is on disk ` +
+          `is unknown; reopen the store`,
+        { cause: this.#syncFailed },
+      );
+    }
     try {
       return call();
     } catch (err) {
+      // fsyncgate: after a failed fsync the kernel may have dropped the dirty
+      // pages, and a retried fsync would succeed without writing them.
+      if (op === "sync") this.#syncFailed = err;
       throw ioError(op, this.path, err);
     }
   }

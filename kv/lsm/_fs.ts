@@ -1,6 +1,7 @@
 // The file system the LSM engine runs on: the real disk, or memory. Both
 // sides offer the same synchronous calls so the WAL, table and manifest code
 // is one code path (sync calls are ~13x cheaper than async ones here).
+import { StoreError } from "../../core/error.ts";
 import { DENO_FS, type FileCalls, type FsCalls, SYNC_DIRS, syncDir } from "../../core/_fs_calls.ts";
 
 /** An open file: appends at the end, reads anywhere. */
@@ -44,17 +45,57 @@ function join(dir: string, name: string): string {
   return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
+/**
+ * fsyncgate: after a failed fsync the kernel may have dropped the dirty pages,
+ * and a retried fsync would succeed without writing them. So the first failed
+ * sync stops every later write and sync of the store until it is reopened.
+ */
+class SyncGate {
+  failed: unknown;
+  constructor(readonly path: string) {}
+  check(): void {
+    if (this.failed === undefined) return;
+    throw new StoreError(
+      "Io",
+      `Cannot write to LSM store at ${this.path}: an earlier fsync failed, so what is on disk ` +
+        `is unknown; reopen the store`,
+      { cause: this.failed },
+    );
+  }
+  sync(call: () => void): void {
+    this.check();
+    try {
+      call();
+    } catch (err) {
+      this.failed ??= err;
+      throw err;
+    }
+  }
+  async syncAsync(call: () => Promise<void>): Promise<void> {
+    this.check();
+    try {
+      await call();
+    } catch (err) {
+      this.failed ??= err;
+      throw err;
+    }
+  }
+}
+
 class DiskFile implements LsmFile {
   #f: FileCalls;
   #pos = -1;
   #size: number;
   #written: { bytes: number };
-  constructor(f: FileCalls, size: number, written: { bytes: number }) {
+  #gate: SyncGate;
+  constructor(f: FileCalls, size: number, written: { bytes: number }, gate: SyncGate) {
     this.#f = f;
     this.#size = size;
     this.#written = written;
+    this.#gate = gate;
   }
   append(bytes: Uint8Array): void {
+    this.#gate.check();
     this.#written.bytes += bytes.length;
     if (this.#pos !== this.#size) this.#f.seekSync(this.#size, Deno.SeekMode.Start);
     let off = 0;
@@ -78,10 +119,10 @@ class DiskFile implements LsmFile {
     return this.#size;
   }
   syncData(): Promise<void> {
-    return this.#f.syncData();
+    return this.#gate.syncAsync(() => this.#f.syncData());
   }
   syncDataSync(): void {
-    this.#f.syncDataSync();
+    this.#gate.sync(() => this.#f.syncDataSync());
   }
   close(): void {
     try {
@@ -96,9 +137,11 @@ export class DiskFs implements LsmFs {
   readonly inMemory = false;
   readonly written: { bytes: number } = { bytes: 0 };
   readonly #sys: FsCalls;
+  readonly #gate: SyncGate;
   constructor(path: string, sys: FsCalls = DENO_FS) {
     this.path = path;
     this.#sys = sys;
+    this.#gate = new SyncGate(path);
   }
   exists(name: string): boolean {
     try {
@@ -110,30 +153,32 @@ export class DiskFs implements LsmFs {
     }
   }
   create(name: string): LsmFile {
+    this.#gate.check();
     const f = this.#sys.openSync(join(this.path, name), {
       read: true,
       write: true,
       create: true,
       truncate: true,
     });
-    return new DiskFile(f, 0, this.written);
+    return new DiskFile(f, 0, this.written, this.#gate);
   }
   open(name: string, write: boolean): LsmFile {
     const p = join(this.path, name);
     const f = this.#sys.openSync(p, { read: true, write });
-    return new DiskFile(f, f.statSync().size, this.written);
+    return new DiskFile(f, f.statSync().size, this.written, this.#gate);
   }
   readFile(name: string): Uint8Array {
     return this.#sys.readFileSync(join(this.path, name));
   }
   writeFileAtomic(name: string, bytes: Uint8Array): void {
+    this.#gate.check();
     this.written.bytes += bytes.length;
     const tmp = join(this.path, name + ".tmp");
     const f = this.#sys.openSync(tmp, { write: true, create: true, truncate: true });
     try {
       let off = 0;
       while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-      f.syncDataSync();
+      this.#gate.sync(() => f.syncDataSync());
     } finally {
       f.close();
     }
@@ -141,13 +186,14 @@ export class DiskFs implements LsmFs {
     this.syncDir();
   }
   async writeFileAtomicAsync(name: string, bytes: Uint8Array): Promise<void> {
+    this.#gate.check();
     this.written.bytes += bytes.length;
     const tmp = join(this.path, name + ".tmp");
     const f = this.#sys.openSync(tmp, { write: true, create: true, truncate: true });
     try {
       let off = 0;
       while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-      await f.syncData();
+      await this.#gate.syncAsync(() => f.syncData());
     } finally {
       f.close();
     }
@@ -155,12 +201,13 @@ export class DiskFs implements LsmFs {
     if (!SYNC_DIRS) return;
     const d = this.#sys.openSync(this.path);
     try {
-      await d.sync();
+      await this.#gate.syncAsync(() => d.sync());
     } finally {
       d.close();
     }
   }
   remove(name: string): void {
+    this.#gate.check();
     try {
       this.#sys.removeSync(join(this.path, name));
     } catch (err) {
@@ -186,13 +233,13 @@ export class DiskFs implements LsmFs {
     if (!SYNC_DIRS) return;
     const d = await this.#sys.open(this.path);
     try {
-      await d.sync();
+      await this.#gate.syncAsync(() => d.sync());
     } finally {
       d.close();
     }
   }
   syncDir(): void {
-    syncDir(this.#sys, this.path);
+    this.#gate.sync(() => syncDir(this.#sys, this.path));
   }
 }
 

@@ -191,6 +191,8 @@ function walRecords(
     if (newest && WAL_MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b)) return true;
     throw bad("file too short for its header");
   }
+  // A header a power cut lost (never synced, so nothing in this log was acknowledged).
+  if (newest && lostSector(bytes, 0, HEADER)) return true;
   for (let i = 0; i < 8; i++) if (bytes[i] !== WAL_MAGIC[i]) throw bad("bad magic bytes");
   if (getU32(bytes, 8) !== WAL_VERSION) throw bad(`unknown version ${getU32(bytes, 8)}`);
   let pos = HEADER;
@@ -209,11 +211,13 @@ function walRecords(
     const crc = getU32(bytes, pos + 4);
     const end = pos + 8 + len;
     if (len === 0 || end > n) {
-      if (newest && (end > n || tornOk(pos))) return true;
+      if (newest && (end > n || tornOk(pos) || lostSector(bytes, pos, Math.min(end, n)))) {
+        return true;
+      }
       throw bad(`bad record length at byte ${pos}`);
     }
     if (checksum(bytes, pos + 8, end) !== crc) {
-      if (newest && (end === n || tornOk(end))) return true;
+      if (newest && (end === n || tornOk(end) || lostSector(bytes, pos, end))) return true;
       throw bad(`checksum mismatch in record at byte ${pos}`);
     }
     try {
@@ -226,6 +230,25 @@ function walRecords(
       );
     }
     pos = end;
+  }
+  return false;
+}
+
+/** Disk sector: a power cut leaves each one of an unsynced write old or new. */
+const SECTOR = 512;
+
+/**
+ * True when a sector overlapping `[from, to)` holds only zeros from `from`
+ * (or its start) to its end: an appended write whose sector a power cut left
+ * old. A record damaged that way was never synced, so none after it was
+ * acknowledged either; a bit flip leaves no such run of zeros.
+ */
+function lostSector(bytes: Uint8Array, from: number, to: number): boolean {
+  const n = bytes.length;
+  for (let s = Math.floor(from / SECTOR) * SECTOR; s < Math.min(to, n); s += SECTOR) {
+    let zero = true;
+    for (let i = Math.max(from, s); i < Math.min(s + SECTOR, n) && zero; i++) zero = bytes[i] === 0;
+    if (zero) return true;
   }
   return false;
 }

@@ -176,7 +176,8 @@ export class LsmEngine implements RawEngine {
     if (this.#closed || this.#closing) {
       throw new StoreError("Closed", `Cannot ${op} in LSM store at ${this.path}: it is closed`);
     }
-    if (this.#bgError) throw this.#bgError;
+    // After a failure writes stop until a reopen; reads go on from what is in memory and on disk.
+    if (this.#bgError && (op === "write" || op === "compact")) throw this.#bgError;
   }
 
   /** Logs and applies one commit. */
@@ -259,7 +260,16 @@ export class LsmEngine implements RawEngine {
   sync(): Promise<void> {
     if (this.#closed || !this.#wal) return Promise.resolve();
     const p = this.#wal.sync();
-    return this.#oldSync ? Promise.all([this.#oldSync, p]).then(() => {}) : p;
+    const all = this.#oldSync ? Promise.all([this.#oldSync, p]).then(() => {}) : p;
+    return all.catch((err) => {
+      // fsyncgate: after a failed fsync the kernel may have dropped the dirty
+      // pages, and a retried fsync would succeed without writing them.
+      this.#bgError ??= toStoreError(
+        err,
+        `sync LSM store at ${this.path}, so what is on disk is unknown; reopen the store`,
+      );
+      throw err;
+    });
   }
 
   // ---------------------------------------------------------------- reads
@@ -356,7 +366,10 @@ export class LsmEngine implements RawEngine {
 
   #fail(err: unknown): void {
     if (err instanceof Aborted) return;
-    this.#bgError = toStoreError(err, `run background work in LSM store at ${this.path}`);
+    this.#bgError ??= toStoreError(
+      err,
+      `run background work in LSM store at ${this.path} (it takes no writes until reopened)`,
+    );
     this.#wake();
   }
 
