@@ -10,7 +10,14 @@ import {
   replicationSink,
 } from "../core/_replication.ts";
 import { openInMemory } from "../mod.ts";
-import { checkTarget, type ReplicaTarget, type SegmentRef, where } from "./_layout.ts";
+import {
+  checkTarget,
+  leaseKey,
+  listGenerations,
+  type ReplicaTarget,
+  type SegmentRef,
+  where,
+} from "./_layout.ts";
 import { fetchCommits, fetchSnapshot, planRestore } from "./_plan.ts";
 
 /** Options of {@link openReplica}. */
@@ -110,7 +117,7 @@ class Follower {
       this.#applied = plan.snapshot.seq;
       await this.#apply(commits);
     }
-    while (!this.#sink.closed) {
+    while (this.#generation !== "" && !this.#sink.closed) {
       const next = await this.#nextSegment();
       if (!next) return;
       await this.#apply(await fetchCommits(this.#t, [next], this.#applied));
@@ -125,26 +132,27 @@ class Follower {
     }
   }
 
-  /** The newest generation that has a snapshot (a generation list is one small listing). */
+  /**
+   * The newest generation with a snapshot. The lease names the generation
+   * replicating now (one small read); a replica without one is listed whole.
+   */
   async #newestGeneration(): Promise<string | undefined> {
-    const base = `${this.#t.prefix}/gen/`;
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#t.store.list(base, {
-        delimiter: "/",
-        ...(cursor ? { cursor } : {}),
-      });
-      for (const p of page.prefixes) ids.push(p.slice(base.length, -1));
-      cursor = page.cursor;
-    } while (cursor);
-    ids.sort();
-    for (let i = ids.length - 1; i >= 0; i--) {
-      if (ids[i] === this.#generation) return ids[i];
-      const snaps = await this.#t.store.list(`${base}${ids[i]}/snap/`, { limit: 1 });
-      if (snaps.items.length > 0) return ids[i];
+    let named: string | undefined;
+    try {
+      const lease = JSON.parse(
+        new TextDecoder().decode(await this.#t.store.get(leaseKey(this.#t))),
+      );
+      named = typeof lease?.generation === "string" ? lease.generation : undefined;
+    } catch (err) {
+      if (!(err instanceof StoreError && err.kind === "NotFound")) throw err;
     }
-    return undefined;
+    if (named === undefined) {
+      return (await listGenerations(this.#t)).filter((g) => g.snapshots.length > 0).at(-1)?.id;
+    }
+    if (named === this.#generation) return named;
+    const snaps = await this.#t.store.list(`${this.#t.prefix}/gen/${named}/snap/`, { limit: 1 });
+    // A generation whose first snapshot is not up yet: stay where we are.
+    return snaps.items.length > 0 ? named : this.#generation || undefined;
   }
 
   /** The segment that starts right after the last applied commit, if uploaded. */

@@ -6,9 +6,9 @@ import type { RawEntry } from "../core/engine.ts";
 import { StoreError, toStoreError } from "../core/error.ts";
 import type { KvStore } from "../core/kv.ts";
 import { type ReplicatedCommit, replicationSource } from "../core/_replication.ts";
+import { Lease } from "./_lease.ts";
 import {
   checkTarget,
-  leaseKey,
   newGenerationId,
   type ReplicaTarget,
   segmentKey,
@@ -46,14 +46,6 @@ export interface Replication {
   flush(): Promise<void>;
   /** Uploads what is pending, releases the lease and stops following the store. */
   stop(): Promise<void>;
-}
-
-interface Lease {
-  generation: string;
-  pid: number;
-  renewedAt: number;
-  leaseMs: number;
-  released: boolean;
 }
 
 const MAX_SEGMENT_BYTES = 16 << 20;
@@ -119,7 +111,9 @@ export async function replicate(
   );
   const gen = newGenerationId();
   const leaseMs = Math.max(30_000, intervalMs * 10);
-  const lease = await takeLease(t, gen, leaseMs, op);
+  const lease = await Lease.take(t, gen, leaseMs, op).catch((err) => {
+    throw toStoreError(err, op);
+  });
   const r = new Replicator(t, source, gen, lease, {
     intervalMs,
     retentionMs,
@@ -133,41 +127,6 @@ export async function replicate(
     throw toStoreError(err, op);
   }
   return r;
-}
-
-async function takeLease(
-  t: ReplicaTarget,
-  generation: string,
-  leaseMs: number,
-  op: string,
-): Promise<string> {
-  const key = leaseKey(t);
-  const body = (): string =>
-    JSON.stringify({ generation, pid: Deno.pid, renewedAt: Date.now(), leaseMs, released: false });
-  try {
-    const current = await t.store.head(key).catch((err) => {
-      if (err instanceof StoreError && err.kind === "NotFound") return undefined;
-      throw err;
-    });
-    if (current === undefined) return (await t.store.putIfAbsent(key, body())).etag;
-    const held = JSON.parse(new TextDecoder().decode(await t.store.get(key))) as Lease;
-    const age = Date.now() - held.renewedAt;
-    if (!held.released && age < held.leaseMs) {
-      throw new StoreError(
-        "Locked",
-        `Cannot ${op}: generation ${held.generation} (pid ${held.pid}) holds the replica's lease, ` +
-          `renewed ${age} ms ago; it expires ${held.leaseMs - age} ms from now unless renewed`,
-      );
-    }
-    return (await t.store.putIfMatch(key, body(), current.etag)).etag;
-  } catch (err) {
-    if (err instanceof StoreError && (err.kind === "AlreadyExists" || err.kind === "CasMismatch")) {
-      throw new StoreError("Locked", `Cannot ${op}: another replicator took the lease first`, {
-        cause: err,
-      });
-    }
-    throw toStoreError(err, op);
-  }
 }
 
 interface Waiter {
@@ -187,7 +146,7 @@ class Replicator implements Replication {
   readonly generation: string;
   #t: ReplicaTarget;
   #source: ReturnType<typeof replicationSource>;
-  #etag: string;
+  #lease: Lease;
   #cfg: Settings;
   #op: string;
   #pending: ReplicatedCommit[] = [];
@@ -197,7 +156,6 @@ class Replicator implements Replication {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
   #backoff = 0;
-  #renewedAt = Date.now();
   #snapshotAt = 0;
   #failed: StoreError | undefined;
   #stopped = false;
@@ -206,14 +164,14 @@ class Replicator implements Replication {
     t: ReplicaTarget,
     source: ReturnType<typeof replicationSource>,
     gen: string,
-    etag: string,
+    lease: Lease,
     cfg: Settings,
     op: string,
   ) {
     this.#t = t;
     this.#source = source;
     this.generation = gen;
-    this.#etag = etag;
+    this.#lease = lease;
     this.#cfg = cfg;
     this.#op = op;
   }
@@ -277,7 +235,7 @@ class Replicator implements Replication {
       this.#settle(why);
       throw why;
     }
-    await this.#writeLease(true).catch(() => {});
+    await this.#lease.write(true).catch(() => {});
     this.#settle();
   }
 
@@ -285,7 +243,7 @@ class Replicator implements Replication {
     this.#stopped = true;
     clearTimeout(this.#timer);
     this.#source.stop();
-    await this.#writeLease(true).catch(() => {});
+    await this.#lease.write(true).catch(() => {});
   }
 
   #schedule(ms: number): void {
@@ -301,7 +259,7 @@ class Replicator implements Replication {
     try {
       await this.#uploadPending();
       const now = Date.now();
-      if (now - this.#renewedAt >= this.#cfg.leaseMs / 3) await this.#writeLease(false);
+      if (now - this.#lease.renewedAt >= this.#cfg.leaseMs / 3) await this.#lease.write(false);
       if (now - this.#snapshotAt >= this.#cfg.snapshotIntervalMs) {
         const { seq, view } = await this.#source.pin();
         try {
@@ -313,12 +271,8 @@ class Replicator implements Replication {
       }
       this.#backoff = 0;
     } catch (err) {
-      if (err instanceof StoreError && err.kind === "CasMismatch") {
-        this.#failed = new StoreError(
-          "Locked",
-          `Cannot ${this.#op}: another replicator took over the replica's lease; this one stopped`,
-          { cause: err },
-        );
+      if (err instanceof StoreError && err.kind === "Locked") {
+        this.#failed = err;
         this.#source.stop();
         this.#settle(this.#failed);
         return;
@@ -329,7 +283,7 @@ class Replicator implements Replication {
     if (this.#source.closed && this.#pending.length === 0) {
       this.#stopped = true;
       this.#source.stop();
-      await this.#writeLease(true).catch(() => {});
+      await this.#lease.write(true).catch(() => {});
       this.#settle();
       return;
     }
@@ -378,18 +332,6 @@ class Replicator implements Replication {
     const key = snapshotKey(this.#t, this.generation, seq, now);
     await this.#t.store.put(key, ReadableStream.from(encodeBackup(entries)));
     this.#snapshotAt = now;
-  }
-
-  async #writeLease(released: boolean): Promise<void> {
-    const body = JSON.stringify({
-      generation: this.generation,
-      pid: Deno.pid,
-      renewedAt: Date.now(),
-      leaseMs: this.#cfg.leaseMs,
-      released,
-    });
-    this.#etag = (await this.#t.store.putIfMatch(leaseKey(this.#t), body, this.#etag)).etag;
-    this.#renewedAt = Date.now();
   }
 
   #settle(error?: unknown): void {
