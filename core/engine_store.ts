@@ -271,11 +271,15 @@ export class EngineStore implements KvStore {
     return this.range();
   }
 
-  /** Every key, ascending; values are not loaded. */
-  keys(): KeysIter {
-    this.#check("keys");
+  /** Every key (under `prefix` when given), ascending; values are not loaded. */
+  keys(prefix?: BytesLike): KeysIter {
+    return this.#keys("keys", prefix);
+  }
+
+  #keys(op: string, prefix: BytesLike | undefined): KeysIter {
+    this.#check(op);
     const s = this.#s;
-    const [lo, hi] = prefixBounds(this.#prefix, new Uint8Array());
+    const [lo, hi] = s.locate(op, () => prefixBounds(this.#prefix, prefix ?? new Uint8Array()));
     const strip = this.#prefix.length;
     async function* run(): AsyncGenerator<Bytes> {
       let source: ScanSource | undefined;
@@ -286,7 +290,7 @@ export class EngineStore implements KvStore {
           if (!storedIsExpired(head, now)) yield key.subarray(strip);
         }
       } catch (err) {
-        throw s.fail("keys", err);
+        throw s.fail(op, err);
       } finally {
         source?.release?.();
       }
@@ -294,10 +298,10 @@ export class EngineStore implements KvStore {
     return run();
   }
 
-  /** Live keys. */
-  async count(): Promise<number> {
+  /** Live keys (under `prefix` when given). */
+  async count(prefix?: BytesLike): Promise<number> {
     let n = 0;
-    for await (const _ of this.keys()) n++;
+    for await (const _ of this.#keys("count", prefix)) n++;
     return n;
   }
 

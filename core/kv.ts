@@ -188,14 +188,17 @@ export interface KvStore extends KvReader, AsyncDisposable {
   rangeRev(lo?: BytesLike, hi?: BytesLike): RangeIter;
   /** Every entry, ascending. */
   iter(): RangeIter;
-  /** Every key, ascending, without loading values. */
-  keys(): KeysIter;
+  /**
+   * Every key, ascending, without loading values; with `prefix`, only the
+   * keys that start with it (as {@link KvReader.prefixScan} selects them).
+   */
+  keys(prefix?: BytesLike): KeysIter;
   /** Writes all pairs or none. */
   batchWrite(pairs: [BytesLike, BytesLike][]): Promise<void>;
   /** Deletes all keys or none. */
   batchDelete(keys: BytesLike[]): Promise<void>;
-  /** Live keys. */
-  count(): Promise<number>;
+  /** Live keys; with `prefix`, only those that start with it. */
+  count(prefix?: BytesLike): Promise<number>;
   /** Approximate bytes used on disk; 0 = unknown or in memory. */
   sizeOnDisk(): Promise<number>;
   /** Atomic swap; `expected === null` means absent, `next === null` deletes. */

@@ -204,14 +204,14 @@ export class TransformedKv implements KvStore {
     return this.#decoded(this.inner.iter());
   }
 
-  /** Every key (values are not loaded or decoded). */
-  keys(): KeysIter {
-    return this.inner.keys();
+  /** Every key, under `prefix` when given (values are not loaded or decoded). */
+  keys(prefix?: BytesLike): KeysIter {
+    return this.inner.keys(prefix);
   }
 
-  /** Live keys. */
-  count(): Promise<number> {
-    return this.inner.count();
+  /** Live keys (under `prefix` when given). */
+  count(prefix?: BytesLike): Promise<number> {
+    return this.inner.count(prefix);
   }
 
   /** Approximate bytes on disk of the inner store. */

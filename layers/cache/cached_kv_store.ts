@@ -329,16 +329,16 @@ export class CachedKvStore implements KvStore {
     return this.#inner.iter();
   }
 
-  /** Every key, ascending. */
-  keys(): KeysIter {
+  /** Every key (under `prefix` when given), ascending. */
+  keys(prefix?: BytesLike): KeysIter {
     this.#check("keys");
-    return this.#inner.keys();
+    return this.#inner.keys(prefix);
   }
 
-  /** Live keys. */
-  count(): Promise<number> {
+  /** Live keys (under `prefix` when given). */
+  count(prefix?: BytesLike): Promise<number> {
     this.#check("count");
-    return this.#inner.count();
+    return this.#inner.count(prefix);
   }
 
   /** Approximate bytes on disk. */

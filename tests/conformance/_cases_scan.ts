@@ -104,6 +104,29 @@ export const scanCases: Case[] = [
     },
   },
   {
+    id: "keys-count-prefix",
+    title: "keys(prefix)/count(prefix) select the keys under the prefix, never all keys",
+    async run({ open }) {
+      const store = await open();
+      await fill(store, ["p", "p/a", "p/b", "p0", "q/a", "o"]);
+      await store.put(b(0x70, 0x2f, 0xff), "high");
+      await store.putWithTtl("p/gone", "x", 1);
+      await new Promise((r) => setTimeout(r, 5));
+      eq(await collectKeys(store.keys("p/")), ['"p/a"', '"p/b"', "0x702fff"], "keys under p/");
+      eq(await store.count("p/"), 3, "count under p/ (the expired key is not counted)");
+      eq(await collectKeys(store.keys(u("p"))), ['"p"', '"p/a"', '"p/b"', "0x702fff", '"p0"']);
+      eq(await store.count("zz"), 0, "nothing under an absent prefix");
+      eq(await store.count(""), 7, "the empty prefix is every key");
+      eq(await store.count(), 7, "no prefix is every key");
+      const tree = store.tree("t");
+      await tree.put("p/x", "1");
+      eq(await collectKeys(tree.keys("p/")), ['"p/x"'], "a tree's keys under p/");
+      eq(await store.count("p/"), 3, "the tree's key is not in the default tree");
+      await fails("InvalidInput", "keys(42)", () => store.keys(42 as unknown as string));
+      await fails("InvalidInput", "count({})", () => store.count({} as unknown as string));
+    },
+  },
+  {
     id: "batch",
     title: "batchWrite/batchDelete are atomic: all or nothing",
     async run({ open }) {
