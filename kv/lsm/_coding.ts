@@ -17,11 +17,6 @@ export function getU32(buf: Uint8Array, at: number): number {
   return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
 }
 
-/** Reads 8 little-endian bytes as a number (exact below 2^53). */
-export function getU64(buf: Uint8Array, at: number): number {
-  return getU32(buf, at) + getU32(buf, at + 4) * 0x100000000;
-}
-
 /** A cursor over bytes that throws `RangeError` past the end. */
 export class ByteReader {
   pos: number;
