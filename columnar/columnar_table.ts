@@ -78,6 +78,9 @@ export class ColumnarTable {
    * Builds a table from row objects. Without a schema, types are inferred (numbers →
    * Float64, bigints → Int64, strings → Utf8, booleans → Bool, Dates → Timestamp(ms,
    * UTC), bytes → Binary, arrays → List, Maps → Map, objects → Struct), all nullable.
+   * A decimal column takes decimal strings, numbers (through their shortest text) or
+   * bigints (whole numbers); extra fraction digits round half away from zero, too many
+   * digits for the precision is `InvalidInput`.
    *
    * @example
    * ```ts
@@ -288,8 +291,9 @@ export class ColumnarTable {
 
   /**
    * Plain row objects: 64-bit integers as bigints, dates and timestamps as `Date`
-   * (millisecond precision; use `toArrow()` for exact units), decimals as numbers,
-   * lists as arrays, structs as objects, maps as `Map`s, nulls as `null`.
+   * (millisecond precision; use `toArrow()` for exact units), decimals as exact strings
+   * with `scale` fraction digits (`"-12.30"` for scale 2), lists as arrays, structs as
+   * objects, maps as `Map`s, nulls as `null`.
    *
    * @example
    * ```ts

@@ -39,11 +39,22 @@ export type ParquetTarget = string | BlobSource;
 export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 
 /**
- * A row predicate. Comparisons with a null cell are false (so `ne` never matches a
- * null); `not` is plain negation (so `{ not: { column, op: "eq", value } }` matches
- * nulls). Values: numbers or bigints for integer, float and decimal columns; strings;
- * booleans; `Date` (or epoch milliseconds) for dates and timestamps, a bigint for a
- * timestamp compares in the column's own unit; `Uint8Array` for binary columns.
+ * A row predicate, evaluated with SQL's three-valued logic (as DuckDB's `WHERE`): a
+ * comparison or `in` with a null cell is unknown, `not` of unknown stays unknown,
+ * `and`/`or` are Kleene's, and a row is kept only when the predicate is true — so
+ * `{ not: { column, op: "eq", value } }` drops nulls; `isNull`/`isNotNull` are never
+ * unknown. Values: numbers or bigints for integer and float columns; decimal strings,
+ * numbers or bigints for decimal columns (compared exactly); strings; booleans; `Date`
+ * (or epoch milliseconds) for dates and timestamps, a bigint for a timestamp compares
+ * in the column's own unit; `Uint8Array` for binary columns.
+ *
+ * @example
+ * ```ts
+ * import { ColumnarTable, type Predicate } from "@cooljapan/oxistore/columnar";
+ * const t = ColumnarTable.fromRows([{ n: 5 }, { n: null }, { n: 7 }]);
+ * const notFive: Predicate = { not: { column: "n", op: "eq", value: 5 } };
+ * if (t.filter(notFive).numRows !== 1) throw new Error("a null n is unknown, not kept");
+ * ```
  */
 export type Predicate =
   | { column: string; op: CompareOp; value: unknown }
