@@ -226,6 +226,9 @@ function recover(
 }
 
 function logHasRecords(pager: Pager, path: string, log: LogExtent, slot: Slot): boolean {
+  // A log past the file's end was never written: the checkpoint that named it
+  // did not finish (a power cut kept its header slot but not its pages).
+  if ((log.page + log.npages) * PAGE_SIZE > pager.size()) return false;
   try {
     return readLog(pager, path, log, slot.pageCount).records.length > 0;
   } catch {
