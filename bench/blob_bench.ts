@@ -9,13 +9,13 @@
  * - listing 100,000 keys under one prefix (target < 1 s), in pages of 1,000
  *   (the default): the first list of a freshly opened store with default
  *   options while the directory's index file (written by an earlier listing)
- *   is on disk; the same with no index file (one header read per blob, and
+ *   is on disk; the same with no index file (one sidecar read per blob, and
  *   the index is written at the end); after another store overwrote one blob
  *   (the index is outdated: one `lstat` per blob, one header read); with
  *   `listCacheEntries: 0` (no cache, no index: the directory is re-read for
  *   every page); and warm, in pages and in one page (listings and headers
- *   come from the list cache). The keys are made by copying one blob file
- *   (the format keeps no key inside the file), so setup stays short.
+ *   come from the list cache). The keys are made by copying one content file
+ *   and its sidecar (neither names its key), so setup stays short.
  *
  * ```sh
  * deno bench -A bench/blob_bench.ts
@@ -129,12 +129,17 @@ for (const [label, size, n] of [["1 MiB", MiB, undefined], ["64 MiB", 64 * MiB, 
   });
 }
 
-// The listing corpus: LIST_KEYS copies of one small blob under "many/".
+// The listing corpus: LIST_KEYS copies of one small blob under "many/": its content file
+// and its sidecar (listing reads sidecars only; a read of one of these keys would see the
+// sidecar describes another file and hash the content again).
 await store.put("seed", "x", { contentType: "text/plain", metadata: { n: "1" } });
-const blobFile = await Deno.readFile(`${root}/store/seed~blob`);
+const sidecar = await Deno.readFile(`${root}/store/.oxistore/meta/seed~blob`);
 await Deno.mkdir(`${root}/store/many`);
+await Deno.mkdir(`${root}/store/.oxistore/meta/many`);
 for (let i = 0; i < LIST_KEYS; i++) {
-  Deno.writeFileSync(`${root}/store/many/k${String(i).padStart(7, "0")}~blob`, blobFile);
+  const name = `k${String(i).padStart(7, "0")}`;
+  Deno.writeFileSync(`${root}/store/many/${name}`, new Uint8Array([120]));
+  Deno.writeFileSync(`${root}/store/.oxistore/meta/many/${name}~blob`, sidecar);
 }
 // Directory mtimes must settle for the page-to-page walker cache to be used.
 await new Promise((r) => setTimeout(r, 100));
@@ -183,7 +188,7 @@ Deno.bench({
   n: 3,
   warmup: 0,
   async fn(b) {
-    await Deno.remove(`${root}/store/~index`, { recursive: true }).catch(() => {});
+    await Deno.remove(`${root}/store/.oxistore/index`, { recursive: true }).catch(() => {});
     b.start();
     await listFresh();
     b.end();

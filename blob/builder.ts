@@ -4,7 +4,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { StoreError, toStoreError } from "../core/error.ts";
+import { StoreError } from "../core/error.ts";
 import { type CloudLoader, openCloud } from "./_cloud_loader.ts";
 import { LocalBlobStore } from "./local_blob_store.ts";
 import { MemoryBlobStore, type MemoryBlobStoreOptions } from "./memory_blob_store.ts";
@@ -83,7 +83,12 @@ export class BlobStoreBuilder {
     try {
       path = fileURLToPath(u);
     } catch (err) {
-      throw toStoreError(err, `open blob store ${u.href}`);
+      // The caller's URL names no local path (a remote host, say): their input, not a failure.
+      throw new StoreError(
+        "InvalidInput",
+        `Cannot open blob store ${u.href}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     return await LocalBlobStore.open(path);
   }

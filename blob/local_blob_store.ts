@@ -1,26 +1,39 @@
 /**
- * A BlobStore on the local file system: one file per key under a root.
- *
- * Each blob is one file (`<escaped key>~blob`) holding a small header (size,
- * SHA-256, etag, mtime, content type, metadata) followed by the content. A
- * write goes to a temp file private to the writing store, is fsynced, and is
- * published by one `rename`, so a reader — or a crash — never sees a torn or
- * half-written blob. Writes to a key are serialised across processes by
- * striped `flock` locks, which makes `putIfAbsent`/`putIfMatch` atomic.
+ * A BlobStore on the local file system: each blob is the plain file
+ * `<root>/<key>`, byte for byte, so `cat`, a static file server, `rsync` or
+ * DuckDB read the directory as it is. Content type, metadata, digest and etag
+ * live in a sidecar under `<root>/.oxistore/` (hidden from listings), which
+ * records which content file it describes, so a crash never pairs content
+ * with metadata that is not its own (see `local/_commit.ts`). A write goes to
+ * a temp file private to the writing store, is fsynced, and is published by
+ * one `rename`, so a reader — or a crash — never sees a torn blob. Writes to
+ * a key are serialised across processes by striped `flock` locks, which
+ * makes `putIfAbsent`/`putIfMatch` atomic. A store of the first format
+ * (`<key>~blob` files with an `OXIBLOB1` header) is upgraded when opened.
  *
  * @module
  */
-import { join } from "node:path";
+import { join, parse, resolve } from "node:path";
 import { StoreError, toStoreError } from "../core/error.ts";
 import { iterateData, resolveRange } from "./_data.ts";
 import { type ListPlan, PageBuilder, planList } from "./_list.ts";
-import { type Header, headerMeta } from "./_local_format.ts";
-import { readFull, readHeader, readHeaderAt, restampCopy, TempBlobWriter } from "./_local_io.ts";
-import { KeyLocks, TempSession } from "./_local_session.ts";
-import { LocalUpload, rangeStream } from "./_local_stream.ts";
-import { type WalkEntry, Walker } from "./_local_walk.ts";
-import { CLOCK_SLACK_MS, DirCache, INDEX_MIN_BLOBS } from "./_local_dir_cache.ts";
-import { LocalLayout, type Place } from "./_local_layout.ts";
+import { decodeHeader, headerMeta, TOMBSTONE } from "./local/_sidecar.ts";
+import {
+  ContentWriter,
+  readFull,
+  restamped,
+  sidecarBytes,
+  stampOf,
+  type WrittenContent,
+} from "./local/_io.ts";
+import { KeyLocks, TempSession } from "./local/_session.ts";
+import { LocalUpload, rangeStream } from "./local/_stream.ts";
+import { type WalkEntry, Walker } from "./local/_walk.ts";
+import { CLOCK_SLACK_MS, DirCache, INDEX_MIN_BLOBS } from "./local/_dir_cache.ts";
+import { LocalLayout, type Place, PRIVATE_DIR } from "./local/_layout.ts";
+import { type Change, commit, findBlob, type Found, settle } from "./local/_commit.ts";
+import { denoFs, type LocalFs, makeDirs, syncDir } from "./local/_fs.ts";
+import { markFormat, needsUpgrade, upgrade } from "./local/_upgrade.ts";
 import { Digest, sha256 } from "./digest.ts";
 import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
 import type {
@@ -35,10 +48,12 @@ import type {
   PutOptions,
 } from "./types.ts";
 
+export type { LocalFs, WritableFile } from "./local/_fs.ts";
+
 /** Options of {@link LocalBlobStore}. */
 export interface LocalBlobStoreOptions {
   /**
-   * Most directory entries plus blob headers kept for listing (default
+   * Most directory entries plus sidecars kept for listing (default
    * 50,000; roughly 0.7 KiB per listed blob, so ~35 MiB at most). They are
    * reused only while their directory is unchanged, so a cached listing is
    * never stale. Directories with 64 blobs or more also get an index file
@@ -50,13 +65,20 @@ export interface LocalBlobStoreOptions {
    * server clock may lag this machine's, since unchanged is judged by mtimes.
    */
   listCacheEntries?: number;
+  /**
+   * The file calls that change the disk (default: Deno's). Tests put a
+   * simulated disk here to inject failures; programs leave it unset.
+   */
+  fs?: LocalFs;
 }
 
 const DEFAULT_LIST_CACHE = 50_000;
 const MAX_TRACKED_DIRS = 10_000;
+const NO_DIGEST = Digest.fromHex("0".repeat(64));
+const COPY_CHUNK = 1 << 20;
 
-/** Name of the marker file that identifies a LocalBlobStore root. */
-export const LOCAL_BLOB_MARKER = "~oxistore-blob";
+/** Name of the private directory that marks a LocalBlobStore root (format 2). */
+export const LOCAL_BLOB_MARKER: string = PRIVATE_DIR;
 
 type Condition = "ifAbsent" | { etag: string } | undefined;
 
@@ -64,15 +86,21 @@ type Condition = "ifAbsent" | { etag: string } | undefined;
  * A BlobStore in a directory. Open with `await LocalBlobStore.open(root)`
  * (or `new LocalBlobStore(root)`, which prepares the root on first use).
  * Stale temp files of crashed writers are removed when a store opens.
- * Keys differing only by letter case collide on case-insensitive file systems.
+ * Keys are paths of the file system: a key and keys below it (`a` and
+ * `a/b`) cannot both exist (`Unsupported`), keys differing only by letter
+ * case collide on case-insensitive file systems, and the first segment
+ * `.oxistore` is reserved.
  *
  * @example
  * ```ts
- * import { LocalBlobStore } from "./local_blob_store.ts";
+ * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+ * import { strictEqual } from "node:assert/strict";
  * const root = await Deno.makeTempDir();
  * const store = await LocalBlobStore.open(root);
  * await store.put("reports/q1.txt", "revenue up", { contentType: "text/plain" });
- * console.log((await store.head("reports/q1.txt")).size); // 10
+ * strictEqual((await store.head("reports/q1.txt")).size, 10);
+ * // The file is the blob's bytes.
+ * strictEqual(await Deno.readTextFile(`${root}/reports/q1.txt`), "revenue up");
  * await store.close();
  * await Deno.remove(root, { recursive: true });
  * ```
@@ -80,8 +108,9 @@ type Condition = "ifAbsent" | { etag: string } | undefined;
 export class LocalBlobStore implements BlobStore {
   /** The root directory as given. */
   readonly root: string;
+  #fs: LocalFs;
   #real = "";
-  #layout = new LocalLayout("");
+  #layout: LocalLayout;
   #init: Promise<void> | undefined;
   #session: TempSession | undefined;
   #locks: KeyLocks | undefined;
@@ -91,7 +120,7 @@ export class LocalBlobStore implements BlobStore {
   // Walkers parked at the end of a page, by cursor, so the next page resumes
   // where the last one stopped.
   #parked = new Map<string, Walker>();
-  // Blobs written per directory (walker-style path), and when this store last wrote.
+  // Blobs written per metadata directory (walker-style path), and when this store last wrote.
   #written = new Map<string, number>();
   #lastWrite = 0;
 
@@ -109,21 +138,30 @@ export class LocalBlobStore implements BlobStore {
     if (!Number.isSafeInteger(max) || max < 0) {
       throw new StoreError(
         "InvalidInput",
-        "Cannot open local blob store: listCacheEntries must be an integer ≥ 0",
+        `Cannot open local blob store at ${root}: listCacheEntries must be an integer ≥ 0`,
       );
     }
     this.root = root;
+    this.#fs = opts.fs ?? denoFs;
+    this.#layout = new LocalLayout("", this.#fs);
     this.#dirCache = new DirCache(max);
   }
 
   /**
-   * Opens (creating if needed) a store at `root`, cleaning stale temp files.
+   * Opens (creating if needed) a store at `root`, cleaning stale temp files
+   * and upgrading a store of the first format.
+   *
+   * @param root the directory holding the blobs (created if missing)
+   * @param opts tuning
+   * @returns the open store
    *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
+   * strictEqual(await store.exists("nothing"), false);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -151,18 +189,34 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async #start(): Promise<void> {
-    await Deno.mkdir(this.root, { recursive: true });
+    // A new root is durable too: its parent (and any directory made above it) is fsynced.
+    await makeDirs(this.#fs, parse(resolve(this.root)).root, resolve(this.root));
     this.#real = await Deno.realPath(this.root);
-    this.#layout = new LocalLayout(this.#real);
-    const marker = join(this.#real, LOCAL_BLOB_MARKER);
-    await Deno.writeTextFile(marker, "oxistore local blob store, format 1\n", { createNew: true })
-      .catch((err) => {
-        if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-      });
-    this.#session = await TempSession.start(this.#real);
+    const layout = this.#layout = new LocalLayout(this.#real, this.#fs);
+    await makeDirs(this.#fs, this.#real, layout.private);
+    this.#session = await TempSession.start(join(layout.private, "tmp"));
     const session = this.#session;
-    this.#dirCache.attach(this.#real, () => session.tempPath());
-    this.#locks = new KeyLocks(this.#real);
+    const tempPath = () => session.tempPath();
+    this.#locks = new KeyLocks(join(layout.private, "lock"));
+    if (await needsUpgrade(layout)) {
+      // One upgrader at a time; a second opener waits, then finds it done.
+      const lock = await Deno.open(join(layout.private, "upgrade.lock"), {
+        create: true,
+        write: true,
+      });
+      try {
+        await lock.lock(true);
+        if (await needsUpgrade(layout)) await upgrade(layout, tempPath);
+      } finally {
+        lock.close();
+      }
+    }
+    await markFormat(layout, tempPath);
+    this.#dirCache.attach(layout.meta, join(layout.private, "index"), tempPath, (key) => {
+      const found = findBlob(layout.place(key, "list blobs"));
+      if (found.header === undefined) throw new Deno.errors.NotFound(key);
+      return found.header;
+    });
   }
 
   /** Runs an operation with its errors mapped to StoreError. */
@@ -175,65 +229,112 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  #tempPath(): string {
+    return this.#session!.tempPath();
+  }
+
+  /** The blob at `p` as a reader must see it, tidying the disk if a crash left it unsettled. */
+  async #find(p: Place, stamp?: Deno.FileInfo): Promise<Found> {
+    if (!this.#layout.dirOk(p)) {
+      return { header: undefined, stamp: undefined, unsettled: false, rehashed: false };
+    }
+    const found = stamp ? findBlob(p, stampOf(stamp)) : findBlob(p);
+    if (!found.unsettled) return found;
+    const settled = await this.#locks!.withKeys(
+      [p.key],
+      () => settle(this.#layout, () => this.#tempPath(), p),
+    );
+    // Read under an open file: keep what that file's stamp says.
+    return stamp && found.header ? found : settled;
+  }
+
   async #openBlob(p: Place, op: string) {
-    if (!await this.#layout.present(p)) throw notFound(op, p.key, this.root);
+    if (!this.#layout.dirOk(p)) throw notFound(op, p.key, this.root);
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(p.file, { read: true });
+      file = await Deno.open(p.content, { read: true });
     } catch (err) {
-      if (err instanceof Deno.errors.NotFound) throw notFound(op, p.key, this.root);
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+        throw notFound(op, p.key, this.root);
+      }
       throw err;
     }
     try {
-      return { file, header: await readHeader(file, `${p.key} in ${this.root}`, true) };
+      const st = await file.stat();
+      if (!st.isFile) throw notFound(op, p.key, this.root);
+      if (Deno.lstatSync(p.content).isSymlink) {
+        throw new StoreError("Corruption", `Refusing ${JSON.stringify(p.key)}: it is a symlink`);
+      }
+      const { header } = await this.#find(p, st);
+      if (!header) throw notFound(op, p.key, this.root);
+      return { file, header };
     } catch (err) {
       file.close();
       throw err;
     }
   }
 
-  async #writeTemp(data: BlobData, opts: PutOptions, op: string): Promise<TempBlobWriter> {
-    const contentType = checkContentType(opts.contentType, op);
-    const metadata = checkMetadata(opts.metadata, op);
-    const writer = await TempBlobWriter.create(this.#session!.tempPath(), contentType, metadata);
+  async #writeTemp(data: BlobData, op: string): Promise<WrittenContent> {
+    if (typeof data === "string" || data instanceof Uint8Array) {
+      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+      return await ContentWriter.writeWhole(this.#fs, this.#tempPath(), bytes);
+    }
+    const writer = await ContentWriter.create(this.#fs, this.#tempPath());
     try {
       for await (const chunk of iterateData(data, op)) await writer.write(chunk);
+      return await writer.finish();
     } catch (err) {
-      await writer.discard();
+      await writer.discard(this.#fs);
       throw err;
     }
-    return writer;
   }
 
-  /** Renames a finished temp file into place under the key's lock. */
-  async #publish(tmp: string, p: Place, cond: Condition, op: string): Promise<void> {
+  /**
+   * Publishes finished content under the key's lock: checks the condition,
+   * then commits the sidecar and the content together.
+   */
+  async #publish(
+    written: WrittenContent,
+    sidecar: Uint8Array,
+    p: Place,
+    cond: Condition,
+    op: string,
+  ): Promise<void> {
     try {
       await this.#locks!.withKeys([p.key], async () => {
-        if (cond === "ifAbsent" && await this.#layout.present(p)) {
-          throw new StoreError("AlreadyExists", `Cannot ${op}: ${JSON.stringify(p.key)} exists`);
-        }
-        if (cond !== undefined && cond !== "ifAbsent") {
-          const current = await this.#layout.present(p)
-            ? await readHeaderAt(p.file, p.key).catch(() => undefined)
-            : undefined;
-          if (current?.etag !== cond.etag) {
+        for (let attempt = 0;; attempt++) {
+          await this.#layout.prepare(p, op);
+          const current = await settle(this.#layout, () => this.#tempPath(), p);
+          if (cond === "ifAbsent" && current.header) {
+            throw new StoreError("AlreadyExists", `Cannot ${op}: ${JSON.stringify(p.key)} exists`);
+          }
+          if (cond !== undefined && cond !== "ifAbsent" && current.header?.etag !== cond.etag) {
             throw new StoreError(
               "CasMismatch",
               `Cannot ${op}: ${JSON.stringify(p.key)} ` +
-                (current ? "has another etag" : "does not exist"),
+                (current.header ? "has another etag" : "does not exist"),
             );
           }
-        }
-        // The version replaced is freed in the background, not inside the rename.
-        const aside = this.#session!.setAside(p.file);
-        try {
-          await this.#layout.moveInto(tmp, p);
-        } finally {
-          if (aside !== undefined) this.#session!.discardLater(aside);
+          // The version replaced is freed in the background, not inside the rename.
+          const aside = current.stamp ? this.#session!.setAside(p.content) : undefined;
+          try {
+            await commit(
+              this.#layout,
+              () => this.#tempPath(),
+              [{ place: p, sidecar, tombstone: false }],
+              () => this.#layout.moveContent(written.path, p),
+            );
+            return;
+          } catch (err) {
+            // A delete next door pruned a directory we had just made: make it again.
+            if (!(err instanceof Deno.errors.NotFound) || attempt >= 5) throw err;
+          } finally {
+            if (aside !== undefined) this.#session!.discardLater(aside);
+          }
         }
       });
     } catch (err) {
-      await Deno.remove(tmp).catch(() => {});
+      await this.#fs.remove(written.path).catch(() => {});
       throw err;
     }
   }
@@ -245,38 +346,32 @@ export class LocalBlobStore implements BlobStore {
     cond: Condition,
     op: string,
   ): Promise<BlobMeta> {
-    return await this.#guard(op, JSON.stringify(key), async () => {
+    return await this.#guard(op, `${JSON.stringify(key)}`, async () => {
       const p = this.#layout.place(key, op);
+      const contentType = checkContentType(opts.contentType, op);
+      const metadata = checkMetadata(opts.metadata, op);
       // A cheap early answer; the decisive check is repeated under the key lock.
-      if (cond === "ifAbsent" && await this.#layout.present(p)) {
+      if (cond === "ifAbsent" && (await this.#find(p)).header) {
         throw new StoreError("AlreadyExists", `Cannot ${op}: ${JSON.stringify(key)} exists`);
       }
-      let tmp: string;
-      let header: Header;
-      if (typeof data === "string" || data instanceof Uint8Array) {
-        const contentType = checkContentType(opts.contentType, op);
-        const metadata = checkMetadata(opts.metadata, op);
-        tmp = this.#session!.tempPath();
-        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-        header = await TempBlobWriter.writeWhole(tmp, bytes, contentType, metadata);
-      } else {
-        const writer = await this.#writeTemp(data, opts, op);
-        tmp = writer.path;
-        header = await writer.finish().catch(async (err) => {
-          await writer.discard();
-          throw err;
-        });
-      }
-      await this.#publish(tmp, p, cond, op);
+      const written = await this.#writeTemp(data, op);
+      const sidecar = sidecarBytes(
+        written.size,
+        written.digest,
+        written.stamp,
+        contentType,
+        metadata,
+      );
+      await this.#publish(written, sidecar, p, cond, op);
       this.#noteWrite(p);
-      return headerMeta(key, header);
+      return headerMeta(key, decodeHeader(sidecar, key, true));
     });
   }
 
   /** Counts blobs written per directory, so close() can index the ones filled up. */
   #noteWrite(p: Place): void {
     if (this.#dirCache.maxEntries === 0) return; // no index files without a list cache
-    const dir = [this.#real, ...p.dirs].join("/"); // as the walker names directories
+    const dir = [this.#layout.meta, ...p.dirs].join("/"); // as the walker names directories
     const n = this.#written.get(dir);
     if (n !== undefined) this.#written.set(dir, n + 1);
     else if (this.#written.size < MAX_TRACKED_DIRS) this.#written.set(dir, 1);
@@ -306,13 +401,20 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Writes (or overwrites) a blob atomically.
    *
+   * @param key where to store it
+   * @param data bytes, a string (UTF-8) or a stream
+   * @param opts content type and metadata
+   * @returns the new blob's metadata
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * const meta = await store.put("a/b.bin", new Uint8Array([1, 2, 3]));
-   * console.log(meta.size, meta.digest.length); // 3 64
+   * strictEqual(meta.size, 3);
+   * strictEqual(meta.digest.length, 64);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -324,13 +426,17 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Reads a whole blob.
    *
+   * @param key the blob
+   * @returns its bytes
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("k", "hello");
-   * console.log(new TextDecoder().decode(await store.get("k"))); // hello
+   * strictEqual(new TextDecoder().decode(await store.get("k")), "hello");
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -341,12 +447,11 @@ export class LocalBlobStore implements BlobStore {
       const { file, header } = await this.#openBlob(this.#layout.place(key, op), op);
       try {
         const out = new Uint8Array(header.size);
-        await file.seek(header.headerLen, Deno.SeekMode.Start);
         const got = await readFull(file, out);
         if (got !== header.size || (await file.read(new Uint8Array(1))) !== null) {
           throw new StoreError(
             "Corruption",
-            `Cannot ${op} ${JSON.stringify(key)}: file size does not match its header`,
+            `Cannot ${op} ${JSON.stringify(key)}: file size does not match its sidecar`,
           );
         }
         return out;
@@ -359,13 +464,18 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Streams a blob or the range `[start, end)`, reading only that range.
    *
+   * @param key the blob
+   * @param range bytes to read (default: all)
+   * @returns a stream of its bytes
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("k", "hello world");
-   * console.log(await new Response(await store.getStream("k", { start: 6 })).text()); // world
+   * strictEqual(await new Response(await store.getStream("k", { start: 6 })).text(), "world");
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -377,25 +487,29 @@ export class LocalBlobStore implements BlobStore {
       let start: number, end: number;
       try {
         [start, end] = resolveRange(range, header.size, op);
-        await file.seek(header.headerLen + start, Deno.SeekMode.Start);
+        await file.seek(start, Deno.SeekMode.Start);
       } catch (err) {
         file.close();
         throw err;
       }
-      return rangeStream(file, end - start, `${op} ${JSON.stringify(key)}`);
+      return rangeStream(file, end - start, `${op} ${JSON.stringify(key)} in ${this.root}`);
     });
   }
 
   /**
-   * The blob's metadata (read from its header only).
+   * The blob's metadata (read from its sidecar).
+   *
+   * @param key the blob
+   * @returns its metadata
    *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { deepStrictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("k", "x", { metadata: { owner: "ada" } });
-   * console.log((await store.head("k")).metadata); // { owner: "ada" }
+   * deepStrictEqual((await store.head("k")).metadata, { owner: "ada" });
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -403,8 +517,8 @@ export class LocalBlobStore implements BlobStore {
   head(key: string): Promise<BlobMeta> {
     const op = "head blob";
     return this.#guard(op, JSON.stringify(key), async () => {
-      const { file, header } = await this.#openBlob(this.#layout.place(key, op), op);
-      file.close();
+      const { header } = await this.#find(this.#layout.place(key, op));
+      if (!header) throw notFound(op, key, this.root);
       return headerMeta(key, header);
     });
   }
@@ -412,14 +526,17 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Removes a blob; missing → `NotFound`.
    *
+   * @param key the blob
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("k", "x");
    * await store.delete("k");
-   * console.log(await store.exists("k")); // false
+   * strictEqual(await store.exists("k"), false);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -433,20 +550,22 @@ export class LocalBlobStore implements BlobStore {
     });
   }
 
+  #tombstone(p: Place): Change {
+    const bytes = sidecarBytes(0, NO_DIGEST, TOMBSTONE, undefined, {});
+    return { place: p, sidecar: bytes, tombstone: true };
+  }
+
   async #remove(p: Place, digest?: string): Promise<boolean> {
+    if (!this.#layout.dirOk(p)) return false;
     const removed = await this.#locks!.withKeys([p.key], async () => {
-      if (!await this.#layout.present(p)) return false;
-      if (digest !== undefined) {
-        const h = await readHeaderAt(p.file, p.key).catch(() => undefined);
-        if (h?.digest !== digest) return false;
-      }
-      try {
-        await Deno.remove(p.file);
-        return true;
-      } catch (err) {
-        if (err instanceof Deno.errors.NotFound) return false;
-        throw err;
-      }
+      const current = await settle(this.#layout, () => this.#tempPath(), p);
+      if (!current.header) return false;
+      if (digest !== undefined && current.header.digest !== digest) return false;
+      await commit(this.#layout, () => this.#tempPath(), [this.#tombstone(p)], async () => {
+        await this.#fs.remove(p.content);
+        await syncDir(this.#fs, p.contentDir);
+      });
+      return true;
     });
     if (removed) await this.#layout.prune(p);
     return removed;
@@ -455,37 +574,45 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Whether a blob exists.
    *
+   * @param key the blob
+   * @returns true if it exists
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
-   * console.log(await store.exists("nothing")); // false
+   * strictEqual(await store.exists("nothing"), false);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
    */
   exists(key: string): Promise<boolean> {
     const op = "check blob";
-    return this.#guard(
-      op,
-      JSON.stringify(key),
-      () => this.#layout.present(this.#layout.place(key, op)),
-    );
+    return this.#guard(op, JSON.stringify(key), async () => {
+      return (await this.#find(this.#layout.place(key, op))).header !== undefined;
+    });
   }
 
   /**
    * One page of blobs under a prefix, ascending by key.
    *
+   * @param prefix only keys starting with it
+   * @param opts delimiter, page size and cursor
+   * @returns the page
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { deepStrictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("logs/1", "a");
    * await store.put("logs/old/2", "b");
    * const page = await store.list("logs/", { delimiter: "/" });
-   * console.log(page.items.map((m) => m.key), page.prefixes); // ["logs/1"] ["logs/old/"]
+   * deepStrictEqual(page.items.map((m) => m.key), ["logs/1"]);
+   * deepStrictEqual(page.prefixes, ["logs/old/"]);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -497,22 +624,20 @@ export class LocalBlobStore implements BlobStore {
       const page = new PageBuilder(plan);
       const where = new Map<string, WalkEntry>();
       this.#dirCache.beginCall();
-      if (await this.#prefixDirOk(plan.prefix, op)) {
-        const walker = this.#walker(plan, opts?.cursor);
-        for (let e = walker.next(); e !== undefined; e = walker.next()) {
-          const offer = page.offer(e.key);
-          if (offer.kind === "full") {
-            walker.unread(e);
-            break;
-          }
-          if (offer.kind === "item") where.set(e.key, e);
+      const walker = this.#walker(plan, opts?.cursor);
+      for (let e = walker.next(); e !== undefined; e = walker.next()) {
+        const offer = page.offer(e.key);
+        if (offer.kind === "full") {
+          walker.unread(e);
+          break;
         }
-        const cursor = page.cursor();
-        if (cursor !== undefined) this.#park(plan, cursor, walker);
+        if (offer.kind === "item") where.set(e.key, e);
       }
+      const cursor = page.cursor();
+      if (cursor !== undefined) this.#park(plan, cursor, walker);
       const metas: BlobMeta[] = [];
       for (const [i, key] of page.keys.entries()) {
-        // Yield to the event loop between batches of synchronous header reads.
+        // Yield to the event loop between batches of synchronous sidecar reads.
         if (i > 0 && i % 2048 === 0) await new Promise((r) => setTimeout(r, 0));
         const e = where.get(key)!;
         try {
@@ -522,21 +647,10 @@ export class LocalBlobStore implements BlobStore {
         }
       }
       this.#dirCache.endCall();
-      const result: ListResult = {
-        items: metas,
-        prefixes: page.prefixes,
-      };
-      const cursor = page.cursor();
+      const result: ListResult = { items: metas, prefixes: page.prefixes };
       if (cursor !== undefined) result.cursor = cursor;
       return result;
     });
-  }
-
-  /** Whether the directory a prefix starts in is inside the root (false if missing). */
-  async #prefixDirOk(prefix: string, op: string): Promise<boolean> {
-    if (!prefix.includes("/")) return true;
-    const probe = prefix.slice(0, prefix.lastIndexOf("/")) + "/x";
-    return await this.#layout.dirOk(this.#layout.place(probe, op), false);
   }
 
   #walker(plan: ListPlan, cursor: string | undefined): Walker {
@@ -546,7 +660,13 @@ export class LocalBlobStore implements BlobStore {
       this.#parked.delete(id);
       if (parked?.stillValid()) return parked;
     }
-    return new Walker(this.#dirCache, this.#real, plan.prefix, plan.after, plan.delimiter === "/");
+    return new Walker(
+      this.#dirCache,
+      this.#layout.meta,
+      plan.prefix,
+      plan.after,
+      plan.delimiter === "/",
+    );
   }
 
   #park(plan: ListPlan, cursor: string, walker: Walker): void {
@@ -558,14 +678,18 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Copies a blob (content, type, metadata; fresh etag) to `dst`.
    *
+   * @param src the blob to copy
+   * @param dst where the copy goes (replaced if present)
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("a", "x");
    * await store.copy("a", "b/c");
-   * console.log(await store.exists("b/c")); // true
+   * strictEqual(await store.exists("b/c"), true);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -575,33 +699,49 @@ export class LocalBlobStore implements BlobStore {
     return this.#guard(op, `${JSON.stringify(src)} to ${JSON.stringify(dst)}`, async () => {
       const from = this.#layout.place(src, op);
       const to = this.#layout.place(dst, op);
-      if (!await this.#layout.present(from)) throw notFound(op, src, this.root);
-      const tmp = this.#session!.tempPath();
-      try {
-        // copyFile reads the inode it opened, so a concurrent overwrite of src
-        // cannot mix two versions.
-        await Deno.copyFile(from.file, tmp);
-        await restampCopy(tmp, dst);
-      } catch (err) {
-        await Deno.remove(tmp).catch(() => {});
-        if (err instanceof Deno.errors.NotFound) throw notFound(op, src, this.root);
+      // Copied from the open file, so a concurrent overwrite of src cannot mix two versions.
+      const { file, header } = await this.#openBlob(from, op);
+      const writer = await ContentWriter.create(this.#fs, this.#tempPath()).catch((err) => {
+        file.close();
         throw err;
+      });
+      let written: WrittenContent;
+      try {
+        const buf = new Uint8Array(COPY_CHUNK);
+        for (;;) {
+          const n = await file.read(buf);
+          if (n === null) break;
+          await writer.write(buf.slice(0, n));
+        }
+        written = await writer.finish();
+      } catch (err) {
+        await writer.discard(this.#fs);
+        throw err;
+      } finally {
+        file.close();
       }
-      await this.#publish(tmp, to, undefined, op);
+      const sidecar = restamped(header, written.stamp, crypto.getRandomValues(new Uint8Array(16)));
+      await this.#publish(written, sidecar, to, undefined, op);
+      this.#noteWrite(to);
     });
   }
 
   /**
-   * Moves a blob to `dst` (one rename; the etag travels with it).
+   * Moves a blob to `dst` (one rename of its file; the etag travels with it).
+   *
+   * @param src the blob to move
+   * @param dst its new key (replaced if present)
    *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("a", "x");
    * await store.rename("a", "b");
-   * console.log(await store.exists("a"), await store.exists("b")); // false true
+   * strictEqual(await store.exists("a"), false);
+   * strictEqual(await store.exists("b"), true);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -611,11 +751,33 @@ export class LocalBlobStore implements BlobStore {
     return this.#guard(op, `${JSON.stringify(src)} to ${JSON.stringify(dst)}`, async () => {
       const from = this.#layout.place(src, op);
       const to = this.#layout.place(dst, op);
+      const tempPath = () => this.#tempPath();
       await this.#locks!.withKeys([src, dst], async () => {
-        if (!await this.#layout.present(from)) throw notFound(op, src, this.root);
-        if (src !== dst) await this.#layout.moveInto(from.file, to);
+        const moving = this.#layout.dirOk(from)
+          ? await settle(this.#layout, tempPath, from)
+          : undefined;
+        if (!moving?.header) throw notFound(op, src, this.root);
+        if (src === dst) return;
+        await this.#layout.prepare(to, op);
+        const replaced = await settle(this.#layout, tempPath, to);
+        const aside = replaced.stamp ? this.#session!.setAside(to.content) : undefined;
+        try {
+          // Same inode after the rename: the sidecar describes the moved file as it is.
+          const sidecar = restamped(moving.header, moving.stamp!);
+          const changes = [{ place: to, sidecar, tombstone: false }, this.#tombstone(from)];
+          await commit(this.#layout, tempPath, changes, async () => {
+            await this.#fs.rename(from.content, to.content);
+            await syncDir(this.#fs, to.contentDir);
+            if (from.contentDir !== to.contentDir) await syncDir(this.#fs, from.contentDir);
+          });
+        } finally {
+          if (aside !== undefined) this.#session!.discardLater(aside);
+        }
       });
-      if (src !== dst) await this.#layout.prune(from);
+      if (src !== dst) {
+        await this.#layout.prune(from);
+        this.#noteWrite(to);
+      }
     });
   }
 
@@ -623,13 +785,20 @@ export class LocalBlobStore implements BlobStore {
    * Writes only if no blob exists under the key (`AlreadyExists` otherwise),
    * atomically across processes.
    *
+   * @param key where to store it
+   * @param data bytes, a string (UTF-8) or a stream
+   * @param opts content type and metadata
+   * @returns the new blob's metadata
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.putIfAbsent("lock", "me");
-   * await store.putIfAbsent("lock", "you").catch((e) => console.log(e.kind)); // AlreadyExists
+   * const kind = await store.putIfAbsent("lock", "you").catch((e) => e.kind);
+   * strictEqual(kind, "AlreadyExists");
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -641,14 +810,22 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Writes only if the blob's etag is `etag` (`CasMismatch` otherwise).
    *
+   * @param key where to store it
+   * @param data bytes, a string (UTF-8) or a stream
+   * @param etag the etag the blob must have now
+   * @param opts content type and metadata
+   * @returns the new blob's metadata
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * const v1 = await store.put("doc", "v1");
    * await store.putIfMatch("doc", "v2", v1.etag);
-   * await store.putIfMatch("doc", "v3", v1.etag).catch((e) => console.log(e.kind)); // CasMismatch
+   * const kind = await store.putIfMatch("doc", "v3", v1.etag).catch((e) => e.kind);
+   * strictEqual(kind, "CasMismatch");
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -660,13 +837,17 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Removes the existing keys among `keys`; returns how many.
    *
+   * @param keys the blobs to remove
+   * @returns how many existed
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("a", "x");
-   * console.log(await store.deleteMany(["a", "b"])); // 1
+   * strictEqual(await store.deleteMany(["a", "b"]), 1);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -674,7 +855,10 @@ export class LocalBlobStore implements BlobStore {
   deleteMany(keys: string[]): Promise<number> {
     const op = "delete blobs";
     return this.#guard(op, `(${keys?.length} keys)`, async () => {
-      const places = [...keys].map((k) => this.#layout.place(k, op));
+      if (!Array.isArray(keys)) {
+        throw new StoreError("InvalidInput", `Cannot ${op}: keys must be an array of strings`);
+      }
+      const places = keys.map((k) => this.#layout.place(k, op));
       let n = 0;
       for (const p of places) if (await this.#remove(p)) n++;
       return n;
@@ -684,14 +868,18 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Removes every blob under a prefix; returns how many.
    *
+   * @param prefix keys starting with it go
+   * @returns how many were removed
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("tmp/1", "x");
    * await store.put("tmp/2/3", "y");
-   * console.log(await store.deletePrefix("tmp/")); // 2
+   * strictEqual(await store.deletePrefix("tmp/"), 2);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -701,9 +889,8 @@ export class LocalBlobStore implements BlobStore {
     return this.#guard(op, `under ${JSON.stringify(prefix)}`, async () => {
       checkBlobPrefix(prefix, op);
       let n = 0;
-      if (!await this.#prefixDirOk(prefix, op)) return 0;
       // One walk (a snapshot of each directory as it is reached), deleting as it goes.
-      const walker = new Walker(this.#dirCache, this.#real, prefix, undefined, false);
+      const walker = new Walker(this.#dirCache, this.#layout.meta, prefix, undefined, false);
       for (let e = walker.next(); e !== undefined; e = walker.next()) {
         if (await this.#remove(this.#layout.place(e.key, op))) n++;
       }
@@ -714,15 +901,19 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Removes the blob only if its content has this digest.
    *
+   * @param key the blob
+   * @param digest the SHA-256 its content must have
+   * @returns whether it was removed
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
-   * import { sha256 } from "./digest.ts";
+   * import { LocalBlobStore, sha256 } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * await store.put("k", "x");
-   * console.log(await store.deleteIfMatches("k", sha256("y"))); // false
-   * console.log(await store.deleteIfMatches("k", sha256("x"))); // true
+   * strictEqual(await store.deleteIfMatches("k", sha256("y")), false);
+   * strictEqual(await store.deleteIfMatches("k", sha256("x")), true);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -738,13 +929,17 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Stores content under `cas/sha256/…` by its SHA-256; idempotent.
    *
+   * @param data bytes, a string (UTF-8) or a stream
+   * @returns its digest
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * const d = await store.putCas("content");
-   * console.log(await store.existsCas(d)); // true
+   * strictEqual(await store.existsCas(d), true);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -752,39 +947,33 @@ export class LocalBlobStore implements BlobStore {
   putCas(data: BlobData): Promise<Digest> {
     const op = "put content-addressed blob";
     return this.#guard(op, "", async () => {
-      const writer = await this.#writeTemp(data, {}, op);
-      let digest: Digest;
-      try {
-        digest = Digest.fromHex((await writer.finish()).digest);
-      } catch (err) {
-        await writer.discard();
-        throw err;
+      const written = await this.#writeTemp(data, op);
+      const p = this.#layout.place(casKey(written.digest), op);
+      const sidecar = sidecarBytes(written.size, written.digest, written.stamp, undefined, {});
+      const current = await this.#find(p);
+      if (current.header?.digest === written.digest.hex) {
+        await this.#fs.remove(written.path).catch(() => {});
+      } else {
+        await this.#publish(written, sidecar, p, undefined, op);
       }
-      const p = this.#layout.place(casKey(digest), op);
-      await this.#locks!.withKeys([p.key], async () => {
-        const current = await this.#layout.present(p)
-          ? await readHeaderAt(p.file, p.key).catch(() => undefined)
-          : undefined;
-        if (current?.digest === digest.hex) await Deno.remove(writer.path);
-        else await this.#layout.moveInto(writer.path, p);
-      }).catch(async (err) => {
-        await writer.discard();
-        throw err;
-      });
-      return digest;
+      return written.digest;
     });
   }
 
   /**
    * Reads content by digest, re-hashing it (`Corruption` on mismatch).
    *
+   * @param digest the content's SHA-256
+   * @returns the content
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * const d = await store.putCas("content");
-   * console.log((await store.getCas(d)).length); // 7
+   * strictEqual((await store.getCas(d)).length, 7);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -804,13 +993,16 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Whether content with this digest is stored.
    *
+   * @param digest the content's SHA-256
+   * @returns true if stored
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
-   * import { sha256 } from "./digest.ts";
+   * import { LocalBlobStore, sha256 } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
-   * console.log(await store.existsCas(sha256("x"))); // false
+   * strictEqual(await store.existsCas(sha256("x")), false);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -827,15 +1019,20 @@ export class LocalBlobStore implements BlobStore {
    * Begins a chunked upload, streamed to a temp file (never held in memory)
    * and published atomically by `complete()`.
    *
+   * @param key where the blob goes
+   * @param opts content type and metadata
+   * @returns the upload
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const root = await Deno.makeTempDir();
    * const store = await LocalBlobStore.open(root);
    * const up = await store.startUpload("video.bin");
    * await up.write(new Uint8Array(1000));
    * await up.write(new Uint8Array(24));
-   * console.log((await up.complete()).size); // 1024
+   * strictEqual((await up.complete()).size, 1024);
    * await store.close();
    * await Deno.remove(root, { recursive: true });
    * ```
@@ -844,12 +1041,22 @@ export class LocalBlobStore implements BlobStore {
     const op = "start upload";
     return this.#guard(op, JSON.stringify(key), async () => {
       const p = this.#layout.place(key, op);
-      const writer = await this.#writeTemp(new Uint8Array(0), opts, op);
-      const upload: LocalUpload = new LocalUpload(key, writer, async (header) => {
+      const contentType = checkContentType(opts.contentType, op);
+      const metadata = checkMetadata(opts.metadata, op);
+      const writer = await ContentWriter.create(this.#fs, this.#tempPath());
+      const upload: LocalUpload = new LocalUpload(key, this.#fs, writer, async (written) => {
         this.#uploads.delete(upload);
         await this.#ready("complete upload");
-        await this.#publish(writer.path, p, undefined, "complete upload");
-        return headerMeta(key, header);
+        const sidecar = sidecarBytes(
+          written.size,
+          written.digest,
+          written.stamp,
+          contentType,
+          metadata,
+        );
+        await this.#publish(written, sidecar, p, undefined, "complete upload");
+        this.#noteWrite(p);
+        return headerMeta(key, decodeHeader(sidecar, key, true));
       }, () => this.#uploads.delete(upload));
       this.#uploads.add(upload);
       return upload;
@@ -859,19 +1066,30 @@ export class LocalBlobStore implements BlobStore {
   /**
    * Unsupported: a local store has no URLs (throws `Unsupported`).
    *
+   * @param key the blob
+   * @param _opts method and lifetime (unused)
+   * @returns never; it rejects
+   *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
+   * import { strictEqual } from "node:assert/strict";
    * const store = new LocalBlobStore("./never-created");
-   * await store.presign("k", { method: "GET", expiresInSeconds: 60 })
-   *   .catch((e) => console.log(e.kind)); // Unsupported
+   * const kind = await store.presign("k", { method: "GET", expiresInSeconds: 60 })
+   *   .catch((e) => e.kind);
+   * strictEqual(kind, "Unsupported");
    * ```
    */
   presign(key: string, _opts: PresignOptions): Promise<string> {
     try {
       checkBlobKey(key, "presign blob");
-      if (this.#closed) throw new StoreError("Closed", "Cannot presign: the blob store is closed");
-      throw new StoreError("Unsupported", "Cannot presign: the local blob store has no URLs");
+      if (this.#closed) {
+        throw new StoreError("Closed", `Cannot presign: the blob store at ${this.root} is closed`);
+      }
+      throw new StoreError(
+        "Unsupported",
+        `Cannot presign ${JSON.stringify(key)} in ${this.root}: the local blob store has no URLs`,
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -882,7 +1100,7 @@ export class LocalBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { LocalBlobStore } from "./local_blob_store.ts";
+   * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
    * const root = await Deno.makeTempDir();
    * await (await LocalBlobStore.open(root)).close();
    * await Deno.remove(root, { recursive: true });

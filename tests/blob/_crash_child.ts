@@ -23,14 +23,16 @@ for (let i = 0;; i++) {
   const s = ++seed;
   const key = `k/${s % 13}/${s % 5}`;
   const data = payload(s);
+  // Metadata names the payload it belongs to: a reader can tell a mismatched pair.
+  const opts = { metadata: { seed: String(s) } };
   // Tells the parent an operation is starting, so the kill lands mid-write.
   console.log(`op ${i}`);
   switch (i % 5) {
     case 0:
-      await store.put(key, data);
+      await store.put(key, data, opts);
       break;
     case 1: {
-      const up = await store.startUpload(key);
+      const up = await store.startUpload(key, opts);
       for (let at = 0; at < data.length; at += 100_000) {
         await up.write(data.subarray(at, at + 100_000));
       }
@@ -38,10 +40,10 @@ for (let i = 0;; i++) {
       break;
     }
     case 2:
-      await store.putIfAbsent(`once/${s}`, data).catch(() => {});
+      await store.putIfAbsent(`once/${s}`, data, opts).catch(() => {});
       break;
     case 3:
-      await store.put(`tmp/${s}`, data);
+      await store.put(`tmp/${s}`, data, opts);
       await store.rename(`tmp/${s}`, key);
       break;
     case 4:

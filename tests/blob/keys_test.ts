@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { encodeCursor, planList } from "../../blob/_list.ts";
-import { escapeSegment, unescapeSegment } from "../../blob/_local_paths.ts";
+import { escapeSegment, unescapeSegment } from "../../blob/local/_paths.ts";
 import { sha256 } from "../../blob/digest.ts";
 import {
   casKey,

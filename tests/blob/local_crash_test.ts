@@ -36,7 +36,8 @@ function checkPayload(key: string, data: Uint8Array): void {
 }
 
 Deno.test({
-  name: "local crash: SIGKILL mid-write (25 times) never leaves a torn blob or temp files",
+  name:
+    "local crash: SIGKILL mid-write (25 times) never leaves a torn blob, a blob with metadata of other content, or temp files",
   sanitizeResources: false,
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "oxiblob-crash-" });
@@ -54,7 +55,7 @@ Deno.test({
         assert.equal(status.signal, "SIGKILL", `writer died on its own: ${err}`);
       }
       const before: string[] = [];
-      for await (const e of Deno.readDir(join(root, "~tmp"))) before.push(e.name);
+      for await (const e of Deno.readDir(join(root, ".oxistore", "tmp"))) before.push(e.name);
       assert.ok(before.some((n) => n.endsWith(".lock")), "the killed writer left no session");
       const store = await LocalBlobStore.open(root);
       let checked = 0;
@@ -66,6 +67,17 @@ Deno.test({
           assert.equal(sha256(data).hex, meta.digest, `${meta.key}: digest mismatch`);
           if (meta.key.startsWith("cas/")) assert.ok(sha256(data).equals(meta.key.slice(-64)));
           checkPayload(meta.key, data);
+          // The plain file is the blob, and its metadata belongs to this very content.
+          assert.deepEqual(await Deno.readFile(join(root, meta.key)), data);
+          const seed = new DataView(data.buffer, data.byteOffset).getUint32(0);
+          if (!meta.key.startsWith("cas/")) {
+            assert.equal(
+              meta.metadata.seed,
+              String(seed),
+              `${meta.key}: metadata of other content`,
+            );
+            assert.equal((await store.head(meta.key)).metadata.seed, String(seed));
+          }
           checked++;
         }
         cursor = page.cursor;
@@ -73,11 +85,13 @@ Deno.test({
       assert.ok(checked >= 10, `only ${checked} blobs were written`);
       // Only the open store's own (empty) session remains in ~tmp.
       const tmp: string[] = [];
-      for await (const e of Deno.readDir(join(root, "~tmp"))) tmp.push(e.name);
+      for await (const e of Deno.readDir(join(root, ".oxistore", "tmp"))) tmp.push(e.name);
       assert.equal(tmp.length, 2, `leftovers: ${tmp.join(", ")}`);
       for (const name of tmp.filter((n) => !n.endsWith(".lock"))) {
         const inside = [];
-        for await (const e of Deno.readDir(join(root, "~tmp", name))) inside.push(e.name);
+        for await (const e of Deno.readDir(join(root, ".oxistore", "tmp", name))) {
+          inside.push(e.name);
+        }
         assert.deepEqual(inside, []);
       }
       await store.close();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LocalBlobStore } from "../../blob/local_blob_store.ts";
+import { sha256 } from "../../blob/digest.ts";
 
 const N = 80; // above the size that earns a directory an index file
 const settle = () => new Promise((r) => setTimeout(r, 120)); // let directory mtimes age
@@ -50,8 +51,8 @@ async function freshList(root: string): Promise<[string, string | undefined, num
 async function indexFiles(root: string): Promise<string[]> {
   const out: string[] = [];
   try {
-    for await (const e of Deno.readDir(join(root, "~index"))) {
-      out.push(join(root, "~index", e.name));
+    for await (const e of Deno.readDir(join(root, ".oxistore", "index"))) {
+      out.push(join(root, ".oxistore", "index", e.name));
     }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
@@ -75,8 +76,11 @@ async function buildIndex(root: string): Promise<string> {
  * directory's mtime stays): only a trusted index still reports the old header.
  */
 async function rewriteInPlace(root: string, name = "002", src = "src"): Promise<void> {
-  const bytes = await Deno.readFile(join(root, "x", `${src}~blob`));
-  const f = await Deno.open(join(root, "d", `${name}~blob`), { write: true, truncate: true });
+  const bytes = await Deno.readFile(join(root, ".oxistore", "meta", "x", `${src}~blob`));
+  const f = await Deno.open(join(root, ".oxistore", "meta", "d", `${name}~blob`), {
+    write: true,
+    truncate: true,
+  });
   await f.write(bytes);
   f.close();
 }
@@ -91,7 +95,11 @@ Deno.test("local index: a fresh store lists a settled directory from its index f
     assert.equal(listed.length, N);
     assert.deepEqual(listed[2], ["d/002", "old", 2]);
     const s = await LocalBlobStore.open(root);
-    assert.equal((await s.head("d/002")).metadata.v, "src"); // head reads the file itself
+    // head reads the sidecar itself, sees it describes another content file (x/src's), and
+    // hashes the content again: the blob is "v2" with no metadata, never "v2" with src's.
+    const head = await s.head("d/002");
+    assert.equal(head.metadata.v, undefined);
+    assert.equal(head.digest, sha256("v2").hex);
     assert.deepEqual((await s.list("", { delimiter: "/" })).prefixes, ["d/", "x/"]); // no ~index
     await s.close();
   });
@@ -151,7 +159,7 @@ Deno.test("local index: a change made by another process after the index was sav
 Deno.test("local index: an index read within the clock slack of the directory's mtime is not trusted whole", async () => {
   await withRoot(async (root) => {
     await fill(root);
-    const dir = join(root, "d");
+    const dir = join(root, ".oxistore", "meta", "d");
     // A coarse clock: the directory's mtime stays on one tick, just before the listing.
     const tick = new Date(Date.now() - 5);
     await Deno.utime(dir, tick, tick);
@@ -190,7 +198,7 @@ Deno.test("local index: an entry whose file changed within the clock slack of it
     await a.close();
     // The last blob written was read within the slack of its mtime. Rewrite it as if on
     // the same clock tick: same inode, size and mtime as recorded.
-    const file = join(root, "d", "079~blob");
+    const file = join(root, ".oxistore", "meta", "d", "079~blob");
     const before = await Deno.stat(file);
     await rewriteInPlace(root, "079", "src3");
     await Deno.utime(file, before.atime!, before.mtime!);

@@ -55,7 +55,7 @@ Deno.test("local list: paging a nested tree with no changes returns every key on
     assert.deepEqual(keys, [...want].sort());
     // Files that are not blobs (foreign or half-named) never show up.
     await Deno.writeTextFile(join(root, "t", "stray.txt"), "not a blob");
-    await Deno.writeTextFile(join(root, "t", "bad%zz~blob"), "not ours");
+    await Deno.writeTextFile(join(root, ".oxistore", "meta", "t", "bad%zz~blob"), "not ours");
     assert.deepEqual(await pageThrough(s, "t/", () => Promise.resolve()), [...want].sort());
     await s.close();
   } finally {

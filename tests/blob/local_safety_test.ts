@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LocalBlobStore } from "../../blob/local_blob_store.ts";
+import { sha256 } from "../../blob/digest.ts";
 import { expectKind } from "./suite.ts";
 
 const RACE_CHILD = new URL("./_race_child.ts", import.meta.url).pathname;
@@ -84,12 +85,18 @@ Deno.test("local: a symlink planted as a blob file is refused, not followed", as
   await withRoot(async (root) => {
     const store = await LocalBlobStore.open(root);
     await store.put("real", "secret-looking bytes");
-    const secret = join(root, "..", `${crypto.randomUUID()}-outside~blob`);
-    await Deno.copyFile(join(root, "real~blob"), secret);
+    const secret = join(root, "..", `${crypto.randomUUID()}-outside`);
+    await Deno.copyFile(join(root, "real"), secret);
     try {
-      await Deno.symlink(secret, join(root, "leak~blob"));
+      await Deno.symlink(secret, join(root, "leak"));
+      // With a sidecar planted too, reads refuse the link rather than follow it.
+      await Deno.copyFile(
+        join(root, ".oxistore", "meta", "real~blob"),
+        join(root, ".oxistore", "meta", "leak~blob"),
+      );
       await expectKind(store.get("leak"), "Corruption");
       await expectKind(store.head("leak"), "Corruption");
+      await Deno.remove(join(root, ".oxistore", "meta", "leak~blob"));
       assert.deepEqual((await store.list()).items.map((m) => m.key), ["real"]);
     } finally {
       await Deno.remove(secret);
@@ -117,13 +124,13 @@ Deno.test("local: opening cleans temp files of dead writers but not of live stor
     const up = await live.startUpload("slow");
     await up.write("in progress");
     // A dead session: a lock file nobody holds, and its temp directory.
-    await Deno.writeTextFile(join(root, "~tmp", "dead.lock"), "");
-    await Deno.mkdir(join(root, "~tmp", "dead"));
-    await Deno.writeTextFile(join(root, "~tmp", "dead", "half-written"), "junk");
-    await Deno.mkdir(join(root, "~tmp", "orphan"));
+    await Deno.writeTextFile(join(root, ".oxistore", "tmp", "dead.lock"), "");
+    await Deno.mkdir(join(root, ".oxistore", "tmp", "dead"));
+    await Deno.writeTextFile(join(root, ".oxistore", "tmp", "dead", "half-written"), "junk");
+    await Deno.mkdir(join(root, ".oxistore", "tmp", "orphan"));
     const other = await LocalBlobStore.open(root);
     const names: string[] = [];
-    for await (const e of Deno.readDir(join(root, "~tmp"))) names.push(e.name);
+    for await (const e of Deno.readDir(join(root, ".oxistore", "tmp"))) names.push(e.name);
     assert.ok(!names.includes("dead") && !names.includes("dead.lock") && !names.includes("orphan"));
     // The live store's upload survived the other store's cleanup.
     const meta = await up.complete();
@@ -134,21 +141,29 @@ Deno.test("local: opening cleans temp files of dead writers but not of live stor
   });
 });
 
-Deno.test("local: a truncated or altered blob file reads as Corruption", async () => {
+Deno.test("local: a content file changed by another program is read as it is now, never with stale metadata", async () => {
   await withRoot(async (root) => {
     const store = await LocalBlobStore.open(root);
-    await store.put("t", new Uint8Array(1000).fill(7));
-    const file = join(root, "t~blob");
-    const bytes = await Deno.readFile(file);
-    await Deno.writeFile(file, bytes.subarray(0, bytes.length - 10));
-    await expectKind(store.get("t"), "Corruption");
-    const stream = await store.getStream("t");
-    await expectKind(new Response(stream).arrayBuffer(), "Corruption");
-    bytes[20] = bytes[20]! ^ 0xff; // inside the checksummed header
-    await Deno.writeFile(file, bytes);
-    await expectKind(store.head("t"), "Corruption");
-    await Deno.writeFile(file, new TextEncoder().encode("not a blob"));
-    await expectKind(store.get("t"), "Corruption");
+    const put = await store.put("t", new Uint8Array(1000).fill(7), { metadata: { v: "1" } });
+    // Truncated in place: the sidecar no longer describes the file (size, mtime).
+    await Deno.truncate(join(root, "t"), 990);
+    const head = await store.head("t");
+    assert.equal(head.size, 990);
+    assert.equal(head.digest, sha256(new Uint8Array(990).fill(7)).hex);
+    assert.deepEqual(head.metadata, {}, "the metadata described other content");
+    assert.notEqual(head.etag, put.etag);
+    assert.deepEqual(await store.get("t"), new Uint8Array(990).fill(7));
+    // Touched only (same bytes): the digest still matches, so the metadata is kept.
+    await store.put("u", "same", { metadata: { v: "2" } });
+    const later = new Date(Date.now() + 5000);
+    await Deno.utime(join(root, "u"), later, later);
+    assert.deepEqual((await store.head("u")).metadata, { v: "2" });
+    // A corrupt sidecar is Corruption, never a guess.
+    const sidecar = join(root, ".oxistore", "meta", "u~blob");
+    const bytes = await Deno.readFile(sidecar);
+    bytes[20] = bytes[20]! ^ 0xff; // inside the checksummed part
+    await Deno.writeFile(sidecar, bytes);
+    await expectKind(store.head("u"), "Corruption");
     await store.close();
   });
 });
@@ -219,20 +234,18 @@ Deno.test("local: closing the store aborts its open uploads", async () => {
   });
 });
 
-Deno.test("local: a range read reads only its bytes (a truncated tail does not matter)", async () => {
+Deno.test("local: a range read reads only its bytes", async () => {
   await withRoot(async (root) => {
     const store = await LocalBlobStore.open(root);
     const data = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
     await store.put("big", data);
-    const file = join(root, "big~blob");
-    await Deno.truncate(file, (await Deno.stat(file)).size - 1024 * 1024);
-    const head = await new Response(await store.getStream("big", { start: 10, end: 5000 }))
+    const part = await new Response(await store.getStream("big", { start: 10, end: 5000 }))
       .arrayBuffer();
-    assert.deepEqual(new Uint8Array(head), data.subarray(10, 5000));
-    await expectKind(
-      new Response(await store.getStream("big", { start: 2_500_000 })).arrayBuffer(),
-      "Corruption",
-    );
+    assert.deepEqual(new Uint8Array(part), data.subarray(10, 5000));
+    // Shortened behind the stream's back: the stream ends early and says so.
+    const stream = await store.getStream("big", { start: 2_500_000 });
+    await Deno.truncate(join(root, "big"), 2_000_000);
+    await expectKind(new Response(stream).arrayBuffer(), "Corruption");
     await store.close();
   });
 });
@@ -242,11 +255,11 @@ Deno.test("local: an overwritten version is freed in the background and leaves n
     const store = await LocalBlobStore.open(root);
     const big = new Uint8Array(256 * 1024).fill(7);
     for (let i = 0; i < 5; i++) await store.put("k", big);
-    assert.equal((await Deno.stat(join(root, "k~blob"))).size > big.length, true);
+    assert.equal((await Deno.stat(join(root, "k"))).size, big.length);
     await store.close();
-    assert.equal((await Deno.stat(join(root, "k~blob"))).nlink, 1);
+    assert.equal((await Deno.stat(join(root, "k"))).nlink, 1);
     const left: string[] = [];
-    for await (const e of Deno.readDir(join(root, "~tmp"))) left.push(e.name);
+    for await (const e of Deno.readDir(join(root, ".oxistore", "tmp"))) left.push(e.name);
     assert.deepEqual(left, []);
     const again = await LocalBlobStore.open(root);
     assert.deepEqual(await again.get("k"), big);

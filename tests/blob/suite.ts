@@ -310,14 +310,16 @@ const CASES: Case[] = [
     assert.equal(await s.exists("k"), false);
   }],
   ["list-order", "list is ascending by UTF-8 bytes and filtered by prefix", async (s) => {
-    const keys = ["a0", "a/b", "a-c", "a", "b", "a/a", "ab", "\u00e9", "\ud83d\ude00", "\uff61"];
+    // No bare "a" beside "a/…": that pair is its own case (file-and-dir), which a store of
+    // plain files cannot hold.
+    const keys = ["a0", "a/b", "a-c", "b", "a/a", "ab", "\u00e9", "\ud83d\ude00", "\uff61"];
     for (const k of keys) await s.put(k, k);
     const all = await s.list();
     assert.deepEqual(all.items.map((m) => m.key), [...keys].sort(byteOrder));
     assert.equal(all.cursor, undefined);
     assert.deepEqual(all.prefixes, []);
     const a = await s.list("a");
-    assert.deepEqual(a.items.map((m) => m.key), ["a", "a-c", "a/a", "a/b", "a0", "ab"]);
+    assert.deepEqual(a.items.map((m) => m.key), ["a-c", "a/a", "a/b", "a0", "ab"]);
     const slash = await s.list("a/");
     assert.deepEqual(slash.items.map((m) => m.key), ["a/a", "a/b"]);
     const meta = slash.items[0]!;

@@ -1,5 +1,6 @@
 /**
- * Sorted directory listings and blob headers of a LocalBlobStore, kept while
+ * Sorted directory listings of a LocalBlobStore's metadata tree and the
+ * sidecars of its blobs, kept while
  * their directory is unchanged, so listing a stable directory again (or its
  * next page) costs neither a directory read nor a header read per blob.
  *
@@ -17,23 +18,21 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { decodeHeader, type Header } from "./_local_format.ts";
-import { readHeadSync } from "./_local_io.ts";
-import { entryToSegment } from "./_local_paths.ts";
+import { decodeHeader, type Header } from "./_sidecar.ts";
+import { readHeadSync } from "./_io.ts";
+import { BLOB_SUFFIX, entryToSegment, escapeSegment } from "./_paths.ts";
 import {
-  blobFileSize,
   decodeIndex,
   dirStamp,
   encodeIndex,
   type FileStamp,
   fillStamp,
   HeadArena,
-  INDEX_DIR,
   type IndexChild,
   indexPath,
-} from "./_local_dir_index.ts";
-import { compareKeys } from "./keys.ts";
+  sidecarFileSize,
+} from "./_dir_index.ts";
+import { compareKeys } from "../keys.ts";
 
 /** How far before a read a directory's mtime must be for the read to be trusted. */
 export const CLOCK_SLACK_MS = 50;
@@ -47,7 +46,15 @@ export interface Child extends IndexChild {
   rel: string;
   /** The decoded header, kept while the listing is cached (warm lists skip decoding). */
   decoded?: Header | undefined;
+  /** A pending sidecar (`~next`) sits beside it: which one holds is decided per read. */
+  pending?: boolean;
 }
+
+/**
+ * Decides the header of a key whose directory holds a pending sidecar, by
+ * looking at its content file; throws NotFound when the key has no blob.
+ */
+export type PendingResolver = (key: string, dir: string, child: Child) => Header;
 
 /** An older listing of a directory: headers worth reusing if their file is unchanged. */
 interface Hints {
@@ -76,6 +83,8 @@ export interface Listing {
   cached: boolean;
   /** Whether it came from, or was written to, an index file. */
   saved: boolean;
+  /** Whether some child has a pending sidecar (then it is neither cached nor saved). */
+  pending: boolean;
 }
 
 interface Entry {
@@ -86,6 +95,7 @@ interface Entry {
 function readSorted(dir: string): Child[] {
   const out: Child[] = [];
   let wide = false;
+  let pending: Set<string> | undefined;
   try {
     // Sync: one bounded directory read is far cheaper than an async op per entry.
     for (const e of Deno.readDirSync(dir)) {
@@ -94,11 +104,27 @@ function readSorted(dir: string): Child[] {
       const rel = parsed.blob ? parsed.seg : parsed.seg + "/";
       if (!wide && SURROGATE_OR_ABOVE.test(rel)) wide = true;
       const blob = parsed.blob;
+      if (parsed.pending) {
+        pending ??= new Set();
+        pending.add(rel);
+        continue;
+      }
       out.push({ rel, blob, name: e.name, at: -1, ino: -1, mtime: -1, ctime: -1, hint: -1 });
     }
   } catch (err) {
     if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return out;
     throw err;
+  }
+  if (pending) {
+    for (const c of out) {
+      if (c.blob && pending.delete(c.rel)) c.pending = true;
+    }
+    for (const rel of pending) {
+      // Only a pending sidecar: a first write of the key in flight, or cut by a crash.
+      const name = escapeSegment(rel) + BLOB_SUFFIX;
+      out.push({ rel, blob: true, name, at: -1, ino: -1, mtime: -1, ctime: -1, hint: -1 });
+      out[out.length - 1]!.pending = true;
+    }
   }
   // Below U+D800, UTF-16 order is code point order, and the native compare is fast.
   if (wide) return out.sort((a, b) => compareKeys(a.rel, b.rel));
@@ -148,19 +174,24 @@ export class DirCache {
   #size = 0;
   #call = 0;
   #root: string | undefined;
+  #indexDir = "";
   #tempPath: (() => string) | undefined;
+  #resolve: PendingResolver | undefined;
   #finished: [string, Listing][] = [];
 
   /** @param maxEntries most cached children + headers in total (0 disables) */
   constructor(readonly maxEntries: number) {}
 
   /**
-   * Enables index files under `root` (only with a cache: both trust mtimes);
-   * `tempPath` gives a private temp file name on the same file system.
+   * Sets how pending sidecars are resolved, and enables index files in
+   * `indexDir` for the metadata tree at `root` (only with a cache: both trust
+   * mtimes); `tempPath` gives a private temp file name on the same file system.
    */
-  attach(root: string, tempPath: () => string): void {
+  attach(root: string, indexDir: string, tempPath: () => string, resolve: PendingResolver): void {
+    this.#resolve = resolve;
     if (this.maxEntries > 0) {
       this.#root = root;
+      this.#indexDir = indexDir;
       this.#tempPath = tempPath;
     }
   }
@@ -186,7 +217,8 @@ export class DirCache {
     if (this.#root === undefined) return;
     this.beginCall();
     const listing = this.listing(dir);
-    if (listing.saved || listing.blobs < INDEX_MIN_BLOBS || !worth(listing.blobs)) return;
+    if (listing.saved || listing.pending || listing.blobs < INDEX_MIN_BLOBS) return;
+    if (!worth(listing.blobs)) return;
     for (const c of listing.children) {
       if (c.blob) this.header(listing, c, dir, `${c.name} in ${dir}`);
     }
@@ -228,7 +260,7 @@ export class DirCache {
 
   #admit(dir: string, listing: Listing): void {
     const cost = listing.children.length + listing.heads;
-    if (this.maxEntries === 0 || cost > this.maxEntries) return;
+    if (this.maxEntries === 0 || cost > this.maxEntries || listing.pending) return;
     listing.cached = true;
     this.#dirs.set(dir, { listing, checkedIn: this.#call });
     this.#size += cost;
@@ -255,7 +287,11 @@ export class DirCache {
     const readAt = Date.now();
     const children = readSorted(dir);
     let blobs = 0;
-    for (const c of children) if (c.blob) blobs++;
+    let pending = false;
+    for (const c of children) {
+      if (c.blob) blobs++;
+      if (c.pending) pending = true;
+    }
     const listing: Listing = {
       children,
       readAt,
@@ -264,19 +300,24 @@ export class DirCache {
       arena: new HeadArena(),
       hints,
       // Headers are worth keeping if the listing is cached or may become an index.
-      keepHeads: this.maxEntries > 0 &&
+      keepHeads: this.maxEntries > 0 && !pending &&
         (children.length <= this.maxEntries ||
           this.#root !== undefined && blobs >= INDEX_MIN_BLOBS),
       cached: false,
       saved: false,
+      pending,
     };
     if (hints && blobs > 0) matchHints(children, hints.children);
     this.#admit(dir, listing);
     return listing;
   }
 
-  /** The header of blob `child` of `listing` (of directory `dir`), known or read now. */
+  /**
+   * The header of blob `child` of `listing` (of directory `dir`), known or
+   * read now; `where` is its key when it comes from a walk.
+   */
   header(listing: Listing, child: Child, dir: string, where: string): Header {
+    if (child.pending) return this.#resolve!(where, dir, child);
     if (child.decoded) return child.decoded;
     let h: Header;
     if (child.at >= 0) {
@@ -321,7 +362,7 @@ export class DirCache {
       scratch.ctime !== old.ctime
     ) return undefined;
     const head = hints.arena.get(old.at);
-    return scratch.size === blobFileSize(head) ? head : undefined;
+    return scratch.size === sidecarFileSize(head) ? head : undefined;
   }
 
   /** Notes that a walk went through the whole of `dir` (saved at {@link endCall}). */
@@ -341,7 +382,7 @@ export class DirCache {
     if (rel === undefined) return undefined;
     let bytes: Uint8Array;
     try {
-      bytes = Deno.readFileSync(indexPath(this.#root!, rel));
+      bytes = Deno.readFileSync(indexPath(this.#indexDir, rel));
     } catch {
       return undefined; // none yet (or unreadable): the directory is read instead
     }
@@ -367,12 +408,16 @@ export class DirCache {
         keepHeads: true,
         cached: false,
         saved: true,
+        pending: false,
       },
     };
   }
 
   #save(dir: string, listing: Listing): void {
-    if (listing.saved || listing.heads < listing.blobs || listing.blobs < INDEX_MIN_BLOBS) return;
+    if (
+      listing.saved || listing.pending || listing.heads < listing.blobs ||
+      listing.blobs < INDEX_MIN_BLOBS
+    ) return;
     const rel = this.#rel(dir);
     if (rel === undefined) return;
     listing.saved = true;
@@ -387,9 +432,9 @@ export class DirCache {
         tmp,
         encodeIndex(rel, listing.children, listing.arena, listing.readAt, stamp),
       );
-      Deno.mkdirSync(join(this.#root!, INDEX_DIR), { recursive: true });
+      Deno.mkdirSync(this.#indexDir, { recursive: true });
       // No fsync: a lost or torn index is detected on load and merely rebuilt.
-      Deno.renameSync(tmp, indexPath(this.#root!, rel));
+      Deno.renameSync(tmp, indexPath(this.#indexDir, rel));
     } catch {
       try {
         Deno.removeSync(tmp);

@@ -1,14 +1,14 @@
 /**
  * Streams in and out of LocalBlobStore files: ranged reads that hold one
- * chunk at a time, chunked uploads into a temp file, and directory fsync.
+ * chunk at a time, and chunked uploads into a temp file.
  *
  * @module
  */
-import { StoreError, toStoreError } from "../core/error.ts";
-import { chunkBytes } from "./_data.ts";
-import type { Header } from "./_local_format.ts";
-import { readFull, type TempBlobWriter } from "./_local_io.ts";
-import type { BlobMeta, ChunkedUpload } from "./types.ts";
+import { StoreError, toStoreError } from "../../core/error.ts";
+import { chunkBytes } from "../_data.ts";
+import { type ContentWriter, readFull, type WrittenContent } from "./_io.ts";
+import type { LocalFs } from "./_fs.ts";
+import type { BlobMeta, ChunkedUpload } from "../types.ts";
 
 const STREAM_CHUNK = 256 * 1024;
 
@@ -21,8 +21,9 @@ export class LocalUpload implements ChunkedUpload {
 
   constructor(
     readonly key: string,
-    readonly writer: TempBlobWriter,
-    readonly publish: (header: Header) => Promise<BlobMeta>,
+    readonly fs: LocalFs,
+    readonly writer: ContentWriter,
+    readonly publish: (written: WrittenContent) => Promise<BlobMeta>,
     readonly forget: () => void,
   ) {}
 
@@ -58,7 +59,7 @@ export class LocalUpload implements ChunkedUpload {
       return await this.publish(await this.writer.finish());
     } catch (err) {
       this.forget();
-      await this.writer.discard();
+      await this.writer.discard(this.fs);
       throw toStoreError(err, `complete upload to ${JSON.stringify(this.key)}`);
     }
   }
@@ -67,22 +68,7 @@ export class LocalUpload implements ChunkedUpload {
     this.#state = "done";
     this.forget();
     await this.#tail;
-    await this.writer.discard();
-  }
-}
-
-/** Makes a rename in `dir` durable (best effort). */
-export async function syncDir(dir: string): Promise<void> {
-  // Makes the rename durable; some platforms cannot fsync a directory.
-  try {
-    const f = Deno.openSync(dir, { read: true });
-    try {
-      await f.sync();
-    } finally {
-      f.close();
-    }
-  } catch {
-    // best effort
+    await this.writer.discard(this.fs);
   }
 }
 

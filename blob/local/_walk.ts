@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { isBefore, type ListPosition } from "./_list.ts";
-import { type Child, type DirCache, type Listing, unchangedSince } from "./_local_dir_cache.ts";
-import { escapeSegment } from "./_local_paths.ts";
-import { compareKeys } from "./keys.ts";
+import { isBefore, type ListPosition } from "../_list.ts";
+import { type Child, type DirCache, type Listing, unchangedSince } from "./_dir_cache.ts";
+import { escapeSegment } from "./_paths.ts";
+import { compareKeys } from "../keys.ts";
 
 /** A blob key, or (with the `/` delimiter) a directory standing for a group. */
 export interface WalkEntry {

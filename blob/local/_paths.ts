@@ -1,5 +1,6 @@
 /**
- * How LocalBlobStore maps keys to files. Each key segment is percent-escaped
+ * How LocalBlobStore names the sidecars of its metadata tree (the content
+ * files carry the key as it is). Each key segment is percent-escaped
  * so that only `[A-Za-z0-9._-+=@,]` stay as they are (a trailing `.` is escaped
  * too, for file systems that drop it); directories carry the escaped segment,
  * blob files add {@link BLOB_SUFFIX}. Because `~` is always escaped, names with
@@ -8,10 +9,12 @@
  *
  * @module
  */
-import { StoreError } from "../core/error.ts";
+import { StoreError } from "../../core/error.ts";
 
-/** Suffix of blob files. */
+/** Suffix of sidecar files. */
 export const BLOB_SUFFIX = "~blob";
+/** Suffix of a pending sidecar: the metadata of a write not finished yet (or cut by a crash). */
+export const NEXT_SUFFIX = "~next";
 /** Longest file name most file systems allow, in bytes. */
 const NAME_MAX = 255;
 
@@ -75,15 +78,22 @@ export function keyToParts(key: string, op: string): { dirs: string[]; file: str
   return { dirs, file };
 }
 
-/** The key segment a directory entry stands for, and whether it is a blob. */
+/**
+ * The key segment a metadata-tree entry stands for, whether it is a blob's
+ * sidecar, and whether it is a pending one (`~next`).
+ */
 export function entryToSegment(
   name: string,
   isFile: boolean,
   isDirectory: boolean,
-): { seg: string; blob: boolean } | undefined {
+): { seg: string; blob: boolean; pending?: boolean } | undefined {
   if (isFile && name.endsWith(BLOB_SUFFIX)) {
     const seg = unescapeSegment(name.slice(0, -BLOB_SUFFIX.length));
     return seg === undefined ? undefined : { seg, blob: true };
+  }
+  if (isFile && name.endsWith(NEXT_SUFFIX)) {
+    const seg = unescapeSegment(name.slice(0, -NEXT_SUFFIX.length));
+    return seg === undefined ? undefined : { seg, blob: true, pending: true };
   }
   if (isDirectory) {
     const seg = unescapeSegment(name);

@@ -4,15 +4,15 @@
  * leftovers can be told from a live one's), and striped key locks shared by
  * every process that opens the same root.
  *
- * Layout under the root (names with `~` are never keys):
- * - `~tmp/<session>.lock` — held (flock) while the session lives
- * - `~tmp/<session>/`     — that session's temp files
- * - `~lock/<00..3f>`      — key lock stripes (flock), picked by a hash of the key
+ * Layout under the store's private directory (`.oxistore/`):
+ * - `tmp/<session>.lock` — held (flock) while the session lives
+ * - `tmp/<session>/`     — that session's temp files
+ * - `lock/<00..3f>`      — key lock stripes (flock), picked by a hash of the key
  *
  * @module
  */
 import { join } from "node:path";
-import { Mutex } from "../core/mutex.ts";
+import { Mutex } from "../../core/mutex.ts";
 
 /** The temp area of one open store. */
 export class TempSession {
@@ -22,9 +22,8 @@ export class TempSession {
     readonly lockFile: Deno.FsFile,
   ) {}
 
-  /** Cleans temp files of dead sessions, then starts a new session. */
-  static async start(root: string): Promise<TempSession> {
-    const tmp = join(root, "~tmp");
+  /** Cleans temp files of dead sessions in `tmp`, then starts a new session there. */
+  static async start(tmp: string): Promise<TempSession> {
     await Deno.mkdir(tmp, { recursive: true });
     await cleanStale(tmp);
     for (;;) {
@@ -140,8 +139,9 @@ export class KeyLocks {
   #mutexes = new Map<number, Mutex>();
   #ready: Promise<void> | undefined;
 
-  constructor(root: string) {
-    this.#dir = join(root, "~lock");
+  /** @param dir the directory of the stripe files (shared by every opener) */
+  constructor(dir: string) {
+    this.#dir = dir;
   }
 
   /** Runs `fn` holding the locks of every key (taken in stripe order). */

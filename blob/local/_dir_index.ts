@@ -1,8 +1,8 @@
 /**
- * The listing index of a LocalBlobStore: one file per large directory, kept
- * in the store's private `~index/` area (never a key), holding the sorted
- * directory listing with every blob's raw header, so a store opened later can
- * list the directory without opening each blob.
+ * The listing index of a LocalBlobStore: one file per large directory of its
+ * metadata tree, kept in the store's private `.oxistore/index/` area, holding
+ * the sorted directory listing with every blob's raw sidecar, so a store
+ * opened later can list the directory without opening each sidecar.
  *
  * An index is a cache of one moment. It is written only for a listing that
  * was still valid when saved — the directory's mtime then predated the read
@@ -25,7 +25,7 @@
  * only, so it is compared but the mtime, in ms, carries the rule.)
  *
  * ```
- * 0   8  magic "OXIDIX02"
+ * 0   8  magic "OXIDIX03"
  * 8  32  SHA-256 of bytes [40, end)
  * 40  8  directory mtime, epoch ms (f64 LE)
  * 48  8  when the listing was read, epoch ms (f64 LE)
@@ -42,15 +42,12 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { entryToSegment } from "./_local_paths.ts";
+import { entryToSegment } from "./_paths.ts";
 
-const MAGIC = new TextEncoder().encode("OXIDIX02");
+const MAGIC = new TextEncoder().encode("OXIDIX03");
 const FIXED = 72;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/** Name of the store's private directory holding index files. */
-export const INDEX_DIR = "~index";
 
 /** One directory entry as the index keeps it. */
 export interface IndexChild {
@@ -87,10 +84,10 @@ export function fillStamp(st: Deno.FileInfo, out: FileStamp): boolean {
   return true;
 }
 
-/** The file size a blob header describes (header plus content). */
-export function blobFileSize(head: Uint8Array): number {
+/** The size of the sidecar file holding this header (the header is all of it). */
+export function sidecarFileSize(head: Uint8Array): number {
   const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  return v.getUint32(8, true) + v.getUint32(16, true) + v.getUint32(20, true) * 2 ** 32;
+  return v.getUint32(8, true);
 }
 
 /**
@@ -150,10 +147,10 @@ function sha256(bytes: Uint8Array): Uint8Array {
   return createHash("sha256").update(bytes).digest();
 }
 
-/** The index file of a directory (`rel` is its path below the root). */
-export function indexPath(root: string, rel: string): string {
+/** The index file of a directory (`rel` is its path below the metadata root). */
+export function indexPath(indexDir: string, rel: string): string {
   const name = createHash("sha256").update(rel).digest("hex").slice(0, 32);
-  return join(root, INDEX_DIR, name);
+  return join(indexDir, name);
 }
 
 /** The directory's mtime and inode, or undefined when it cannot be stat'ed. */
