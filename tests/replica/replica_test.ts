@@ -225,3 +225,41 @@ Deno.test("replica: retention prunes old pieces but keeps every restore point in
     );
   });
 });
+
+Deno.test("replica: a follower in another process sees only whole prefixes of the primary's commits", async () => {
+  await withDir(async (dir) => {
+    const { LocalBlobStore } = await import("@cooljapan/oxistore/blob");
+    const blobs = new LocalBlobStore(`${dir}/blobs`);
+    const target = { store: blobs, prefix: "r" };
+    await using primary = await openWith("btree", `${dir}/p.oxi`);
+    const rep = await replicate(primary, target, { intervalMs: 10 });
+    const total = 300;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--no-check",
+        new URL("./_follower_child.ts", import.meta.url).pathname,
+        `${dir}/blobs`,
+        String(total),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    for (let i = 1; i <= total; i++) {
+      await primary.batchWrite([[`k${i % 40}`, `v${i}`], ["n", String(i)]]);
+      if (i % 50 === 0) await sleep(30);
+    }
+    await rep.flush();
+    const out = await child.output();
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+    ok(out.success, new TextDecoder().decode(out.stderr));
+    ok(!lines.some((l) => l.includes("PARTIAL")), lines.join(", "));
+    const seen = lines.map((l) => Number(l.split(" ")[0]));
+    ok(seen.every((n, i) => i === 0 || n > seen[i - 1]!), `in commit order: ${seen.join(",")}`);
+    strictEqual(seen.at(-1), total, "the follower caught up");
+    ok(seen.length > 2, `it followed in steps (${seen.length})`);
+    await rep.stop();
+    await blobs.close();
+  });
+});
