@@ -25,6 +25,7 @@
 import { checkKind, checkStoreConfig, type StoreConfig, type StoreKind } from "./core/config.ts";
 import { StoreError, toStoreError } from "./core/error.ts";
 import type { KvStore } from "./core/kv.ts";
+import type { BackupSource, BackupTarget } from "./core/backup_format.ts";
 import type { MigrateOptions } from "./core/migrate.ts";
 import type { CachedKvStore } from "./layers/cache/mod.ts";
 import type { BlobStore } from "./blob/types.ts";
@@ -50,6 +51,12 @@ export {
   type StoreMetrics,
 } from "./core/config.ts";
 export type { MigrateOptions, MigrateProgress } from "./core/migrate.ts";
+export type {
+  BackupBlob,
+  BackupBlobStore,
+  BackupSource,
+  BackupTarget,
+} from "./core/backup_format.ts";
 export type {
   KeysIter,
   KvChange,
@@ -313,7 +320,11 @@ async function removeFiles(engine: Engine, path: string, op: string): Promise<vo
  * if (new TextDecoder().decode(await b.get("k")) !== "v") throw new Error("restored");
  * ```
  */
-export async function backupStore(kind: StoreKind, src: string, dst: string): Promise<void> {
+export async function backupStore(
+  kind: StoreKind,
+  src: string,
+  dst: BackupTarget,
+): Promise<void> {
   await using store = await openConfig(src, { kind, readOnly: true });
   await store.backup(dst);
 }
@@ -333,7 +344,11 @@ export async function backupStore(kind: StoreKind, src: string, dst: string): Pr
  * if (!failed || left) throw new Error("a failed restore leaves nothing behind");
  * ```
  */
-export async function restoreStore(kind: StoreKind, backup: string, dst: string): Promise<void> {
+export async function restoreStore(
+  kind: StoreKind,
+  backup: BackupSource,
+  dst: string,
+): Promise<void> {
   const op = `restore ${kind} store at ${dst}`;
   checkKind(kind, op);
   checkPath(dst, `restore ${kind} store`);

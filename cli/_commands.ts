@@ -12,6 +12,7 @@ import {
 } from "../mod.ts";
 import type { KvStore } from "../core/kv.ts";
 import { countAllTrees } from "../core/migrate.ts";
+import { backupToFile } from "./_backup_file.ts";
 import { Progress, type ProgressSink } from "./_progress.ts";
 import { type CommandSpec, type Parsed, UsageError } from "./_spec.ts";
 
@@ -116,10 +117,6 @@ async function writing<T>(
   }
 }
 
-async function fileSize(path: string): Promise<number | undefined> {
-  return await Deno.stat(path).then((i) => i.size, () => undefined);
-}
-
 type Command = (p: Parsed, io: CommandIo, spec: CommandSpec) => Promise<number>;
 
 /** Each command by name; returns the exit code. */
@@ -187,16 +184,11 @@ export const RUN: Record<string, Command> = {
 
   async backup(p, io) {
     const [path, file] = p.positionals as [string, string];
+    await using store = await openReadOnly(path);
     const progress = new Progress(io, "backup");
     try {
-      await using store = await openReadOnly(path);
-      await store.backup(file);
-      const keys = await countAllTrees(store);
-      const bytes = await fileSize(file);
-      progress.finish(`backup of ${path} written to ${file}`, {
-        keys,
-        ...(bytes === undefined ? {} : { bytes }),
-      });
+      const tally = await backupToFile(store, file, (t) => progress.update(t));
+      progress.finish(`backup of ${path} written to ${file}`, tally);
     } finally {
       progress.stop();
     }
@@ -206,17 +198,24 @@ export const RUN: Record<string, Command> = {
   async restore(p, io, spec) {
     const [file, path] = p.positionals as [string, string];
     const kind = kindOption(p, "kind", spec);
-    const bytes = await fileSize(file);
     const progress = new Progress(io, "restore");
     try {
-      const keys = await writing(path, kind, async (store) => {
-        await store.restore(file);
-        return await countAllTrees(store);
+      const tally = await writing(path, kind, async (store) => {
+        // Restore commits through the store, so its write counters are the progress.
+        const written = () => {
+          const m = store.metrics();
+          return { keys: m.writes, bytes: m.bytesWritten };
+        };
+        progress.update(written());
+        const ticker = setInterval(() => progress.update(written()), 100);
+        try {
+          await store.restore(file);
+        } finally {
+          clearInterval(ticker);
+        }
+        return written();
       });
-      progress.finish(`${path} restored from ${file}`, {
-        keys,
-        ...(bytes === undefined ? {} : { bytes }),
-      });
+      progress.finish(`${path} restored from ${file}`, tally);
     } finally {
       progress.stop();
     }

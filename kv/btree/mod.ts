@@ -135,18 +135,20 @@ export function probe(path: string): Promise<boolean> {
 
 /**
  * The paths that make up the B-tree store at `path` (what the facade's
- * `destroy` removes): one file, which holds its pages and its commit log.
+ * `destroy` removes): the store file, which holds its pages and its commit
+ * log, and beside it the writer lock file and the directory of reader slots
+ * that several processes opening one store share.
  *
  * @param path the store file
- * @returns paths to remove
+ * @returns paths to remove (recursively)
  *
  * @example
  * ```ts
  * import { storeFiles } from "@cooljapan/oxistore/kv/btree";
  * const files = storeFiles("./data.oxi");
- * if (files.join() !== "./data.oxi") throw new Error(String(files));
+ * if (files[0] !== "./data.oxi" || files.length !== 3) throw new Error(String(files));
  * ```
  */
 export function storeFiles(path: string): string[] {
-  return [path];
+  return [path, `${path}-lock`, `${path}-readers`];
 }

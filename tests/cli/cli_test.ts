@@ -258,25 +258,29 @@ Deno.test("cli: progress lines on a terminal carry keys, bytes, rate and elapsed
       for (let i = 0; i < 2000; i++) pairs.push([`k${i}`, "v".repeat(100)]);
       await s.batchWrite(pairs);
     }
-    const status: string[] = [];
-    const err: string[] = [];
-    const code = await main(["migrate", src, `${dir}/dst.lsm`, "--to", "lsm"], {
-      out: () => {},
-      err: (l) => err.push(l),
-      status: (l) => status.push(l),
-      progressIntervalMs: 0,
-    });
-    eq(code, 0, err.join("\n"));
-    const shown = status.filter((l) => l !== "");
-    yes(shown.length >= 2, `a status line per batch (${shown.length})`);
-    yes(
-      shown.every((l) =>
-        /^migrate: [\d,]+ keys, [\d.]+ \w+, [\d,]+ keys\/s, .*\/s, [\d.]+ s elapsed$/.test(l)
-      ),
-      shown.join("\n"),
-    );
-    eq(status.at(-1), "", "the status line is cleared at the end");
-    eq(err.length, 1, "one summary line");
-    yes(err[0]!.includes("2,000 keys"), err[0]!);
+    const pattern = (what: string) =>
+      new RegExp(`^${what}: [\\d,]+ keys?, [\\d.]+ \\w+, [\\d,]+ keys/s, .*/s, [\\d.]+ s elapsed$`);
+    const runs: [string, string[]][] = [
+      ["migrate", ["migrate", src, `${dir}/dst.lsm`, "--to", "lsm"]],
+      ["backup", ["backup", src, `${dir}/src.bak`]],
+      ["restore", ["restore", `${dir}/src.bak`, `${dir}/restored.sqlite`, "--kind", "denokv"]],
+    ];
+    for (const [what, args] of runs) {
+      const status: string[] = [];
+      const err: string[] = [];
+      const code = await main(args, {
+        out: () => {},
+        err: (l) => err.push(l),
+        status: (l) => status.push(l),
+        progressIntervalMs: 0,
+      });
+      eq(code, 0, err.join("\n"));
+      const shown = status.filter((l) => l !== "");
+      yes(shown.length >= 1, `${what}: status lines while it runs`);
+      yes(shown.every((l) => pattern(what).test(l)), shown.join("\n"));
+      eq(status.at(-1), "", `${what}: the status line is cleared at the end`);
+      eq(err.length, 1, `${what}: one summary line`);
+      yes(err[0]!.includes("2,000 keys"), err[0]!);
+    }
   });
 });
