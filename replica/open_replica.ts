@@ -3,6 +3,7 @@
 // for a newer generation (a primary restarted or was restored).
 import type { StoreKind } from "../core/config.ts";
 import { StoreError, toStoreError } from "../core/error.ts";
+import type { RawOp } from "../core/engine.ts";
 import type { KvStore } from "../core/kv.ts";
 import {
   type ReplicatedCommit,
@@ -124,11 +125,19 @@ class Follower {
     }
   }
 
+  /**
+   * Applies commits in atomic steps of whole commits (up to about 4,096 ops
+   * each): a reader sees the state after some commit, never part of one.
+   */
   async #apply(commits: ReplicatedCommit[]) {
-    for (const c of commits) {
-      if (this.#sink.closed) return;
-      await this.#sink.apply(c.ops);
-      this.#applied = c.seq;
+    let i = 0;
+    while (i < commits.length && !this.#sink.closed) {
+      const ops: RawOp[] = [];
+      let last = i;
+      do ops.push(...commits[last++]!.ops); while (last < commits.length && ops.length < 4096);
+      await this.#sink.apply(ops);
+      this.#applied = commits[last - 1]!.seq;
+      i = last;
     }
   }
 

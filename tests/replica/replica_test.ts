@@ -246,14 +246,22 @@ Deno.test("replica: a follower in another process sees only whole prefixes of th
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
     for (let i = 1; i <= total; i++) {
       await primary.batchWrite([[`k${i % 40}`, `v${i}`], ["n", String(i)]]);
-      if (i % 50 === 0) await sleep(30);
+      if (i % 25 === 0) await sleep(40);
     }
     await rep.flush();
-    const out = await child.output();
-    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
-    ok(out.success, new TextDecoder().decode(out.stderr));
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+    const status = await child.status;
+    const lines = text.trim().split("\n");
+    ok(status.success, await new Response(child.stderr).text());
     ok(!lines.some((l) => l.includes("PARTIAL")), lines.join(", "));
     const seen = lines.map((l) => Number(l.split(" ")[0]));
     ok(seen.every((n, i) => i === 0 || n > seen[i - 1]!), `in commit order: ${seen.join(",")}`);
