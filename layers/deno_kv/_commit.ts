@@ -4,7 +4,7 @@
 import { StoreError } from "../../core/error.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { Mutex } from "../../core/mutex.ts";
-import { encodeU64, u64Of } from "./_value_codec.ts";
+import { decodeValue, encodeU64, encodeValue, u64Of } from "./_value_codec.ts";
 import { wrappingAdd } from "./kv_u64.ts";
 import {
   concat,
@@ -29,7 +29,9 @@ export interface PreparedCheck {
 export type PreparedMutation =
   | { type: "set"; key: Uint8Array; value: Uint8Array; expireIn: number | undefined }
   | { type: "delete"; key: Uint8Array }
-  | { type: "sum" | "min" | "max"; key: Uint8Array; operand: bigint };
+  | { type: "sum" | "min" | "max"; key: Uint8Array; operand: bigint }
+  | { type: "sumPlain"; key: Uint8Array; operand: bigint | number }
+  | { type: "fail"; key: Uint8Array; message: string };
 /** An enqueue with its message encoded. */
 export interface PreparedEnqueue {
   value: Uint8Array;
@@ -116,6 +118,12 @@ export class Committer {
           if (m.expireIn !== undefined) {
             expiring.push([m.key, m.expireIn]);
           }
+        } else if (m.type === "fail") {
+          throw new TypeError(m.message);
+        } else if (m.type === "sumPlain") {
+          const rec = await txn.get(m.key);
+          const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
+          await txn.put(m.key, encodeRecord(vs, undefined, plainSum(live, m.operand)));
         } else {
           const rec = await txn.get(m.key);
           const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
@@ -165,4 +173,27 @@ export class Committer {
     const notice = { keys: mutations.map((m) => m.key), enqueued: enqueues.length > 0 };
     for (const fn of this.#listeners) fn(notice);
   }
+}
+
+const typeName = (v: unknown) =>
+  typeof v === "bigint" ? "BigInt" : typeof v === "number" ? "Number" : "KvU64";
+
+/** Deno KV's `sum` of a plain number or bigint operand (mutate form): as it answers, case by case. */
+function plainSum(current: Uint8Array | undefined, operand: bigint | number): Uint8Array {
+  if (current === undefined) return encodeValue(operand);
+  const u64 = u64Of(current);
+  if (u64 !== undefined) {
+    if (typeof operand === "bigint") {
+      return encodeU64(wrappingAdd(u64, BigInt.asUintN(64, operand)));
+    }
+    throw new TypeError(`Cannot sum KvU64 with Number`);
+  }
+  const value = decodeValue(current);
+  if (typeof value === "bigint" || typeof value === "number") {
+    if (typeof value !== typeof operand) {
+      throw new TypeError(`Cannot sum ${typeName(value)} with ${typeName(operand)}`);
+    }
+    return encodeValue((value as number) + (operand as number));
+  }
+  throw new TypeError("unsupported value type");
 }

@@ -39,7 +39,7 @@ export class QueueWorker {
 
   /** Delivers messages to `handler` until {@link close}. */
   listen(handler: (value: unknown) => Promise<void> | void): Promise<void> {
-    if (this.#listening) throw new TypeError("Already listening");
+    if (this.#listening) return Promise.reject(new TypeError("Already listening"));
     this.#listening = true;
     this.#unsubscribe = this.#committer.onCommit((n) => {
       if (n.enqueued) this.#wake?.();

@@ -28,6 +28,8 @@ type Pending =
   | { type: "set"; key: unknown; value: Uint8Array; expireIn: number | undefined }
   | { type: "delete"; key: unknown }
   | { type: "sum" | "min" | "max"; key: unknown; operand: bigint }
+  | { type: "sumPlain"; key: unknown; operand: bigint | number }
+  | { type: "fail"; key: unknown; message: string }
   | { type: "invalid"; message: string };
 
 /**
@@ -135,6 +137,7 @@ export class AtomicOperation {
     });
     const mutations = this.#mutations.map((m): PreparedMutation => {
       if (m.type === "invalid") throw new TypeError(m.message);
+      if (m.type === "set") checkExpireIn(m.expireIn);
       const key = encodeWriteKey(m.key);
       keyBytes += key.length;
       mutationBytes += key.length +
@@ -156,34 +159,38 @@ function pendingOf(m: KvMutation): Pending {
   const { type, key } = m as { type: unknown; key: unknown };
   const value = (m as { value?: unknown }).value;
   switch (type) {
-    case "set":
-      if (!("value" in m)) {
-        return { type: "invalid", message: "Invalid mutation 'set' without value" };
-      }
+    case "set": {
+      if (!("value" in m)) throw new TypeError("Invalid mutation 'set' without value");
+      const expireIn = (m as { expireIn?: unknown }).expireIn;
+      // Deno reads expireIn only when it is a number; a bad number fails at commit.
       return {
         type,
         key,
         value: encodeValue(value),
-        expireIn: checkExpireIn((m as { expireIn?: unknown }).expireIn),
+        expireIn: typeof expireIn === "number" ? expireIn : undefined,
       };
+    }
     case "delete":
-      if ("value" in m) return { type: "invalid", message: "Invalid mutation 'delete' with value" };
+      if (value) throw new TypeError("Invalid mutation 'delete' with value");
       return { type, key };
     case "sum":
     case "min":
     case "max": {
-      if (!("value" in m)) {
-        return { type: "invalid", message: `Invalid mutation '${type}' without value` };
-      }
+      if (!("value" in m)) throw new TypeError(`Invalid mutation '${type}' without value`);
       if (isKvU64(value)) return { type, key, operand: value.value };
-      if (typeof value === "bigint") return { type, key, operand: checkU64(value) };
-      const name = value === null || value === undefined
-        ? String(value)
-        : (value as object).constructor?.name ?? typeof value;
-      return { type: "invalid", message: `Cannot ${type} KvU64 with ${name}` };
+      if (type !== "sum") {
+        // Deno reports this one only once the checks passed.
+        const message = `Failed to perform '${type}' mutation on a non-U64 operand`;
+        return { type: "fail", key, message };
+      }
+      // Deno KV's sum also adds plain numbers and bigints (not wrapping, no KvU64 involved).
+      if (typeof value === "bigint" || typeof value === "number") {
+        return { type: "sumPlain", key, operand: value };
+      }
+      return { type: "invalid", message: "Some of the parameters are not valid V8 values" };
     }
   }
-  return { type: "invalid", message: "Invalid mutation type" };
+  throw new TypeError("Invalid mutation type");
 }
 
 // Awaiting the operation itself is a mistake Deno reports; so do we.

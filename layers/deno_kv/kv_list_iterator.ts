@@ -82,6 +82,8 @@ function encodeCursor(common: Uint8Array, key: Uint8Array): string {
 
 function decodeCursor(common: Uint8Array, cursor: string): Uint8Array {
   let raw: string;
+  // Deno's decoder wants the padding; atob would take a cursor without it.
+  if (cursor.length % 4 !== 0) throw new TypeError("invalid cursor");
   try {
     raw = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
   } catch (err) {
@@ -140,11 +142,12 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
     this.#batchSize = batch;
     this.#lo = this.#bounds.lo;
     this.#hi = this.#bounds.hi;
-    if (cursor !== undefined) {
+    // Deno takes an empty cursor as none.
+    if (cursor !== undefined && cursor !== "") {
       this.#cursor = cursor;
       const at = decodeCursor(this.#bounds.common, cursor);
       if (compareBytes(at, this.#bounds.lo) < 0 || compareBytes(at, this.#bounds.hi) > 0) {
-        throw new TypeError("invalid cursor");
+        throw new TypeError("cursor out of bounds");
       }
       if (this.#reverse) this.#hi = at;
       else this.#lo = concat(at, Uint8Array.of(0x00));
