@@ -21,17 +21,29 @@ export async function backupToFile(
   }
   const tally = { keys: 0, bytes: 0 };
   const pipe = new TransformStream<Uint8Array, Uint8Array>();
-  const [toFile, toCount] = pipe.readable.tee();
-  const writing = (async () => {
-    for await (const chunk of toFile) {
-      let done = 0;
-      while (done < chunk.length) done += await out.write(chunk.subarray(done));
-      tally.bytes += chunk.length;
-      onProgress({ ...tally });
-    }
-  })();
+  // One reader pulls the backup: each chunk is written to the file before the
+  // next is asked for (so the store's scan waits for the disk and memory stays
+  // flat), then handed to the key counter. A tee() would let the fast counter
+  // pull the whole backup into memory ahead of the file.
+  let toCounter!: ReadableStreamDefaultController<Uint8Array>;
+  const copy = new ReadableStream<Uint8Array>({ start: (c) => void (toCounter = c) });
   const counting = (async () => {
-    for await (const _ of readBackup(toCount)) tally.keys++;
+    for await (const _ of readBackup(copy)) tally.keys++;
+  })();
+  const writing = (async () => {
+    try {
+      for await (const chunk of pipe.readable) {
+        let done = 0;
+        while (done < chunk.length) done += await out.write(chunk.subarray(done));
+        tally.bytes += chunk.length;
+        toCounter.enqueue(chunk);
+        onProgress({ ...tally });
+      }
+      toCounter.close();
+    } catch (err) {
+      toCounter.error(err);
+      throw err;
+    }
   })();
   try {
     const [made, wrote, counted] = await Promise.allSettled([
