@@ -4,7 +4,7 @@
 // new EngineStore, the way a file target reopens its file.
 import { EngineStore } from "../../core/engine_store.ts";
 import type { StoreConfig } from "../../core/config.ts";
-import { SortedArrayEngine } from "../support/sorted_engine.ts";
+import { SortedArrayEngine } from "../_support/sorted_engine.ts";
 import { runConformance } from "./suite.ts";
 import { runPropertyTests } from "./property.ts";
 import type { ConformanceTarget } from "./target.ts";

@@ -6,7 +6,7 @@ import { EngineStore } from "../../core/engine_store.ts";
 import { emptyMetrics, type StoreConfig } from "../../core/config.ts";
 import { StoreError } from "../../core/error.ts";
 import type { KvChange, KvSnapshot, KvStore, KvTxn } from "../../core/kv.ts";
-import { SortedArrayEngine } from "../support/sorted_engine.ts";
+import { SortedArrayEngine } from "../_support/sorted_engine.ts";
 import { type Case, runCase } from "./_helpers.ts";
 import { opArb, runSequence } from "./_property_ops.ts";
 import { CASES } from "./suite.ts";

@@ -3,7 +3,7 @@
 import { EngineStore } from "../../core/engine_store.ts";
 import { type MergeOperator, STORE_KINDS } from "../../core/config.ts";
 import type { KvEntry, KvStore } from "../../core/kv.ts";
-import { SortedArrayEngine } from "../support/sorted_engine.ts";
+import { SortedArrayEngine } from "../_support/sorted_engine.ts";
 import { openInMemory } from "../../mod.ts";
 
 /** A fresh in-memory reference store. */

@@ -1,14 +1,18 @@
-// The shared contract suite through every layer, alone and stacked, over the
-// sorted-array reference engine (reopen hands the same data to a new stack).
+// The shared contract suite through every layer: each alone over the
+// sorted-array reference engine (reopen hands the same data to a new stack),
+// and the stack `stackLayers` builds (cache over compression over encryption)
+// over the reference engine and over every real engine on disk.
 import { EngineStore } from "../../core/engine_store.ts";
-import type { StoreConfig } from "../../core/config.ts";
+import type { StoreConfig, StoreKind } from "../../core/config.ts";
 import type { KvStore } from "../../core/kv.ts";
-import { SortedArrayEngine } from "../support/sorted_engine.ts";
+import { SortedArrayEngine } from "../_support/sorted_engine.ts";
 import { runConformance } from "../conformance/suite.ts";
 import type { ConformanceTarget } from "../conformance/target.ts";
-import { CachedKvStore } from "../../layers/cache/mod.ts";
-import { CompressedKv } from "../../layers/compress/mod.ts";
-import { EncryptedKv } from "../../layers/encrypt/mod.ts";
+import { diskTarget } from "../conformance/_engine_targets.ts";
+import { CachedKvStore } from "@cooljapan/oxistore/cache";
+import { CompressedKv } from "@cooljapan/oxistore/compress";
+import { EncryptedKv } from "@cooljapan/oxistore/encrypt";
+import { stackLayers } from "@cooljapan/oxistore/layers";
 
 type Wrap = (inner: KvStore, config?: StoreConfig) => KvStore | Promise<KvStore>;
 
@@ -38,6 +42,7 @@ function layered(name: string, wrap: Wrap): ConformanceTarget {
   };
 }
 
+// The layers run merge on plaintext themselves, so they take the operator.
 const merge = (config?: StoreConfig) =>
   config?.mergeOperator ? { mergeOperator: config.mergeOperator } : {};
 
@@ -62,13 +67,28 @@ runConformance(
     (s, c) => EncryptedKv.create(s, { keys: { k: KEY }, activeKeyId: "k", ...merge(c) }),
   ),
 );
-runConformance(
-  layered("cache+encrypt+compress", async (s, c) =>
-    new CachedKvStore(
-      await EncryptedKv.create(
-        new CompressedKv(s, { codec: "lz4" }),
-        { keys: { k: KEY }, activeKeyId: "k", ...merge(c) },
-      ),
-      { maxEntries: 16, policy: "arc" },
-    )),
-);
+
+function stack(inner: KvStore, config?: StoreConfig): Promise<KvStore> {
+  return stackLayers(inner, {
+    cache: { maxEntries: 16, policy: "arc" },
+    compress: { codec: "lz4", minSize: 0 },
+    encrypt: { keys: { k: KEY }, activeKeyId: "k" },
+    ...merge(config),
+  });
+}
+
+runConformance(layered("stackLayers(cache, compress, encrypt)", stack));
+
+function stackedOnDisk(kind: StoreKind, file: string): ConformanceTarget {
+  const disk = diskTarget(kind, file);
+  return {
+    ...disk,
+    name: `stackLayers(cache, compress, encrypt) over ${kind}/disk`,
+    open: async (config) => stack(await disk.open(config), config),
+    reopen: async (config) => stack(await disk.reopen!(config), config),
+  };
+}
+
+runConformance(stackedOnDisk("btree", "store.oxi"));
+runConformance(stackedOnDisk("lsm", "store"));
+runConformance(stackedOnDisk("denokv", "store.sqlite"));

@@ -1,0 +1,19 @@
+// Temporary directories that remove themselves: `await using dir = await tempDir("x")`.
+
+/** A fresh directory under the system temp dir; disposing it removes it and its contents. */
+export interface TempDir extends AsyncDisposable {
+  /** The directory's path. */
+  readonly path: string;
+  /** `path` joined with a relative name. */
+  join(name: string): string;
+}
+
+/** Makes a temporary directory named after `prefix`. */
+export async function tempDir(prefix = "oxistore-test-"): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    join: (name) => `${path}/${name}`,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
+  };
+}
