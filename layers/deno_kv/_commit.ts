@@ -164,7 +164,13 @@ export class Committer {
       }
       return versionstampText(vs);
     } finally {
-      if (!done) await txn.rollback().catch(() => {});
+      if (!done) {
+        try {
+          await txn.rollback();
+        } catch {
+          // nothing to drop
+        }
+      }
     }
   }
 

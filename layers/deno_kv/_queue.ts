@@ -5,7 +5,7 @@
 // whose holder died (a crash, a killed process) runs out and the message is due again:
 // at-least-once delivery, as Deno KV's queues.
 import { StoreError } from "../../core/error.ts";
-import type { KvStore } from "../../core/kv.ts";
+import type { KvStore, KvTxn } from "../../core/kv.ts";
 import type { Committer } from "./_commit.ts";
 import { decodeQueueMessage, encodeQueueMessage, type QueueMessage } from "./_queue_message.ts";
 import { decodeValue } from "./_value_codec.ts";
@@ -101,7 +101,7 @@ export class QueueWorker {
         await txn.put(readyKey(now, key.subarray(QUEUE_LEASED_PREFIX.length)), current.subarray(8));
         await txn.commit();
       } finally {
-        await txn.rollback().catch(() => {});
+        await discard(txn);
       }
     }
   }
@@ -120,7 +120,7 @@ export class QueueWorker {
         await txn.commit();
         return { key: leased, message: decodeQueueMessage(stored) };
       } finally {
-        await txn.rollback().catch(() => {});
+        await discard(txn);
       }
     }
     return undefined;
@@ -160,7 +160,7 @@ export class QueueWorker {
         );
         await txn.commit();
       } finally {
-        await txn.rollback().catch(() => {});
+        await discard(txn);
       }
       return;
     }
@@ -202,4 +202,13 @@ function withLease(until: number, message: Uint8Array): Uint8Array {
 
 function leaseUntil(value: Uint8Array): number {
   return new DataView(value.buffer, value.byteOffset, value.byteLength).getFloat64(0, true);
+}
+
+/** Drops a transaction that did not commit (a committed one has nothing to drop). */
+async function discard(txn: KvTxn): Promise<void> {
+  try {
+    await txn.rollback();
+  } catch {
+    // already committed or rolled back
+  }
 }
