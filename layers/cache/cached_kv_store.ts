@@ -440,22 +440,3 @@ export class CachedKvStore implements KvStore {
     return this.close();
   }
 }
-
-/**
- * A {@link CachedKvStore} with an LRU of `capacity` entries.
- *
- * @param inner the store to cache
- * @param capacity most cached keys
- * @returns the cached store
- *
- * @example
- * ```ts
- * import { openCachedStore } from "./mod.ts";
- * import { openInMemory } from "@cooljapan/oxistore";
- * await using store = openCachedStore(await openInMemory("denokv"), 10_000);
- * console.log(await store.get("missing")); // undefined
- * ```
- */
-export function openCachedStore(inner: KvStore, capacity: number): CachedKvStore {
-  return new CachedKvStore(inner, { maxEntries: capacity });
-}

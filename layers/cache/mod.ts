@@ -24,4 +24,4 @@ export {
 } from "./_base_cache.ts";
 export { LruCache } from "./lru_cache.ts";
 export { ArcCache } from "./arc_cache.ts";
-export { CachedKvStore, type CachedKvStoreOptions, openCachedStore } from "./cached_kv_store.ts";
+export { CachedKvStore, type CachedKvStoreOptions } from "./cached_kv_store.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CachedKvStore, openCachedStore } from "../../layers/cache/mod.ts";
+import { CachedKvStore } from "../../layers/cache/mod.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { entries, memStore, rejectsKind, sleep, text } from "./_support.ts";
 
@@ -220,7 +220,7 @@ Deno.test("snapshots, scans and watch pass through to the inner store", async ()
 });
 
 Deno.test("closed stores throw Closed, even for cached keys", async () => {
-  const store = openCachedStore(memStore(), 10);
+  const store = new CachedKvStore(memStore(), { maxEntries: 10 });
   await store.put("k", "v");
   await store.get("k");
   const tree = store.tree("t");
