@@ -39,16 +39,8 @@ export function fromHex(s: string): Uint8Array {
   return out;
 }
 
-/** A deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' one seeded PRNG (tests/_support/random.ts), so failures reproduce. */
+export { seededRandom as rng } from "../_support/random.ts";
 
 /** Resolves to the StoreError kind `fn` rejects with (fails if it resolves). */
 export async function rejectsKind(fn: () => Promise<unknown>): Promise<string> {

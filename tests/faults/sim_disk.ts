@@ -11,6 +11,7 @@
 //  - refuse to grow files past a capacity (a full disk) until it is raised.
 // Other engines' tests (blob store, dataset manifest) can adopt it the same way.
 import type { FileCalls, FsCalls } from "../../core/_fs_calls.ts";
+import { seededRandom as rng } from "../_support/random.ts";
 
 /** The sector a power cut tears writes at. */
 export const SECTOR = 512;
@@ -87,17 +88,8 @@ function errno(code: FaultCode | "ENOENT" | "EEXIST", what: string): Error {
   return Object.assign(new Error(`${text}: ${what} (simulated)`), { code });
 }
 
-/** A small seeded PRNG (mulberry32), so every run of a point is the same. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The tests' one seeded PRNG (tests/_support/random.ts), so every run of a point is the same.
+export { rng };
 
 /** The simulated disk. `base` is created durable (the directory the test owns). */
 export class SimDisk implements FsCalls {

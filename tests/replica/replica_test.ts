@@ -6,6 +6,7 @@ import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
 import { openReplica, replicate, restoreReplica } from "@cooljapan/oxistore/replica";
 import { openCached } from "@cooljapan/oxistore";
 import { contents, eventually, flaky, sleep } from "./_helpers.ts";
+import { seededRandom } from "../_support/random.ts";
 
 const ENGINES = ["btree", "lsm"] as const;
 const file = (kind: StoreKind) => (kind === "lsm" ? "store.lsm" : "store.oxi");
@@ -135,8 +136,8 @@ Deno.test("replica: point-in-time restores at 20 random moments equal the primar
   await using primary = await openInMemory("lsm");
   const rep = await replicate(primary, target, { intervalMs: 15, snapshotIntervalMs: 60 });
   const states: { from: number; to: number; state: Record<string, string> }[] = [];
-  let seed = 7;
-  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const next = seededRandom(7);
+  const rnd = (n: number) => Math.floor(next() * n);
   let last = Date.now();
   for (let i = 0; i < 60; i++) {
     await sleep(3);
