@@ -39,20 +39,6 @@ export async function entries(it: AsyncIterable<KvEntry>): Promise<string[]> {
   return out;
 }
 
-/** Asserts that `fn` rejects with a StoreError of `kind`. */
-export async function rejectsKind(fn: () => Promise<unknown>, kind: string): Promise<Error> {
-  try {
-    await fn();
-  } catch (err) {
-    const k = (err as { kind?: string }).kind;
-    if (k !== kind) {
-      throw new Error(`expected StoreError ${kind}, got ${k ?? String(err)}`, { cause: err });
-    }
-    return err as Error;
-  }
-  throw new Error(`expected StoreError ${kind}, but nothing was thrown`);
-}
-
 /** Sleeps `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { CachedKvStore } from "../../layers/cache/mod.ts";
 import type { KvStore } from "../../core/kv.ts";
-import { entries, memStore, rejectsKind, sleep, text } from "./_support.ts";
+import { entries, memStore, sleep, text } from "./_support.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 for (const policy of ["lru", "arc"] as const) {
   Deno.test(`${policy}: random operations through the cache match the bare store`, async () => {
@@ -225,8 +226,8 @@ Deno.test("closed stores throw Closed, even for cached keys", async () => {
   await store.get("k");
   const tree = store.tree("t");
   await store.close();
-  await rejectsKind(() => store.get("k"), "Closed");
-  await rejectsKind(() => tree.get("k"), "Closed");
+  await assertRejectsKind(() => store.get("k"), "Closed");
+  await assertRejectsKind(() => tree.get("k"), "Closed");
   await store.close();
 });
 

@@ -9,7 +9,8 @@ import {
   lz4CompressBlock,
   lz4DecompressBlock,
 } from "../../layers/compress/mod.ts";
-import { INNERS, memStore, rejectsKind, text } from "./_support.ts";
+import { INNERS, memStore, text } from "./_support.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const enc = new TextEncoder();
 const NAMES = Object.keys(CODECS) as CodecName[];
@@ -160,14 +161,14 @@ Deno.test("damaged stored values read as Corruption", async () => {
     const bad of [new Uint8Array(), new Uint8Array([9, 1, 2]), raw.subarray(0, raw.length / 2)]
   ) {
     await inner.put("k", bad);
-    await rejectsKind(() => store.get("k"), "Corruption");
+    await assertRejectsKind(() => store.get("k"), "Corruption");
   }
   for (const name of ["deflate", "zlib", "lz4"] as const) {
     const s = new CompressedKv(inner, { codec: name, minSize: 0 });
     await s.put("k", jsonDoc(5));
     const r = (await inner.get("k"))!;
     await inner.put("k", r.subarray(0, Math.floor(r.length / 2)));
-    await rejectsKind(() => s.get("k"), "Corruption");
+    await assertRejectsKind(() => s.get("k"), "Corruption");
   }
 });
 
@@ -182,12 +183,12 @@ Deno.test("CAS compares decompressed values; merge needs the layer's operator", 
   await store.put("k", doc);
   await store.compareAndSwap("k", doc, "next");
   assert.equal(text(await store.get("k")), "next");
-  await rejectsKind(() => store.compareAndSwap("k", "wrong", "x"), "CasMismatch");
+  await assertRejectsKind(() => store.compareAndSwap("k", "wrong", "x"), "CasMismatch");
   await store.merge("m", "ab");
   await Promise.all([store.merge("m", "c"), store.merge("m", "c"), store.merge("m", "c")]);
   assert.equal(text(await store.get("m")), "abccc");
   const plain = new CompressedKv(memStore(), { codec: "lz4" });
-  await rejectsKind(() => plain.merge("m", "x"), "Unsupported");
+  await assertRejectsKind(() => plain.merge("m", "x"), "Unsupported");
   assert.throws(() => new CompressedKv(inner, { codec: "zstd" as CodecName }), {
     kind: "InvalidInput",
   });

@@ -6,7 +6,8 @@ import {
   MIN_PBKDF2_ITERATIONS,
   randomKey,
 } from "../../layers/encrypt/mod.ts";
-import { INNERS, memStore, rejectsKind, sleep, text } from "./_support.ts";
+import { INNERS, memStore, sleep, text } from "./_support.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 import type { KvStore } from "../../core/kv.ts";
 
 const enc = new TextEncoder();
@@ -69,37 +70,37 @@ Deno.test("tampered, truncated, moved or foreign values are Corruption", async (
     const bad = good.slice();
     bad[i]! ^= 1 << (i % 8);
     await inner.put("k", bad);
-    await rejectsKind(() => store.get("k"), "Corruption");
+    await assertRejectsKind(() => store.get("k"), "Corruption");
   }
   for (const len of [0, 1, 2, 10, good.length - 1]) {
     await inner.put("k", good.subarray(0, len));
-    await rejectsKind(() => store.get("k"), "Corruption");
+    await assertRejectsKind(() => store.get("k"), "Corruption");
   }
   await inner.put("other", good);
-  await rejectsKind(() => store.get("other"), "Corruption");
+  await assertRejectsKind(() => store.get("other"), "Corruption");
   await inner.put("k", good);
   assert.equal(text(await store.get("k")), "hello world");
   const wrong = await EncryptedKv.create(inner, { keys: { a: randomKey() }, activeKeyId: "a" });
-  await rejectsKind(() => wrong.get("k"), "Corruption");
+  await assertRejectsKind(() => wrong.get("k"), "Corruption");
   const unknown = await EncryptedKv.create(inner, { keys: { b: key }, activeKeyId: "b" });
-  await rejectsKind(() => unknown.get("k"), "Corruption");
+  await assertRejectsKind(() => unknown.get("k"), "Corruption");
   const scan = async () => {
     for await (const _ of wrong.iter()) { /* decrypting throws */ }
   };
-  await rejectsKind(scan, "Corruption");
+  await assertRejectsKind(scan, "Corruption");
 });
 
 Deno.test("bad keys and options are InvalidInput", async () => {
   const inner = memStore();
-  await rejectsKind(
+  await assertRejectsKind(
     () => EncryptedKv.create(inner, { keys: { a: new Uint8Array(16) }, activeKeyId: "a" }),
     "InvalidInput",
   );
-  await rejectsKind(
+  await assertRejectsKind(
     () => EncryptedKv.create(inner, { keys: { a: randomKey() }, activeKeyId: "b" }),
     "InvalidInput",
   );
-  await rejectsKind(
+  await assertRejectsKind(
     () => EncryptedKv.create(inner, { keys: { "": randomKey() }, activeKeyId: "" }),
     "InvalidInput",
   );
@@ -107,7 +108,7 @@ Deno.test("bad keys and options are InvalidInput", async () => {
     "encrypt",
     "decrypt",
   ]);
-  await rejectsKind(
+  await assertRejectsKind(
     () => EncryptedKv.create(inner, { keys: { a: cbc }, activeKeyId: "a" }),
     "InvalidInput",
   );
@@ -115,11 +116,11 @@ Deno.test("bad keys and options are InvalidInput", async () => {
     "encrypt",
     "decrypt",
   ]);
-  await rejectsKind(
+  await assertRejectsKind(
     () => EncryptedKv.create(inner, { keys: { a: gcm128 }, activeKeyId: "a" }),
     "InvalidInput",
   );
-  await rejectsKind(
+  await assertRejectsKind(
     () =>
       EncryptedKv.create(inner, {
         keys: { a: "secret" as unknown as Uint8Array },
@@ -139,10 +140,13 @@ Deno.test("PBKDF2 and HKDF keys are deterministic and checked", async () => {
   const again = await EncryptedKv.create(inner, { keys: { p: k2 }, activeKeyId: "p" });
   assert.equal(text(await again.get("x")), "v");
   const other = await EncryptedKv.create(inner, { keys: { p: k3 }, activeKeyId: "p" });
-  await rejectsKind(() => other.get("x"), "Corruption");
-  await rejectsKind(() => deriveKey("p", salt, 99_999), "InvalidInput");
-  await rejectsKind(() => deriveKey("", salt, MIN_PBKDF2_ITERATIONS), "InvalidInput");
-  await rejectsKind(() => deriveKey("p", new Uint8Array(4), MIN_PBKDF2_ITERATIONS), "InvalidInput");
+  await assertRejectsKind(() => other.get("x"), "Corruption");
+  await assertRejectsKind(() => deriveKey("p", salt, 99_999), "InvalidInput");
+  await assertRejectsKind(() => deriveKey("", salt, MIN_PBKDF2_ITERATIONS), "InvalidInput");
+  await assertRejectsKind(
+    () => deriveKey("p", new Uint8Array(4), MIN_PBKDF2_ITERATIONS),
+    "InvalidInput",
+  );
 
   const master = randomKey();
   const h1 = await deriveKeyHkdf(master, salt, "tenant-1");
@@ -153,11 +157,11 @@ Deno.test("PBKDF2 and HKDF keys are deterministic and checked", async () => {
     text(await (await EncryptedKv.create(inner, { keys: { h: h1b }, activeKeyId: "h" })).get("y")),
     "w",
   );
-  await rejectsKind(
+  await assertRejectsKind(
     async () => (await EncryptedKv.create(inner, { keys: { h: h2 }, activeKeyId: "h" })).get("y"),
     "Corruption",
   );
-  await rejectsKind(() => deriveKeyHkdf(new Uint8Array(8), salt, "x"), "InvalidInput");
+  await assertRejectsKind(() => deriveKeyHkdf(new Uint8Array(8), salt, "x"), "InvalidInput");
 });
 
 Deno.test("rotate re-seals old values under the active key, keeps TTLs, and resumes", async () => {
@@ -210,8 +214,8 @@ Deno.test("CAS compares plaintexts; merge applies the layer's operator atomicall
   });
   await store.put("c", "v1");
   await store.compareAndSwap("c", "v1", "v2");
-  await rejectsKind(() => store.compareAndSwap("c", "v1", "v3"), "CasMismatch");
-  await rejectsKind(() => store.compareAndSwap("c", null, "v3"), "CasMismatch");
+  await assertRejectsKind(() => store.compareAndSwap("c", "v1", "v3"), "CasMismatch");
+  await assertRejectsKind(() => store.compareAndSwap("c", null, "v3"), "CasMismatch");
   await store.compareAndSwap("c", "v2", null);
   assert.equal(await store.get("c"), undefined);
   await Promise.all(Array.from({ length: 10 }, () => store.merge("n", "1")));
@@ -224,5 +228,5 @@ Deno.test("CAS compares plaintexts; merge applies the layer's operator atomicall
     keys: { a: randomKey() },
     activeKeyId: "a",
   });
-  await rejectsKind(() => plain.merge("n", "1"), "Unsupported");
+  await assertRejectsKind(() => plain.merge("n", "1"), "Unsupported");
 });

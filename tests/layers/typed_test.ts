@@ -10,7 +10,8 @@ import {
   TypedKvError,
   TypedKvStore,
 } from "../../layers/typed/mod.ts";
-import { INNERS, memStore, rejectsKind } from "./_support.ts";
+import { INNERS, memStore } from "./_support.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const part: fc.Arbitrary<KeyPart> = fc.oneof(
   fc.string({ maxLength: 6 }),
@@ -241,9 +242,9 @@ for (const { name, open } of INNERS) {
     assert.equal(await store.get(["a"]), undefined);
     await store.putWithTtl(["tmp"], { n: 0 }, 60_000);
     assert.ok((await store.inner.ttl(encodeKey(["tmp"])))! > 50_000);
-    await rejectsKind(() => store.put([{} as unknown as KeyPart], { n: 1 }), "InvalidInput");
+    await assertRejectsKind(() => store.put([{} as unknown as KeyPart], { n: 1 }), "InvalidInput");
     await store.inner.put(encodeKey(["bad"]), "{not json");
-    await rejectsKind(() => store.get(["bad"]), "Corruption");
+    await assertRejectsKind(() => store.get(["bad"]), "Corruption");
   });
 }
 
