@@ -5,7 +5,7 @@ import type { AsyncBuffer } from "hyparquet";
 import type { ParquetSource } from "./types.ts";
 import { StoreError } from "../core/error.ts";
 import { fail, ioError } from "./_errors.ts";
-import { describe } from "./_vector.ts";
+import { describe } from "./_cells.ts";
 
 /** An open source: its AsyncBuffer, a name for messages and a close function. */
 export interface OpenSource {

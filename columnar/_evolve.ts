@@ -3,8 +3,8 @@
 // timestamps change unit; anything else is InvalidInput.
 import * as A from "apache-arrow";
 import { fail } from "./_errors.ts";
-import { keyGetter } from "./_values.ts";
-import { buildData, nullData, unitPerMs } from "./_vector.ts";
+import { unitPerMs } from "./_cells.ts";
+import { buildData, keyGetter, nullData } from "./_type_table.ts";
 
 type AnyData = A.Data<A.DataType>;
 

@@ -1,7 +1,7 @@
 // Hive-style partition directory names (`col=value`) and partition value text.
 import * as A from "apache-arrow";
 import { fail } from "./_errors.ts";
-import { keyGetter } from "./_values.ts";
+import { keyGetter } from "./_type_table.ts";
 
 /** Directory value of a null partition value (Hive's convention). */
 export const NULL_SEGMENT = "__HIVE_DEFAULT_PARTITION__";

@@ -1,9 +1,9 @@
 // Parquet schema ↔ Arrow schema. Reading maps every physical/logical type hyparquet
-// decodes onto the closest Arrow type; writing maps Arrow types onto Parquet elements
-// that hyparquet-writer encodes (or refuses with Unsupported).
+// decodes onto the closest Arrow type; writing asks the type table for the Parquet
+// elements of each Arrow type (hyparquet-writer encodes them; others are Unsupported).
 import * as A from "apache-arrow";
 import type { SchemaElement, SchemaTree } from "hyparquet";
-import { fail } from "./_errors.ts";
+import { fieldElements } from "./_type_table.ts";
 
 const item = (name: string, type: A.DataType, nullable: boolean) =>
   new A.Field(name, type, nullable);
@@ -133,168 +133,9 @@ export function arrowSchema(tree: SchemaTree): A.Schema {
 
 // ---- writing ----
 
-function rep(nullable: boolean): "OPTIONAL" | "REQUIRED" {
-  return nullable ? "OPTIONAL" : "REQUIRED";
-}
-
-/** Bytes needed for a two's-complement decimal of `precision` digits. */
-export function decimalBytes(precision: number): number {
-  let n = 1;
-  while (2n ** BigInt(8 * n - 1) < 10n ** BigInt(precision)) n++;
-  return n;
-}
-
-function unsupported(name: string, type: A.DataType): never {
-  return fail(
-    "Unsupported",
-    `Cannot write column ${name} as Parquet: type ${type} is not supported`,
-  );
-}
-
 /** Parquet schema elements (depth-first, with the root) for an Arrow schema. */
 export function parquetElements(schema: A.Schema): SchemaElement[] {
   const out: SchemaElement[] = [{ name: "root", num_children: schema.fields.length }];
   for (const f of schema.fields) fieldElements(f.name, f.type, f.nullable, out);
   return out;
-}
-
-function fieldElements(
-  name: string,
-  type: A.DataType,
-  nullable: boolean,
-  out: SchemaElement[],
-): void {
-  const r = rep(nullable);
-  const leaf = (e: Omit<SchemaElement, "name" | "repetition_type">) =>
-    out.push({ name, repetition_type: r, ...e });
-  if (A.DataType.isDictionary(type)) {
-    return fieldElements(name, (type as A.Dictionary).dictionary, nullable, out);
-  }
-  if (A.DataType.isBool(type)) return void leaf({ type: "BOOLEAN" });
-  if (A.DataType.isInt(type)) {
-    const t = type as A.Int;
-    // Only the converted type: hyparquet-writer 0.17 serializes the INTEGER logical type's
-    // bit width with the wrong thrift type, which strict readers (DuckDB) refuse.
-    const plain = t.isSigned && t.bitWidth >= 32;
-    const converted = `${t.isSigned ? "INT" : "UINT"}_${t.bitWidth}` as NonNullable<
-      SchemaElement["converted_type"]
-    >;
-    return void leaf({
-      type: t.bitWidth === 64 ? "INT64" : "INT32",
-      ...(plain ? {} : { converted_type: converted }),
-    });
-  }
-  if (A.DataType.isFloat(type)) {
-    const p = (type as A.Float).precision;
-    if (p === A.Precision.HALF) {
-      return void leaf({
-        type: "FIXED_LEN_BYTE_ARRAY",
-        type_length: 2,
-        logical_type: { type: "FLOAT16" },
-      });
-    }
-    return void leaf({ type: p === A.Precision.SINGLE ? "FLOAT" : "DOUBLE" });
-  }
-  if (A.DataType.isUtf8(type) || A.DataType.isLargeUtf8(type)) {
-    return void leaf({
-      type: "BYTE_ARRAY",
-      converted_type: "UTF8",
-      logical_type: { type: "STRING" },
-    });
-  }
-  if (A.DataType.isBinary(type) || A.DataType.isLargeBinary(type)) {
-    return void leaf({ type: "BYTE_ARRAY" });
-  }
-  if (A.DataType.isFixedSizeBinary(type)) {
-    return void leaf({
-      type: "FIXED_LEN_BYTE_ARRAY",
-      type_length: (type as A.FixedSizeBinary).byteWidth,
-    });
-  }
-  if (A.DataType.isDate(type)) {
-    return void leaf({ type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } });
-  }
-  if (A.DataType.isTimestamp(type)) {
-    const t = type as A.Timestamp;
-    const unit = t.unit === A.TimeUnit.NANOSECOND
-      ? "NANOS"
-      : t.unit === A.TimeUnit.MICROSECOND
-      ? "MICROS"
-      : "MILLIS";
-    const utc = Boolean(t.timezone);
-    const converted = utc && unit !== "NANOS"
-      ? (unit === "MILLIS" ? "TIMESTAMP_MILLIS" : "TIMESTAMP_MICROS")
-      : undefined;
-    return void leaf({
-      type: "INT64",
-      ...(converted ? { converted_type: converted } : {}),
-      logical_type: { type: "TIMESTAMP", isAdjustedToUTC: utc, unit },
-    });
-  }
-  if (A.DataType.isTime(type)) {
-    const t = type as A.Time;
-    if (t.unit === A.TimeUnit.SECOND || t.unit === A.TimeUnit.MILLISECOND) {
-      return void leaf({
-        type: "INT32",
-        converted_type: "TIME_MILLIS",
-        logical_type: { type: "TIME", isAdjustedToUTC: false, unit: "MILLIS" },
-      });
-    }
-    const micros = t.unit === A.TimeUnit.MICROSECOND;
-    return void leaf({
-      type: "INT64",
-      ...(micros ? { converted_type: "TIME_MICROS" as const } : {}),
-      logical_type: { type: "TIME", isAdjustedToUTC: false, unit: micros ? "MICROS" : "NANOS" },
-    });
-  }
-  if (A.DataType.isDecimal(type)) {
-    const t = type as A.Decimal;
-    const dec = {
-      converted_type: "DECIMAL" as const,
-      scale: t.scale,
-      precision: t.precision,
-      logical_type: { type: "DECIMAL" as const, scale: t.scale, precision: t.precision },
-    };
-    if (t.precision <= 9) return void leaf({ type: "INT32", ...dec });
-    if (t.precision <= 18) return void leaf({ type: "INT64", ...dec });
-    return void leaf({
-      type: "FIXED_LEN_BYTE_ARRAY",
-      type_length: decimalBytes(t.precision),
-      ...dec,
-    });
-  }
-  if (A.DataType.isList(type) || A.DataType.isFixedSizeList(type)) {
-    const child = (type as A.List).children[0]!;
-    out.push({
-      name,
-      repetition_type: r,
-      num_children: 1,
-      converted_type: "LIST",
-      logical_type: { type: "LIST" },
-    });
-    out.push({ name: "list", repetition_type: "REPEATED", num_children: 1 });
-    return fieldElements("element", child.type, child.nullable, out);
-  }
-  if (A.DataType.isMap(type)) {
-    const entries = (type as A.Map_).children[0]!.type as A.Struct;
-    const [k, v] = entries.children;
-    out.push({
-      name,
-      repetition_type: r,
-      num_children: 1,
-      converted_type: "MAP",
-      logical_type: { type: "MAP" },
-    });
-    out.push({ name: "key_value", repetition_type: "REPEATED", num_children: 2 });
-    fieldElements("key", k!.type, false, out);
-    return fieldElements("value", v!.type, v!.nullable, out);
-  }
-  if (A.DataType.isStruct(type)) {
-    const kids = (type as A.Struct).children;
-    if (!kids.length) return unsupported(name, type);
-    out.push({ name, repetition_type: r, num_children: kids.length });
-    for (const k of kids) fieldElements(k.name, k.type, k.nullable, out);
-    return;
-  }
-  return unsupported(name, type);
 }

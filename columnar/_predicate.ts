@@ -2,15 +2,11 @@
 // per row group (over min/max/null-count statistics). Both follow SQL's three-valued
 // logic: a comparison with a null cell is unknown, `not` of unknown is unknown, `and`/`or`
 // are Kleene's, and a row is kept only when the predicate is true (as in a WHERE clause).
-import * as A from "apache-arrow";
+import type * as A from "apache-arrow";
 import type { CompareOp, Predicate } from "./types.ts";
 import { fail } from "./_errors.ts";
-import { compareKeys, isComparableType, keyGetter } from "./_values.ts";
-import { describe, toDays, toTimestampUnits } from "./_vector.ts";
-import { floorToScale, parseDecimal } from "./_decimal.ts";
-
-const MS_PER_DAY = 86_400_000;
-const encoder = new TextEncoder();
+import { compareKeys, describe } from "./_cells.ts";
+import { BetweenKeys, isComparableType, keyGetter, toKey } from "./_type_table.ts";
 
 /** A predicate whose values are already comparable keys of their column. */
 export type Compiled =
@@ -66,82 +62,28 @@ export function compilePredicate(p: Predicate, schema: A.Schema): Compiled {
     if (!Array.isArray(p.values)) {
       return fail("InvalidInput", `Cannot use "in" on ${p.column}: \`values\` must be an array`);
     }
-    const keys: unknown[] = [];
-    for (const v of p.values) {
-      const k = decimalKey(field.type, v, p.column);
-      // A decimal constant the column cannot hold equals no cell of it.
-      if (!k) keys.push(toKey(field.type, v, p.column));
-      else if (k.exact) keys.push(k.value);
-    }
+    // A constant the column cannot hold (between two of its keys) equals no cell.
+    const keys = p.values.map((v) => toKey(field.type, v, p.column))
+      .filter((k) => !(k instanceof BetweenKeys));
     return { kind: "in", column: p.column, keys };
   }
   if (!OPS.has(p.op)) {
     return fail("InvalidInput", `Cannot use predicate operator ${JSON.stringify(p.op)}`);
   }
   const value = (p as { value?: unknown }).value;
-  const dec = decimalKey(field.type, value, p.column);
-  if (dec && !dec.exact) return inexactDecimal(p.column, p.op, dec.value);
-  const key = dec ? dec.value : toKey(field.type, value, p.column);
+  const key = toKey(field.type, value, p.column);
+  if (key instanceof BetweenKeys) return between(p.column, p.op, key.floor);
   return { kind: "cmp", column: p.column, op: p.op, key };
 }
 
 /**
- * A predicate value for a decimal column → the floor of its unscaled integer at the
- * column's scale, exactly (no float on the way); undefined for other columns.
+ * A comparison with a constant strictly between the keys `floor` and `floor + 1` (a
+ * decimal with more fraction digits than the column): no cell equals it, and `< c` is
+ * `<= floor`, `> c` is `> floor`.
  */
-function decimalKey(
-  type: A.DataType,
-  v: unknown,
-  column: string,
-): { value: bigint; exact: boolean } | undefined {
-  if (!A.DataType.isDecimal(type)) return undefined;
-  const d = parseDecimal(v);
-  if (!d) {
-    return fail("InvalidInput", `Cannot compare column ${column} (${type}) with ${describe(v)}`);
-  }
-  return floorToScale(d, (type as A.Decimal).scale);
-}
-
-/**
- * A comparison with a constant strictly between unscaled values `floor` and
- * `floor + 1`: no cell equals it, and `< c` is `<= floor`, `> c` is `> floor`.
- */
-function inexactDecimal(column: string, op: CompareOp, floor: bigint): Compiled {
+function between(column: string, op: CompareOp, floor: bigint): Compiled {
   if (op === "eq" || op === "ne") return { kind: "const", column, value: op === "ne" };
   return { kind: "cmp", column, op: op === "lt" || op === "le" ? "le" : "gt", key: floor };
-}
-
-/** Converts a predicate value into the comparable key domain of a column type. */
-export function toKey(type: A.DataType, v: unknown, column: string): unknown {
-  const bad = (): never =>
-    fail("InvalidInput", `Cannot compare column ${column} (${type}) with ${describe(v)}`);
-  if (v === null || v === undefined) {
-    return fail("InvalidInput", `Cannot compare column ${column} with null: use isNull`);
-  }
-  if (A.DataType.isDictionary(type)) return toKey((type as A.Dictionary).dictionary, v, column);
-  if (A.DataType.isTimestamp(type)) return toTimestampUnits(v, (type as A.Timestamp).unit, column);
-  if (A.DataType.isDate(type)) {
-    if (typeof v === "bigint" && (type as A.Date_).unit === A.DateUnit.DAY) {
-      return toDays(v, column) * MS_PER_DAY;
-    }
-    if (typeof v === "bigint") return Number(v);
-    if (v instanceof Date) return v.getTime();
-    if (typeof v === "number") return v;
-    if (typeof v === "string" && !Number.isNaN(Date.parse(v))) return Date.parse(v);
-    return bad();
-  }
-  if (A.DataType.isInt(type) || A.DataType.isFloat(type) || A.DataType.isTime(type)) {
-    if (typeof v === "number" || typeof v === "bigint") return v;
-    return bad();
-  }
-  if (A.DataType.isUtf8(type)) return typeof v === "string" ? v : bad();
-  if (A.DataType.isBool(type)) return typeof v === "boolean" ? v : bad();
-  if (A.DataType.isBinary(type) || A.DataType.isFixedSizeBinary(type)) {
-    if (v instanceof Uint8Array) return v;
-    if (typeof v === "string") return encoder.encode(v);
-    return bad();
-  }
-  return bad();
 }
 
 function test(op: CompareOp, c: number): boolean {

@@ -2,11 +2,7 @@
 // and turns those cells and footer statistics into what the Arrow builders expect.
 import * as A from "apache-arrow";
 import type { SchemaElement } from "hyparquet";
-import { msToUnit } from "./_vector.ts";
 import { bytesToBigInt } from "./_decimal.ts";
-
-const decoder = new TextDecoder();
-const MS_PER_DAY = 86_400_000;
 
 /** Whether an element annotates a map (group or key-value group). */
 export function isMapElement(e: SchemaElement): boolean {
@@ -66,21 +62,4 @@ function unscaledValue(v: unknown): unknown {
 export function isText(e: SchemaElement): boolean {
   return e.type === "BYTE_ARRAY" &&
     (e.converted_type === "UTF8" || e.logical_type?.type === "STRING");
-}
-
-/** A statistics value (as hyparquet decoded it with RAW_PARSERS) → comparable key. */
-export function statKey(type: A.DataType, v: unknown): unknown {
-  if (v instanceof Date) {
-    if (A.DataType.isTimestamp(type)) return msToUnit(v.getTime(), (type as A.Timestamp).unit);
-    return v.getTime();
-  }
-  if (A.DataType.isDate(type)) return Number(v) * MS_PER_DAY;
-  if (A.DataType.isUtf8(type)) return v instanceof Uint8Array ? decoder.decode(v) : v;
-  if (A.DataType.isBinary(type) || A.DataType.isFixedSizeBinary(type)) {
-    return typeof v === "string" ? new TextEncoder().encode(v) : v;
-  }
-  if (A.DataType.isFloat(type) && (type as A.Float).precision === A.Precision.HALF) {
-    return undefined;
-  }
-  return v;
 }

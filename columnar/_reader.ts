@@ -18,15 +18,8 @@ import { decompressors } from "./_compressors.ts";
 import { chunkRange, verifyChunk } from "./_pages.ts";
 import { arrowSchema } from "./_parquet_schema.ts";
 import type { KeyStats } from "./_predicate.ts";
-import { buildData } from "./_vector.ts";
-import {
-  builderValue,
-  isDecimal,
-  isMapElement,
-  isText,
-  needsConversion,
-  statKey,
-} from "./_raw_values.ts";
+import { buildData, statKey } from "./_type_table.ts";
+import { builderValue, isDecimal, isMapElement, isText, needsConversion } from "./_raw_values.ts";
 
 const decoder = new TextDecoder();
 const FOOTER_FETCH_BYTES = 32 * 1024;

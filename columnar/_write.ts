@@ -1,5 +1,6 @@
-// Arrow → Parquet through hyparquet-writer: schema mapping, raw column values, row groups.
-import * as A from "apache-arrow";
+// Arrow → Parquet through hyparquet-writer: row groups of the raw column values the type
+// table gives, written to a sink as they are encoded.
+import type * as A from "apache-arrow";
 import { ByteWriter, ParquetWriter } from "hyparquet-writer";
 import type { ColumnSource } from "hyparquet-writer";
 import { StoreError } from "../core/error.ts";
@@ -8,149 +9,18 @@ import { fail } from "./_errors.ts";
 import { type ByteSink, MemorySink, openSink } from "./_sinks.ts";
 import { compressorsFor } from "./_compressors.ts";
 import { parquetElements } from "./_parquet_schema.ts";
-import { decimalWordsToBigInt } from "./_decimal.ts";
-import { validAt } from "./_values.ts";
+import { rawColumn } from "./_type_table.ts";
 import { combineBatches } from "./_take.ts";
 
 type AnyData = A.Data<A.DataType>;
-const MS_PER_DAY = 86_400_000;
 /** Default rows per row group. */
 export const DEFAULT_ROW_GROUP_SIZE = 100_000;
-
-/** Raw Parquet-side values of a cell: the representation hyparquet-writer expects. */
-function rawGetter(data: AnyData): (i: number) => unknown {
-  const type = data.type;
-  const vals = data.values as unknown as ArrayLike<number | bigint>;
-  const nullOr = <T>(f: (i: number) => T) => (i: number) => validAt(data, i) ? f(i) : null;
-  if (A.DataType.isTimestamp(type)) {
-    const sec = (type as A.Timestamp).unit === A.TimeUnit.SECOND;
-    return nullOr((i) => sec ? (vals[i] as bigint) * 1000n : vals[i]);
-  }
-  if (A.DataType.isDate(type)) {
-    if ((type as A.Date_).unit === A.DateUnit.DAY) return nullOr((i) => vals[i]);
-    return nullOr((i) => Math.floor(Number(vals[i]) / MS_PER_DAY));
-  }
-  if (A.DataType.isTime(type)) {
-    const sec = (type as A.Time).unit === A.TimeUnit.SECOND;
-    return nullOr((i) => sec ? Number(vals[i]) * 1000 : vals[i]);
-  }
-  if (A.DataType.isDecimal(type)) {
-    const stride = (type as A.Decimal).bitWidth / 32;
-    return nullOr((i) => decimalWordsToBigInt(data.values as Uint32Array, i, stride));
-  }
-  if (A.DataType.isList(type) || A.DataType.isFixedSizeList(type)) {
-    const child = rawGetter(data.children[0]!);
-    const offs = data.valueOffsets as Int32Array | undefined;
-    const size = A.DataType.isFixedSizeList(type) ? (type as A.FixedSizeList).listSize : 0;
-    return nullOr((i) => {
-      const [a, b] = offs ? [offs[i]!, offs[i + 1]!] : [i * size, (i + 1) * size];
-      const out = new Array(b - a);
-      for (let k = a; k < b; k++) out[k - a] = child(k);
-      return out;
-    });
-  }
-  if (A.DataType.isMap(type)) {
-    const entries = data.children[0]!;
-    const key = rawGetter(entries.children[0]!);
-    const value = rawGetter(entries.children[1]!);
-    const offs = data.valueOffsets as Int32Array;
-    return nullOr((i) => {
-      const out = [];
-      for (let k = offs[i]!; k < offs[i + 1]!; k++) out.push({ key: key(k), value: value(k) });
-      return out;
-    });
-  }
-  if (A.DataType.isStruct(type)) {
-    const fields = (type as A.Struct).children;
-    const getters = data.children.map(rawGetter);
-    return nullOr((i) => {
-      const o: Record<string, unknown> = {};
-      fields.forEach((f, k) => o[f.name] = getters[k]!(i));
-      return o;
-    });
-  }
-  const vec = A.makeVector(data);
-  if (A.DataType.isBinary(type) || A.DataType.isFixedSizeBinary(type)) {
-    return nullOr((i) => vec.get(i) as Uint8Array);
-  }
-  return nullOr((i) => vec.get(i));
-}
-
-/** The values of one top-level column, typed arrays where there are no nulls. */
-function columnValues(data: AnyData): ArrayLike<unknown> {
-  const type = data.type;
-  const n = data.length;
-  if (data.nullCount === 0) {
-    const v = data.values as unknown as { subarray(a: number, b: number): ArrayLike<unknown> };
-    if (A.DataType.isInt(type)) {
-      const t = type as A.Int;
-      if (t.bitWidth === 64) {
-        return v.subarray(0, n);
-      }
-      // hyparquet-writer wraps UINT_32 only when given a plain array.
-      if (t.bitWidth === 32) return t.isSigned ? v.subarray(0, n) : Array.from(v.subarray(0, n));
-      return Int32Array.from(v.subarray(0, n) as Int8Array);
-    }
-    if (A.DataType.isFloat(type) && (type as A.Float).precision !== A.Precision.HALF) {
-      return v.subarray(0, n);
-    }
-    if (A.DataType.isTimestamp(type) && (type as A.Timestamp).unit !== A.TimeUnit.SECOND) {
-      return v.subarray(0, n);
-    }
-    if (A.DataType.isDate(type) && (type as A.Date_).unit === A.DateUnit.DAY) {
-      return v.subarray(0, n);
-    }
-  }
-  if (A.DataType.isUtf8(type)) return utf8Strings(data);
-  if (A.DataType.isBool(type)) {
-    const bits = data.values as Uint8Array;
-    const out = new Array<boolean | null>(n);
-    for (let i = 0; i < n; i++) {
-      const j = data.offset + i;
-      out[i] = validAt(data, i) ? ((bits[j >> 3]! >> (j & 7)) & 1) === 1 : null;
-    }
-    return out;
-  }
-  const get = rawGetter(data);
-  const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = get(i);
-  return out;
-}
-
-const latin1 = new TextDecoder("latin1");
-const utf8 = new TextDecoder();
-
-/**
- * The strings of a Utf8 column. When the bytes are all ASCII, one decode of the whole
- * buffer and a substring per cell is several times faster than a decode per cell.
- */
-function utf8Strings(data: AnyData): (string | null)[] {
-  const n = data.length;
-  const offs = data.valueOffsets as Int32Array;
-  const bytes = (data.values as Uint8Array).subarray(offs[0]!, offs[n]!);
-  const base = offs[0]!;
-  let ascii = true;
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  const out = new Array<string | null>(n);
-  const text = ascii ? latin1.decode(bytes) : "";
-  for (let i = 0; i < n; i++) {
-    if (!validAt(data, i)) out[i] = null;
-    else if (ascii) out[i] = text.substring(offs[i]! - base, offs[i + 1]! - base);
-    else out[i] = utf8.decode(bytes.subarray(offs[i]! - base, offs[i + 1]! - base));
-  }
-  return out;
-}
 
 /** hyparquet-writer column sources of a record batch. */
 function batchColumns(batch: A.RecordBatch): ColumnSource[] {
   return batch.schema.fields.map((f, k) => ({
     name: f.name,
-    data: columnValues(batch.data.children[k] as AnyData) as ColumnSource["data"],
+    data: rawColumn(batch.data.children[k] as AnyData) as ColumnSource["data"],
   }));
 }
 

@@ -9,8 +9,8 @@ import { decodeError, fail } from "./_errors.ts";
 import { inferSchema } from "./_infer.ts";
 import { compilePredicate, matchBatch } from "./_predicate.ts";
 import { combineBatches, takeBatch } from "./_take.ts";
-import { compareKeys, isComparableType, jsGetter, keyGetter } from "./_values.ts";
-import { buildData } from "./_vector.ts";
+import { compareKeys } from "./_cells.ts";
+import { buildData, isComparableType, jsGetter, keyGetter } from "./_type_table.ts";
 import { tableToParquet, writeTableTo } from "./_write.ts";
 
 /** Describes how two schemas differ, or returns undefined when they match. */

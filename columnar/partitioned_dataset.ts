@@ -12,7 +12,7 @@ import { type BlobRoot, type DatasetStorage, datasetStorage } from "./_dataset_s
 import { isPartitionType, partitionSegment, partitionTexts, partitionValue } from "./_hive.ts";
 import { compilePredicate, matchBatch, predicateColumns } from "./_predicate.ts";
 import { combineBatches, takeBatch } from "./_take.ts";
-import { buildData } from "./_vector.ts";
+import { buildData } from "./_type_table.ts";
 import { readParquet } from "./read_parquet.ts";
 
 const MANIFEST = "_oxistore_manifest.json";
