@@ -51,6 +51,10 @@ export {
   type StoreMetrics,
 } from "./core/config.ts";
 export type { MigrateOptions, MigrateProgress } from "./core/migrate.ts";
+// The types the family doors return (type-only: importing the facade loads none of their code).
+export type { CachedKvStore } from "./layers/cache/mod.ts";
+export type { BlobStore } from "./blob/types.ts";
+export type { ColumnarTable } from "./columnar/mod.ts";
 export type {
   BackupBlob,
   BackupBlobStore,

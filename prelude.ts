@@ -5,11 +5,11 @@
  * ```ts
  * import { openInMemory, StoreError } from "@cooljapan/oxistore/prelude";
  * await using store = await openInMemory("denokv");
- * try {
- *   await store.put(new Uint8Array(4096), "too long a key");
- * } catch (err) {
- *   console.log(err instanceof StoreError && err.kind); // "InvalidInput"
- * }
+ * const kind = await store.put(new Uint8Array(4096), "too long a key").then(
+ *   () => "stored",
+ *   (err) => err instanceof StoreError ? err.kind : String(err),
+ * );
+ * if (kind !== "InvalidInput") throw new Error(kind);
  * ```
  *
  * @module

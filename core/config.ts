@@ -11,9 +11,10 @@ import { StoreError } from "./error.ts";
  *
  * @example
  * ```ts
- * import type { StoreKind } from "@cooljapan/oxistore";
+ * import { openInMemory, type StoreKind } from "@cooljapan/oxistore";
  * const kind: StoreKind = "lsm";
- * console.log(kind);
+ * await using store = await openInMemory(kind);
+ * if (store.kind !== kind) throw new Error(store.kind);
  * ```
  */
 export type StoreKind = "btree" | "lsm" | "denokv";
@@ -24,7 +25,7 @@ export type StoreKind = "btree" | "lsm" | "denokv";
  * @example
  * ```ts
  * import { STORE_KINDS } from "@cooljapan/oxistore";
- * console.log(STORE_KINDS.join(", ")); // "btree, lsm, denokv"
+ * if (STORE_KINDS.join(", ") !== "btree, lsm, denokv") throw new Error(STORE_KINDS.join());
  * ```
  */
 export const STORE_KINDS: readonly StoreKind[] = ["btree", "lsm", "denokv"];
@@ -36,7 +37,7 @@ export const STORE_KINDS: readonly StoreKind[] = ["btree", "lsm", "denokv"];
  * ```ts
  * import { type MergeOperator, openInMemory } from "@cooljapan/oxistore";
  * const add: MergeOperator = (_key, old, operand) => {
- *   const sum = (old ? new DataView(old.buffer).getUint32(0) : 0) + operand[0]!;
+ *   const sum = (old ? new DataView(old.buffer, old.byteOffset, 4).getUint32(0) : 0) + operand[0]!;
  *   const out = new Uint8Array(4);
  *   new DataView(out.buffer).setUint32(0, sum);
  *   return out;
@@ -44,7 +45,8 @@ export const STORE_KINDS: readonly StoreKind[] = ["btree", "lsm", "denokv"];
  * await using store = await openInMemory("btree", { mergeOperator: add });
  * await store.merge("hits", new Uint8Array([2]));
  * await store.merge("hits", new Uint8Array([3]));
- * console.log((await store.get("hits"))![3]); // 5
+ * const hits = (await store.get("hits"))![3];
+ * if (hits !== 5) throw new Error(`expected 5, got ${hits}`);
  * ```
  */
 export type MergeOperator = (
@@ -61,7 +63,7 @@ export type MergeOperator = (
  * import { openConfig, type StoreConfig } from "@cooljapan/oxistore";
  * const config: StoreConfig = { kind: "denokv", syncWrites: true };
  * await using store = await openConfig(`${await Deno.makeTempDir()}/kv.sqlite`, config);
- * console.log(store.kind); // "denokv"
+ * if (store.kind !== "denokv") throw new Error(store.kind);
  * ```
  */
 export interface StoreConfig {
@@ -85,16 +87,24 @@ export interface StoreConfig {
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory();
  * await store.put("k", "v");
- * console.log(store.metrics().writes); // 1
+ * const { writes } = store.metrics();
+ * if (writes !== 1) throw new Error(`expected 1 write, got ${writes}`);
  * ```
  */
 export interface StoreMetrics {
+  /** Keys read: point reads that found a value, and every row a scan returned. */
   reads: number;
+  /** Keys written (put, batch, transaction, merge, restore, migrate). */
   writes: number;
+  /** Keys deleted. */
   deletes: number;
+  /** Key and value bytes returned by reads. */
   bytesRead: number;
+  /** Key and stored value bytes written. */
   bytesWritten: number;
+  /** Lookups the engine's page, block or value cache answered. */
   cacheHits: number;
+  /** Lookups that went past the cache. */
   cacheMisses: number;
 }
 
