@@ -1,6 +1,6 @@
 // Damaged files give `Corruption`, never a wrong value; a torn WAL tail (a
 // crash in the middle of an append) is not corruption and is ignored.
-import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
+import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { openLsm } from "../../kv/lsm/mod.ts";
 
 const dec = new TextDecoder();

@@ -2,7 +2,7 @@
 // middle of a flush or a compaction) and checks after each kill that the
 // store reopens, every acknowledged commit survived, and no commit is half
 // applied.
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../_support/assert.ts";
 import { openLsm } from "../../kv/lsm/mod.ts";
 
 const KILLS = 50;

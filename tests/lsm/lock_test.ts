@@ -1,6 +1,6 @@
 // One writer per directory: a second writer gets `Locked`, in this process
 // and from another one; read-only opens share the lock with each other only.
-import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
+import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { openLsm } from "../../kv/lsm/mod.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {

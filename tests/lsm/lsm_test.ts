@@ -1,7 +1,7 @@
 // Behaviour of the LSM engine through the KvStore API: persistence, config,
 // read-only opens, detection, snapshots across compaction, dead-entry
 // clean-up, compression, group commit and the engine counters.
-import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
+import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { isLsmDir, lsmStats, lsmWaitIdle, openLsm } from "../../kv/lsm/mod.ts";
 
 const dec = new TextDecoder();

@@ -2,7 +2,7 @@
 // full compaction and snapshot points, on disk and in memory. A tiny memtable
 // makes flushes and background compactions happen inside every sequence.
 import fc from "fast-check";
-import { assertEquals } from "./_assert.ts";
+import { assertEquals } from "../_support/assert.ts";
 import { type LsmOptions, lsmWaitIdle, openLsm } from "../../kv/lsm/mod.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { compareBytes } from "../../core/bytes.ts";
