@@ -17,11 +17,12 @@ import { checkU64, isKvU64 } from "./kv_u64.ts";
 import { checkExpireIn, prepareEnqueue } from "./_validate.ts";
 import type { Committer, PreparedCheck, PreparedEnqueue, PreparedMutation } from "./_commit.ts";
 
-/** Deno KV's limits of one atomic operation (kept identical). */
+/** Deno KV's limits of one atomic operation, kept identical... */
 const MAX_CHECKS = 100;
 const MAX_MUTATIONS = 1000;
 const MAX_TOTAL_KEY_BYTES = 81920;
-const MAX_TOTAL_MUTATION_BYTES = 819200;
+/** ...but this one: Deno KV's 800 KiB would refuse one 64 MiB value, which oxistore allows. */
+const MAX_TOTAL_MUTATION_BYTES = 64 * 1024 * 1024;
 const VERSIONSTAMP = /^[0-9a-f]{20}$/;
 
 type Pending =

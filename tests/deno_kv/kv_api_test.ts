@@ -1,0 +1,157 @@
+// The parts of the Deno KV API the differential test cannot compare directly: key order over
+// wide random keys, expiry as time passes, close, type compatibility with Deno.Kv, oxistore's
+// own limits and the documented refusals.
+import fc from "fast-check";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { StoreError } from "@cooljapan/oxistore";
+import { KvU64, openKv } from "@cooljapan/oxistore/deno-kv";
+import { OURS } from "./_targets.ts";
+
+const wideKey = fc.array(
+  fc.oneof(
+    fc.string({ unit: "binary", maxLength: 6 }),
+    fc.double(),
+    fc.bigInt({ min: -(1n << 80n), max: 1n << 80n }),
+    fc.boolean(),
+    fc.uint8Array({ maxLength: 4 }),
+  ),
+  { minLength: 1, maxLength: 3 },
+);
+
+Deno.test("deno-kv keys: list order over random keys is Deno KV's order", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.uniqueArray(wideKey, { maxLength: 30, selector: (k) => Deno.inspect(k) }),
+      async (keys) => {
+        const native = await Deno.openKv(":memory:");
+        await using kv = await openKv();
+        try {
+          for (const [i, k] of keys.entries()) {
+            await native.set(k, i);
+            await kv.set(k, i);
+          }
+          const want = (await Array.fromAsync(native.list({ prefix: [] }))).map((
+            e,
+          ) => [e.key, e.value]);
+          const got = (await Array.fromAsync(kv.list({ prefix: [] }))).map((e) => [e.key, e.value]);
+          deepStrictEqual(got, want);
+        } finally {
+          native.close();
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("deno-kv expiry: every engine hides an expired entry from get, getMany, list and checks", async () => {
+  const opened = await Promise.all(OURS.map((t) => t.open()));
+  try {
+    for (const { kv } of opened) {
+      await kv.set(["s", 1], "short", { expireIn: 1000 });
+      await kv.atomic().set(["s", 2], "short too", { expireIn: 1000 }).set(["s", 3], "stays")
+        .commit();
+      strictEqual((await kv.get(["s", 1])).value, "short");
+    }
+    await new Promise((r) => setTimeout(r, 1100));
+    for (const { kv } of opened) {
+      strictEqual((await kv.get(["s", 1])).versionstamp, null);
+      deepStrictEqual((await kv.getMany([["s", 1], ["s", 2]])).map((e) => e.value), [null, null]);
+      deepStrictEqual((await Array.fromAsync(kv.list({ prefix: ["s"] }))).map((e) => e.key), [[
+        "s",
+        3,
+      ]]);
+      ok((await kv.atomic().check({ key: ["s", 2], versionstamp: null }).commit()).ok);
+    }
+  } finally {
+    for (const { close } of opened) await close();
+  }
+});
+
+Deno.test("deno-kv close: later calls throw StoreError Closed naming the store; close is idempotent", async () => {
+  const kv = await openKv();
+  await kv.set(["k"], 1);
+  await kv.close();
+  await kv.close();
+  await rejects(
+    () => kv.get(["k"]),
+    (e: unknown) =>
+      e instanceof StoreError && e.kind === "Closed" && e.message.includes(":memory:"),
+  );
+  let threw: unknown;
+  try {
+    kv.list({ prefix: [] });
+  } catch (e) {
+    threw = e;
+  }
+  ok(threw instanceof StoreError && threw.kind === "Closed");
+});
+
+Deno.test("deno-kv types: a Kv is accepted where Deno.Kv is expected", async () => {
+  const takesDenoKv = async (kv: Deno.Kv) => (await kv.set(["t"], new KvU64(1n))).ok;
+  await using kv = await openKv();
+  ok(await takesDenoKv(kv));
+  // A Deno.KvU64 passed to ours is a KvU64 too.
+  await kv.set(["n"], new Deno.KvU64(5n));
+  await kv.atomic().sum(["n"], 1n).commit();
+  strictEqual((await kv.get<KvU64>(["n"])).value?.value, 6n);
+});
+
+Deno.test("deno-kv limits: values up to 64 MiB (Deno KV: 64 KiB); keys, getMany and atomic limits as Deno's", async () => {
+  await using kv = await openKv();
+  const big = new Uint8Array(1024 * 1024).fill(7);
+  ok((await kv.set(["big"], big)).ok);
+  deepStrictEqual((await kv.get(["big"])).value, big);
+  await rejects(() => kv.set(["x".repeat(2100)], 1), {
+    name: "TypeError",
+    message: "Key too large for write (max 2048 bytes)",
+  });
+  await rejects(() => kv.getMany(Array.from({ length: 11 }, (_, i) => [i])), {
+    message: "Too many ranges (max 10)",
+  });
+  const op = kv.atomic();
+  for (let i = 0; i < 1001; i++) op.set([i], 1);
+  await rejects(() => op.commit(), { message: "Too many mutations (max 1000)" });
+});
+
+Deno.test("deno-kv watch: more than 10 keys are allowed; the stream ends when the Kv closes", async () => {
+  const kv = await openKv();
+  const keys = Array.from({ length: 12 }, (_, i) => ["w", i]);
+  const reader = kv.watch(keys).getReader();
+  const first = await reader.read();
+  strictEqual(first.value?.length, 12);
+  await kv.set(["w", 11], "x");
+  strictEqual((await reader.read()).value?.[11]?.value, "x");
+  await kv.close();
+  strictEqual((await reader.read()).done, true);
+});
+
+Deno.test("deno-kv refusals: commitVersionstamp keys and native Deno KV files are Unsupported", async () => {
+  await using kv = await openKv();
+  await rejects(
+    () => kv.set(["id", kv.commitVersionstamp()], 1),
+    (e: unknown) => e instanceof StoreError && e.kind === "Unsupported",
+  );
+  const path = `${await Deno.makeTempDir()}/native.sqlite`;
+  const native = await Deno.openKv(path);
+  await native.set(["users", 1], "ada");
+  native.close();
+  await rejects(
+    () => openKv(path),
+    (e: unknown) =>
+      e instanceof StoreError && e.kind === "Unsupported" && e.message.includes("importDenoKv") &&
+      e.message.includes(path),
+  );
+});
+
+Deno.test("deno-kv openKv(store): entries live in the store's deno-kv tree; closing the Kv leaves the store open", async () => {
+  const { openInMemory } = await import("@cooljapan/oxistore");
+  await using store = await openInMemory("lsm");
+  await store.put("raw", "untouched");
+  const kv = await openKv(store);
+  await kv.set(["a"], 1);
+  await kv.close();
+  strictEqual(await store.count(), 1);
+  await using again = await openKv(store);
+  strictEqual((await again.get(["a"])).value, 1);
+});
