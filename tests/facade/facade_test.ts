@@ -210,3 +210,43 @@ Deno.test("facade: Deno KV without --unstable-kv is Unsupported with the hint", 
   );
   yes(text.includes("--unstable-kv"), "the message says how to enable Deno KV");
 });
+
+Deno.test("facade: migrate through a layer copies the default keyspace and the trees it is told", async () => {
+  const { CachedKvStore } = await import("@cooljapan/oxistore/cache");
+  await using inner = await openInMemory("btree");
+  await inner.put("a", "1");
+  await inner.putWithTtl("t", "x", 60_000);
+  await inner.tree("users").put("ada", "admin");
+  await inner.tree("jobs").put("j1", "queued");
+  await using layered = new CachedKvStore(inner, { maxEntries: 100 });
+
+  await using plain = await openInMemory("lsm");
+  eq(await migrate(layered, plain), 2, "a layer cannot list its trees: the default keyspace only");
+  eq(await plain.tree("users").count(), 0);
+  yes((await plain.ttl("t"))! > 50_000, "the TTL came through the layer");
+
+  await using named = await openInMemory("denokv");
+  const reports: number[] = [];
+  const copied = await migrate(layered, named, {
+    trees: ["users", "jobs"],
+    onProgress: (p) => reports.push(p.keys),
+  });
+  eq(copied, 4, "default keyspace plus the named trees");
+  eqBytes(await named.tree("users").get("ada"), "admin");
+  eqBytes(await named.tree("jobs").get("j1"), "queued");
+  eq(reports.at(-1), 4, "the last progress report counts every key");
+
+  await fails("InvalidInput", "trees must be names", () =>
+    // deno-lint-ignore no-explicit-any
+    migrate(layered, named, { trees: [""] as any }));
+  await fails("ReadOnly", "migrate into a read-only store", async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      await (await openWith("btree", `${dir}/ro.oxi`)).close();
+      await using ro = await openReadOnly(`${dir}/ro.oxi`);
+      await migrate(inner, ro);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
