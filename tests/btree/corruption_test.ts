@@ -4,7 +4,8 @@ import { decodeSlot, PAGE_SIZE, SLOT_OFFSETS, SLOT_SIZE } from "../../kv/btree/_
 import { Page } from "../../kv/btree/_page.ts";
 import { StoreError } from "../../core/error.ts";
 import type { KvStore } from "../../core/kv.ts";
-import { rejectsKind, removeDir, rng, tempPath } from "./_helpers.ts";
+import { removeDir, rng, tempPath } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const dec = new TextDecoder();
 
@@ -124,7 +125,7 @@ Deno.test("btree refuses a file that is not a B-tree store with Corruption namin
     equal(err.kind, "Corruption");
     match(err.message, /not an oxistore B-tree \(bad magic bytes\)/);
     ok(err.message.includes(path));
-    equal(await rejectsKind(() => openBTree(path, { readOnly: true })), "Corruption");
+    await assertRejectsKind(() => openBTree(path, { readOnly: true }), "Corruption");
   } finally {
     removeDir(path);
   }
@@ -137,7 +138,7 @@ Deno.test("btree reports a truncated file as Corruption", async () => {
     const r = await readAllOrCorruption(path);
     ok(r.openFailed || r.failed > 0);
     Deno.truncateSync(path, 100);
-    equal(await rejectsKind(() => openBTree(path)), "Corruption");
+    await assertRejectsKind(() => openBTree(path), "Corruption");
   });
 });
 
@@ -150,14 +151,14 @@ Deno.test("btree survives one damaged header slot (redundant copy) but not two",
     flip(path, SLOT_OFFSETS[1] + 8);
     deepStrictEqual(await readAllOrCorruption(path), { failed: 0, openFailed: false });
     flip(path, SLOT_OFFSETS[0] + 30);
-    equal(await rejectsKind(() => openBTree(path)), "Corruption");
+    await assertRejectsKind(() => openBTree(path), "Corruption");
   });
 });
 
 Deno.test("btree detects a flipped byte in the magic, a branch, a leaf and an overflow page", async () => {
   await withStore(async (path, l) => {
     flip(path, 3);
-    equal(await rejectsKind(() => openBTree(path)), "Corruption");
+    await assertRejectsKind(() => openBTree(path), "Corruption");
     flip(path, 3);
     flip(path, l.slot.rootPage * PAGE_SIZE + 40);
     let r = await readAllOrCorruption(path);
@@ -177,7 +178,7 @@ Deno.test("btree detects a flipped byte in the saved free list at open", async (
   await withStore(async (path, l) => {
     ok(l.slot.clean && l.slot.freePage > 0, "the store should have a saved free list");
     flip(path, l.slot.freePage * PAGE_SIZE + 20);
-    equal(await rejectsKind(() => openBTree(path)), "Corruption");
+    await assertRejectsKind(() => openBTree(path), "Corruption");
   });
 });
 

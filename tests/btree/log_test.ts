@@ -13,7 +13,8 @@ import {
 } from "../../kv/btree/_format.ts";
 import { SECTOR } from "../../kv/btree/_log.ts";
 import { engineOf } from "../../kv/btree/_registry.ts";
-import { rejectsKind, removeDir, tempPath } from "./_helpers.ts";
+import { removeDir, tempPath } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const dec = new TextDecoder();
 
@@ -92,8 +93,8 @@ Deno.test("btree reports Corruption for a damaged log record that a later one sa
     const { image, log } = await crashImage(path);
     image[log + SECTOR + 40]! ^= 0xff; // record 2 ("b") was synced before record 3 was written
     Deno.writeFileSync(path, image);
-    equal(await rejectsKind(() => openBTree(path)), "Corruption");
-    equal(await rejectsKind(() => openBTree(path, { readOnly: true })), "Corruption");
+    await assertRejectsKind(() => openBTree(path), "Corruption");
+    await assertRejectsKind(() => openBTree(path, { readOnly: true }), "Corruption");
   } finally {
     removeDir(path);
   }
@@ -162,7 +163,7 @@ Deno.test("btree leaves no trace of a commit whose log record could not be writt
     const engine = engineOf(store)!;
     // Simulate a failing disk: the file handle goes away under the store.
     (engine.pager as unknown as { file: { file: Deno.FsFile } }).file.file.close();
-    equal(await rejectsKind(() => store.put("a", "3")), "Io");
+    await assertRejectsKind(() => store.put("a", "3"), "Io");
     equal(dec.decode((await store.get("a"))!), "2");
     await store.close().catch(() => {});
     const again = await openBTree(path);
