@@ -190,8 +190,14 @@ export class Txn implements KvTxn {
       // Nothing to write: validate only, which a read-only store allows too.
       else {
         await s.lock.run(async () => {
-          validate();
-          await s.applyLocked([], checks);
+          // Other openers' commits count too: the engine catches up first.
+          await s.engine.beginCommit?.();
+          try {
+            validate();
+            await s.applyLocked([], checks);
+          } finally {
+            s.engine.endCommit?.();
+          }
         }).catch((err) => {
           throw s.fail("commit transaction", err);
         });

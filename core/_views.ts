@@ -30,11 +30,16 @@ export class ConflictLog {
     return token;
   }
 
+  /** A commit whose keys are unknown (made elsewhere) came at `seq`: it conflicts with all. */
+  #allAt = -1;
+
   /** Forgets a finished transaction, and with the last one every record. */
   end(token: number): void {
     this.#open.delete(token);
-    if (this.#open.size === 0) this.#last.clear();
-    else if (this.#last.size > 4096) {
+    if (this.#open.size === 0) {
+      this.#last.clear();
+      this.#allAt = -1;
+    } else if (this.#last.size > 4096) {
       const oldest = Math.min(...this.#open.values());
       for (const [id, r] of this.#last) if (r.seq <= oldest) this.#last.delete(id);
     }
@@ -45,14 +50,21 @@ export class ConflictLog {
     if (this.#open.size > 0) this.#last.set(keyId(key), { key, seq });
   }
 
+  /** Notes a commit that may have changed any key. */
+  recordAll(seq: number): void {
+    if (this.#open.size > 0) this.#allAt = seq;
+  }
+
   /** True when `key` was committed after `seq`. */
   changedSince(id: string, seq: number): boolean {
+    if (this.#allAt > seq) return true;
     const r = this.#last.get(id);
     return r !== undefined && r.seq > seq;
   }
 
   /** True when some key in `[lo, hi)` was committed after `seq`. */
   rangeChangedSince(lo: Uint8Array | undefined, hi: Uint8Array | undefined, seq: number): boolean {
+    if (this.#allAt > seq) return true;
     for (const r of this.#last.values()) {
       if (r.seq > seq && inRange(r.key, lo, hi)) return true;
     }

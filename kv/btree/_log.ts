@@ -105,6 +105,8 @@ function decodeRecord(
 /** The records of a log, in commit order. */
 export interface Replay {
   records: RawOp[][];
+  /** Bytes the whole records occupy (where the next one goes). */
+  end: number;
 }
 
 /**
@@ -138,7 +140,31 @@ export function readLog(pager: Pager, path: string, log: LogExtent, pageCount: n
       throw corruption(path, `commit log record ${seq} fails its checksum`);
     }
   }
-  return { records };
+  return { records, end: at };
+}
+
+/**
+ * The record `seq` at byte `offset` of a log, if a whole one is there (a
+ * commit another opener appended): one read of a sector, a second for the
+ * rest of a longer record.
+ */
+export function readRecordAt(
+  pager: Pager,
+  log: LogExtent,
+  offset: number,
+  seq: number,
+): { ops: RawOp[]; span: number } | undefined {
+  const cap = log.npages * PAGE_SIZE;
+  if (offset + HEAD > cap) return undefined;
+  const base = log.page * PAGE_SIZE + offset;
+  let buf = pager.readAt(base, SECTOR);
+  const dv = new DataView(buf.buffer, buf.byteOffset, HEAD);
+  if (dv.getFloat64(8, true) !== log.salt || dv.getUint32(16, true) !== seq) return undefined;
+  const span = Math.ceil((HEAD + dv.getUint32(4, true)) / SECTOR) * SECTOR;
+  if (offset + span > cap) return undefined;
+  if (span > SECTOR) buf = pager.readAt(base, span);
+  const r = decodeRecord(buf, 0, log.salt, seq);
+  return r === undefined ? undefined : { ops: r.ops, span: r.span };
 }
 
 /** The open log a store appends to. */
@@ -162,6 +188,12 @@ export class CommitLog {
   /** Bytes used so far. */
   get used(): number {
     return this.#offset;
+  }
+
+  /** Continues after `seq` records ending at byte `offset` (replayed, or appended elsewhere). */
+  resume(offset: number, seq: number): void {
+    this.#offset = offset;
+    this.seq = seq;
   }
 
   /** Appends a record for `ops`; false (nothing written) when it does not fit. */

@@ -17,7 +17,8 @@ import {
   SLOT_SIZE,
 } from "./_format.ts";
 import { FreeSpace } from "./_freespace.ts";
-import { acquire, releasePath } from "./_locks.ts";
+import { Openers } from "../../core/_openers.ts";
+import { attach, LOCK_SUFFIX, READERS_SUFFIX } from "./_follow.ts";
 import { DeferredPager, FilePager, MemoryPager, type Pager } from "./_pager.ts";
 import { type LogExtent, readLog } from "./_log.ts";
 import type { RawOp } from "../../core/engine.ts";
@@ -90,16 +91,19 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
     // A missing permission is Unsupported naming the flag, as on every engine.
     throw ioStoreError(err, `open store at ${path}`);
   }
-  let real = path;
-  let registered = false;
+  let openers: Openers | undefined;
   try {
-    real = fs.realPathSync(path);
-    if (!acquire(real, !readOnly)) throw locked(path);
-    registered = true;
-    if (!(await lockSoon(file, !readOnly))) throw locked(path);
+    // Any number of openers (processes, isolates, handles) share the file.
+    openers = await Openers.join(path, `${path}${LOCK_SUFFIX}`, `${path}${READERS_SUFFIX}`);
+    await openers.lock();
+    // Alone, the file is as the last opener (or a crash) left it: recover it.
+    // Otherwise it is live: take its newest state as it is.
+    const alone = openers.others() === 0;
     const filePager = new FilePager(file, path);
     // A new file's name is durable only once its directory is synced.
-    const state = recover(filePager, path, readOnly, () => syncDir(fs, parentDir(path)));
+    const state = alone
+      ? recover(filePager, path, readOnly, () => syncDir(fs, parentDir(path)))
+      : attach(filePager, path);
     const engine = new BTreeEngine({
       ...state,
       pager: new DeferredPager(filePager),
@@ -107,13 +111,16 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
       memory: false,
       readOnly,
       cacheSizeBytes: cache,
-      unlock: () => releasePath(real, !readOnly),
+      unlock: () => {},
+      openers,
     });
     // On failure the catch below releases the file: nothing more was written.
-    engine.recover(state.records);
+    engine.recover(state.records, alone);
+    openers.unlock();
+    if (alone) openers.trySolo();
     return engine;
   } catch (err) {
-    if (registered) releasePath(real, !readOnly);
+    openers?.close();
     try {
       file.close();
     } catch { /* already closed */ }
@@ -121,30 +128,15 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
   }
 }
 
-/**
- * Takes the file lock, retrying for up to 200 ms: a lock that a closing
- * handle still holds for a moment should not make an open fail (seen as a
- * rare `Locked` on reopen-after-close in heavily parallel test runs).
- */
-async function lockSoon(file: FileCalls, exclusive: boolean): Promise<boolean> {
-  for (let tries = 0; tries < 20; tries++) {
-    if (file.tryLockSync(exclusive)) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return false;
-}
-
-function locked(path: string): StoreError {
-  return new StoreError(
-    "Locked",
-    `Cannot open store at ${path}: another process (or handle) holds it open for writing`,
-  );
-}
-
-type Recovered = Pick<EngineState, "root" | "txn" | "keptTxn" | "slotTxn" | "space" | "log"> & {
-  /** The log's whole records, to replay on top of the slot's tree. */
-  records: RawOp[][];
-};
+export type Recovered =
+  & Pick<
+    EngineState,
+    "root" | "txn" | "keptTxn" | "slotTxn" | "space" | "log" | "logEnd" | "spaceUnknown"
+  >
+  & {
+    /** The log's whole records, to replay on top of the slot's tree. */
+    records: RawOp[][];
+  };
 
 function recover(
   pager: FilePager,
