@@ -1,6 +1,9 @@
-// The raw min/max bytes of column chunk statistics, read from the footer's Thrift
-// compact encoding. hyparquet hands decimal statistics over as floating-point numbers
-// (exact to about 15 digits only); pruning and `parquetMetadata` need the exact bytes.
+// Exact decimal statistics. hyparquet hands decimal min/max over as floating-point
+// numbers (exact to about 15 digits only); pruning and `parquetMetadata` need the exact
+// values, so the raw bytes are read again from the footer's Thrift compact encoding.
+import type { AsyncBuffer, FileMetaData, SchemaElement, SchemaTree } from "hyparquet";
+import { bytesToBigInt } from "./_decimal.ts";
+import { isDecimal } from "./_raw_values.ts";
 
 interface Cursor {
   bytes: Uint8Array;
@@ -109,4 +112,61 @@ export function rawStatistics(footer: Uint8Array): RawStats[][] {
       return out;
     })
   );
+}
+
+/**
+ * Replaces the decimal statistics hyparquet decoded as floats (in `metadata`, in place)
+ * with exact unscaled bigints read from the footer's own bytes; where those cannot be
+ * read, the decimal min/max are dropped (no pruning, never a wrong one).
+ */
+export async function exactDecimalStats(
+  metadata: FileMetaData,
+  tree: SchemaTree,
+  buffer: AsyncBuffer,
+): Promise<void> {
+  const leaves = metadata.schema.filter((e) => !e.num_children && e.type);
+  if (!leaves.some(isDecimal)) return;
+  let raw: RawStats[][] | undefined;
+  try {
+    const end = buffer.byteLength - 8;
+    const footer = await buffer.slice(end - metadata.metadata_length, end);
+    raw = rawStatistics(new Uint8Array(footer));
+  } catch {
+    raw = undefined;
+  }
+  metadata.row_groups.forEach((g, gi) => {
+    g.columns.forEach((c, ci) => {
+      const m = c.meta_data;
+      const e = m && leafElement(tree, m.path_in_schema);
+      if (!m?.statistics || !e || !isDecimal(e)) return;
+      const st = m.statistics;
+      delete st.min;
+      delete st.max;
+      const r = raw?.[gi]?.[ci];
+      const min = r?.min && decimalStat(e.type, r.min);
+      const max = r?.max && decimalStat(e.type, r.max);
+      if (min === undefined || max === undefined) {
+        delete st.min_value;
+        delete st.max_value;
+      } else {
+        st.min_value = min;
+        st.max_value = max;
+      }
+    });
+  });
+}
+
+/** The schema element of the leaf at `path`, if there is one. */
+export function leafElement(tree: SchemaTree, path: string[]): SchemaElement | undefined {
+  let node: SchemaTree | undefined = tree;
+  for (const name of path) node = node?.children.find((c) => c.element.name === name);
+  return node && !node.children.length ? node.element : undefined;
+}
+
+/** A raw decimal statistic (Parquet's plain encoding of the physical type) → bigint. */
+function decimalStat(physical: SchemaElement["type"], b: Uint8Array): bigint | undefined {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (physical === "INT32") return b.length === 4 ? BigInt(view.getInt32(0, true)) : undefined;
+  if (physical === "INT64") return b.length === 8 ? view.getBigInt64(0, true) : undefined;
+  return b.length ? bytesToBigInt(b) : undefined;
 }

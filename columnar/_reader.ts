@@ -2,15 +2,8 @@
 // read one at a time into Arrow record batches (chunks fetched and page-checked first).
 import * as A from "apache-arrow";
 import { parquetMetadataAsync, parquetRead, parquetSchema } from "hyparquet";
-import type {
-  ColumnChunk,
-  FileMetaData,
-  ParquetParsers,
-  SchemaElement,
-  SchemaTree,
-} from "hyparquet";
-import { rawStatistics, type RawStats } from "./_footer_stats.ts";
-import { bytesToBigInt } from "./_decimal.ts";
+import type { ColumnChunk, FileMetaData, ParquetParsers, SchemaTree } from "hyparquet";
+import { exactDecimalStats, leafElement } from "./_footer_stats.ts";
 import type { ParquetSource } from "./types.ts";
 import { decodeError, fail } from "./_errors.ts";
 import { type OpenSource, openSource, RangeCache } from "./_async_buffer.ts";
@@ -112,7 +105,7 @@ export class ParquetReader {
       }
       const reader = new ParquetReader(src, metadata, tree);
       reader.#validate();
-      await reader.#exactDecimalStats();
+      await exactDecimalStats(metadata, tree, src.buffer);
       return reader;
     } catch (err) {
       src.close();
@@ -169,45 +162,6 @@ export class ParquetReader {
         `Cannot open ${src.name}: row groups hold ${total} rows, the footer says ${metadata.num_rows}`,
       );
     }
-  }
-
-  /**
-   * Replaces the decimal statistics hyparquet decoded as floats with exact unscaled
-   * bigints read from the footer's own bytes; where those cannot be read, the decimal
-   * min/max are dropped (no pruning, never a wrong one).
-   */
-  async #exactDecimalStats(): Promise<void> {
-    const leaves = this.metadata.schema.filter((e) => !e.num_children && e.type);
-    if (!leaves.some(isDecimal)) return;
-    const { metadata, src } = this;
-    let raw: RawStats[][] | undefined;
-    try {
-      const end = src.buffer.byteLength - 8;
-      const footer = await src.buffer.slice(end - metadata.metadata_length, end);
-      raw = rawStatistics(new Uint8Array(footer));
-    } catch {
-      raw = undefined;
-    }
-    metadata.row_groups.forEach((g, gi) => {
-      g.columns.forEach((c, ci) => {
-        const m = c.meta_data;
-        const e = m && leafElement(this.tree, m.path_in_schema);
-        if (!m?.statistics || !e || !isDecimal(e)) return;
-        const st = m.statistics;
-        delete st.min;
-        delete st.max;
-        const r = raw?.[gi]?.[ci];
-        const min = r?.min && decimalStat(e.type, r.min);
-        const max = r?.max && decimalStat(e.type, r.max);
-        if (min === undefined || max === undefined) {
-          delete st.min_value;
-          delete st.max_value;
-        } else {
-          st.min_value = min;
-          st.max_value = max;
-        }
-      });
-    });
   }
 
   /** The scale of the decimal leaf at `path`, or undefined when it is not a decimal. */
@@ -364,20 +318,6 @@ export class ParquetReader {
   close(): void {
     this.src.close();
   }
-}
-
-function leafElement(tree: SchemaTree, path: string[]): SchemaElement | undefined {
-  let node: SchemaTree | undefined = tree;
-  for (const name of path) node = node?.children.find((c) => c.element.name === name);
-  return node && !node.children.length ? node.element : undefined;
-}
-
-/** A raw decimal statistic (Parquet's plain encoding of the physical type) → bigint. */
-function decimalStat(physical: SchemaElement["type"], b: Uint8Array): bigint | undefined {
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  if (physical === "INT32") return b.length === 4 ? BigInt(view.getInt32(0, true)) : undefined;
-  if (physical === "INT64") return b.length === 8 ? view.getBigInt64(0, true) : undefined;
-  return b.length ? bytesToBigInt(b) : undefined;
 }
 
 function gather(

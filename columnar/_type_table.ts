@@ -2,12 +2,15 @@
 // become `toRows` values, comparable keys and hyparquet-writer values, how predicate
 // values and footer statistics become keys, and which Parquet elements a type writes.
 // Every module that used to switch over Arrow types asks this table instead; the
-// entries live in `_types_scalar.ts` and `_types_nested.ts`.
+// entries live in `_types_numeric.ts`, `_types_bytes.ts`, `_types_temporal.ts` and
+// `_types_nested.ts`.
 import * as A from "apache-arrow";
 import type { SchemaElement } from "hyparquet";
 import { type AnyData, describe, type Getter, isNullish, validAt } from "./_cells.ts";
 import { fail } from "./_errors.ts";
-import { SCALAR_TYPES } from "./_types_scalar.ts";
+import { NUMERIC_TYPES } from "./_types_numeric.ts";
+import { BYTES_TYPES } from "./_types_bytes.ts";
+import { TEMPORAL_TYPES } from "./_types_temporal.ts";
 import { NESTED_TYPES } from "./_types_nested.ts";
 
 /** What a `build` gets: the values, and helpers that know their validity. */
@@ -68,7 +71,12 @@ let table: Map<A.Type, TypeBehaviour> | undefined;
 /** The behaviour of `type`'s family (an empty entry for types with no special case). */
 export function behaviourOf(type: A.DataType): TypeBehaviour {
   // Built on first use, so the entry modules may import this one.
-  table ??= new Map([...SCALAR_TYPES, ...NESTED_TYPES] as [A.Type, TypeBehaviour][]);
+  table ??= new Map(
+    [...NUMERIC_TYPES, ...BYTES_TYPES, ...TEMPORAL_TYPES, ...NESTED_TYPES] as [
+      A.Type,
+      TypeBehaviour,
+    ][],
+  );
   return table.get(type.typeId) ?? {};
 }
 
@@ -212,4 +220,40 @@ export function fieldElements(
 export function valuesGetter(data: AnyData): Getter {
   const vals = data.values as unknown as ArrayLike<unknown>;
   return nullOr(data, (i) => vals[i]);
+}
+
+// ---- helpers of the entries ----
+
+/** The column's value buffer as is, when it has no nulls (hyparquet-writer takes it). */
+export function plainValues(data: AnyData): ArrayLike<unknown> | undefined {
+  if (data.nullCount !== 0) return undefined;
+  const v = data.values as unknown as { subarray(a: number, b: number): ArrayLike<unknown> };
+  return v.subarray(0, data.length);
+}
+
+export function cannotCompare(type: A.DataType, v: unknown, column: string): never {
+  return fail("InvalidInput", `Cannot compare column ${column} (${type}) with ${describe(v)}`);
+}
+
+/** Predicate values of number-like columns: numbers and bigints, as they are. */
+export function numberKey(type: A.DataType, v: unknown, column: string): unknown {
+  return typeof v === "number" || typeof v === "bigint" ? v : cannotCompare(type, v, column);
+}
+
+/** Fills `out[i]` with `convert(values[i])` for every non-null value. */
+export function fill<T>(
+  c: BuildContext,
+  out: { [i: number]: T },
+  convert: (v: unknown) => T,
+): void {
+  for (let i = 0; i < c.n; i++) {
+    const v = c.values[i];
+    if (!isNullish(v)) out[i] = convert(v);
+  }
+}
+
+/** Cells as apache-arrow's `Vector.get` reads them, null for nulls. */
+export function vectorGetter(data: AnyData): Getter {
+  const vec = A.makeVector(data);
+  return (i) => vec.get(i) ?? null;
 }
