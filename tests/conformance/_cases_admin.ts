@@ -1,5 +1,6 @@
 // flush, compact, sizeOnDisk, backup and restore.
-import { type Case, eq, eqBytes, fails, scan, yes } from "./_helpers.ts";
+import { type Case, eq, eqBytes, scan, yes } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const pad = (i: number) => String(i).padStart(3, "0");
 
@@ -56,11 +57,11 @@ export const adminCases: Case[] = [
       const left = await store.ttl("ttl");
       yes(left !== undefined && left > 50_000, `TTL survives backup/restore (${left})`);
       eq(await store.contains("gone"), false, "an expired key is not brought back");
-      await fails("InvalidInput", "backup to an empty path", () => store.backup(""));
-      await fails(
+      await assertRejectsKind(() => store.backup(""), "InvalidInput", "backup to an empty path");
+      await assertRejectsKind(
+        () => store.restore(`${path}.missing`),
         "NotFound",
         "restore from a missing file",
-        () => store.restore(`${path}.missing`),
       );
       eq(await store.count(), 5, "a failed restore changes nothing");
     },
@@ -125,7 +126,7 @@ export const adminCases: Case[] = [
       for (const [name, data] of cases) {
         const p = await tempPath(name);
         await Deno.writeFile(p, data);
-        await fails("Corruption", `restore from ${name}`, () => store.restore(p));
+        await assertRejectsKind(() => store.restore(p), "Corruption", `restore from ${name}`);
         eq(await scan(store.iter()), before, `${name}: store unchanged`);
       }
       await store.restore(good);

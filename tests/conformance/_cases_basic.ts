@@ -1,17 +1,6 @@
 // Bytes in and out, ordering, limits, wrong types, point reads and writes.
-import {
-  b,
-  type Case,
-  collect,
-  collectKeys,
-  eq,
-  eqBytes,
-  fails,
-  scan,
-  show,
-  u,
-  yes,
-} from "./_helpers.ts";
+import { b, type Case, collect, collectKeys, eq, eqBytes, scan, show, u, yes } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const MiB = 1024 * 1024;
 
@@ -149,22 +138,42 @@ export const basicCases: Case[] = [
       const k2049 = new Uint8Array(2049).fill(0x61);
       await store.put(k2048, "max");
       eqBytes(await store.get(k2048), "max", "2048-byte key round-trips");
-      await fails("InvalidInput", "put with a 2049-byte key", () => store.put(k2049, "x"));
-      await fails("InvalidInput", "get with a 2049-byte key", () => store.get(k2049));
-      await fails("InvalidInput", "delete with a 2049-byte key", () => store.delete(k2049));
-      await fails("InvalidInput", "contains with a 2049-byte key", () => store.contains(k2049));
-      await fails("InvalidInput", "2049-byte string key", () => store.put("a".repeat(2049), "x"));
+      await assertRejectsKind(
+        () => store.put(k2049, "x"),
+        "InvalidInput",
+        "put with a 2049-byte key",
+      );
+      await assertRejectsKind(() => store.get(k2049), "InvalidInput", "get with a 2049-byte key");
+      await assertRejectsKind(
+        () => store.delete(k2049),
+        "InvalidInput",
+        "delete with a 2049-byte key",
+      );
+      await assertRejectsKind(
+        () => store.contains(k2049),
+        "InvalidInput",
+        "contains with a 2049-byte key",
+      );
+      await assertRejectsKind(
+        () => store.put("a".repeat(2049), "x"),
+        "InvalidInput",
+        "2049-byte string key",
+      );
       // Multi-byte characters count in bytes, not characters.
-      await fails("InvalidInput", "1025 two-byte chars", () => store.put("é".repeat(1025), "x"));
-      await fails(
+      await assertRejectsKind(
+        () => store.put("é".repeat(1025), "x"),
+        "InvalidInput",
+        "1025 two-byte chars",
+      );
+      await assertRejectsKind(
+        () => store.put("big", new Uint8Array(64 * MiB + 1)),
         "InvalidInput",
         "value of 64 MiB + 1",
-        () => store.put("big", new Uint8Array(64 * MiB + 1)),
       );
-      await fails(
+      await assertRejectsKind(
+        () => store.batchWrite([["big", new Uint8Array(64 * MiB + 1)]]),
         "InvalidInput",
         "batchWrite value of 64 MiB + 1",
-        () => store.batchWrite([["big", new Uint8Array(64 * MiB + 1)]]),
       );
       eq(await store.contains("big"), false, "an oversize value writes nothing");
       eq(await store.count(), 1);
@@ -225,24 +234,40 @@ export const basicCases: Case[] = [
         ["ArrayBuffer", new ArrayBuffer(2)],
       ];
       for (const [name, v] of bad) {
-        await fails("InvalidInput", `put(${name} key)`, () => s.put(v, "x"));
-        await fails("InvalidInput", `put(key, ${name} value)`, () => s.put("k", v));
-        await fails("InvalidInput", `get(${name})`, () => s.get(v));
-        await fails("InvalidInput", `delete(${name})`, () => s.delete(v));
-        await fails("InvalidInput", `contains(${name})`, () => s.contains(v));
-        await fails("InvalidInput", `batchWrite([[${name}, v]])`, () => s.batchWrite([[v, "x"]]));
-        await fails("InvalidInput", `batchDelete([${name}])`, () => s.batchDelete([v]));
-        await fails("InvalidInput", `getMany([${name}])`, () => s.getMany([v]));
-        await fails("InvalidInput", `prefixScan(${name})`, () => s.prefixScan(v));
-        await fails("InvalidInput", `putWithTtl(${name} key)`, () => s.putWithTtl(v, "x", 1000));
+        await assertRejectsKind(() => s.put(v, "x"), "InvalidInput", `put(${name} key)`);
+        await assertRejectsKind(() => s.put("k", v), "InvalidInput", `put(key, ${name} value)`);
+        await assertRejectsKind(() => s.get(v), "InvalidInput", `get(${name})`);
+        await assertRejectsKind(() => s.delete(v), "InvalidInput", `delete(${name})`);
+        await assertRejectsKind(() => s.contains(v), "InvalidInput", `contains(${name})`);
+        await assertRejectsKind(
+          () => s.batchWrite([[v, "x"]]),
+          "InvalidInput",
+          `batchWrite([[${name}, v]])`,
+        );
+        await assertRejectsKind(() => s.batchDelete([v]), "InvalidInput", `batchDelete([${name}])`);
+        await assertRejectsKind(() => s.getMany([v]), "InvalidInput", `getMany([${name}])`);
+        await assertRejectsKind(() => s.prefixScan(v), "InvalidInput", `prefixScan(${name})`);
+        await assertRejectsKind(
+          () => s.putWithTtl(v, "x", 1000),
+          "InvalidInput",
+          `putWithTtl(${name} key)`,
+        );
         if (v !== undefined) {
-          await fails("InvalidInput", `range(${name})`, () => s.range(v));
+          await assertRejectsKind(() => s.range(v), "InvalidInput", `range(${name})`);
         }
       }
-      await fails("InvalidInput", "getMany(not an array)", () => s.getMany("abc"));
-      await fails("InvalidInput", "batchWrite(not an array)", () => s.batchWrite("abc"));
-      await fails("InvalidInput", "batchWrite([one-element pair])", () => s.batchWrite([["k"]]));
-      await fails("InvalidInput", "batchDelete(not an array)", () => s.batchDelete(7));
+      await assertRejectsKind(() => s.getMany("abc"), "InvalidInput", "getMany(not an array)");
+      await assertRejectsKind(
+        () => s.batchWrite("abc"),
+        "InvalidInput",
+        "batchWrite(not an array)",
+      );
+      await assertRejectsKind(
+        () => s.batchWrite([["k"]]),
+        "InvalidInput",
+        "batchWrite([one-element pair])",
+      );
+      await assertRejectsKind(() => s.batchDelete(7), "InvalidInput", "batchDelete(not an array)");
       eq(await store.count(), 0, "no bad call wrote anything");
     },
   },

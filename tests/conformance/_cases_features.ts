@@ -1,5 +1,6 @@
 // watch, named trees, merge, metrics.
-import { type Case, collectKeys, eq, eqBytes, fails, scan, show, u, yes } from "./_helpers.ts";
+import { type Case, collectKeys, eq, eqBytes, scan, show, u, yes } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 import type { KvChange } from "../../core/kv.ts";
 import type { MergeOperator } from "../../core/config.ts";
 
@@ -152,13 +153,17 @@ export const featureCases: Case[] = [
         eq(await scan(snap.range()), ['"k"="orders"']);
       }
       await store.compareAndSwap("k", "default", "d2");
-      await fails(
+      await assertRejectsKind(
+        () => users.compareAndSwap("k", "default", "x"),
         "CasMismatch",
         "CAS in a tree sees the tree's value",
-        () => users.compareAndSwap("k", "default", "x"),
       );
-      await fails("InvalidInput", "empty tree name", () => store.tree(""));
-      await fails("InvalidInput", "256-byte tree name", () => store.tree("n".repeat(256)));
+      await assertRejectsKind(() => store.tree(""), "InvalidInput", "empty tree name");
+      await assertRejectsKind(
+        () => store.tree("n".repeat(256)),
+        "InvalidInput",
+        "256-byte tree name",
+      );
       // The longest key in the tree with the longest name.
       const long = store.tree("n".repeat(255));
       const k2048 = new Uint8Array(2048).fill(0xff);
@@ -202,12 +207,16 @@ export const featureCases: Case[] = [
       eqBytes(await spy.get("the-key"), "v");
       const plain = await open();
       await plain.put("c", "1");
-      await fails("Unsupported", "merge without an operator", () => plain.merge("c", "1"));
+      await assertRejectsKind(
+        () => plain.merge("c", "1"),
+        "Unsupported",
+        "merge without an operator",
+      );
       eqBytes(await plain.get("c"), "1");
-      await fails(
+      await assertRejectsKind(
+        () => store.merge(new Uint8Array(2049), "1"),
         "InvalidInput",
         "merge with a 2049-byte key",
-        () => store.merge(new Uint8Array(2049), "1"),
       );
     },
   },

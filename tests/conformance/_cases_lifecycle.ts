@@ -1,5 +1,6 @@
 // kind, close, `await using`, reopen persistence, read-only, syncWrites.
-import { type Case, eq, eqBytes, fails, scan, sleep, yes } from "./_helpers.ts";
+import { type Case, eq, eqBytes, scan, sleep, yes } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 import { STORE_KINDS } from "../../core/config.ts";
 import type { KvStore } from "../../core/kv.ts";
 
@@ -70,12 +71,12 @@ export const lifecycleCases: Case[] = [
         [missing, "NotFound", () => s.restore(missing)],
       ];
       for (const [op, kind, fn] of tries) {
-        const err = await fails(kind as never, op, fn);
+        const err = await assertRejectsKind(fn, kind as never, op);
         yes(err instanceof Error && err.name === "StoreError", "a StoreError is an Error");
         yes(err.message.includes(op), `"${err.message}" names ${op}`);
       }
       await store.close();
-      const err = await fails("Closed", "get after close", () => store.get("k"));
+      const err = await assertRejectsKind(() => store.get("k"), "Closed", "get after close");
       yes(err.message.includes("get"), `"${err.message}" names get`);
     },
   },
@@ -103,13 +104,13 @@ export const lifecycleCases: Case[] = [
       await store.close(); // idempotent
       const path = await tempPath("x.bak");
       for (const [name, fn] of [...writes(store, path), ...reads(store)]) {
-        await fails("Closed", `${name} after close`, fn);
+        await assertRejectsKind(fn, "Closed", `${name} after close`);
       }
-      await fails("Closed", "compact after close", () => store.compact());
-      await fails("Closed", "backup after close", () => store.backup(path));
-      await fails("Closed", "tree handle after close", () => tree.get("k"));
-      await fails("Closed", "transaction commit after close", () => txn.commit());
-      await fails("Closed", "snapshot read after close", () => snap.get("k"));
+      await assertRejectsKind(() => store.compact(), "Closed", "compact after close");
+      await assertRejectsKind(() => store.backup(path), "Closed", "backup after close");
+      await assertRejectsKind(() => tree.get("k"), "Closed", "tree handle after close");
+      await assertRejectsKind(() => txn.commit(), "Closed", "transaction commit after close");
+      await assertRejectsKind(() => snap.get("k"), "Closed", "snapshot read after close");
       // Disposal after close is quiet, so `await using` blocks never throw on exit.
       await snap.release();
       await snap[Symbol.asyncDispose]();
@@ -122,7 +123,7 @@ export const lifecycleCases: Case[] = [
         await scoped.put("a", "1");
         escaped = scoped;
       }
-      await fails("Closed", "get after `await using` ended", () => escaped!.get("a"));
+      await assertRejectsKind(() => escaped!.get("a"), "Closed", "get after `await using` ended");
     },
   },
   {
@@ -205,10 +206,20 @@ export const lifecycleCases: Case[] = [
       await store.backup(path);
       await store.close();
       const ro = await reopen({ readOnly: true });
-      for (const [name, fn] of writes(ro, path)) await fails("ReadOnly", `${name} read-only`, fn);
+      for (const [name, fn] of writes(ro, path)) {
+        await assertRejectsKind(fn, "ReadOnly", `${name} read-only`);
+      }
       const txn = await ro.transaction();
-      await fails("ReadOnly", "transaction put on a read-only store", () => txn.put("k", "v"));
-      await fails("ReadOnly", "transaction delete on a read-only store", () => txn.delete("a"));
+      await assertRejectsKind(
+        () => txn.put("k", "v"),
+        "ReadOnly",
+        "transaction put on a read-only store",
+      );
+      await assertRejectsKind(
+        () => txn.delete("a"),
+        "ReadOnly",
+        "transaction delete on a read-only store",
+      );
       await txn.rollback();
       {
         // A transaction that only reads commits fine on a read-only store.

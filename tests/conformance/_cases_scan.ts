@@ -1,5 +1,6 @@
 // Range, reverse, limit, prefix scans, iter/keys/count, batches and CAS.
-import { b, type Case, collectKeys, eq, eqBytes, fails, scan, show, u, yes } from "./_helpers.ts";
+import { b, type Case, collectKeys, eq, eqBytes, scan, show, u, yes } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 import type { KvStore } from "../../core/kv.ts";
 
 async function fill(store: KvStore, keys: string[]): Promise<void> {
@@ -40,10 +41,10 @@ export const scanCases: Case[] = [
       // deno-lint-ignore no-explicit-any
       const anyStore = store as any;
       for (const bad of [-1, Number.NaN, "3", null]) {
-        await fails(
+        await assertRejectsKind(
+          () => anyStore.range(undefined, undefined, { limit: bad }),
           "InvalidInput",
           `range limit ${String(bad)}`,
-          () => anyStore.range(undefined, undefined, { limit: bad }),
         );
       }
       // Early exit from a scan leaves the store usable.
@@ -122,8 +123,16 @@ export const scanCases: Case[] = [
       await tree.put("p/x", "1");
       eq(await collectKeys(tree.keys("p/")), ['"p/x"'], "a tree's keys under p/");
       eq(await store.count("p/"), 3, "the tree's key is not in the default tree");
-      await fails("InvalidInput", "keys(42)", () => store.keys(42 as unknown as string));
-      await fails("InvalidInput", "count({})", () => store.count({} as unknown as string));
+      await assertRejectsKind(
+        () => store.keys(42 as unknown as string),
+        "InvalidInput",
+        "keys(42)",
+      );
+      await assertRejectsKind(
+        () => store.count({} as unknown as string),
+        "InvalidInput",
+        "count({})",
+      );
     },
   },
   {
@@ -136,26 +145,26 @@ export const scanCases: Case[] = [
       await store.batchWrite([["a", "x"], ["a", "y"]]);
       eqBytes(await store.get("a"), "y", "a later pair of the same batch wins");
       await store.batchWrite([]);
-      await fails(
+      await assertRejectsKind(
+        () => store.batchWrite([["d", "4"], [new Uint8Array(2049), "x"], ["a", "z"]]),
         "InvalidInput",
         "batchWrite with one oversize key",
-        () => store.batchWrite([["d", "4"], [new Uint8Array(2049), "x"], ["a", "z"]]),
       );
-      await fails(
-        "InvalidInput",
-        "batchWrite with one bad value",
+      await assertRejectsKind(
         // deno-lint-ignore no-explicit-any
         () => store.batchWrite([["d", "4"], ["e", 5 as any]]),
+        "InvalidInput",
+        "batchWrite with one bad value",
       );
       eq(
         await scan(store.iter()),
         ['"a"="y"', '"b"="2"', '"c"="3"'],
         "failed batches wrote nothing",
       );
-      await fails(
+      await assertRejectsKind(
+        () => store.batchDelete(["a", new Uint8Array(3000)]),
         "InvalidInput",
         "batchDelete with one bad key",
-        () => store.batchDelete(["a", new Uint8Array(3000)]),
       );
       eq(await store.count(), 3, "failed batchDelete deleted nothing");
       await store.batchDelete(["a", "c", "missing"]);
@@ -230,25 +239,25 @@ export const scanCases: Case[] = [
       const store = await open();
       await store.compareAndSwap("k", null, "v1");
       eqBytes(await store.get("k"), "v1", "CAS from absent creates");
-      await fails(
+      await assertRejectsKind(
+        () => store.compareAndSwap("k", null, "v9"),
         "CasMismatch",
         "expect absent but present",
-        () => store.compareAndSwap("k", null, "v9"),
       );
-      await fails(
+      await assertRejectsKind(
+        () => store.compareAndSwap("k", "nope", "v9"),
         "CasMismatch",
         "wrong expected value",
-        () => store.compareAndSwap("k", "nope", "v9"),
       );
-      await fails(
+      await assertRejectsKind(
+        () => store.compareAndSwap("absent", "v1", "v9"),
         "CasMismatch",
         "expected a value but absent",
-        () => store.compareAndSwap("absent", "v1", "v9"),
       );
-      await fails(
+      await assertRejectsKind(
+        () => store.compareAndSwap("k", "v", "v9"),
         "CasMismatch",
         "expected differs only by a prefix",
-        () => store.compareAndSwap("k", "v", "v9"),
       );
       eqBytes(await store.get("k"), "v1", "mismatches wrote nothing");
       eq(await store.contains("absent"), false);
@@ -259,24 +268,24 @@ export const scanCases: Case[] = [
       await store.compareAndSwap("k", null, null); // absent stays absent
       eq(await store.contains("k"), false);
       await store.put("e", "");
-      await fails(
+      await assertRejectsKind(
+        () => store.compareAndSwap("e", null, "x"),
         "CasMismatch",
         "empty value is not absent",
-        () => store.compareAndSwap("e", null, "x"),
       );
       await store.compareAndSwap("e", "", "full");
       eqBytes(await store.get("e"), "full", "CAS with empty expected value");
-      await fails(
+      await assertRejectsKind(
+        () => store.compareAndSwap(new Uint8Array(2049), null, "x"),
         "InvalidInput",
         "CAS with a 2049-byte key",
-        () => store.compareAndSwap(new Uint8Array(2049), null, "x"),
       );
       // deno-lint-ignore no-explicit-any
       const anyStore = store as any;
-      await fails(
+      await assertRejectsKind(
+        () => anyStore.compareAndSwap("e", "full", 5),
         "InvalidInput",
         "CAS with a number next",
-        () => anyStore.compareAndSwap("e", "full", 5),
       );
       eqBytes(await store.get("e"), "full");
       // Concurrent CAS on one key: exactly one wins.

@@ -1,5 +1,6 @@
 // Point-in-time snapshots that keep their view while writers go on.
-import { type Case, eq, eqBytes, fails, scan, show, yes } from "./_helpers.ts";
+import { type Case, eq, eqBytes, scan, show, yes } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const pad = (i: number) => String(i).padStart(4, "0");
 
@@ -42,7 +43,7 @@ export const snapshotCases: Case[] = [
       eqBytes(await second.get("a"), "changed", "a later snapshot sees later data");
       await snap.release();
       await snap.release(); // idempotent
-      await fails("InvalidInput", "get on a released snapshot", () => snap.get("a"));
+      await assertRejectsKind(() => snap.get("a"), "InvalidInput", "get on a released snapshot");
       eq((await scan(second.range())).length, 5, "releasing one snapshot keeps the other");
       await second.release();
       {

@@ -1,5 +1,6 @@
 // Every TTL rule of API.md, in one store with one short sleep.
-import { type Case, collectKeys, eq, eqBytes, fails, scan, sleep, yes } from "./_helpers.ts";
+import { type Case, collectKeys, eq, eqBytes, scan, sleep, yes } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const SHORT = 100;
 
@@ -64,7 +65,7 @@ export const ttlCases: Case[] = [
           ["putWithTtl '10'", "InvalidInput", () => store.putWithTtl("z", "v", "10" as any)],
           ["expire -5", "InvalidInput", () => store.expire("keep", -5)],
         ] as const
-      ) await fails(kind, what, fn);
+      ) await assertRejectsKind(fn, kind, what);
       eq(await store.contains("z"), false, "bad TTLs write nothing");
       eq(await store.ttl("keep"), undefined, "a bad expire changes nothing");
 
@@ -107,10 +108,10 @@ export const ttlCases: Case[] = [
       eq(await store.get("x/again"), undefined, "still absent after expire/persist");
 
       // CAS sees an expired key as absent.
-      await fails(
+      await assertRejectsKind(
+        () => store.compareAndSwap("x/cas", "c", "n"),
         "CasMismatch",
         "CAS expecting an expired value",
-        () => store.compareAndSwap("x/cas", "c", "n"),
       );
       await store.compareAndSwap("x/cas", null, "fresh");
       eqBytes(await store.get("x/cas"), "fresh", "CAS from absent over an expired key");

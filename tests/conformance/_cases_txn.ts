@@ -1,5 +1,6 @@
 // Optimistic transactions: read-your-writes, isolation, first committer wins.
-import { type Case, eq, eqBytes, fails, scan, sleep, yes } from "./_helpers.ts";
+import { type Case, eq, eqBytes, scan, sleep, yes } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 export const txnCases: Case[] = [
   {
@@ -85,30 +86,34 @@ export const txnCases: Case[] = [
       await t2.put("acct/a", "50");
       await t2.put("other", "x");
       await t1.commit();
-      await fails("TxnConflict", "second committer", () => t2.commit());
+      await assertRejectsKind(() => t2.commit(), "TxnConflict", "second committer");
       eqBytes(await store.get("acct/a"), "90", "first committer's write stands");
       eq(await store.contains("other"), false, "nothing of the losing transaction applied");
-      await fails("InvalidInput", "commit after a conflict", () => t2.commit());
+      await assertRejectsKind(() => t2.commit(), "InvalidInput", "commit after a conflict");
 
       // A key only read, changed by a plain put: conflict.
       const t3 = await store.transaction();
       await t3.get("acct/b");
       await t3.put("log", "read b");
       await store.put("acct/b", "11");
-      await fails("TxnConflict", "read key changed by a plain put", () => t3.commit());
+      await assertRejectsKind(() => t3.commit(), "TxnConflict", "read key changed by a plain put");
       eq(await store.contains("log"), false);
 
       // A transaction that only read still validates its reads on commit.
       const reader = await store.transaction();
       await reader.get("acct/b");
       await store.put("acct/b", "12");
-      await fails("TxnConflict", "read-only transaction whose key changed", () => reader.commit());
+      await assertRejectsKind(
+        () => reader.commit(),
+        "TxnConflict",
+        "read-only transaction whose key changed",
+      );
 
       // A key only written (blind write), changed meanwhile: conflict.
       const t4 = await store.transaction();
       await t4.put("acct/a", "blind");
       await store.delete("acct/a");
-      await fails("TxnConflict", "written key deleted meanwhile", () => t4.commit());
+      await assertRejectsKind(() => t4.commit(), "TxnConflict", "written key deleted meanwhile");
       eq(await store.contains("acct/a"), false);
 
       // A key read through a scan counts as read.
@@ -117,7 +122,7 @@ export const txnCases: Case[] = [
       eq((await scan(t5.prefixScan("p/"))).length, 2);
       await t5.put("sum", "2");
       await store.put("p/2", "changed");
-      await fails("TxnConflict", "scanned key changed meanwhile", () => t5.commit());
+      await assertRejectsKind(() => t5.commit(), "TxnConflict", "scanned key changed meanwhile");
       eq(await store.contains("sum"), false);
 
       // Disjoint keys: both commit.
@@ -137,7 +142,7 @@ export const txnCases: Case[] = [
       await t8.get("ctr");
       await store.put("ctr", "1");
       await t8.put("ctr", "x");
-      await fails("TxnConflict", "lost race", () => t8.commit());
+      await assertRejectsKind(() => t8.commit(), "TxnConflict", "lost race");
       const retry = await store.transaction();
       eqBytes(await retry.get("ctr"), "1");
       await retry.put("ctr", "2");
@@ -157,9 +162,9 @@ export const txnCases: Case[] = [
       await t1.rollback();
       eqBytes(await store.get("k"), "v", "rollback drops writes");
       eq(await store.contains("n"), false);
-      await fails("InvalidInput", "get after rollback", () => t1.get("k"));
-      await fails("InvalidInput", "put after rollback", () => t1.put("k", "x"));
-      await fails("InvalidInput", "commit after rollback", () => t1.commit());
+      await assertRejectsKind(() => t1.get("k"), "InvalidInput", "get after rollback");
+      await assertRejectsKind(() => t1.put("k", "x"), "InvalidInput", "put after rollback");
+      await assertRejectsKind(() => t1.commit(), "InvalidInput", "commit after rollback");
 
       {
         await using t2 = await store.transaction();
@@ -171,25 +176,33 @@ export const txnCases: Case[] = [
       await t3.put("k", "committed");
       await t3.commit();
       eqBytes(await store.get("k"), "committed");
-      await fails("InvalidInput", "get after commit", () => t3.get("k"));
-      await fails("InvalidInput", "put after commit", () => t3.put("k", "x"));
-      await fails("InvalidInput", "delete after commit", () => t3.delete("k"));
-      await fails("InvalidInput", "range after commit", () => t3.range());
-      await fails("InvalidInput", "commit twice", () => t3.commit());
-      await fails("InvalidInput", "rollback after commit", () => t3.rollback());
+      await assertRejectsKind(() => t3.get("k"), "InvalidInput", "get after commit");
+      await assertRejectsKind(() => t3.put("k", "x"), "InvalidInput", "put after commit");
+      await assertRejectsKind(() => t3.delete("k"), "InvalidInput", "delete after commit");
+      await assertRejectsKind(() => t3.range(), "InvalidInput", "range after commit");
+      await assertRejectsKind(() => t3.commit(), "InvalidInput", "commit twice");
+      await assertRejectsKind(() => t3.rollback(), "InvalidInput", "rollback after commit");
       await t3[Symbol.asyncDispose](); // disposing a finished transaction is harmless
 
       const t4 = await store.transaction();
-      await fails(
+      await assertRejectsKind(
+        () => t4.put(new Uint8Array(2049), "x"),
         "InvalidInput",
         "txn put with a 2049-byte key",
-        () => t4.put(new Uint8Array(2049), "x"),
       );
-      // deno-lint-ignore no-explicit-any
-      await fails("InvalidInput", "txn put with a number value", () => t4.put("k", 1 as any));
-      await fails("InvalidInput", "txn get with null", () =>
+      await assertRejectsKind(
         // deno-lint-ignore no-explicit-any
-        t4.get(null as any));
+        () => t4.put("k", 1 as any),
+        "InvalidInput",
+        "txn put with a number value",
+      );
+      await assertRejectsKind(
+        () =>
+          // deno-lint-ignore no-explicit-any
+          t4.get(null as any),
+        "InvalidInput",
+        "txn get with null",
+      );
       await t4.rollback();
 
       // A plain write never waits for an open transaction.
@@ -203,7 +216,11 @@ export const txnCases: Case[] = [
       clearTimeout(timer);
       yes(!blocked, "put completed while a transaction was open");
       eqBytes(await store.get("k"), "plain");
-      await fails("TxnConflict", "the transaction lost to the plain put", () => t5.commit());
+      await assertRejectsKind(
+        () => t5.commit(),
+        "TxnConflict",
+        "the transaction lost to the plain put",
+      );
       eqBytes(await store.get("k"), "plain");
 
       // Commits of several transactions that run concurrently: each is atomic.

@@ -1,6 +1,7 @@
 // More data than one page, block or memtable: splits, merges, flushes and
 // compactions under scans, snapshots and transactions.
-import { type Case, eq, eqBytes, fails, scan, show } from "./_helpers.ts";
+import { type Case, eq, eqBytes, scan, show } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 import type { KvStore } from "../../core/kv.ts";
 
 const N = 4000;
@@ -101,7 +102,11 @@ export const volumeCases: Case[] = [
       eqBytes(await snap.get(probe), want.get(probe)!, "snapshot point read");
       eq(await scan(txn.prefixScan("key/")), all, "transaction scan after compact");
       await txn.put("new", "x");
-      await fails("TxnConflict", "commit after keys it scanned changed", () => txn.commit());
+      await assertRejectsKind(
+        () => txn.commit(),
+        "TxnConflict",
+        "commit after keys it scanned changed",
+      );
       await snap.release();
       eq(await store.count(), N / 2, "even keys rewritten, odd keys deleted, nothing from txn");
       eq(

@@ -1,7 +1,8 @@
 // Private helpers of the conformance suite: byte shorthands, collecting
-// iterators, error-kind assertions and a store-per-test wrapper.
-import { AssertionError, deepStrictEqual, ok } from "node:assert/strict";
-import { StoreError, type StoreErrorKind } from "../../core/error.ts";
+// iterators and a store-per-test wrapper (the error-kind check is
+// tests/_support/assert.ts).
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { StoreError } from "../../core/error.ts";
 import type { StoreConfig } from "../../core/config.ts";
 import type { KvEntry, KvStore } from "../../core/kv.ts";
 import type { ConformanceTarget } from "./target.ts";
@@ -83,44 +84,6 @@ export async function collectKeys(iter: AsyncIterable<Uint8Array>): Promise<stri
     out.push(show(key));
   }
   return out;
-}
-
-/**
- * Runs `fn` (which may throw synchronously, return a rejecting promise, or
- * return an iterator that fails on its first step) and asserts that it fails
- * with a StoreError of `kind`.
- */
-export async function fails(
-  kind: StoreErrorKind,
-  what: string,
-  fn: () => unknown,
-): Promise<StoreError> {
-  let err: unknown;
-  try {
-    const r = fn();
-    if (r && typeof (r as Promise<unknown>).then === "function") await r;
-    else if (r && typeof (r as AsyncIterator<unknown>).next === "function") {
-      const it = r as AsyncIterator<unknown>;
-      await it.next();
-      await it.return?.();
-    }
-  } catch (e) {
-    err = e;
-  }
-  if (err === undefined) {
-    throw new AssertionError({ message: `${what}: expected ${kind}, it succeeded` });
-  }
-  if (!(err instanceof StoreError)) {
-    throw new AssertionError({
-      message: `${what}: expected StoreError ${kind}, got ${String(err)}`,
-    });
-  }
-  if (err.kind !== kind) {
-    throw new AssertionError({
-      message: `${what}: expected StoreError ${kind}, got ${err.kind}: ${err.message}`,
-    });
-  }
-  return err;
 }
 
 /** Waits `ms` milliseconds. */

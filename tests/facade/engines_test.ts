@@ -16,7 +16,8 @@ import {
   STORE_KINDS,
   type StoreKind,
 } from "@cooljapan/oxistore";
-import { eq, eqBytes, fails, scan, show, sleep, u, yes } from "../conformance/_helpers.ts";
+import { eq, eqBytes, scan, show, sleep, u, yes } from "../conformance/_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const fileName: Record<StoreKind, string> = {
   btree: "store.oxi",
@@ -91,11 +92,15 @@ for (const kind of STORE_KINDS) {
       {
         await using store = await openConfig(path, { kind, readOnly: true });
         eqBytes(await store.get("late"), "y", "what openConfig wrote is there");
-        await fails("ReadOnly", "put through openConfig readOnly", () => store.put("k", "v"));
-        await fails(
+        await assertRejectsKind(
+          () => store.put("k", "v"),
+          "ReadOnly",
+          "put through openConfig readOnly",
+        );
+        await assertRejectsKind(
+          () => store.tree("users").put("k", "v"),
           "ReadOnly",
           "tree put through readOnly",
-          () => store.tree("users").put("k", "v"),
         );
       }
       // Another engine's open does not take the store over.
@@ -116,20 +121,28 @@ for (const kind of STORE_KINDS) {
   Deno.test(`facade × ${kind}: openReadOnly and openConfig readOnly never create`, async () => {
     await withDir(async (dir) => {
       const path = `${dir}/${fileName[kind]}`;
-      await fails("NotFound", "openReadOnly of a missing store", () => openReadOnly(path));
-      await fails(
+      await assertRejectsKind(
+        () => openReadOnly(path),
+        "NotFound",
+        "openReadOnly of a missing store",
+      );
+      await assertRejectsKind(
+        () => openConfig(path, { kind, readOnly: true }),
         "NotFound",
         "openConfig readOnly of a missing store",
-        () => openConfig(path, { kind, readOnly: true }),
       );
-      await fails("NotFound", "detectBackend of a missing store", () => detectBackend(path));
+      await assertRejectsKind(
+        () => detectBackend(path),
+        "NotFound",
+        "detectBackend of a missing store",
+      );
       eq(await exists(path), false, "nothing was created");
       await makeStore(kind, path);
       await using ro = await openReadOnly(path);
       eq(ro.kind, kind, "openReadOnly detects the engine");
       await holdsFill(ro, "openReadOnly");
-      await fails("ReadOnly", "put through openReadOnly", () => ro.put("a", "9"));
-      await fails("ReadOnly", "delete through openReadOnly", () => ro.delete("a"));
+      await assertRejectsKind(() => ro.put("a", "9"), "ReadOnly", "put through openReadOnly");
+      await assertRejectsKind(() => ro.delete("a"), "ReadOnly", "delete through openReadOnly");
       eqBytes(await ro.get("a"), "1", "nothing changed");
     });
   });
@@ -141,13 +154,17 @@ for (const kind of STORE_KINDS) {
       await makeStore(kind, path);
       const bystander = `${dir}/keep.txt`;
       await Deno.writeTextFile(bystander, "not a store");
-      await fails("InvalidInput", "destroy of a plain file", () => destroy(kind, bystander));
+      await assertRejectsKind(
+        () => destroy(kind, bystander),
+        "InvalidInput",
+        "destroy of a plain file",
+      );
       eq(await Deno.readTextFile(bystander), "not a store", "a refused destroy removes nothing");
       for (const other of STORE_KINDS.filter((k) => k !== kind)) {
-        await fails(
+        await assertRejectsKind(
+          () => destroy(other, path),
           "InvalidInput",
           `destroy(${other}) of a ${kind} store`,
-          () => destroy(other, path),
         );
       }
       eq(await detectBackend(path), kind, "the store survived the refused destroys");
@@ -155,7 +172,7 @@ for (const kind of STORE_KINDS) {
       const left = [];
       for await (const e of Deno.readDir(dir)) left.push(e.name);
       eq(left, ["keep.txt"], "every file of the store is gone (and only those)");
-      await fails("NotFound", "detectBackend after destroy", () => detectBackend(path));
+      await assertRejectsKind(() => detectBackend(path), "NotFound", "detectBackend after destroy");
       await destroy(kind, path); // absent again: no-op
     });
   });
@@ -166,10 +183,10 @@ for (const kind of STORE_KINDS) {
         const src = `${dir}/src-${fileName[kind]}`;
         const dst = `${dir}/dst-${fileName[to]}`;
         const bak = `${dir}/src.bak`;
-        await fails(
+        await assertRejectsKind(
+          () => backupStore(kind, src, bak),
           "NotFound",
           "backupStore of a missing store",
-          () => backupStore(kind, src, bak),
         );
         eq(await exists(src), false, "backupStore never creates its source");
         await makeStore(kind, src);
@@ -192,21 +209,25 @@ for (const kind of STORE_KINDS) {
         }
         const junk = `${dir}/junk.bak`;
         await Deno.writeFile(junk, u("not a backup"));
-        await fails(
+        await assertRejectsKind(
+          () => restoreStore(to, junk, dst),
           "Corruption",
           "restoreStore of a bad backup",
-          () => restoreStore(to, junk, dst),
         );
         {
           await using d = await openWith(to, dst);
           await holdsFill(d, "a failed restore left the store as it was");
         }
         const fresh = `${dir}/fresh-${fileName[to]}`;
-        await fails("Corruption", "restore into a new store", () => restoreStore(to, junk, fresh));
-        await fails(
+        await assertRejectsKind(
+          () => restoreStore(to, junk, fresh),
+          "Corruption",
+          "restore into a new store",
+        );
+        await assertRejectsKind(
+          () => restoreStore(to, `${dir}/nope.bak`, fresh),
           "NotFound",
           "restore from a missing file",
-          () => restoreStore(to, `${dir}/nope.bak`, fresh),
         );
         const names = [];
         for await (const e of Deno.readDir(dir)) names.push(e.name);

@@ -15,7 +15,8 @@ import {
   prefixUpperBound,
   restoreStore,
 } from "../../mod.ts";
-import { b, eq, eqBytes, fails, scan, show, sleep, u, yes } from "../conformance/_helpers.ts";
+import { b, eq, eqBytes, scan, show, sleep, u, yes } from "../conformance/_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 async function tempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "oxistore-facade-" });
@@ -60,27 +61,43 @@ Deno.test("facade: openInMemory gives independent ephemeral stores that honour c
   eq(await again.count(), 0, "a second in-memory store starts empty");
   await c.merge("m", "x");
   eqBytes(await c.get("m"), '<absent>"x"', "mergeOperator from the config");
-  await fails("Unsupported", "merge without an operator", () => a.merge("k", "x"));
+  await assertRejectsKind(() => a.merge("k", "x"), "Unsupported", "merge without an operator");
   // deno-lint-ignore no-explicit-any
-  await fails("InvalidInput", "unknown kind", () => openInMemory("sqlite" as any));
-  await fails("InvalidInput", "unknown config field", () =>
-    // deno-lint-ignore no-explicit-any
-    openInMemory("denokv", { cacheSize: 5 } as any));
-  await fails("InvalidInput", "non-boolean syncWrites", () =>
-    // deno-lint-ignore no-explicit-any
-    openInMemory("denokv", { syncWrites: "yes" } as any));
+  await assertRejectsKind(() => openInMemory("sqlite" as any), "InvalidInput", "unknown kind");
+  await assertRejectsKind(
+    () =>
+      // deno-lint-ignore no-explicit-any
+      openInMemory("denokv", { cacheSize: 5 } as any),
+    "InvalidInput",
+    "unknown config field",
+  );
+  await assertRejectsKind(
+    () =>
+      // deno-lint-ignore no-explicit-any
+      openInMemory("denokv", { syncWrites: "yes" } as any),
+    "InvalidInput",
+    "non-boolean syncWrites",
+  );
 });
 
 Deno.test("facade: openWith/openConfig on a file, detectBackend, openReadOnly", async () => {
   await tempDir(async (dir) => {
     const path = `${dir}/kv.sqlite`;
-    await fails("NotFound", "detectBackend of a missing path", () => detectBackend(path));
-    await fails("NotFound", "openReadOnly of a missing store", () => openReadOnly(path));
+    await assertRejectsKind(
+      () => detectBackend(path),
+      "NotFound",
+      "detectBackend of a missing path",
+    );
+    await assertRejectsKind(
+      () => openReadOnly(path),
+      "NotFound",
+      "openReadOnly of a missing store",
+    );
     eq(await exists(path), false, "openReadOnly never creates");
-    await fails(
+    await assertRejectsKind(
+      () => openConfig(path, { kind: "denokv", readOnly: true }),
       "NotFound",
       "openConfig readOnly of a missing store",
-      () => openConfig(path, { kind: "denokv", readOnly: true }),
     );
     eq(await exists(path), false, "a read-only openConfig never creates");
     {
@@ -95,7 +112,7 @@ Deno.test("facade: openWith/openConfig on a file, detectBackend, openReadOnly", 
       eq(ro.kind, "denokv");
       eqBytes(await ro.get("k"), "v");
       yes((await ro.ttl("t"))! > 50_000, "TTL survives reopen");
-      await fails("ReadOnly", "put through openReadOnly", () => ro.put("k", "w"));
+      await assertRejectsKind(() => ro.put("k", "w"), "ReadOnly", "put through openReadOnly");
     }
     {
       await using store = await openConfig(path, { kind: "denokv", syncWrites: false });
@@ -108,10 +125,22 @@ Deno.test("facade: openWith/openConfig on a file, detectBackend, openReadOnly", 
     }
     const junk = `${dir}/junk.bin`;
     await Deno.writeFile(junk, u("definitely not a database file"));
-    await fails("Corruption", "detectBackend of a foreign file", () => detectBackend(junk));
-    await fails("Corruption", "openReadOnly of a foreign file", () => openReadOnly(junk));
-    // deno-lint-ignore no-explicit-any
-    await fails("InvalidInput", "openWith an unknown kind", () => openWith("x" as any, path));
+    await assertRejectsKind(
+      () => detectBackend(junk),
+      "Corruption",
+      "detectBackend of a foreign file",
+    );
+    await assertRejectsKind(
+      () => openReadOnly(junk),
+      "Corruption",
+      "openReadOnly of a foreign file",
+    );
+    await assertRejectsKind(
+      // deno-lint-ignore no-explicit-any
+      () => openWith("x" as any, path),
+      "InvalidInput",
+      "openWith an unknown kind",
+    );
   });
 });
 
@@ -128,7 +157,7 @@ Deno.test("facade: destroy removes a store and is a no-op when absent", async ()
     for (const f of [path, `${path}-wal`, `${path}-shm`]) {
       eq(await exists(f), false, `${f} removed`);
     }
-    await fails("NotFound", "open read-only after destroy", () => openReadOnly(path));
+    await assertRejectsKind(() => openReadOnly(path), "NotFound", "open read-only after destroy");
     await destroy("denokv", path);
   });
 });
@@ -157,10 +186,10 @@ Deno.test("facade: backupStore/restoreStore copy a store; restore replaces", asy
       yes((await d.ttl("ttl"))! > 50_000, "TTLs are in the backup");
     }
     await Deno.writeFile(bak, u("garbage"));
-    await fails(
+    await assertRejectsKind(
+      () => restoreStore("denokv", bak, dst),
       "Corruption",
       "restoreStore from a bad backup",
-      () => restoreStore("denokv", bak, dst),
     );
     {
       await using d = await openWith("denokv", dst);
@@ -236,17 +265,25 @@ Deno.test("facade: migrate through a layer copies the default keyspace and the t
   eqBytes(await named.tree("jobs").get("j1"), "queued");
   eq(reports.at(-1), 4, "the last progress report counts every key");
 
-  await fails("InvalidInput", "trees must be names", () =>
-    // deno-lint-ignore no-explicit-any
-    migrate(layered, named, { trees: [""] as any }));
-  await fails("ReadOnly", "migrate into a read-only store", async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await (await openWith("btree", `${dir}/ro.oxi`)).close();
-      await using ro = await openReadOnly(`${dir}/ro.oxi`);
-      await migrate(inner, ro);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  });
+  await assertRejectsKind(
+    () =>
+      // deno-lint-ignore no-explicit-any
+      migrate(layered, named, { trees: [""] as any }),
+    "InvalidInput",
+    "trees must be names",
+  );
+  await assertRejectsKind(
+    async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        await (await openWith("btree", `${dir}/ro.oxi`)).close();
+        await using ro = await openReadOnly(`${dir}/ro.oxi`);
+        await migrate(inner, ro);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+    "ReadOnly",
+    "migrate into a read-only store",
+  );
 });
