@@ -1,7 +1,7 @@
 // Crash safety: a child appending to a dataset and rewriting a file is killed with
 // SIGKILL at a random moment; afterwards the manifest opens, lists only whole files,
 // every acknowledged append is there, and the rewritten file is never torn.
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../_support/assert.ts";
 import { PartitionedDataset, readParquet } from "../../columnar/mod.ts";
 
 async function runAndKill(root: string, killAfterAcks: number, extraMs: number): Promise<number> {

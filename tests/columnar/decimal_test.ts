@@ -12,7 +12,7 @@ import {
   readParquet,
   streamParquet,
 } from "@cooljapan/oxistore/columnar";
-import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
+import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 
 const F = <T extends A.DataType>(name: string, type: T, nullable = true) =>
   new A.Field<T>(name, type, nullable);

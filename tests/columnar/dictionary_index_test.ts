@@ -1,7 +1,7 @@
 // Dictionary-encoded pages whose indices cannot be resolved are Corruption (hyparquet
 // alone would hand back nulls or the raw indices), while the narrowest legal index
 // width, 0 bits for a one-entry dictionary, keeps reading.
-import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
+import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { parquetHeader } from "hyparquet/src/column.js";
 import { parquetMetadata as footer } from "hyparquet";
 import type { ColumnMetaData, PageHeader } from "hyparquet";

@@ -2,7 +2,7 @@
 // read correctly in DuckDB, and files DuckDB writes read correctly here.
 import * as A from "apache-arrow";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../_support/assert.ts";
 import { ColumnarTable, parquetMetadata, readParquet } from "../../columnar/mod.ts";
 
 async function duck() {

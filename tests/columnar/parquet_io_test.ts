@@ -3,7 +3,7 @@
 import * as A from "apache-arrow";
 import { parquetMetadata as hyMetadata, parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
+import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import {
   ColumnarTable,
   parquetMetadata,

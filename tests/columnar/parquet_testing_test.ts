@@ -1,6 +1,6 @@
 // The Apache parquet-testing corpus: every valid file reads (row counts and known
 // values), every malformed one is refused with a StoreError, never a hang or crash.
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals } from "../_support/assert.ts";
 import { parquetMetadata, readParquet } from "../../columnar/mod.ts";
 import { StoreError } from "../../core/error.ts";
 

@@ -1,7 +1,7 @@
 // PartitionedDataset: Hive layout, escaping, null vs empty, pruning without I/O,
 // append-only files, atomic manifest.
 import * as A from "apache-arrow";
-import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
+import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { ColumnarTable, PartitionedDataset } from "../../columnar/mod.ts";
 import { MemoryBlobStore } from "../../blob/memory_blob_store.ts";
 

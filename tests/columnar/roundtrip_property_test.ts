@@ -2,7 +2,7 @@
 // Parquet (every codec), Arrow IPC, and streaming writes unchanged.
 import * as A from "apache-arrow";
 import fc from "fast-check";
-import { assertEquals } from "./_assert.ts";
+import { assertEquals } from "../_support/assert.ts";
 import {
   ColumnarTable,
   ParquetStreamWriter,

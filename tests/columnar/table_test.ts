@@ -1,6 +1,6 @@
 // ColumnarTable: building, schema checks, projection, filtering, sorting, IPC.
 import * as A from "apache-arrow";
-import { assert, assertEquals, assertRejectsKind } from "./_assert.ts";
+import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { ColumnarTable } from "../../columnar/mod.ts";
 
 const F = <T extends A.DataType>(name: string, type: T, nullable = true) =>

@@ -6,7 +6,7 @@ import * as A from "apache-arrow";
 import fc from "fast-check";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { ColumnarTable, type Predicate, readParquet } from "@cooljapan/oxistore/columnar";
-import { assertEquals } from "./_assert.ts";
+import { assertEquals } from "../_support/assert.ts";
 
 const F = (name: string, type: A.DataType) => new A.Field(name, type, true);
 const SCHEMA = new A.Schema([
