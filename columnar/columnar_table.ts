@@ -43,10 +43,11 @@ export function schemaDifference(a: ArrowSchema, b: ArrowSchema): string | undef
  *
  * @example
  * ```ts
- * import { ColumnarTable } from "./columnar_table.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
  * const t = ColumnarTable.fromRows([{ id: 2n, name: "b" }, { id: 1n, name: "a" }]);
  * const sorted = t.sortBy("id");
- * console.log(sorted.toRows()[0]); // { id: 1n, name: "a" }
+ * deepStrictEqual(sorted.toRows()[0], { id: 1n, name: "a" });
  * ```
  */
 export class ColumnarTable {
@@ -61,10 +62,11 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
+   * import { deepStrictEqual } from "node:assert/strict";
    * import { tableFromArrays } from "apache-arrow";
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const t = ColumnarTable.fromArrow(tableFromArrays({ x: new Int32Array([1, 2]) }));
-   * console.log(t.numRows); // 2
+   * deepStrictEqual(t.numRows, 2);
    * ```
    */
   static fromArrow(table: A.Table): ColumnarTable {
@@ -84,11 +86,12 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
+   * import { deepStrictEqual } from "node:assert/strict";
    * import { Field, Int32, Schema, Utf8 } from "apache-arrow";
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const schema = new Schema([new Field("n", new Int32(), false), new Field("s", new Utf8(), true)]);
    * const t = ColumnarTable.fromRows([{ n: 1, s: "x" }, { n: 2, s: null }], schema);
-   * console.log(t.schema.fields[0]?.type.toString()); // "Int32"
+   * deepStrictEqual(t.schema.fields[0]?.type.toString(), "Int32");
    * ```
    */
   static fromRows(rows: Record<string, unknown>[], schema?: A.Schema): ColumnarTable {
@@ -120,9 +123,10 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const bytes = ColumnarTable.fromRows([{ a: 1 }]).toIPC();
-   * console.log(ColumnarTable.fromIPC(bytes).numRows); // 1
+   * deepStrictEqual(ColumnarTable.fromIPC(bytes).numRows, 1);
    * ```
    */
   static fromIPC(bytes: Uint8Array): ColumnarTable {
@@ -157,10 +161,11 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const t = ColumnarTable.fromRows([{ a: 1 }]);
    * t.push(ColumnarTable.fromRows([{ a: 2 }]).toArrow());
-   * console.log(t.numRows); // 2
+   * deepStrictEqual(t.numRows, 2);
    * ```
    */
   push(batch: A.RecordBatch | A.Table): void {
@@ -179,9 +184,10 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const a = ColumnarTable.fromRows([{ x: "a" }]);
-   * console.log(a.merge(ColumnarTable.fromRows([{ x: "b" }])).numRows); // 2
+   * deepStrictEqual(a.merge(ColumnarTable.fromRows([{ x: "b" }])).numRows, 2);
    * ```
    */
   merge(other: ColumnarTable): ColumnarTable {
@@ -200,9 +206,10 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const t = ColumnarTable.fromRows([{ a: 1, b: 2 }]).project(["b"]);
-   * console.log(t.schema.fields.map((f) => f.name)); // ["b"]
+   * deepStrictEqual(t.schema.fields.map((f) => f.name), ["b"]);
    * ```
    */
   project(columns: string[]): ColumnarTable {
@@ -227,9 +234,10 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const t = ColumnarTable.fromRows([{ n: 1 }, { n: 5 }, { n: 9 }]);
-   * console.log(t.filter({ column: "n", op: "ge", value: 5 }).numRows); // 2
+   * deepStrictEqual(t.filter({ column: "n", op: "ge", value: 5 }).numRows, 2);
    * ```
    */
   filter(predicate: Predicate): ColumnarTable {
@@ -243,9 +251,10 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const t = ColumnarTable.fromRows([{ s: "b" }, { s: null }, { s: "a" }]);
-   * console.log(t.sortBy("s", { descending: true }).toRows().map((r) => r.s)); // ["b", "a", null]
+   * deepStrictEqual(t.sortBy("s", { descending: true }).toRows().map((r) => r.s), ["b", "a", null]);
    * ```
    */
   sortBy(column: string, opts: { descending?: boolean; nullsFirst?: boolean } = {}): ColumnarTable {
@@ -281,8 +290,9 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
-   * console.log(ColumnarTable.fromRows([{ a: 1 }]).toArrow().numCols); // 1
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
+   * deepStrictEqual(ColumnarTable.fromRows([{ a: 1 }]).toArrow().numCols, 1);
    * ```
    */
   toArrow(): A.Table {
@@ -297,8 +307,9 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
-   * console.log(ColumnarTable.fromRows([{ a: 1, b: "x" }]).toRows()); // [{ a: 1, b: "x" }]
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
+   * deepStrictEqual(ColumnarTable.fromRows([{ a: 1, b: "x" }]).toRows(), [{ a: 1, b: "x" }]);
    * ```
    */
   toRows(): Record<string, unknown>[] {
@@ -320,8 +331,9 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
-   * console.log(ColumnarTable.fromRows([{ a: 1 }]).toIPC().length > 0); // true
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
+   * deepStrictEqual(ColumnarTable.fromRows([{ a: 1 }]).toIPC().length > 0, true);
    * ```
    */
   toIPC(): Uint8Array {
@@ -337,9 +349,10 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const bytes = await ColumnarTable.fromRows([{ a: 1 }]).toParquet({ compression: "GZIP" });
-   * console.log(new TextDecoder().decode(bytes.subarray(0, 4))); // "PAR1"
+   * deepStrictEqual(new TextDecoder().decode(bytes.subarray(0, 4)), "PAR1");
    * ```
    */
   toParquet(opts: WriteOptions = {}): Promise<Uint8Array> {
@@ -352,10 +365,11 @@ export class ColumnarTable {
    *
    * @example
    * ```ts
-   * import { ColumnarTable } from "./columnar_table.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable } from "@cooljapan/oxistore/columnar";
    * const path = await Deno.makeTempFile({ suffix: ".parquet" });
    * await ColumnarTable.fromRows([{ a: 1 }]).writeParquet(path, { rowGroupSize: 1000 });
-   * console.log((await Deno.stat(path)).size > 0); // true
+   * deepStrictEqual((await Deno.stat(path)).size > 0, true);
    * await Deno.remove(path);
    * ```
    */

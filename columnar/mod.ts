@@ -6,11 +6,12 @@
  *
  * @example
  * ```ts
- * import { ColumnarTable, readParquet } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ColumnarTable, readParquet } from "@cooljapan/oxistore/columnar";
  * const t = ColumnarTable.fromRows([{ city: "Oslo", temp: 3.5 }, { city: "Rome", temp: 18 }]);
  * const bytes = await t.toParquet({ compression: "ZSTD" });
  * const warm = await readParquet(bytes, { filter: { column: "temp", op: "gt", value: 10 } });
- * console.log(warm.toRows()); // [{ city: "Rome", temp: 18 }]
+ * deepStrictEqual(warm.toRows(), [{ city: "Rome", temp: 18 }]);
  * ```
  *
  * @module

@@ -21,14 +21,15 @@ import { openSink } from "./_sinks.ts";
  *
  * @example
  * ```ts
- * import { ColumnarTable, ParquetStreamWriter, parquetMetadata } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ColumnarTable, ParquetStreamWriter, parquetMetadata } from "@cooljapan/oxistore/columnar";
  * const path = await Deno.makeTempFile({ suffix: ".parquet" });
  * const first = ColumnarTable.fromRows([{ n: 1 }, { n: 2 }]);
  * const w = await ParquetStreamWriter.create(path, first.schema, { rowGroupSize: 2 });
  * await w.write(first);
  * await w.write(ColumnarTable.fromRows([{ n: 3 }]));
  * await w.close();
- * console.log((await parquetMetadata(path)).numRowGroups); // 2
+ * deepStrictEqual((await parquetMetadata(path)).numRowGroups, 2);
  * await Deno.remove(path);
  * ```
  */
@@ -54,10 +55,12 @@ export class ParquetStreamWriter {
    *
    * @example
    * ```ts
+   * import { deepStrictEqual } from "node:assert/strict";
    * import { Field, Int32, Schema } from "apache-arrow";
-   * import { ParquetStreamWriter } from "./mod.ts";
+   * import { ParquetStreamWriter } from "@cooljapan/oxistore/columnar";
    * const path = await Deno.makeTempFile();
    * const w = await ParquetStreamWriter.create(path, new Schema([new Field("x", new Int32())]));
+   * deepStrictEqual(w.schema.fields.map((f) => f.name), ["x"]);
    * await w.abort();
    * await Deno.remove(path);
    * ```
@@ -96,12 +99,14 @@ export class ParquetStreamWriter {
    *
    * @example
    * ```ts
-   * import { ColumnarTable, ParquetStreamWriter } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable, ParquetStreamWriter, readParquet } from "@cooljapan/oxistore/columnar";
    * const t = ColumnarTable.fromRows([{ s: "a" }]);
    * const path = await Deno.makeTempFile();
    * const w = await ParquetStreamWriter.create(path, t.schema);
    * await w.write(t.toArrow());
    * await w.close();
+   * deepStrictEqual((await readParquet(path)).toRows(), [{ s: "a" }]);
    * await Deno.remove(path);
    * ```
    */
@@ -144,13 +149,14 @@ export class ParquetStreamWriter {
    *
    * @example
    * ```ts
-   * import { ColumnarTable, ParquetStreamWriter, readParquet } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable, ParquetStreamWriter, readParquet } from "@cooljapan/oxistore/columnar";
    * const t = ColumnarTable.fromRows([{ v: 1.5 }]);
    * const path = await Deno.makeTempFile();
    * const w = await ParquetStreamWriter.create(path, t.schema);
    * await w.write(t);
    * await w.close();
-   * console.log((await readParquet(path)).numRows); // 1
+   * deepStrictEqual((await readParquet(path)).numRows, 1);
    * await Deno.remove(path);
    * ```
    */
@@ -172,12 +178,13 @@ export class ParquetStreamWriter {
    *
    * @example
    * ```ts
-   * import { ColumnarTable, ParquetStreamWriter } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable, ParquetStreamWriter } from "@cooljapan/oxistore/columnar";
    * const t = ColumnarTable.fromRows([{ v: 1 }]);
    * const dir = await Deno.makeTempDir();
    * const w = await ParquetStreamWriter.create(`${dir}/x.parquet`, t.schema);
    * await w.abort();
-   * console.log([...Deno.readDirSync(dir)].length); // 0
+   * deepStrictEqual([...Deno.readDirSync(dir)].length, 0);
    * await Deno.remove(dir);
    * ```
    */

@@ -66,12 +66,13 @@ function manifestText(m: Manifest): string {
  *
  * @example
  * ```ts
- * import { ColumnarTable, PartitionedDataset } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ColumnarTable, PartitionedDataset } from "@cooljapan/oxistore/columnar";
  * const root = await Deno.makeTempDir();
  * const ds = await PartitionedDataset.create(root, ["year"]);
  * await ds.append(ColumnarTable.fromRows([{ year: 2023n, v: 1 }, { year: 2024n, v: 2 }]));
  * const t = await ds.read({ partitions: { year: { column: "year", op: "eq", value: 2024 } } });
- * console.log(t.toRows()); // [{ year: 2024n, v: 2 }]
+ * deepStrictEqual(t.toRows(), [{ year: 2024n, v: 2 }]);
  * await Deno.remove(root, { recursive: true });
  * ```
  */
@@ -107,10 +108,11 @@ export class PartitionedDataset {
    *
    * @example
    * ```ts
-   * import { PartitionedDataset } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { PartitionedDataset } from "@cooljapan/oxistore/columnar";
    * const root = await Deno.makeTempDir();
    * const ds = await PartitionedDataset.create(root, ["country", "day"]);
-   * console.log(ds.partitionBy); // ["country", "day"]
+   * deepStrictEqual(ds.partitionBy, ["country", "day"]);
    * await Deno.remove(root, { recursive: true });
    * ```
    */
@@ -145,10 +147,11 @@ export class PartitionedDataset {
    *
    * @example
    * ```ts
-   * import { PartitionedDataset } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { PartitionedDataset } from "@cooljapan/oxistore/columnar";
    * const root = await Deno.makeTempDir();
    * await PartitionedDataset.create(root, ["k"]);
-   * console.log((await PartitionedDataset.open(root)).partitionBy); // ["k"]
+   * deepStrictEqual((await PartitionedDataset.open(root)).partitionBy, ["k"]);
    * await Deno.remove(root, { recursive: true });
    * ```
    */
@@ -180,11 +183,12 @@ export class PartitionedDataset {
    *
    * @example
    * ```ts
-   * import { ColumnarTable, PartitionedDataset } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable, PartitionedDataset } from "@cooljapan/oxistore/columnar";
    * const root = await Deno.makeTempDir();
    * const ds = await PartitionedDataset.create(root, ["k"]);
    * await ds.append(ColumnarTable.fromRows([{ k: "a", v: 1 }, { k: "b", v: 2 }]));
-   * console.log((await ds.listPartitions()).length); // 2
+   * deepStrictEqual((await ds.listPartitions()).length, 2);
    * await Deno.remove(root, { recursive: true });
    * ```
    */
@@ -255,11 +259,12 @@ export class PartitionedDataset {
    *
    * @example
    * ```ts
-   * import { ColumnarTable, PartitionedDataset } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable, PartitionedDataset } from "@cooljapan/oxistore/columnar";
    * const root = await Deno.makeTempDir();
    * const ds = await PartitionedDataset.create(root, ["k"]);
    * await ds.append(ColumnarTable.fromRows([{ k: null, v: 1 }, { k: "", v: 2 }]));
-   * console.log((await ds.listPartitions()).map((p) => p.values.k)); // [null, ""]
+   * deepStrictEqual((await ds.listPartitions()).map((p) => p.values.k), [null, ""]);
    * await Deno.remove(root, { recursive: true });
    * ```
    */
@@ -282,12 +287,13 @@ export class PartitionedDataset {
    *
    * @example
    * ```ts
-   * import { ColumnarTable, PartitionedDataset } from "./mod.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { ColumnarTable, PartitionedDataset } from "@cooljapan/oxistore/columnar";
    * const root = await Deno.makeTempDir();
    * const ds = await PartitionedDataset.create(root, ["k"]);
    * await ds.append(ColumnarTable.fromRows([{ k: 1, v: "a" }, { k: 2, v: "b" }, { k: 3, v: "c" }]));
    * const t = await ds.read({ partitions: { k: { column: "k", op: "ge", value: 2 } }, columns: ["v"] });
-   * console.log(t.toRows()); // [{ v: "b" }, { v: "c" }]
+   * deepStrictEqual(t.toRows(), [{ v: "b" }, { v: "c" }]);
    * await Deno.remove(root, { recursive: true });
    * ```
    */

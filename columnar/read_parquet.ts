@@ -113,11 +113,12 @@ function project(batch: A.RecordBatch, schema: A.Schema): A.RecordBatch {
  *
  * @example
  * ```ts
- * import { ColumnarTable, readParquet } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ColumnarTable, readParquet } from "@cooljapan/oxistore/columnar";
  * const rows = Array.from({ length: 100 }, (_, i) => ({ id: i, tag: i % 2 ? "odd" : "even" }));
  * const bytes = await ColumnarTable.fromRows(rows).toParquet({ rowGroupSize: 10 });
  * const t = await readParquet(bytes, { columns: ["id"], filter: { column: "id", op: "lt", value: 15 } });
- * console.log(t.numRows); // 15
+ * deepStrictEqual(t.numRows, 15);
  * ```
  */
 export async function readParquet(
@@ -144,12 +145,13 @@ export async function readParquet(
  *
  * @example
  * ```ts
- * import { ColumnarTable, streamParquet } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ColumnarTable, streamParquet } from "@cooljapan/oxistore/columnar";
  * const rows = Array.from({ length: 25 }, (_, i) => ({ n: i }));
  * const bytes = await ColumnarTable.fromRows(rows).toParquet({ rowGroupSize: 10 });
  * const sizes: number[] = [];
  * for await (const batch of streamParquet(bytes, { batchRows: 4 })) sizes.push(batch.numRows);
- * console.log(sizes); // [4, 4, 2, 4, 4, 2, 4, 1]
+ * deepStrictEqual(sizes, [4, 4, 2, 4, 4, 2, 4, 1]);
  * ```
  */
 export async function* streamParquet(
@@ -193,11 +195,12 @@ function userValue(type: A.DataType | undefined, v: unknown, scale?: number): un
  *
  * @example
  * ```ts
- * import { ColumnarTable, parquetMetadata } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ColumnarTable, parquetMetadata } from "@cooljapan/oxistore/columnar";
  * const rows = Array.from({ length: 30 }, (_, i) => ({ n: i }));
  * const bytes = await ColumnarTable.fromRows(rows).toParquet({ rowGroupSize: 10, metadata: { by: "me" } });
  * const md = await parquetMetadata(bytes);
- * console.log(md.numRowGroups, md.rowGroups[1]?.columns.n?.min, md.keyValueMetadata.by); // 3 10 "me"
+ * deepStrictEqual([md.numRowGroups, md.rowGroups[1]?.columns.n?.min, md.keyValueMetadata.by], [3, 10, "me"]);
  * ```
  */
 export async function parquetMetadata(source: ParquetSource): Promise<ParquetMetadata> {
@@ -242,10 +245,11 @@ export async function parquetMetadata(source: ParquetSource): Promise<ParquetMet
  *
  * @example
  * ```ts
- * import { ColumnarTable, openColumnar } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { ColumnarTable, openColumnar } from "@cooljapan/oxistore/columnar";
  * const path = await Deno.makeTempFile({ suffix: ".parquet" });
  * await ColumnarTable.fromRows([{ a: 1 }]).writeParquet(path);
- * console.log((await openColumnar(path)).numRows); // 1
+ * deepStrictEqual((await openColumnar(path)).numRows, 1);
  * await Deno.remove(path);
  * ```
  */
