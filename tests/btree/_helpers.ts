@@ -1,6 +1,7 @@
 // Shared helpers of the B-tree tests.
 import { compareBytes } from "../../core/bytes.ts";
 import type { KvStore } from "../../core/kv.ts";
+import { fromHex, toHex as hex } from "../../core/encoding.ts";
 
 export function tempPath(name = "store"): string {
   const dir = Deno.makeTempDirSync({ prefix: "oxistore-btree-" });
@@ -13,9 +14,8 @@ export function removeDir(path: string): void {
   } catch { /* already gone */ }
 }
 
-export function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+// Hex is core's (core/encoding.ts): one encoder in the house.
+export { fromHex, hex };
 
 /** Everything in the store, as [hexKey, hexValue] pairs in scan order. */
 export async function dump(store: KvStore, reverse = false): Promise<[string, string][]> {
@@ -31,12 +31,6 @@ export function modelDump(model: Map<string, Uint8Array>): [string, string][] {
   return [...model.entries()].map(([k, v]) => [k, hex(v)] as [string, string]).sort((a, b) =>
     compareBytes(fromHex(a[0]), fromHex(b[0]))
   );
-}
-
-export function fromHex(s: string): Uint8Array {
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }
 
 /** The tests' one seeded PRNG (tests/_support/random.ts), so failures reproduce. */
