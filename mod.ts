@@ -134,7 +134,9 @@ async function exists(path: string, op: string): Promise<boolean> {
 
 /**
  * Opens (or creates) a store at `path` with every {@link StoreConfig} field
- * honoured; `config.kind` picks the engine (default `"btree"`).
+ * honoured. `config.kind` picks the engine; without it, an existing store
+ * opens with the engine that made it (see {@link detectBackend}) and a new
+ * one is a B-tree.
  *
  * @example
  * ```ts
@@ -149,8 +151,9 @@ async function exists(path: string, op: string): Promise<boolean> {
 export async function openConfig(path: string, config: StoreConfig = {}): Promise<KvStore> {
   const where = typeof path === "string" && path !== "" ? path : String(path);
   const c = checkStoreConfig(config, `open store at ${where}`);
-  const kind = c.kind ?? "btree";
-  const p = checkPath(path, `open ${kind} store`);
+  const p = checkPath(path, `open ${c.kind ?? "a"} store`);
+  const kind = c.kind ??
+    (await exists(p, `open store at ${p}`) ? await detectBackend(p) : "btree");
   return (await ENGINES[kind]()).open(p, { ...c, kind });
 }
 
@@ -171,10 +174,8 @@ export async function openConfig(path: string, config: StoreConfig = {}): Promis
  * if (events.kind !== "lsm") throw new Error(events.kind);
  * ```
  */
-export async function open(path: string): Promise<KvStore> {
-  checkPath(path, "open store");
-  if (!(await exists(path, `open store at ${path}`))) return openConfig(path);
-  return openConfig(path, { kind: await detectBackend(path) });
+export function open(path: string): Promise<KvStore> {
+  return openConfig(path);
 }
 
 /**

@@ -90,6 +90,11 @@ for (const kind of STORE_KINDS) {
         await store.flush();
       }
       {
+        await using store = await openConfig(path, { readOnly: true, cacheSizeBytes: 1 << 16 });
+        eq(store.kind, kind, "openConfig without a kind opens the engine that made the store");
+        eqBytes(await store.get("late"), "y");
+      }
+      {
         await using store = await openConfig(path, { kind, readOnly: true });
         eqBytes(await store.get("late"), "y", "what openConfig wrote is there");
         await assertRejectsKind(
