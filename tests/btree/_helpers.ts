@@ -36,18 +36,6 @@ export function modelDump(model: Map<string, Uint8Array>): [string, string][] {
 /** The tests' one seeded PRNG (tests/_support/random.ts), so failures reproduce. */
 export { seededRandom as rng } from "../_support/random.ts";
 
-/** Resolves to the StoreError kind `fn` rejects with (fails if it resolves). */
-export async function rejectsKind(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-  } catch (err) {
-    const kind = (err as { kind?: unknown }).kind;
-    if (typeof kind !== "string") throw new Error(`expected a StoreError, got ${String(err)}`);
-    return kind;
-  }
-  throw new Error("expected a rejection, but it resolved");
-}
-
 /** Key `j` of bulk commit `c` in the crash tests: spread over the key space. */
 export function bulkKey(c: number, j: number): string {
   let h = Math.imul(c * 100 + j, 0x9e3779b1) >>> 0;

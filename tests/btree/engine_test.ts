@@ -2,7 +2,8 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { BTREE_MAGIC, isBTreeFile, openBTree } from "../../kv/btree/mod.ts";
 import { checkInvariants } from "../../kv/btree/_check.ts";
 import { engineOf } from "../../kv/btree/_registry.ts";
-import { rejectsKind, removeDir, rng, tempPath } from "./_helpers.ts";
+import { removeDir, rng, tempPath } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const dec = new TextDecoder();
 const PROBE = new URL("./_lock_probe.ts", import.meta.url).pathname;
@@ -57,17 +58,17 @@ Deno.test("btree several openers: in this process and from another process, each
 Deno.test("btree read-only open never creates, and writes through it are ReadOnly", async () => {
   const path = tempPath();
   try {
-    equal(await rejectsKind(() => openBTree(path, { readOnly: true })), "NotFound");
+    await assertRejectsKind(() => openBTree(path, { readOnly: true }), "NotFound");
     ok(!(await Deno.stat(path).then(() => true, () => false)));
     const w = await openBTree(path);
     await w.put("a", "1");
     await w.close();
     const r = await openBTree(path, { readOnly: true });
     equal(dec.decode(await r.get("a")), "1");
-    equal(await rejectsKind(() => r.put("b", "2")), "ReadOnly");
+    await assertRejectsKind(() => r.put("b", "2"), "ReadOnly");
     await r.close();
     const mem = await openBTree(undefined, { readOnly: true });
-    equal(await rejectsKind(() => mem.put("b", "2")), "ReadOnly");
+    await assertRejectsKind(() => mem.put("b", "2"), "ReadOnly");
     await mem.close();
   } finally {
     removeDir(path);
@@ -75,7 +76,7 @@ Deno.test("btree read-only open never creates, and writes through it are ReadOnl
 });
 
 Deno.test("btree rejects a bad cacheSizeBytes with InvalidInput", async () => {
-  equal(await rejectsKind(() => openBTree(undefined, { cacheSizeBytes: -1 })), "InvalidInput");
+  await assertRejectsKind(() => openBTree(undefined, { cacheSizeBytes: -1 }), "InvalidInput");
 });
 
 Deno.test("btree snapshot keeps its view while commits free and reuse its pages", async () => {
