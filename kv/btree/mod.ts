@@ -19,6 +19,7 @@
 import { checkStoreConfig, type StoreConfig } from "../../core/config.ts";
 import { EngineStore } from "../../core/engine_store.ts";
 import type { KvStore } from "../../core/kv.ts";
+import { LOCK_SUFFIX, READERS_SUFFIX } from "./_follow.ts";
 import { hasMagic, MAGIC } from "./_format.ts";
 import { openFileEngine, openMemoryEngine } from "./_open.ts";
 import { register } from "./_registry.ts";
@@ -112,6 +113,7 @@ export async function isBTreeFile(path: string): Promise<boolean> {
     return false;
   }
 }
+
 /**
  * Whether `path` holds a B-tree store (a file starting with
  * {@link BTREE_MAGIC}). It answers "is this mine?" only and never throws; the
@@ -150,5 +152,5 @@ export function probe(path: string): Promise<boolean> {
  * ```
  */
 export function storeFiles(path: string): string[] {
-  return [path, `${path}-lock`, `${path}-readers`];
+  return [path, path + LOCK_SUFFIX, path + READERS_SUFFIX];
 }
