@@ -59,6 +59,8 @@ class Out {
   }
 }
 
+const scratch = new Out();
+
 const PART_TYPES = "expected string, number, bigint, ArrayBufferView, boolean";
 
 function writeBigInt(out: Out, n: bigint): void {
@@ -134,8 +136,11 @@ export function encodeKey(key: unknown): Uint8Array {
   if (!Array.isArray(key)) {
     throw new TypeError(`serde_v8 error: invalid type; expected: array, got: ${typeName(key)}`);
   }
-  const out = new Out();
+  // One scratch buffer for every call (encoding never awaits); the result is a copy.
+  const out = scratch;
+  out.len = 0;
   for (const part of key) writePart(out, part);
+  if (out.buf.length > 64 * 1024) scratch.buf = new Uint8Array(256);
   return out.buf.slice(0, out.len);
 }
 
@@ -194,6 +199,15 @@ export function decodeKey(b: Uint8Array): KvKey {
       key.push(bytes);
       i = next;
     } else if (tag === STRING) {
+      // ASCII without NUL (most key strings) decodes without copying bytes out first.
+      let j = i;
+      let ascii = "";
+      while (j < b.length && b[j]! > 0 && b[j]! < 0x80) ascii += String.fromCharCode(b[j++]!);
+      if (b[j] === 0 && b[j + 1] !== 0xff) {
+        key.push(ascii);
+        i = j + 1;
+        continue;
+      }
       const [bytes, next] = readEscaped(b, i);
       key.push(utf8Strict.decode(bytes));
       i = next;

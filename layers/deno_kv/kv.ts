@@ -100,7 +100,7 @@ export class Kv implements AsyncDisposable {
     rec: Uint8Array | undefined,
     now: number,
   ): KvEntryMaybe<T> {
-    const k = Object.freeze([...key]);
+    const k = key;
     if (rec === undefined || !recordIsLive(rec, now)) {
       return { key: k, value: null, versionstamp: null };
     }

@@ -117,6 +117,9 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
   #lo: Uint8Array;
   #hi: Uint8Array;
   #buffer: KvEntry<T>[] = [];
+  #rawKeys: Uint8Array[] = [];
+  #at = 0;
+  #cursorKey: Uint8Array | undefined;
   #lastBatch = false;
   #done = false;
   #count = 0;
@@ -159,6 +162,9 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
 
   /** Where a later `list` with the same selector resumes; `""` at the end. */
   get cursor(): string {
+    if (this.#cursor === undefined && this.#cursorKey !== undefined) {
+      this.#cursor = encodeCursor(this.#bounds.common, this.#cursorKey);
+    }
     if (this.#cursor === undefined) throw new Error("Cannot get cursor before first iteration");
     return this.#cursor;
   }
@@ -168,21 +174,25 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
     if (this.#done || (this.#limit !== undefined && this.#count >= this.#limit)) {
       return { done: true, value: undefined };
     }
-    while (this.#buffer.length === 0 && !this.#lastBatch) await this.#pull();
-    const entry = this.#buffer.shift();
-    if (entry === undefined) {
+    while (this.#at >= this.#buffer.length && !this.#lastBatch) {
+      this.#buffer = [];
+      this.#rawKeys = [];
+      this.#at = 0;
+      await this.#pull();
+    }
+    const entry = this.#buffer[this.#at];
+    const rawKey = this.#rawKeys[this.#at++];
+    if (entry === undefined || rawKey === undefined) {
       this.#done = true;
       this.#cursor = "";
+      this.#cursorKey = undefined;
       return { done: true, value: undefined };
     }
     this.#count++;
-    this.#cursor = encodeCursor(this.#bounds.common, this.#keyOf(entry));
+    // The cursor text is made only when asked for.
+    this.#cursor = undefined;
+    this.#cursorKey = rawKey;
     return { done: false, value: entry };
-  }
-
-  readonly #keys = new WeakMap<object, Uint8Array>();
-  #keyOf(entry: KvEntry<T>): Uint8Array {
-    return this.#keys.get(entry)!;
   }
 
   async #pull(): Promise<void> {
@@ -196,18 +206,21 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
       reverse: this.#reverse,
       limit: this.#batchSize,
     });
+    let last: Uint8Array | undefined;
     for await (const [key, rec] of scan) {
       raw++;
-      if (this.#reverse) this.#hi = key;
-      else this.#lo = concat(key, Uint8Array.of(0x00));
+      last = key;
       if (!recordIsLive(rec, now)) continue;
-      const entry: KvEntry<T> = {
+      this.#buffer.push({
         key: decodeKey(key),
         value: decodeValue(recordValue(rec)) as T,
         versionstamp: recordVersionstamp(rec),
-      };
-      this.#keys.set(entry, key);
-      this.#buffer.push(entry);
+      });
+      this.#rawKeys.push(key);
+    }
+    if (last !== undefined) {
+      if (this.#reverse) this.#hi = last;
+      else this.#lo = concat(last, Uint8Array.of(0x00));
     }
     if (raw < this.#batchSize) this.#lastBatch = true;
   }

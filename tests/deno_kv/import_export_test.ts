@@ -5,7 +5,7 @@ import { StoreError } from "@cooljapan/oxistore";
 import {
   exportDenoKv,
   importDenoKv,
-  KvU64,
+  type KvU64,
   openKv,
   runExportCommand,
   runImportCommand,

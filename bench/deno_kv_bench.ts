@@ -1,0 +1,100 @@
+/**
+ * The Deno KV API over the B-tree engine (`openKv(path)`) against `Deno.openKv(path)`, both
+ * on disk, on the same workloads in one run (issue 16's targets in brackets):
+ *
+ * - point reads of random keys among 10,000 (≥ 20×);
+ * - random-key bulk writes: `atomic()` batches of 100 sets (≥ 3×);
+ * - `list` of 50 entries (≥ 3×);
+ * - a durable single `set` (≥ 1.2×);
+ * - enqueue → handler: 50 messages enqueued, the time until the handler has seen them all
+ *   (≥ Deno KV's).
+ *
+ * ```sh
+ * deno bench -A --unstable-kv bench/deno_kv_bench.ts
+ * ```
+ *
+ * @module
+ */
+import { openKv } from "../layers/deno_kv/mod.ts";
+
+const KEYS = 10_000;
+const dir = await Deno.makeTempDir({ prefix: "oxi-denokv-bench-" });
+const ours = await openKv(`${dir}/ours.oxi`, { kind: "btree" }) as unknown as Deno.Kv;
+const native = await Deno.openKv(`${dir}/native.sqlite`);
+const stores: [string, Deno.Kv][] = [["openKv btree", ours], ["Deno.openKv", native]];
+
+const user = (i: number) => ({ id: i, name: `user ${i}`, email: `u${i}@example.com` });
+for (const [, kv] of stores) {
+  for (let i = 0; i < KEYS; i += 500) {
+    const op = kv.atomic();
+    for (let j = i; j < i + 500; j++) op.set(["users", j], user(j));
+    await op.commit();
+  }
+}
+
+let seed = 1;
+const random = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+
+// Queue plumbing: each store's handler counts; a bench iteration waits for its messages.
+const QUEUE_BATCH = 50;
+const delivered = new Map<Deno.Kv, { n: number; wake?: () => void; want: number }>();
+for (const [, kv] of stores) {
+  const state = { n: 0, want: 0 } as { n: number; wake?: () => void; want: number };
+  delivered.set(kv, state);
+  kv.listenQueue(() => {
+    state.n++;
+    if (state.n >= state.want) state.wake?.();
+  });
+}
+
+for (const [name, kv] of stores) {
+  const baseline = name === "Deno.openKv";
+  Deno.bench(`get random key: ${name}`, { group: "point read", baseline }, async () => {
+    await kv.get(["users", Math.floor(random() * KEYS)]);
+  });
+  Deno.bench(
+    `atomic 100 random sets: ${name}`,
+    { group: "atomic batch", baseline, n: 200 },
+    async () => {
+      const op = kv.atomic();
+      for (let i = 0; i < 100; i++) op.set(["bulk", Math.floor(random() * 1e9)], user(i));
+      await op.commit();
+    },
+  );
+  Deno.bench(`list 50: ${name}`, { group: "list 50", baseline }, async () => {
+    const start = Math.floor(random() * (KEYS - 50));
+    let n = 0;
+    for await (
+      const _ of kv.list({ start: ["users", start], end: ["users", KEYS] }, { limit: 50 })
+    ) n++;
+    if (n !== 50) throw new Error(`listed ${n}`);
+  });
+  Deno.bench(`durable set: ${name}`, { group: "durable set", baseline, n: 300 }, async () => {
+    await kv.set(["single", Math.floor(random() * 1e9)], user(1));
+  });
+  Deno.bench(`enqueue→handler ×${QUEUE_BATCH}: ${name}`, {
+    group: "queue",
+    baseline,
+    n: 20,
+    warmup: 2,
+  }, async () => {
+    const state = delivered.get(kv)!;
+    state.want = state.n + QUEUE_BATCH;
+    const done = new Promise<void>((r) => (state.wake = r));
+    for (let i = 0; i < QUEUE_BATCH; i++) await kv.enqueue({ job: i });
+    await done;
+  });
+}
+
+globalThis.addEventListener("unload", () => {
+  native.close();
+  void ours.close();
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch {
+    // the OS cleans temp
+  }
+});
