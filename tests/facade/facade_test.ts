@@ -287,3 +287,30 @@ Deno.test("facade: migrate through a layer copies the default keyspace and the t
     "migrate into a read-only store",
   );
 });
+
+Deno.test("facade: a damaged store is still its engine's: detected, refused with Corruption, destroyable", async () => {
+  await tempDir(async (dir) => {
+    const lsm = `${dir}/events`;
+    {
+      await using s = await openWith("lsm", lsm);
+      await s.put("k", "v");
+    }
+    // Keep the manifest's magic bytes, break the rest: the engine, not the
+    // facade, decides what is wrong with it.
+    const manifest = await Deno.readFile(`${lsm}/MANIFEST`);
+    manifest.fill(0xee, 8);
+    await Deno.writeFile(`${lsm}/MANIFEST`, manifest);
+    eq(await detectBackend(lsm), "lsm", "the LSM engine still claims its directory");
+    await assertRejectsKind(() => openReadOnly(lsm), "Corruption", "opening a damaged manifest");
+    await destroy("lsm", lsm);
+    eq(await exists(lsm), false, "destroy removed the damaged store");
+
+    const btree = `${dir}/data.oxi`;
+    await (await openWith("btree", btree)).close();
+    const file = await Deno.open(btree, { write: true });
+    await file.truncate(12); // the magic bytes survive, the header does not
+    file.close();
+    eq(await detectBackend(btree), "btree");
+    await assertRejectsKind(() => openReadOnly(btree), "Corruption", "a truncated B-tree");
+  });
+});
