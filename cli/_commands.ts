@@ -13,6 +13,7 @@ import {
 import type { KvStore } from "../core/kv.ts";
 import { countAllTrees } from "../core/migrate.ts";
 import { backupToFile } from "./_backup_file.ts";
+import { REPLICA_RUN } from "./_replica_commands.ts";
 import { Progress, type ProgressSink } from "./_progress.ts";
 import { type CommandSpec, type Parsed, UsageError } from "./_spec.ts";
 
@@ -121,6 +122,7 @@ type Command = (p: Parsed, io: CommandIo, spec: CommandSpec) => Promise<number>;
 
 /** Each command by name; returns the exit code. */
 export const RUN: Record<string, Command> = {
+  ...REPLICA_RUN,
   async detect(p, io) {
     io.out(await detectBackend(p.positionals[0]!));
     return 0;

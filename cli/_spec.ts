@@ -26,6 +26,40 @@ const tree = {
   help: "a named tree instead of the default keyspace",
 };
 
+const replicaPrefix = {
+  type: "string" as const,
+  value: "p",
+  help: "the replica's key prefix in the blob store (default replica)",
+};
+
+const REPLICA_COMMANDS: CommandSpec[] = [
+  {
+    name: "replicate",
+    args: ["path", "url"],
+    summary: "stream every commit to a blob store (s3://, gs://, az://, file://) until stopped",
+    options: {
+      prefix: replicaPrefix,
+      interval: { type: "string", value: "ms", help: "upload pending commits this often (1000)" },
+      retention: { type: "string", value: "ms", help: "keep restore points this long (7 days)" },
+      "snapshot-interval": {
+        type: "string",
+        value: "ms",
+        help: "a fresh snapshot this often (1 h)",
+      },
+    },
+  },
+  {
+    name: "restore-replica",
+    args: ["url", "path"],
+    summary: "rebuild a store from a replica, as of --at or the newest commit",
+    options: {
+      prefix: replicaPrefix,
+      at: { type: "string", value: "iso-time", help: "the moment to restore (default: newest)" },
+      kind: { type: "string", value: "btree|lsm|denokv", help: "engine of the new store" },
+    },
+  },
+];
+
 /** Every command, in the order the help lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -86,6 +120,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       to: { type: "string", value: kinds, help: "engine of a new dst store (default btree)" },
     },
   },
+  ...REPLICA_COMMANDS,
   { name: "help", args: ["[command]"], summary: "this text, or one command's", options: {} },
 ];
 
@@ -113,7 +148,7 @@ export function usageOf(spec: CommandSpec): string {
 /** The global usage: every command on one line. */
 export function globalUsage(): string {
   const lines = ["usage: oxistore <command> [args] [options]", "commands:"];
-  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(9)} ${c.summary}`);
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(15)} ${c.summary}`);
   lines.push(
     "options: -h, --help (global or per command), -V, --version",
     "A value or key that starts with '-' goes after '--': oxistore put db.oxi -- -k -1",
