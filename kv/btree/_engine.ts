@@ -25,7 +25,6 @@ import {
   PAGE_SIZE,
   SLOT_OFFSETS,
 } from "./_format.ts";
-import type { FreeSpace } from "./_freespace.ts";
 import { type Ovf, Page } from "./_page.ts";
 import type { DeferredPager, Pager } from "./_pager.ts";
 import { CommitLog, type LogExtent } from "./_log.ts";
@@ -42,6 +41,11 @@ import {
 import { freeListPages, writeFreeList } from "./_recover.ts";
 import { Ref, Writer } from "./_writer.ts";
 import { relocate, repack } from "./_compact.ts";
+import type { Openers } from "../../core/_openers.ts";
+import { decodeTip, encodeTip, followerSpace, readSlots, slotLog, type Tip } from "./_follow.ts";
+import type { Slot } from "./_format.ts";
+import { FreeSpace } from "./_freespace.ts";
+import { readRecordAt } from "./_log.ts";
 
 /** The state an opened file (or a fresh memory store) starts from. */
 export interface EngineState {
@@ -60,9 +64,18 @@ export interface EngineState {
   /** Commit id each header slot holds (-1 = invalid). */
   slotTxn: [number, number];
   space: FreeSpace;
-  /** Releases the file lock and the in-process registration. */
+  /** Releases the file. */
   unlock: () => void;
+  /** The other openers of the file (undefined in memory). */
+  openers?: Openers | undefined;
+  /** Where the opened log's records end, when they were replayed without a checkpoint. */
+  logEnd?: { offset: number; seq: number } | undefined;
+  /** The free space is not known yet (another opener is live): rebuilt before a checkpoint. */
+  spaceUnknown?: boolean | undefined;
 }
+
+/** How often an opener checks for newcomers (solo) or for others' commits (watch). */
+const TICK_MS = 20;
 
 /** The B-tree engine behind `openBTree`. */
 export class BTreeEngine implements RawEngine, ReadIO {
@@ -71,12 +84,12 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** @internal page storage */
   readonly pager: Pager;
   /** @internal free pages */
-  readonly space: FreeSpace;
+  space: FreeSpace;
   /** @internal decoded pages */
   readonly cache: PageCache;
   readonly #memory: boolean;
   readonly #readOnly: boolean;
-  readonly #unlock: () => void;
+  readonly #unlockFile: () => void;
   #root: Root;
   #txn: number;
   /** Commits up to here are durable (in a synced log record or checkpoint). */
@@ -96,6 +109,27 @@ export class BTreeEngine implements RawEngine, ReadIO {
   #failed: unknown;
   /** @internal fdatasync calls made by `sync` (group commit shares them) */
   syncCalls = 0;
+  /** Set by core: commits other openers made, as this one learns of them (undefined: unknown ops). */
+  onExternal: ((ops: readonly RawOp[] | undefined) => void) | undefined = undefined;
+  readonly #openers: Openers | undefined;
+  /** The checkpoint (header slot commit id) whose tree #root is. */
+  #viewCkpt: number;
+  /** Snapshots open per checkpoint they read (published as this opener's pin). */
+  readonly #ckptPins = new Map<number, number>();
+  /** The lowest pin of other openers, as read at the last checkpoint. */
+  #othersPin = 0;
+  #spaceUnknown: boolean;
+  /** The tip as this opener last wrote or followed it. */
+  #tip: Tip = { checkpoint: 0, seq: 0, direct: 0 };
+  #tipDirty = false;
+  /** A commit between beginCommit and endCommit (the writer lock is held, or solo). */
+  #inCommit = false;
+  /** A compaction or close in progress: solo mode is not handed over meanwhile. */
+  #busy = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Reads since a solo opener last looked for newcomers, and when it did. */
+  #soloReads = 0;
+  #soloAt = 0;
 
   /** @internal use `openBTree` */
   constructor(s: EngineState) {
@@ -105,7 +139,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.cache = new PageCache(s.cacheSizeBytes);
     this.#memory = s.memory;
     this.#readOnly = s.readOnly;
-    this.#unlock = s.unlock;
+    this.#unlockFile = s.unlock;
     this.#root = s.root;
     this.#txn = s.txn;
     this.#keptTxn = s.keptTxn;
@@ -114,6 +148,15 @@ export class BTreeEngine implements RawEngine, ReadIO {
     if (s.log !== undefined) {
       this.#log = new CommitLog(s.log);
       this.#logPages = Math.max(LOG_MIN_PAGES, s.log.npages);
+    }
+    this.#openers = s.openers;
+    this.#viewCkpt = s.keptTxn;
+    this.#spaceUnknown = s.spaceUnknown === true;
+    if (s.logEnd !== undefined) this.#log?.resume(s.logEnd.offset, s.logEnd.seq);
+    if (s.openers !== undefined) {
+      const timer = setInterval(() => this.#tick(), TICK_MS);
+      Deno.unrefTimer(timer);
+      this.#timer = timer;
     }
   }
 
@@ -184,6 +227,10 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** The stored value of a raw key. */
   get(key: Uint8Array): Uint8Array | undefined {
     this.#checkOpen("get");
+    const o = this.#openers;
+    if (o !== undefined && (o.solo ? ++this.#soloReads > 1024 && this.#soloLook(o) : true)) {
+      this.#follow();
+    }
     if (this.#buffer.size > 0) {
       const buffered = this.#buffer.get(key, Infinity);
       if (buffered !== undefined) return buffered ?? undefined;
@@ -198,6 +245,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
     opts?: RawScanOptions,
   ): Iterable<RawEntry> {
     this.#checkOpen("scan");
+    const o = this.#openers;
+    if (o !== undefined && (!o.solo || this.#soloLook(o))) this.#follow();
     const reverse = opts?.reverse === true;
     const keysOnly = opts?.keysOnly === true;
     const tree = scanTree(this, undefined, lo, hi, reverse, keysOnly);
@@ -208,8 +257,12 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** A pinned view: its pages are not reused until `release`. */
   snapshot(): RawSnapshot {
     this.#checkOpen("snapshot");
+    const o = this.#openers;
+    if (o !== undefined && (!o.solo || this.#soloLook(o))) this.#follow();
     const root = this.#root;
     const txn = this.#txn;
+    const ckpt = this.#viewCkpt;
+    this.#ckptPins.set(ckpt, (this.#ckptPins.get(ckpt) ?? 0) + 1);
     // The buffer object is replaced (never emptied) at a checkpoint: it stays this view's.
     const buffer = this.#buffer;
     this.#pins.set(txn, (this.#pins.get(txn) ?? 0) + 1);
@@ -232,6 +285,10 @@ export class BTreeEngine implements RawEngine, ReadIO {
         const n = (this.#pins.get(txn) ?? 1) - 1;
         if (n <= 0) this.#pins.delete(txn);
         else this.#pins.set(txn, n);
+        const c = (this.#ckptPins.get(ckpt) ?? 1) - 1;
+        if (c <= 0) this.#ckptPins.delete(ckpt);
+        else this.#ckptPins.set(ckpt, c);
+        if (!this.#closed) this.#publishPin();
         this.#releaseFree();
       },
     };
@@ -241,7 +298,9 @@ export class BTreeEngine implements RawEngine, ReadIO {
     // A page freed by commit C is invisible to views at C or later.
     let pins = Infinity;
     for (const t of this.#pins.keys()) if (t < pins) pins = t;
-    this.space.release(Math.min(this.#checkpointTxn, pins));
+    const o = this.#openers;
+    const others = o === undefined || o.solo ? Infinity : this.#othersPin;
+    this.space.release(Math.min(this.#checkpointTxn, pins, others));
   }
 
   /**
@@ -249,7 +308,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
    * log record, then the new root. A commit that cannot be logged is a
    * checkpoint instead.
    */
-  apply(ops: RawOp[]): void {
+  apply(ops: RawOp[]): void | Promise<void> {
     this.#checkOpen("apply");
     if (this.#readOnly) {
       throw new StoreError("ReadOnly", `Cannot write to store at ${this.path}: opened read-only`);
@@ -275,6 +334,31 @@ export class BTreeEngine implements RawEngine, ReadIO {
       if (built !== undefined) this.#install(built[0], built[1]);
       return;
     }
+    const o = this.#openers;
+    if (o === undefined || o.solo || o.locked) return this.#applyFile(ops);
+    if (o.tryLock()) {
+      try {
+        this.#caughtUp();
+        this.#applyFile(ops);
+      } finally {
+        this.#unlock();
+      }
+      return;
+    }
+    return (async () => {
+      await o.lock();
+      try {
+        this.#caughtUp();
+        this.#applyFile(ops);
+      } finally {
+        this.#unlock();
+      }
+    })();
+  }
+
+  /** A commit to the file; another opener's commits, if any, are caught up with already. */
+  #applyFile(ops: RawOp[]): void {
+    if (this.#openers !== undefined) this.#tipDirty = true;
     // A big batch of new keys past the end of the tree: written once, by a checkpoint.
     if (this.#appendsOnly(ops)) return this.#direct(ops);
     let large = 0;
@@ -299,6 +383,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
    * checkpoint may merge those in several steps).
    */
   #direct(ops: RawOp[]): void {
+    // Other openers cannot read this commit's ops: the tip counts it.
+    if (this.#openers?.solo === false) this.#tip = { ...this.#tip, direct: this.#tip.direct + 1 };
     const built = this.#build(ops);
     if (built === undefined) return;
     this.#install(built[0], built[1]);
@@ -334,18 +420,25 @@ export class BTreeEngine implements RawEngine, ReadIO {
    * Replays the opened slot's log (at open, before any other commit); a
    * writer then checkpoints, so new records never follow a torn one.
    */
-  recover(records: RawOp[][]): void {
+  recover(records: RawOp[][], checkpoint = true): void {
     // Records replay into the buffer: over a tree that a partial checkpoint
     // already merged some of them into, they give the same state again.
     for (const ops of records) {
       this.#txn++;
       this.#buffer.add(ops, this.#txn, false);
     }
-    if (!this.#readOnly && this.#log !== undefined) this.#checkpoint(this.#logPages);
+    if (checkpoint && !this.#readOnly && this.#log !== undefined) this.#checkpoint(this.#logPages);
+    const o = this.#openers;
+    if (o !== undefined && o.locked) {
+      const raw = o.readTip();
+      if (raw !== undefined) this.#tip = decodeTip(raw);
+      this.#writeTip();
+    }
   }
 
   /** One commit's new pages and root, not yet installed; undefined when nothing changes. */
   #build(ops: RawOp[]): [Writer, Ref | undefined] | undefined {
+    this.#knowSpace();
     const root = this.#root.page === 0 ? undefined : new Ref(this.#root.page, this.#root.crc);
     const w = new Writer(this, root, this.#txn + 1);
     try {
@@ -393,6 +486,9 @@ export class BTreeEngine implements RawEngine, ReadIO {
    * log, whose records replay over a partly merged tree to the same state.
    */
   #checkpoint(logPages: number): void {
+    this.#knowSpace();
+    const o = this.#openers;
+    if (o !== undefined && !o.solo) this.#othersPin = o.othersPin();
     const old = this.#log;
     if (this.#buffer.size > 0) {
       const ops = this.#buffer.ops();
@@ -406,7 +502,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
     }
     const extent = logPages > 0
       ? nextLogExtent(
-        old?.extent,
+        // Other openers may still have to read the old log's last records: a new place.
+        o !== undefined && !o.solo ? undefined : old?.extent,
         logPages,
         (this.#txn + 1) >>> 0,
         this.space,
@@ -431,7 +528,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.checkpoints++;
     this.#writeSlot(undefined, undefined, log);
     pager.syncNow();
-    this.#keptTxn = this.#checkpointTxn = this.#txn;
+    this.#keptTxn = this.#checkpointTxn = this.#viewCkpt = this.#txn;
+    this.#tipDirty = this.#openers !== undefined;
     this.#releaseFree();
   }
 
@@ -512,6 +610,22 @@ export class BTreeEngine implements RawEngine, ReadIO {
   async compact(): Promise<void> {
     this.#checkOpen("compact");
     if (this.#readOnly) return;
+    const o = this.#openers;
+    this.#busy++;
+    try {
+      if (o !== undefined && !o.solo) {
+        await o.lock();
+        this.#caughtUp();
+      }
+      await this.#compactLocked();
+    } finally {
+      this.#busy--;
+      this.#unlock();
+    }
+  }
+
+  async #compactLocked(): Promise<void> {
+    this.#knowSpace();
     await this.#durable();
     if (this.#rewrite(repack)) await this.#durable();
     for (let pass = 0; pass < 4; pass++) {
@@ -540,6 +654,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** One commit that rewrites part of the tree (compaction); false when nothing changed. */
   #rewrite(build: (w: Writer, root: Ref) => boolean): boolean {
     if (this.#root.page === 0) return false;
+    this.#knowSpace();
     const root = new Ref(this.#root.page, this.#root.crc);
     const w = new Writer(this, root, this.#txn + 1);
     let next: Ref | undefined;
@@ -554,6 +669,205 @@ export class BTreeEngine implements RawEngine, ReadIO {
     return true;
   }
 
+  // ---- Several openers (see core/_openers.ts and docs/btree.md) ----
+
+  /** Learns of other openers' commits: one read of the tip when nothing changed. */
+  #follow(): void {
+    const o = this.#openers!;
+    if (o.locked) return;
+    const raw = o.readTip();
+    if (raw !== undefined) {
+      const t = decodeTip(raw);
+      const mine = this.#tip;
+      if (t.checkpoint === mine.checkpoint && t.seq === mine.seq && t.direct === mine.direct) {
+        return;
+      }
+      this.#catchUp(t);
+    } else this.#catchUp(undefined);
+  }
+
+  /** Catches up with the header slots and the log (under the writer lock before a commit). */
+  #caughtUp(): void {
+    const raw = this.#openers!.readTip();
+    this.#catchUp(raw === undefined ? undefined : decodeTip(raw));
+  }
+
+  #catchUp(tip: Tip | undefined): void {
+    const slots = readSlots(this.pager, this.path);
+    this.#slotTxn[0] = slots.txns[0];
+    this.#slotTxn[1] = slots.txns[1];
+    if (slots.newest.txn > this.#viewCkpt) this.#adopt(slots.newest);
+    this.#readRecords();
+    if (tip !== undefined) {
+      if (tip.direct !== this.#tip.direct) this.onExternal?.(undefined);
+      this.#tip = tip;
+    }
+    this.#publishPin();
+  }
+
+  /** Takes on another opener's checkpoint: its root, its log, and free space still to learn. */
+  #adopt(slot: Slot): void {
+    const log = slotLog(slot);
+    const cur = this.#log?.extent;
+    if (log === undefined || cur === undefined || log.page !== cur.page || log.salt !== cur.salt) {
+      // The old log's last records are in the new tree, but watchers and
+      // transactions here have to hear of them.
+      this.#readRecords();
+      this.#log = log === undefined ? undefined : new CommitLog(log);
+      if (log !== undefined) this.#logPages = Math.max(LOG_MIN_PAGES, log.npages);
+      // Snapshots keep the old buffer object: never emptied, replaced.
+      this.#buffer = new WriteBuffer();
+    }
+    this.#root = { page: slot.rootPage, crc: slot.rootCrc };
+    if (slot.txn > this.#txn) this.#txn = slot.txn;
+    // The checkpoint's fdatasync covered every record written before it, ours too.
+    this.#keptTxn = Math.max(this.#keptTxn, this.#txn);
+    this.#checkpointTxn = this.#viewCkpt = slot.txn;
+    const space = new FreeSpace(slot.pageCount);
+    space.generation = this.space.generation + 1; // unpinned scans re-seek
+    this.space = space;
+    this.#spaceUnknown = true;
+  }
+
+  /** Reads records other openers appended after this opener's position. */
+  #readRecords(): void {
+    const log = this.#log;
+    if (log === undefined) return;
+    for (;;) {
+      const r = readRecordAt(this.pager, log.extent, log.used, log.seq + 1);
+      if (r === undefined) return;
+      log.resume(log.used + r.span, log.seq + 1);
+      this.#txn++;
+      this.#buffer.add(r.ops, this.#txn, this.#pins.size > 0);
+      this.onExternal?.(r.ops);
+    }
+  }
+
+  /** Learns the free space before the tree changes, after another opener's checkpoint. */
+  #knowSpace(): void {
+    if (!this.#spaceUnknown) return;
+    const gen = this.space.generation;
+    this.space = followerSpace(
+      this,
+      this.#root,
+      this.space.pageCount,
+      this.#log?.extent,
+      this.#viewCkpt,
+    );
+    this.space.generation = gen;
+    this.#spaceUnknown = false;
+  }
+
+  /** Says which oldest checkpoint this opener may still read. */
+  #publishPin(): void {
+    const o = this.#openers;
+    if (o === undefined || o.solo) return;
+    let pin = this.#viewCkpt;
+    for (const c of this.#ckptPins.keys()) if (c < pin) pin = c;
+    o.publishPin(pin);
+  }
+
+  #writeTip(): void {
+    this.#tip = { checkpoint: this.#viewCkpt, seq: this.#log?.seq ?? 0, direct: this.#tip.direct };
+    this.#openers!.writeTip(encodeTip(this.#tip));
+    this.#tipDirty = false;
+  }
+
+  /** Releases the writer lock, publishing the tip first if this opener changed the store. */
+  #unlock(): void {
+    const o = this.#openers;
+    if (o === undefined || !o.locked) return;
+    try {
+      if (this.#tipDirty && !this.#closed) this.#writeTip();
+    } finally {
+      o.unlock();
+    }
+  }
+
+  /**
+   * Before core builds a commit (a transaction validates there): takes the
+   * writer lock and catches up, so the validation sees every commit made
+   * anywhere, and nothing slips in before this commit's record.
+   */
+  beginCommit(): void | Promise<void> {
+    const o = this.#openers;
+    const solo = o !== undefined && o.solo && !this.#soloLook(o);
+    this.#inCommit = true;
+    if (o === undefined || solo || o.locked || this.#closed) return;
+    const caughtUp = () => {
+      try {
+        this.#caughtUp();
+      } catch (err) {
+        this.endCommit();
+        throw err;
+      }
+    };
+    if (o.tryLock()) return caughtUp();
+    return o.lock().then(caughtUp, (err) => {
+      this.#inCommit = false;
+      throw err;
+    });
+  }
+
+  /** After the commit (or its failure): releases the writer lock. */
+  endCommit(): void {
+    this.#inCommit = false;
+    this.#unlock();
+  }
+
+  /** Every few ms: hand solo mode over to a newcomer, or follow others and take solo back. */
+  #tick(): void {
+    const o = this.#openers;
+    if (o === undefined || this.#closed || this.#inCommit || this.#busy > 0 || o.locked) return;
+    try {
+      if (o.solo) {
+        this.#soloAt = Date.now();
+        if (o.others() > 0) this.#handOver(o);
+      } else {
+        this.#follow();
+        if (!this.#readOnly && o.others() === 0 && o.trySolo()) {
+          // Alone now; the last one out may have committed after our last look.
+          if (o.tryLock()) {
+            try {
+              this.#caughtUp();
+            } finally {
+              this.#unlock();
+            }
+          }
+        }
+      }
+    } catch {
+      // The next read or commit meets the same error and reports it.
+    }
+  }
+
+  /**
+   * A solo opener whose program never yields to timers (a tight loop of
+   * commits or reads) still looks for newcomers every few ms; true when it
+   * handed solo mode over (the caller goes on as one of several openers).
+   */
+  #soloLook(o: Openers): boolean {
+    this.#soloReads = 0;
+    const now = Date.now();
+    if (now - this.#soloAt < TICK_MS || this.#busy > 0 || this.#inCommit) return false;
+    this.#soloAt = now;
+    if (o.others() === 0) return false;
+    this.#handOver(o);
+    return !o.solo;
+  }
+
+  /** A newcomer waits: publish the tip and this opener's pin, then stop running solo. */
+  #handOver(o: Openers): void {
+    const locked = o.tryLock();
+    try {
+      if (locked) this.#writeTip();
+      o.leaveSolo();
+      this.#publishPin();
+    } finally {
+      if (locked) o.unlock();
+    }
+  }
+
   /** Page-cache counters. */
   cacheStats(): { hits: number; misses: number } {
     return { hits: this.cache.hits, misses: this.cache.misses };
@@ -562,19 +876,33 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** Saves the free list, marks the header clean (fast reopen), releases the file. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    const o = this.#openers;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#busy++;
     try {
       if (!this.#memory && !this.#readOnly && this.#failed === undefined) {
         await this.sync();
         while (this.#syncing !== undefined) await this.#syncing;
-        this.#cleanClose();
+        if (o === undefined || o.solo) this.#cleanClose();
+        else {
+          // The last opener out leaves a clean file; others keep the file as it is.
+          await o.lock();
+          this.#caughtUp();
+          if (o.others() === 0) this.#cleanClose();
+        }
       }
     } finally {
       this.#closed = true;
       this.cache.clear();
       try {
+        this.#unlock();
         this.pager.close();
       } finally {
-        this.#unlock();
+        try {
+          this.#unlockFile();
+        } finally {
+          o?.close();
+        }
       }
     }
   }
