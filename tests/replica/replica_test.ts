@@ -272,3 +272,39 @@ Deno.test("replica: a follower in another process sees only whole prefixes of th
     await blobs.close();
   });
 });
+
+Deno.test("replica: retention pruning while a restore runs never takes a piece the restore needs", async () => {
+  const { pruneReplica } = await import("../../replica/_retention.ts");
+  const inner = new MemoryBlobStore();
+  // Every read is slow, so pruning runs in the middle of the restore.
+  const slow = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (prop !== "get" && prop !== "getStream") return value.bind(target);
+      return async (...args: unknown[]) => {
+        await sleep(15);
+        return value.apply(target, args);
+      };
+    },
+  });
+  const target = { store: slow, prefix: "r" };
+  await using primary = await openInMemory("btree");
+  const rep = await replicate(primary, target, { intervalMs: 5, snapshotIntervalMs: 30 });
+  for (let i = 0; i < 40; i++) {
+    await primary.put(`k${i % 9}`, `v${i}`);
+    await sleep(4);
+  }
+  await rep.flush();
+  await rep.stop();
+  const before = (await inner.list("r/gen/")).items.length;
+  await withDir(async (dir) => {
+    const restoring = restoreReplica(target, `${dir}/r.oxi`);
+    await sleep(20);
+    const pruned = await pruneReplica(target, 1);
+    await restoring;
+    ok(pruned > 0 && pruned < before, `pruning ran and deleted old pieces (${pruned}/${before})`);
+    await using r = await open(`${dir}/r.oxi`);
+    deepStrictEqual(await contents(r), await contents(primary));
+  });
+});
