@@ -18,12 +18,20 @@ export interface Target {
   open(disk: SimDisk): Promise<KvStore>;
   /** Throws when one of the engine's internal invariants does not hold. */
   check(store: KvStore): Promise<void>;
+  /**
+   * Opened with `syncWrites: false`: a commit is acknowledged only by the next
+   * `flush()` (or clean close) that resolves; until then a crash may keep any
+   * prefix of the commits since.
+   */
+  relaxed?: boolean;
 }
 
 interface Outcome {
   acked: Model;
   /** Steps that resolved, in order. */
   done: Step[];
+  /** The last of `done` that are not acknowledged yet (relaxed targets). */
+  pending: Step[];
   /** The step that was running when the run stopped. */
   inflight: Step | undefined;
   store: KvStore | undefined;
@@ -34,6 +42,7 @@ async function drive(t: Target, disk: SimDisk): Promise<Outcome> {
   const out: Outcome = {
     acked: new Map(),
     done: [],
+    pending: [],
     inflight: undefined,
     store: undefined,
     err: undefined,
@@ -48,13 +57,19 @@ async function drive(t: Target, disk: SimDisk): Promise<Outcome> {
         await s.close();
         out.store = await t.open(disk);
       } else await step.run(out.store);
-      step.apply(out.acked);
       out.done.push(step);
+      out.pending.push(step);
+      if (!t.relaxed || step.flush || step.reopen) {
+        for (const p of out.pending) p.apply(out.acked);
+        out.pending = [];
+      }
       out.inflight = undefined;
     }
     const s = out.store;
     out.store = undefined;
     await s.close();
+    for (const p of out.pending) p.apply(out.acked);
+    out.pending = [];
   } catch (err) {
     out.err = err;
   }
@@ -91,8 +106,18 @@ function describe(found: Model, want: Model): string {
   return diff.slice(0, 6).join("; ");
 }
 
-/** Reopens after a cut or fault and checks the store holds one of `allowed`. */
-async function verify(t: Target, disk: SimDisk, allowed: Model[], what: string): Promise<void> {
+/**
+ * Reopens after a cut or fault and checks the store holds one of `allowed`;
+ * returns what it holds. With `cutOpen`, the power is then cut while the
+ * store is still open (a clean close would make everything durable).
+ */
+async function verify(
+  t: Target,
+  disk: SimDisk,
+  allowed: Model[],
+  what: string,
+  cutOpen = false,
+): Promise<Model> {
   disk.cut();
   disk.reboot();
   let store: KvStore;
@@ -110,6 +135,11 @@ async function verify(t: Target, disk: SimDisk, allowed: Model[], what: string):
       );
     }
     await t.check(store);
+    if (cutOpen) {
+      disk.cutMode = "drop";
+      disk.cut();
+    }
+    return found;
   } finally {
     await closeQuietly(store);
   }
@@ -139,9 +169,13 @@ function isPowerCut(err: unknown): boolean {
   return false;
 }
 
-/** Cuts the power at call `k` (calls before it completed), reopens, checks. */
+/**
+ * Cuts the power (or kills the process) at call `k` (calls before it
+ * completed), reopens, checks. After a kill, the state the reopen shows must
+ * itself be durable: a power cut right after the reopen changes nothing.
+ */
 export async function crashPoint(t: Target, k: number, mode: CutMode): Promise<void> {
-  const disk = new SimDisk(t.base, k * 2 + (mode === "scatter" ? 1 : 0));
+  const disk = new SimDisk(t.base, k * 3 + ["drop", "scatter", "kill"].indexOf(mode));
   disk.cutAt = k;
   disk.cutMode = mode;
   const out = await drive(t, disk);
@@ -151,9 +185,15 @@ export async function crashPoint(t: Target, k: number, mode: CutMode): Promise<v
     });
   }
   await closeQuietly(out.store);
+  const acked = out.done.slice(0, out.done.length - out.pending.length);
   const allowed = [out.acked];
+  for (let i = 1; i <= out.pending.length; i++) {
+    allowed.push(modelOf([...acked, ...out.pending.slice(0, i)]));
+  }
   if (out.inflight) allowed.push(modelOf([...out.done, out.inflight]));
-  await verify(t, disk, allowed, `cut at call ${k} (${mode}, during ${out.inflight?.name ?? "-"})`);
+  const what = `cut at call ${k} (${mode}, during ${out.inflight?.name ?? "-"})`;
+  const seen = await verify(t, disk, allowed, what, mode === "kill");
+  if (mode === "kill") await verify(t, disk, [seen], `${what}, then a power cut after the reopen`);
 }
 
 /** What one fault run saw, for the tallies. */

@@ -8,7 +8,7 @@ import { rng } from "./sim_disk.ts";
 export interface Budget {
   /** Crash points to visit (all when the workload has fewer calls). */
   crashSample: number;
-  /** Both cut modes at every point (else one, chosen by a seeded coin). */
+  /** Every cut mode at every point (else one, chosen by a seeded coin). */
   bothModes: boolean;
   /** Every error code at every call (else EIO/ENOSPC alternate on writes). */
   allCodes: boolean;
@@ -43,9 +43,8 @@ export async function crashPoints(t: Target, b: Budget, seed = 1): Promise<Tally
   const end = performance.now() + b.seconds * 1000;
   for (const k of points(c.total, b.crashSample, seed)) {
     if (performance.now() > end) break;
-    const modes: CutMode[] = b.bothModes
-      ? ["drop", "scatter"]
-      : [coin() < 0.5 ? "drop" : "scatter"];
+    const all: CutMode[] = ["drop", "scatter", "kill"];
+    const modes = b.bothModes ? all : [all[Math.floor(coin() * all.length)]!];
     for (const mode of modes) {
       await crashPoint(t, k, mode);
       tally.crashRuns++;

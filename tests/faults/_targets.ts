@@ -13,20 +13,27 @@ import { DiskFs } from "../../kv/lsm/_fs.ts";
 import { LsmEngine } from "../../kv/lsm/lsm_engine.ts";
 import type { SimDisk } from "./sim_disk.ts";
 import type { Target } from "./_harness.ts";
-import { workload } from "./_workload.ts";
+import { relaxed, workload } from "./_workload.ts";
 
 /** The B-tree store file `base`/store.db. */
-export function btreeTarget(base: string): Target {
+export function btreeTarget(base: string, syncWrites = true): Target {
   const path = `${base}/store.db`;
+  const steps = workload({
+    largeValue: 70_000,
+    bulkKeys: 120,
+    backupPath: `${base}/backup.bak`,
+    logFill: true,
+  });
   const engines = new WeakMap<KvStore, BTreeEngine>();
   return {
-    name: "btree",
+    name: syncWrites ? "btree" : "btree (syncWrites: false)",
     base,
     path,
-    steps: workload({ largeValue: 70_000, bulkKeys: 120, backupPath: `${base}/backup.bak` }),
+    steps: syncWrites ? steps : relaxed(steps),
+    relaxed: !syncWrites,
     async open(disk: SimDisk): Promise<KvStore> {
       const engine = await openFileEngine(path, { fs: disk, cacheSizeBytes: 1 << 20 });
-      const store = new EngineStore(engine, { kind: "btree", syncWrites: true });
+      const store = new EngineStore(engine, { kind: "btree", syncWrites });
       engines.set(store, engine);
       return store;
     },
@@ -42,8 +49,14 @@ export function btreeTarget(base: string): Target {
  * the workload flushes and compacts. Jobs run on this thread: worker threads
  * open the real disk (the same table-building code runs here).
  */
-export function lsmTarget(base: string): Target {
+export function lsmTarget(base: string, syncWrites = true): Target {
   const path = `${base}/lsm`;
+  const steps = workload({
+    largeValue: 6_000,
+    bulkKeys: 120,
+    backupPath: `${base}/backup.bak`,
+    logFill: false,
+  });
   // The directory lock is a real file: the directory exists on the real disk too.
   Deno.mkdirSync(path, { recursive: true });
   async function openOn(disk: SimDisk): Promise<KvStore> {
@@ -64,13 +77,14 @@ export function lsmTarget(base: string): Target {
       levelRatio: 4,
       cacheSizeBytes: 1 << 20,
     });
-    return new EngineStore(engine, { kind: "lsm", syncWrites: true });
+    return new EngineStore(engine, { kind: "lsm", syncWrites });
   }
   return {
-    name: "lsm",
+    name: syncWrites ? "lsm" : "lsm (syncWrites: false)",
     base,
     path,
-    steps: workload({ largeValue: 6_000, bulkKeys: 120, backupPath: `${base}/backup.bak` }),
+    steps: syncWrites ? steps : relaxed(steps),
+    relaxed: !syncWrites,
     async open(disk: SimDisk): Promise<KvStore> {
       // As openLsm does: whatever fails leaves as a StoreError naming the store.
       try {

@@ -14,6 +14,8 @@ export interface Step {
   apply(model: Model): void;
   /** Closes and reopens the store (the harness does it). */
   reopen?: true;
+  /** `flush()`: with `syncWrites: false`, the commits before it are acknowledged once it resolves. */
+  flush?: true;
 }
 
 const nothing = (): void => {};
@@ -68,6 +70,8 @@ export interface WorkloadOptions {
   bulkKeys: number;
   /** Where the backup step writes (a real temp file: backups leave the store's disk). */
   backupPath: string;
+  /** Batches enough to fill the B-tree's first commit log (the LSM flushes plenty without). */
+  logFill: boolean;
 }
 
 /** The steps, in order. */
@@ -116,6 +120,19 @@ export function workload(o: WorkloadOptions): Step[] {
   steps.push(
     batchDelete("bulk delete", Array.from({ length: o.bulkKeys / 2 }, (_, i) => `z${pad(2 * i)}`)),
   );
+  // Enough logged commits to fill the B-tree's first commit log (64 KiB): a
+  // checkpoint merges the write buffer and moves to a new log.
+  for (let b = 0; b < (o.logFill ? 6 : 0); b++) {
+    steps.push(
+      batch(
+        `log fill ${b}`,
+        Array.from({ length: 20 }, (_, i) => {
+          const k = `f${pad((i * 7 + b * 3) % 40)}-${b % 2}`;
+          return [k, value(k, b, 600)] as [string, string];
+        }),
+      ),
+    );
+  }
   steps.push({ name: "compact", run: (s) => s.compact(), apply: nothing });
   steps.push({ name: "backup", run: (s) => s.backup(o.backupPath), apply: nothing });
   for (let i = 0; i < 6; i++) steps.push(put(`e${pad(i)}`, value(`e${pad(i)}`, 1, 50)));
@@ -130,4 +147,21 @@ export function modelOf(steps: Step[]): Model {
   const m: Model = new Map();
   for (const s of steps) s.apply(m);
   return m;
+}
+
+/** The workload with a `flush()` after every fourth step (for stores opened with `syncWrites: false`). */
+export function relaxed(steps: Step[]): Step[] {
+  const out: Step[] = [];
+  steps.forEach((step, i) => {
+    out.push(step);
+    if (i % 4 === 3) {
+      out.push({
+        name: "flush",
+        run: (s) => s.flush(),
+        apply: nothing,
+        flush: true,
+      });
+    }
+  });
+  return out;
 }

@@ -30,12 +30,12 @@ const budget = (): Budget =>
 
 let failed = false;
 for (let pass = 1; pass === 1 || left() > 0; pass++) {
-  for (const make of makers) {
+  for (const [make, syncWrites] of makers.flatMap((m) => [[m, true], [m, false]] as const)) {
     const base = Deno.makeTempDirSync({ prefix: "oxistore-faults-" });
-    const target = make(base);
+    const target = make(base, syncWrites);
     try {
       const crash = await crashPoints(target, budget(), pass);
-      const faults = pass === 1 ? await faultRuns(target, budget()) : undefined;
+      const faults = pass === 1 && syncWrites ? await faultRuns(target, budget()) : undefined;
       console.log(`pass ${pass} ${summary({ ...crash, ...faults, crashRuns: crash.crashRuns })}`);
     } catch (err) {
       failed = true;

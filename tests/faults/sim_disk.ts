@@ -47,12 +47,14 @@ export interface Call {
 export type FaultCode = "EIO" | "ENOSPC";
 
 /**
- * How a power cut treats data not yet durable: `drop` loses all of it except
- * the write in flight, which is torn per sector; `scatter` keeps each dirty
- * sector old or new at random (the OS may have written any of them back) and
- * a random prefix of each directory's unsynced name changes.
+ * How a cut treats data not yet durable: `drop` loses all of it except the
+ * write in flight, which is torn per sector; `scatter` keeps each dirty sector
+ * old or new at random (the OS may have written any of them back) and each
+ * unsynced name change (create, rename, unlink) of a directory or not, each
+ * on its own (POSIX promises no order); `kill` is a process crash (kill -9):
+ * the process stops, the OS keeps everything it was handed.
  */
-export type CutMode = "drop" | "scatter";
+export type CutMode = "drop" | "scatter" | "kill";
 
 class Inode {
   data = new Uint8Array(0);
@@ -64,16 +66,18 @@ class Inode {
   sizeDirty = false;
 }
 
-type DirOp = { name: string; node: Node | undefined };
+/** A name change: `name` now names `node` (undefined: unlinked); a rename also unlinks `from`. */
+type DirOp = { name: string; node: Node | undefined; from?: string };
 
 class Dir {
   entries = new Map<string, Node>();
   durable = new Map<string, Node>();
   pending: DirOp[] = [];
-  set(name: string, node: Node | undefined): void {
+  set(name: string, node: Node | undefined, from?: string): void {
+    if (from !== undefined) this.entries.delete(from);
     if (node === undefined) this.entries.delete(name);
     else this.entries.set(name, node);
-    this.pending.push({ name, node });
+    this.pending.push(from === undefined ? { name, node } : { name, node, from });
   }
 }
 
@@ -131,7 +135,10 @@ export class SimDisk implements FsCalls {
     return this.#dead;
   }
 
-  /** Power back on: the durable state is all there is; handles from before are stale. */
+  /**
+   * Power back on (or, after a `kill` cut, the process restarted): what the
+   * cut kept is all there is; handles from before are stale.
+   */
   reboot(): void {
     this.#dead = false;
     this.#gen++;
@@ -145,6 +152,7 @@ export class SimDisk implements FsCalls {
   cut(): void {
     if (this.#dead) return;
     this.#dead = true;
+    if (this.cutMode === "kill") return;
     const images = new Map<Inode, Inode>();
     const scatter = this.cutMode === "scatter";
     const random = this.#random;
@@ -171,8 +179,10 @@ export class SimDisk implements FsCalls {
     const rebuild = (d: Dir): Dir => {
       const names = new Map(d.durable);
       if (scatter) {
-        const upto = Math.floor(random() * (d.pending.length + 1));
-        for (const op of d.pending.slice(0, upto)) {
+        for (const op of d.pending) {
+          if (random() < 0.5) continue;
+          // A rename reaches the disk whole or not at all.
+          if (op.from !== undefined) names.delete(op.from);
           if (op.node === undefined) names.delete(op.name);
           else names.set(op.name, op.node);
         }
@@ -299,8 +309,11 @@ export class SimDisk implements FsCalls {
     if (node === undefined) throw errno("ENOENT", `rename ${from}`);
     const [td, tname] = this.#parent(to);
     this.#call("rename", `${from} -> ${to}`);
-    fd.set(fname, undefined);
-    td.set(tname, node);
+    if (fd === td) td.set(tname, node, fname);
+    else {
+      fd.set(fname, undefined);
+      td.set(tname, node);
+    }
   }
 
   removeSync(path: string): void {
