@@ -7,7 +7,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { StoreError, type StoreErrorKind } from "../../core/error.ts";
+import { StoreError } from "../../core/error.ts";
+import { assertRejectsKind as expectKind } from "../_support/assert.ts";
+import { randomBytes as pseudoRandom } from "../_support/random.ts";
 import { type BlobMeta, type BlobStore, casKey, Digest, sha256 } from "../../blob/mod.ts";
 
 /** What a suite factory returns: a fresh, empty store and how to dispose of it. */
@@ -31,30 +33,9 @@ type Case = [id: string, title: string, fn: (store: BlobStore) => Promise<void>]
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/** Expects the promise to reject with a StoreError of this kind. */
-export async function expectKind(p: Promise<unknown>, kind: StoreErrorKind): Promise<StoreError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof StoreError, `expected StoreError(${kind}), got ${err}`);
-    assert.equal(err.kind, kind, `expected ${kind}, got ${err.kind}: ${err.message}`);
-    return err;
-  }
-  throw new assert.AssertionError({ message: `expected StoreError(${kind}), got success` });
-}
-
-/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
-export function pseudoRandom(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+// The error-kind check and the seeded bytes are the tests' shared ones
+// (tests/_support); the names are the ones this suite's cases use.
+export { expectKind, pseudoRandom };
 
 /** A stream yielding the given chunks. */
 export function streamOf(...chunks: Uint8Array[]): ReadableStream<Uint8Array> {
