@@ -1,6 +1,7 @@
 // One table of per-Arrow-type behaviour: how JS values become Arrow data, how cells
 // become `toRows` values, comparable keys and hyparquet-writer values, how predicate
-// values and footer statistics become keys, and which Parquet elements a type writes.
+// values and footer statistics become keys, which Parquet elements a type writes, and
+// which buffer layout selecting and joining rows uses.
 // Every module that used to switch over Arrow types asks this table instead; the
 // entries live in `_types_numeric.ts`, `_types_bytes.ts`, `_types_temporal.ts` and
 // `_types_nested.ts`.
@@ -8,6 +9,7 @@ import * as A from "apache-arrow";
 import type { SchemaElement } from "hyparquet";
 import { type AnyData, describe, type Getter, isNullish, validAt } from "./_cells.ts";
 import { fail } from "./_errors.ts";
+import type { MakeData } from "./_take.ts";
 import { NUMERIC_TYPES } from "./_types_numeric.ts";
 import { BYTES_TYPES } from "./_types_bytes.ts";
 import { TEMPORAL_TYPES } from "./_types_temporal.ts";
@@ -59,6 +61,10 @@ export interface TypeBehaviour<T extends A.DataType = A.DataType> {
   rawColumn?(data: AnyData): ArrayLike<unknown> | undefined;
   /** Pushes the Parquet schema elements; absent: writing the type is Unsupported. */
   parquet?(c: ElementContext<T>): void;
+  /** Rows `idx` of the data (a layout of `_take.ts`); default: fixed-width values. */
+  take?(data: AnyData, idx: ArrayLike<number>, mk: MakeData): AnyData;
+  /** Chunks of one column as one Data (a layout of `_take.ts`); default: fixed-width. */
+  concat?(parts: AnyData[], mk: MakeData): AnyData;
 }
 
 /** A predicate constant strictly between the keys `floor` and the next one up. */

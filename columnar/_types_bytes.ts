@@ -1,6 +1,7 @@
 // Per-type behaviour (see `_type_table.ts`) of text and bytes: Utf8, Binary, their
 // large variants and FixedSizeBinary.
 import * as A from "apache-arrow";
+import { concatBytes, takeBytes } from "./_take.ts";
 import { type AnyData, type Getter, isNullish, validAt } from "./_cells.ts";
 import {
   type BuildContext,
@@ -80,6 +81,8 @@ const utf8: TypeBehaviour = {
   stat: (_type, v) => v instanceof Uint8Array ? decoder.decode(v) : v,
   rawColumn: utf8Strings,
   parquet: (c) => c.leaf(textElement),
+  take: takeBytes,
+  concat: concatBytes,
 };
 
 /** Binary cells as copies (the Arrow buffer may be reused). */
@@ -102,6 +105,8 @@ const binary: TypeBehaviour = {
   toKey: bytesKey,
   stat: bytesStat,
   parquet: (c) => c.leaf({ type: "BYTE_ARRAY" }),
+  take: takeBytes,
+  concat: concatBytes,
 };
 
 const fixedSizeBinary: TypeBehaviour<A.FixedSizeBinary> = {

@@ -1,9 +1,19 @@
 // Per-type behaviour of the nested Arrow types (see `_type_table.ts`): lists,
 // fixed-size lists, maps and structs recurse through the table for their children;
-// dictionaries behave as their value type.
+// dictionaries behave as their value type; unions can only be held.
 import * as A from "apache-arrow";
 import { type AnyData, describe, type Getter, isNullish } from "./_cells.ts";
 import { fail } from "./_errors.ts";
+import {
+  cannot,
+  concatChildren,
+  concatFixedChild,
+  concatOffsetsChild,
+  takeChildren,
+  takeFixedChild,
+  takeIndices,
+  takeOffsetsChild,
+} from "./_take.ts";
 import {
   type BuildContext,
   buildData,
@@ -94,12 +104,16 @@ const list: TypeBehaviour = {
   js: (data) => listGetter(data, jsGetter),
   raw: (data) => listGetter(data, rawGetter),
   parquet: listElements,
+  take: takeOffsetsChild,
+  concat: concatOffsetsChild,
 };
 
 const fixedSizeList: TypeBehaviour = {
   js: (data) => listGetter(data, jsGetter),
   raw: (data) => listGetter(data, rawGetter),
   parquet: listElements,
+  take: takeFixedChild,
+  concat: concatFixedChild,
 };
 
 /** Map cells as whatever `entry(key, value)` makes of each entry, gathered by `collect`. */
@@ -136,6 +150,8 @@ const map: TypeBehaviour<A.Map_> = {
     fieldElements("key", k!.type, false, c.out);
     fieldElements("value", v!.type, v!.nullable, c.out);
   },
+  take: takeOffsetsChild,
+  concat: concatOffsetsChild,
 };
 
 /** Struct cells as objects of what `item` reads from each child. */
@@ -180,6 +196,8 @@ const struct: TypeBehaviour<A.Struct> = {
     });
     for (const k of kids) fieldElements(k.name, k.type, k.nullable, c.out);
   },
+  take: takeChildren,
+  concat: concatChildren,
 };
 
 const dictionary: TypeBehaviour<A.Dictionary> = {
@@ -190,6 +208,14 @@ const dictionary: TypeBehaviour<A.Dictionary> = {
   toKey: (type, v, column) => toKey(type.dictionary, v, column),
   // Stored decoded, as its value type.
   parquet: (c) => fieldElements(c.name, c.type.dictionary, c.nullable, c.out),
+  take: takeIndices,
+  // Chunks may hold different dictionaries.
+  concat: cannot("combine chunks"),
+};
+
+const union: TypeBehaviour = {
+  take: cannot("select rows"),
+  concat: cannot("combine chunks"),
 };
 
 /** The nested entries of the type table. */
@@ -199,4 +225,5 @@ export const NESTED_TYPES: [A.Type, TypeBehaviour<never>][] = [
   [A.Type.Map, map],
   [A.Type.Struct, struct],
   [A.Type.Dictionary, dictionary],
+  [A.Type.Union, union],
 ];

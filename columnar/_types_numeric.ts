@@ -1,6 +1,7 @@
 // Per-type behaviour (see `_type_table.ts`) of nulls, booleans, integers, floats and
 // decimals.
 import * as A from "apache-arrow";
+import { concatBits, concatNothing, takeBits, takeNothing } from "./_take.ts";
 import type { SchemaElement } from "hyparquet";
 import { type AnyData, describe, type Getter, isNullish, validAt } from "./_cells.ts";
 import {
@@ -30,6 +31,8 @@ type NumArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array |
 
 const nullType: TypeBehaviour = {
   build: (c) => A.makeData({ type: c.type as A.Null, length: c.n }),
+  take: takeNothing,
+  concat: concatNothing,
 };
 
 const bool: TypeBehaviour = {
@@ -55,6 +58,8 @@ const bool: TypeBehaviour = {
     return out;
   },
   parquet: (c) => c.leaf({ type: "BOOLEAN" }),
+  take: takeBits,
+  concat: concatBits,
 };
 
 const int: TypeBehaviour<A.Int> = {
