@@ -19,6 +19,7 @@ import {
   versionstampText,
 } from "./_record.ts";
 import { encodeQueueMessage } from "./_queue_message.ts";
+import { stampKey } from "./_key_codec.ts";
 
 /** A check with its key encoded. */
 export interface PreparedCheck {
@@ -27,7 +28,14 @@ export interface PreparedCheck {
 }
 /** A mutation with its key and value encoded. */
 export type PreparedMutation =
-  | { type: "set"; key: Uint8Array; value: Uint8Array; expireIn: number | undefined }
+  | {
+    type: "set";
+    key: Uint8Array;
+    value: Uint8Array;
+    expireIn: number | undefined;
+    /** The key ends with the commit's versionstamp (`commitVersionstamp()`): add it. */
+    stamped?: boolean;
+  }
   | { type: "delete"; key: Uint8Array }
   | { type: "sum" | "min" | "max"; key: Uint8Array; operand: bigint }
   | { type: "sumPlain"; key: Uint8Array; operand: bigint | number }
@@ -53,6 +61,7 @@ export class Committer {
   readonly #store: KvStore;
   readonly #mutex = new Mutex();
   readonly #listeners = new Set<(n: CommitNotice) => void>();
+  #stampedKeys: Uint8Array[] = [];
 
   constructor(store: KvStore) {
     this.#store = store;
@@ -109,14 +118,19 @@ export class Committer {
         : new DataView(counter.buffer, counter.byteOffset).getBigUint64(0)) + 1n;
       const vs = versionstampBytes(version);
       const expiring: [Uint8Array, number][] = [];
+      const written: Uint8Array[] = [];
       for (const m of mutations) {
         if (m.type === "delete") {
           await txn.delete(m.key);
         } else if (m.type === "set") {
           const expiresAt = m.expireIn === undefined ? undefined : now + m.expireIn;
-          await txn.put(m.key, encodeRecord(vs, expiresAt, m.value));
+          const key = m.stamped ? stampKey(m.key, versionstampText(vs)) : m.key;
+          await txn.put(key, encodeRecord(vs, expiresAt, m.value));
           if (m.expireIn !== undefined) {
-            expiring.push([m.key, m.expireIn]);
+            expiring.push([key, m.expireIn]);
+          }
+          if (m.stamped) {
+            written.push(key);
           }
         } else if (m.type === "fail") {
           throw new TypeError(m.message);
@@ -162,6 +176,7 @@ export class Committer {
       for (const [key, ms] of expiring) {
         await this.#store.expire(key, Math.max(1, ms));
       }
+      this.#stampedKeys = written;
       return versionstampText(vs);
     } finally {
       if (!done) {
@@ -176,7 +191,8 @@ export class Committer {
 
   #notify(mutations: PreparedMutation[], enqueues: PreparedEnqueue[]): void {
     if (this.#listeners.size === 0) return;
-    const notice = { keys: mutations.map((m) => m.key), enqueued: enqueues.length > 0 };
+    const keys = [...mutations.filter((m) => !("stamped" in m && m.stamped)).map((m) => m.key)];
+    const notice = { keys: [...keys, ...this.#stampedKeys], enqueued: enqueues.length > 0 };
     for (const fn of this.#listeners) fn(notice);
   }
 }

@@ -1,7 +1,6 @@
 // Private: Deno KV tuple keys <-> bytes that sort as Deno KV orders keys.
 // The layout is the FoundationDB tuple layer that Deno KV's own codec uses, so the bytes of a
 // key here are the bytes Deno KV stores (checked against Deno.openKv in the tests).
-import { StoreError } from "../../core/error.ts";
 import type { KvKey, KvKeyPart } from "./types.ts";
 
 const BYTES = 0x01;
@@ -115,13 +114,6 @@ function writePart(out: Out, part: unknown): void {
       out.buf[out.len++] = part ? TRUE : FALSE;
       return;
   }
-  if (typeof part === "symbol") {
-    throw new StoreError(
-      "Unsupported",
-      "Cannot encode a Deno KV key with a symbol part: oxistore's Deno KV API does not support " +
-        "commitVersionstamp() keys",
-    );
-  }
   if (ArrayBuffer.isView(part)) {
     out.room(1);
     out.buf[out.len++] = BYTES;
@@ -158,6 +150,37 @@ export function encodeWriteKey(key: unknown): Uint8Array {
     throw new TypeError(`Key too large for write (max ${MAX_WRITE_KEY_BYTES} bytes)`);
   }
   return bytes;
+}
+
+/** The key part `Kv.commitVersionstamp()` stands for: the commit's versionstamp, as text. */
+export const COMMIT_VERSIONSTAMP: unique symbol = Symbol("Deno.KvCommitVersionstamp");
+/** Bytes of a versionstamp part: the string type byte, 20 hex characters, the terminator. */
+const STAMP_PART_BYTES = 22;
+
+/**
+ * Encodes the key of a `set`: as {@link encodeWriteKey}, except that a last part
+ * {@link COMMIT_VERSIONSTAMP} is left for the commit to fill in (`stamped`).
+ */
+export function encodeSetKey(key: unknown): { key: Uint8Array; stamped: boolean } {
+  if (!Array.isArray(key) || key.length === 0 || key[key.length - 1] !== COMMIT_VERSIONSTAMP) {
+    return { key: encodeWriteKey(key), stamped: false };
+  }
+  const bytes = encodeKey(key.slice(0, -1));
+  if (bytes.length + STAMP_PART_BYTES > MAX_WRITE_KEY_BYTES) {
+    throw new TypeError(`Key too large for write (max ${MAX_WRITE_KEY_BYTES} bytes)`);
+  }
+  return { key: bytes, stamped: true };
+}
+
+/** A stamped key completed with the commit's versionstamp text. */
+export function stampKey(prefix: Uint8Array, versionstamp: string): Uint8Array {
+  const out = new Uint8Array(prefix.length + STAMP_PART_BYTES);
+  out.set(prefix);
+  out[prefix.length] = STRING;
+  for (let i = 0; i < versionstamp.length; i++) {
+    out[prefix.length + 1 + i] = versionstamp.charCodeAt(i);
+  }
+  return out;
 }
 
 /** Encodes a key to read: at most 2049 bytes. */

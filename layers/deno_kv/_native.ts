@@ -35,9 +35,5 @@ export async function nativeExpiries(path: string): Promise<Map<string, number>>
   return out;
 }
 
-/** A Map key for encoded key bytes. */
-export function keyId(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return s;
-}
+/** A Map key for encoded key bytes (core's). */
+export { keyId };

@@ -11,7 +11,7 @@ import type {
   KvKey,
   KvMutation,
 } from "./types.ts";
-import { encodeWriteKey } from "./_key_codec.ts";
+import { encodeSetKey, encodeWriteKey } from "./_key_codec.ts";
 import { encodeValue } from "./_value_codec.ts";
 import { checkU64, isKvU64 } from "./kv_u64.ts";
 import { checkExpireIn, prepareEnqueue } from "./_validate.ts";
@@ -138,11 +138,17 @@ export class AtomicOperation {
     });
     const mutations = this.#mutations.map((m): PreparedMutation => {
       if (m.type === "invalid") throw new TypeError(m.message);
-      if (m.type === "set") checkExpireIn(m.expireIn);
+      if (m.type === "set") {
+        checkExpireIn(m.expireIn);
+        const { key, stamped } = encodeSetKey(m.key);
+        keyBytes += key.length;
+        mutationBytes += key.length + m.value.length;
+        return { ...m, key, stamped };
+      }
       const key = encodeWriteKey(m.key);
       keyBytes += key.length;
       mutationBytes += key.length +
-        (m.type === "set" ? m.value.length : m.type === "delete" ? 0 : 8);
+        (m.type === "delete" ? 0 : 8);
       return { ...m, key };
     });
     for (const e of this.#enqueues) mutationBytes += e.value.length;

@@ -14,7 +14,7 @@ import type {
   KvListOptions,
   KvListSelector,
 } from "./types.ts";
-import { encodeReadKey } from "./_key_codec.ts";
+import { COMMIT_VERSIONSTAMP, encodeReadKey } from "./_key_codec.ts";
 import { decodeValue } from "./_value_codec.ts";
 import { recordIsLive, recordValue, recordVersionstamp } from "./_record.ts";
 import { AtomicOperation } from "./atomic_operation.ts";
@@ -60,7 +60,6 @@ export class Kv implements AsyncDisposable {
   readonly #committer: Committer;
   readonly #queue: QueueWorker;
   readonly #onClose = new Set<() => void>();
-  readonly #commitSymbol = Symbol("commitVersionstamp");
   #closing: Promise<void> | undefined;
 
   /** @internal Use {@link openKv}. */
@@ -194,11 +193,11 @@ export class Kv implements AsyncDisposable {
   }
 
   /**
-   * A key part standing for the versionstamp of the commit it is written in. oxistore does
-   * not support it: writing a key with it throws `StoreError` kind `Unsupported`.
+   * A key part standing for the versionstamp of the commit that writes it: as the last part
+   * of a `set` key it becomes that versionstamp (20 hex characters), as with Deno KV.
    */
   commitVersionstamp(): symbol {
-    return this.#commitSymbol;
+    return COMMIT_VERSIONSTAMP;
   }
 
   /**

@@ -126,12 +126,42 @@ Deno.test("deno-kv watch: more than 10 keys are allowed; the stream ends when th
   strictEqual((await reader.read()).done, true);
 });
 
-Deno.test("deno-kv refusals: commitVersionstamp keys and native Deno KV files are Unsupported", async () => {
+Deno.test("deno-kv commitVersionstamp: a set key's last part becomes the commit's versionstamp, as in Deno KV", async () => {
+  const native = await Deno.openKv(":memory:");
   await using kv = await openKv();
-  await rejects(
-    () => kv.set(["id", kv.commitVersionstamp()], 1),
-    (e: unknown) => e instanceof StoreError && e.kind === "Unsupported",
-  );
+  try {
+    for (const db of [native, kv as unknown as Deno.Kv]) {
+      const one = await db.set(["log", db.commitVersionstamp()], "first");
+      const two = await db.atomic().set(["log", db.commitVersionstamp()], "second")
+        .set(["also", db.commitVersionstamp()], 2).commit();
+      ok(two.ok);
+      deepStrictEqual(
+        (await Array.fromAsync(db.list<string>({ prefix: ["log"] }))).map((
+          e,
+        ) => [e.key[1], e.value]),
+        [[one.versionstamp, "first"], [two.versionstamp, "second"]],
+      );
+      strictEqual((await db.get(["also", two.versionstamp])).value, 2);
+      for (
+        const misuse of [
+          () => db.get(["log", db.commitVersionstamp()]),
+          () => db.set(["log", db.commitVersionstamp(), 1], 1),
+          () => db.atomic().delete(["log", db.commitVersionstamp()]).commit(),
+          () => db.set(["log", Symbol("other")], 1),
+        ]
+      ) {
+        await rejects(misuse, {
+          name: "TypeError",
+          message: "expected string, number, bigint, ArrayBufferView, boolean",
+        });
+      }
+    }
+  } finally {
+    native.close();
+  }
+});
+
+Deno.test("deno-kv refusals: a native Deno KV file is Unsupported, with the way to copy it", async () => {
   const path = `${await Deno.makeTempDir()}/native.sqlite`;
   const native = await Deno.openKv(path);
   await native.set(["users", 1], "ada");
