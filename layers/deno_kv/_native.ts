@@ -1,5 +1,7 @@
 // Private: telling a native Deno KV database from the oxistore Deno KV engine's SQLite file
 // (the engine keeps everything under a few reserved first key parts).
+import { keyId } from "../../core/_key_id.ts";
+
 const ENGINE_PARTS = new Set(["oxi", "oxc", "oxm", "oxl"]);
 
 type DenoWithKv = { openKv?: (path?: string) => Promise<Deno.Kv> };

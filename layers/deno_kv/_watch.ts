@@ -1,12 +1,11 @@
 // Private: `watch` — the current entries first, then again whenever one of them changes.
 // Commits of this process announce their keys; a poll catches other processes' commits.
+import { keyId } from "../../core/_key_id.ts";
 import type { Committer } from "./_commit.ts";
 import type { KvEntryMaybe } from "./types.ts";
 
 /** Reads the watched entries now. */
 export type ReadEntries = () => Promise<KvEntryMaybe<unknown>[]>;
-
-const keyId = (k: Uint8Array) => k.join(",");
 
 export function watchStream(
   keys: Uint8Array[],

@@ -55,6 +55,16 @@ async function openNative(path: string, op: string): Promise<Deno.Kv> {
  */
 export async function importDenoKv(source: Deno.Kv | string, kv: Kv): Promise<number> {
   const where = typeof source === "string" ? source : "a Deno.Kv";
+  if (typeof source === "string") {
+    // Deno.openKv would create an empty database at a mistyped path.
+    try {
+      await Deno.stat(source);
+    } catch (err) {
+      throw new StoreError("NotFound", `Cannot import Deno KV from ${source}: no file there`, {
+        cause: err,
+      });
+    }
+  }
   const native = typeof source === "string"
     ? await openNative(source, "import Deno KV from")
     : source;
