@@ -1,13 +1,12 @@
 // Hive-style partition directory names (`col=value`) and partition value text.
-import * as A from "apache-arrow";
+import type * as A from "apache-arrow";
 import { fail } from "./_errors.ts";
-import { keyGetter } from "./_type_table.ts";
+import { behaviourOf, keyGetter } from "./_type_table.ts";
 
 /** Directory value of a null partition value (Hive's convention). */
 export const NULL_SEGMENT = "__HIVE_DEFAULT_PARTITION__";
 /** Directory value of an empty string (which Hive cannot tell from null). */
 export const EMPTY_SEGMENT = "__OXISTORE_EMPTY__";
-const MS_PER_DAY = 86_400_000;
 const encoder = new TextEncoder();
 
 /**
@@ -35,22 +34,18 @@ export function partitionSegment(column: string, value: string | null): string {
 
 /** Whether a column type can partition a dataset. */
 export function isPartitionType(t: A.DataType): boolean {
-  return A.DataType.isInt(t) || A.DataType.isUtf8(t) || A.DataType.isBool(t) ||
-    (A.DataType.isDate(t) && (t as A.Date_).unit === A.DateUnit.DAY) ||
-    A.DataType.isTimestamp(t) || A.DataType.isFloat(t);
+  return behaviourOf(t).partition?.(t) !== undefined;
 }
 
 /** Text of each cell of a partition column (null for nulls). */
 export function partitionTexts(data: A.Data<A.DataType>): (string | null)[] {
-  const t = data.type;
+  const codec = behaviourOf(data.type).partition?.(data.type);
+  if (!codec) return fail("InvalidInput", `Cannot partition by a column of type ${data.type}`);
   const get = keyGetter(data);
   const out: (string | null)[] = new Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = get(i);
-    if (v === null) out[i] = null;
-    else if (A.DataType.isDate(t)) {
-      out[i] = new Date(v as number).toISOString().slice(0, 10);
-    } else out[i] = String(v);
+    out[i] = v === null ? null : codec.text(v);
   }
   return out;
 }
@@ -58,13 +53,7 @@ export function partitionTexts(data: A.Data<A.DataType>): (string | null)[] {
 /** A partition text back to a value `buildData` stores in the column type. */
 export function partitionValue(t: A.DataType, text: string | null, column: string): unknown {
   if (text === null) return null;
-  if (A.DataType.isInt(t)) {
-    return (t as A.Int).bitWidth === 64 ? BigInt(text) : Number(text);
-  }
-  if (A.DataType.isFloat(t)) return Number(text);
-  if (A.DataType.isBool(t)) return text === "true";
-  if (A.DataType.isUtf8(t)) return text;
-  if (A.DataType.isDate(t)) return BigInt(Math.floor(Date.parse(text) / MS_PER_DAY));
-  if (A.DataType.isTimestamp(t)) return BigInt(text);
-  return fail("Corruption", `Cannot restore partition column ${column} of type ${t}`);
+  const codec = behaviourOf(t).partition?.(t);
+  if (!codec) return fail("Corruption", `Cannot restore partition column ${column} of type ${t}`);
+  return codec.value(text);
 }

@@ -61,10 +61,22 @@ export interface TypeBehaviour<T extends A.DataType = A.DataType> {
   rawColumn?(data: AnyData): ArrayLike<unknown> | undefined;
   /** Pushes the Parquet schema elements; absent: writing the type is Unsupported. */
   parquet?(c: ElementContext<T>): void;
+  /**
+   * How values of a partition column are spelled in Hive directory names (`text` of a
+   * key, `value` for `buildData` of a text); absent or undefined: the type cannot
+   * partition a dataset.
+   */
+  partition?(type: T): PartitionText | undefined;
   /** Rows `idx` of the data (a layout of `_take.ts`); default: fixed-width values. */
   take?(data: AnyData, idx: ArrayLike<number>, mk: MakeData): AnyData;
   /** Chunks of one column as one Data (a layout of `_take.ts`); default: fixed-width. */
   concat?(parts: AnyData[], mk: MakeData): AnyData;
+}
+
+/** A partition column's values as directory text and back. */
+export interface PartitionText {
+  text(key: unknown): string;
+  value(text: string): unknown;
 }
 
 /** A predicate constant strictly between the keys `floor` and the next one up. */

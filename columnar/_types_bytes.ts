@@ -83,6 +83,7 @@ const utf8: TypeBehaviour = {
   parquet: (c) => c.leaf(textElement),
   take: takeBytes,
   concat: concatBytes,
+  partition: () => ({ text: String, value: (text) => text }),
 };
 
 /** Binary cells as copies (the Arrow buffer may be reused). */

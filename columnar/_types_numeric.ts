@@ -60,6 +60,7 @@ const bool: TypeBehaviour = {
   parquet: (c) => c.leaf({ type: "BOOLEAN" }),
   take: takeBits,
   concat: concatBits,
+  partition: () => ({ text: String, value: (text) => text === "true" }),
 };
 
 const int: TypeBehaviour<A.Int> = {
@@ -112,6 +113,7 @@ const int: TypeBehaviour<A.Int> = {
       ...(plain ? {} : { converted_type: converted }),
     });
   },
+  partition: (type) => ({ text: String, value: type.bitWidth === 64 ? BigInt : Number }),
 };
 
 const isHalf = (t: A.Float) => t.precision === A.Precision.HALF;
@@ -153,6 +155,7 @@ const float: TypeBehaviour<A.Float> = {
     }
     c.leaf({ type: p === A.Precision.SINGLE ? "FLOAT" : "DOUBLE" });
   },
+  partition: () => ({ text: String, value: Number }),
 };
 
 /** Bytes needed for a two's-complement decimal of `precision` digits. */

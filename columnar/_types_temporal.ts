@@ -62,6 +62,13 @@ const date: TypeBehaviour<A.Date_> = {
   },
   rawColumn: (data) => isDay(data.type as A.Date_) ? plainValues(data) : undefined,
   parquet: (c) => c.leaf({ type: "INT32", converted_type: "DATE", logical_type: { type: "DATE" } }),
+  partition: (type) =>
+    isDay(type)
+      ? {
+        text: (key) => new Date(key as number).toISOString().slice(0, 10),
+        value: (text) => BigInt(Math.floor(Date.parse(text) / MS_PER_DAY)),
+      }
+      : undefined,
 };
 
 const time: TypeBehaviour<A.Time> = {
@@ -133,6 +140,8 @@ const timestamp: TypeBehaviour<A.Timestamp> = {
       logical_type: { type: "TIMESTAMP", isAdjustedToUTC: utc, unit },
     });
   },
+  // Bigint keys in the column's own unit: exact for every unit.
+  partition: () => ({ text: String, value: BigInt }),
 };
 
 /** The temporal entries of the type table. */
