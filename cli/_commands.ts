@@ -11,6 +11,7 @@ import {
   type StoreKind,
 } from "../mod.ts";
 import type { KvStore } from "../core/kv.ts";
+import { toHex } from "../core/encoding.ts";
 import { countAllTrees } from "../core/migrate.ts";
 import { backupToFile } from "./_backup_file.ts";
 import { REPLICA_RUN } from "./_replica_commands.ts";
@@ -33,7 +34,7 @@ function show(bytes: Uint8Array): string {
   } catch {
     // not UTF-8
   }
-  return "0x" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return "0x" + toHex(bytes);
 }
 
 function str(p: Parsed, name: string): string | undefined {

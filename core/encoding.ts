@@ -77,16 +77,18 @@ export function toBase64(bytes: Uint8Array): string {
 }
 
 /**
- * URL-safe base64 (RFC 4648 §5) without padding, as JWTs and cursors use.
+ * URL-safe base64 (RFC 4648 §5), without padding unless `padded` (JWTs and
+ * our cursors omit it; Deno KV's list cursors keep it).
  *
  * @example
  * ```ts
  * import { toBase64Url } from "./encoding.ts";
  * if (toBase64Url(new Uint8Array([251, 255])) !== "-_8") throw new Error("wrong base64url");
+ * if (toBase64Url(new Uint8Array([251, 255]), true) !== "-_8=") throw new Error("no padding");
  * ```
  */
-export function toBase64Url(bytes: Uint8Array): string {
-  return encode(bytes, "base64url", true);
+export function toBase64Url(bytes: Uint8Array, padded = false): string {
+  return encode(bytes, "base64url", !padded);
 }
 
 /**

@@ -9,6 +9,7 @@
 // starts with its creation time, so generations sort by age.
 import type { BlobStore } from "../blob/types.ts";
 import { StoreError } from "../core/error.ts";
+import { toHex } from "../core/encoding.ts";
 
 /** A replica's location: any blob store, and a key prefix inside it. */
 export interface ReplicaTarget {
@@ -70,7 +71,7 @@ export const leaseKey = (t: ReplicaTarget): string => `${t.prefix}/lease`;
 /** A new generation id: creation time first, so ids sort by age. */
 export function newGenerationId(now = Date.now()): string {
   const rand = crypto.getRandomValues(new Uint8Array(4));
-  return `${pad(now, 15)}-${[...rand].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `${pad(now, 15)}-${toHex(rand)}`;
 }
 
 export function snapshotKey(t: ReplicaTarget, gen: string, seq: number, timeMs: number): string {

@@ -5,6 +5,8 @@
 // reaches them. An entry's stored value is a record:
 //   [flags: 1][versionstamp: 10][expires-at ms, f64 LE: 8 if flags & 1][encoded value]
 
+import { toHex } from "../../core/encoding.ts";
+
 const HAS_EXPIRY = 1;
 const VS_BYTES = 10;
 
@@ -26,13 +28,9 @@ export function versionstampBytes(n: bigint): Uint8Array {
   return b;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /** 20 lowercase hex characters, as Deno KV shows versionstamps. */
 export function versionstampText(b: Uint8Array, at = 0): string {
-  let s = "";
-  for (let i = at; i < at + VS_BYTES; i++) s += HEX[b[i]!];
-  return s;
+  return toHex(b.subarray(at, at + VS_BYTES));
 }
 
 /** An entry's stored record. */

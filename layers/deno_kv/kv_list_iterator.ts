@@ -17,6 +17,7 @@ import {
 } from "./_record.ts";
 import { checkConsistency } from "./_validate.ts";
 import { compareBytes } from "../../core/bytes.ts";
+import { fromBase64Url, toBase64Url } from "../../core/encoding.ts";
 
 const MAX_BATCH = 1000;
 const DEFAULT_BATCH = 100;
@@ -75,21 +76,19 @@ function startsWith(b: Uint8Array, prefix: Uint8Array): boolean {
 }
 
 function encodeCursor(common: Uint8Array, key: Uint8Array): string {
-  let s = "";
-  for (const b of key.subarray(common.length)) s += String.fromCharCode(b);
-  return btoa(s).replaceAll("+", "-").replaceAll("/", "_");
+  return toBase64Url(key.subarray(common.length), true);
 }
 
 function decodeCursor(common: Uint8Array, cursor: string): Uint8Array {
-  let raw: string;
-  // Deno's decoder wants the padding; atob would take a cursor without it.
+  let raw: Uint8Array;
+  // Deno's decoder wants the padding; ours would take a cursor without it.
   if (cursor.length % 4 !== 0) throw new TypeError("invalid cursor");
   try {
-    raw = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    raw = fromBase64Url(cursor);
   } catch (err) {
     throw new TypeError("invalid cursor", { cause: err });
   }
-  return concat(common, Uint8Array.from(raw, (c) => c.charCodeAt(0)));
+  return concat(common, raw);
 }
 
 /**
