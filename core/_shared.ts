@@ -70,7 +70,10 @@ export class Shared {
     this.syncWrites = opts.syncWrites ?? true;
     this.readOnly = opts.readOnly ?? false;
     this.mergeOperator = opts.mergeOperator;
-    if ("onExternal" in engine) engine.onExternal = (ops) => this.#external(ops);
+    if ("onExternal" in engine) {
+      engine.onExternal = (ops) => this.#external(ops);
+      engine.watching = () => this.hub.active;
+    }
   }
 
   /** A commit another opener made: transactions conflict with it, watchers hear of it. */

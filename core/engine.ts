@@ -120,4 +120,10 @@ export interface RawEngine extends RawReader {
    * ops cannot be known (every open transaction conflicts).
    */
   onExternal?: ((ops: readonly RawOp[] | undefined) => void) | undefined;
+  /**
+   * Set by core with {@link onExternal}: true while someone watches the
+   * store (an engine polling for other openers' commits keeps the process
+   * alive only then).
+   */
+  watching?: (() => boolean) | undefined;
 }

@@ -111,6 +111,8 @@ export class BTreeEngine implements RawEngine, ReadIO {
   syncCalls = 0;
   /** Set by core: commits other openers made, as this one learns of them (undefined: unknown ops). */
   onExternal: ((ops: readonly RawOp[] | undefined) => void) | undefined = undefined;
+  /** Set by core: true while someone watches (the timer then keeps the process alive). */
+  watching: (() => boolean) | undefined = undefined;
   readonly #openers: Openers | undefined;
   /** The checkpoint (header slot commit id) whose tree #root is. */
   #viewCkpt: number;
@@ -360,11 +362,15 @@ export class BTreeEngine implements RawEngine, ReadIO {
   #applyFile(ops: RawOp[]): void {
     if (this.#openers !== undefined) this.#tipDirty = true;
     // A big batch of new keys past the end of the tree: written once, by a checkpoint.
-    if (this.#appendsOnly(ops)) return this.#direct(ops);
+    // Other openers learn of a commit by its log record: with them around,
+    // every commit that fits in a log is logged (even if written twice).
+    const shared = this.#openers?.solo === false;
+    if (!shared && this.#appendsOnly(ops)) return this.#direct(ops);
     let large = 0;
     for (const op of ops) large += (op.value?.length ?? 0) > 2048 ? op.value!.length : 0;
+    if (shared && this.#log === undefined) this.#checkpointOrFail(); // a log to append to
     // Large values would be written twice (log, then checkpoint): write them once.
-    if (large > LARGE_VALUE_BYTES || this.#log === undefined) {
+    if ((!shared && large > LARGE_VALUE_BYTES) || this.#log === undefined) {
       if (this.#buffer.size > 0) this.#checkpointOrFail();
       return this.#direct(ops);
     }
@@ -818,7 +824,11 @@ export class BTreeEngine implements RawEngine, ReadIO {
   /** Every few ms: hand solo mode over to a newcomer, or follow others and take solo back. */
   #tick(): void {
     const o = this.#openers;
-    if (o === undefined || this.#closed || this.#inCommit || this.#busy > 0 || o.locked) return;
+    if (o === undefined || this.#closed) return;
+    // Watchers wait on this timer for other openers' commits: it keeps the process alive then.
+    if (this.watching?.() === true) Deno.refTimer(this.#timer!);
+    else Deno.unrefTimer(this.#timer!);
+    if (this.#inCommit || this.#busy > 0 || o.locked) return;
     try {
       if (o.solo) {
         this.#soloAt = Date.now();
