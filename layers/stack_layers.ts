@@ -11,7 +11,16 @@ import { CachedKvStore, type CachedKvStoreOptions } from "./cache/cached_kv_stor
 import { CompressedKv, type CompressedKvOptions } from "./compress/compressed_kv.ts";
 import { EncryptedKv, type EncryptedKvOptions } from "./encrypt/encrypted_kv.ts";
 
-/** The layers {@link stackLayers} puts over a store; each is left out when absent. */
+/**
+ * The layers {@link stackLayers} puts over a store; each is left out when absent.
+ *
+ * @example
+ * ```ts
+ * import type { LayerStackOptions } from "@cooljapan/oxistore/layers";
+ * const layers: LayerStackOptions = { cache: { maxEntries: 100 }, compress: { codec: "lz4" } };
+ * if (layers.encrypt !== undefined) throw new Error("no encryption asked for");
+ * ```
+ */
 export interface LayerStackOptions {
   /** A read cache of plaintext values, outermost (see `CachedKvStore`). */
   cache?: CachedKvStoreOptions;
