@@ -231,11 +231,20 @@ export class LsmEngine implements RawEngine {
   #rotate(): void {
     const old = this.#wal!;
     old.writeOut();
+    // The new log first: if it cannot be made, the old one stays (and no
+    // background sync is left without a listener); the store takes no more writes.
+    let dir: Promise<void>;
+    try {
+      dir = this.#openWal();
+    } catch (err) {
+      this.#wal = old;
+      this.#fail(err);
+      throw err;
+    }
     const done = old.finish().finally(() => {
       old.close();
       this.#walSyncs += old.syncs;
     });
-    const dir = this.#openWal();
     const all = Promise.all([this.#oldSync, done, dir]).then(() => {});
     this.#oldSync = all;
     all.then(() => {
