@@ -95,23 +95,34 @@ export function concatBits(parts: AnyData[], mk: MakeData): AnyData {
   return mk({ data: out });
 }
 
-/** Offsets + bytes (text, binary). */
+/** Offsets (32-bit, or 64-bit for the large types) + bytes: text and binary. */
 export function takeBytes(data: AnyData, idx: ArrayLike<number>, mk: MakeData): AnyData {
-  const offs = data.valueOffsets as Int32Array;
+  const offs = data.valueOffsets as Int32Array | BigInt64Array;
+  const at = (k: number) => Number(offs[k]!);
   const src = data.values as Uint8Array;
-  const offsets = new Int32Array(idx.length + 1);
+  const offsets = newOffsets(offs, idx.length + 1);
   let total = 0;
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i]!;
-    total += offs[r + 1]! - offs[r]!;
-    offsets[i + 1] = total;
+    total += at(r + 1) - at(r);
+    setOffset(offsets, i + 1, total);
   }
   const out = new Uint8Array(total);
-  for (let i = 0; i < idx.length; i++) {
+  for (let i = 0, pos = 0; i < idx.length; i++) {
     const r = idx[i]!;
-    out.set(src.subarray(offs[r]!, offs[r + 1]!), offsets[i]!);
+    out.set(src.subarray(at(r), at(r + 1)), pos);
+    pos += at(r + 1) - at(r);
   }
   return mk({ valueOffsets: offsets, data: out });
+}
+
+function newOffsets(like: Int32Array | BigInt64Array, n: number): Int32Array | BigInt64Array {
+  return like instanceof BigInt64Array ? new BigInt64Array(n) : new Int32Array(n);
+}
+
+function setOffset(offsets: Int32Array | BigInt64Array, i: number, v: number): void {
+  if (offsets instanceof BigInt64Array) offsets[i] = BigInt(v);
+  else offsets[i] = v;
 }
 
 /** Offsets + a child holding every item (lists, maps). */
@@ -130,16 +141,18 @@ export function takeOffsetsChild(data: AnyData, idx: ArrayLike<number>, mk: Make
 /** Offsets + bytes or child: the ranges of each part, rebased one after another. */
 function concatOffsets(parts: AnyData[], mk: MakeData, nested: boolean): AnyData {
   const n = parts.reduce((s, d) => s + d.length, 0);
-  const offsets = new Int32Array(n + 1);
+  const offsets = newOffsets(parts[0]!.valueOffsets as Int32Array | BigInt64Array, n + 1);
   const bytes: Uint8Array[] = [];
   const children: AnyData[] = [];
   let pos = 0;
   let total = 0;
   for (const d of parts) {
-    const offs = d.valueOffsets as Int32Array;
-    const start = offs[0]!;
-    const end = offs[d.length]!;
-    for (let i = 0; i < d.length; i++) offsets[++pos] = total + offs[i + 1]! - start;
+    const offs = d.valueOffsets as Int32Array | BigInt64Array;
+    const start = Number(offs[0]!);
+    const end = Number(offs[d.length]!);
+    for (let i = 0; i < d.length; i++) {
+      setOffset(offsets, ++pos, total + Number(offs[i + 1]!) - start);
+    }
     total += end - start;
     if (nested) children.push(d.children[0]!.slice(start, end - start));
     else bytes.push((d.values as Uint8Array).subarray(start, end));

@@ -132,9 +132,13 @@ const fixedSizeBinary: TypeBehaviour<A.FixedSizeBinary> = {
 /** The text and bytes entries of the type table. */
 export const BYTES_TYPES: [A.Type, TypeBehaviour<never>][] = [
   [A.Type.Utf8, utf8],
-  // Large variants: built by apache-arrow, written as their small twins.
-  [A.Type.LargeUtf8, { parquet: (c) => c.leaf(textElement) }],
+  // Large variants (64-bit offsets): built by apache-arrow, written as their small twins.
+  [A.Type.LargeUtf8, { parquet: (c) => c.leaf(textElement), take: takeBytes, concat: concatBytes }],
   [A.Type.Binary, binary],
-  [A.Type.LargeBinary, { parquet: (c) => c.leaf({ type: "BYTE_ARRAY" }) }],
+  [A.Type.LargeBinary, {
+    parquet: (c) => c.leaf({ type: "BYTE_ARRAY" }),
+    take: takeBytes,
+    concat: concatBytes,
+  }],
   [A.Type.FixedSizeBinary, fixedSizeBinary],
 ];

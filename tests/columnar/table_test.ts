@@ -235,3 +235,30 @@ Deno.test("nested columns can be null-tested but not compared or sorted", async 
   await assertRejectsKind(() => t.sortBy("l"), "InvalidInput", /List/);
   await assertRejectsKind(() => t.sortBy("zz"), "InvalidInput", /zz/);
 });
+
+Deno.test("LargeUtf8 and LargeBinary (64-bit offsets) survive filter, sortBy and merge", () => {
+  const schema = new A.Schema([
+    new A.Field("s", new A.LargeUtf8(), true),
+    new A.Field("b", new A.LargeBinary(), true),
+    new A.Field("n", new A.Int32(), false),
+  ]);
+  const t = ColumnarTable.fromRows([
+    { s: "aa", b: new Uint8Array([1]), n: 3 },
+    { s: null, b: null, n: 2 },
+    { s: "ccc", b: new Uint8Array([2, 3]), n: 1 },
+  ], schema);
+  const rows = (x: ColumnarTable) =>
+    x.toRows().map((r) => [r.s, r.b && [...(r.b as Uint8Array)], r.n]);
+  assertEquals(rows(t.filter({ column: "n", op: "le", value: 2 })), [[null, null, 2], ["ccc", [
+    2,
+    3,
+  ], 1]]);
+  assertEquals(rows(t.merge(t).sortBy("n")), [
+    ["ccc", [2, 3], 1],
+    ["ccc", [2, 3], 1],
+    [null, null, 2],
+    [null, null, 2],
+    ["aa", [1], 3],
+    ["aa", [1], 3],
+  ]);
+});
