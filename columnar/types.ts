@@ -87,7 +87,10 @@ export interface WriteOptions {
   metadata?: Record<string, string>;
 }
 
-/** Statistics of one column chunk, as `parquetMetadata` reports them. */
+/**
+ * Statistics of one column chunk, as `parquetMetadata` reports them: dates and
+ * timestamps as `Date`, decimals as exact decimal strings (the form `toRows` gives).
+ */
 export interface ColumnStats {
   /** Smallest value, if the writer recorded it. */
   min?: unknown;
