@@ -13,7 +13,8 @@
  */
 export * from "./types.ts";
 export * from "./digest.ts";
-export * from "./keys.ts";
+// Key rules users need to know; the validators themselves stay internal.
+export { CAS_PREFIX, casKey, MAX_BLOB_KEY_BYTES, MAX_METADATA_BYTES } from "./keys.ts";
 export * from "./memory_blob_store.ts";
 export * from "./local_blob_store.ts";
 export * from "./builder.ts";

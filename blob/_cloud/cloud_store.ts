@@ -30,19 +30,61 @@ import { PartWriter, type WrittenBlob } from "./part_writer.ts";
 /** HEAD requests at once when a listing has to fetch metadata per item. */
 const HEAD_CONCURRENCY = 8;
 
-/** The shared implementation of the S3, Azure and GCS blob stores. */
+/** Stands in until a backend binds its protocol: every call is Unsupported. */
+const UNBOUND = new Proxy({}, {
+  get(_target, name) {
+    if (name === "describe") return (objectName: string) => objectName;
+    return () => {
+      throw new StoreError(
+        "Unsupported",
+        "Cannot use a CloudBlobStore made directly: construct an S3BlobStore, GcsBlobStore " +
+          "or AzureBlobStore",
+      );
+    };
+  },
+}) as ObjectApi;
+
+let bind: (store: CloudBlobStore, api: ObjectApi, prefix: string) => void;
+
+/**
+ * Gives a cloud store its backend protocol and key prefix (inside the
+ * bucket/container: "" or ending in "/"). Called once, by the backend's constructor.
+ */
+export function bindCloudStore(store: CloudBlobStore, api: ObjectApi, prefix: string): void {
+  bind(store, api, prefix);
+}
+
+/**
+ * What the S3, GCS and Azure blob stores share: the whole `BlobStore`
+ * contract (key rules, digests kept in object metadata, conditional writes
+ * with the service's own preconditions, content addressing, chunked uploads
+ * into multipart uploads, listing pages) over each service's protocol. Use
+ * it as a type; construct `S3BlobStore`, `GcsBlobStore` or `AzureBlobStore`
+ * (a `CloudBlobStore` made directly throws `Unsupported` on every call).
+ *
+ * @example
+ * ```ts
+ * import { CloudBlobStore, S3BlobStore } from "@cooljapan/oxistore/blob/s3";
+ * import { strictEqual } from "node:assert/strict";
+ * const store = new S3BlobStore({
+ *   bucket: "data",
+ *   endpoint: "http://127.0.0.1:4568",
+ *   credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+ * });
+ * strictEqual(store instanceof CloudBlobStore, true);
+ * await store.close();
+ * ```
+ */
 export class CloudBlobStore implements BlobStore {
-  #api: ObjectApi;
-  #prefix: string;
+  #api: ObjectApi = UNBOUND;
+  #prefix = "";
   #closed = false;
 
-  /**
-   * @param api the backend protocol
-   * @param prefix key prefix inside the bucket/container ("" or ending in "/")
-   */
-  constructor(api: ObjectApi, prefix: string) {
-    this.#api = api;
-    this.#prefix = prefix;
+  static {
+    bind = (store, api, prefix) => {
+      store.#api = api;
+      store.#prefix = prefix;
+    };
   }
 
   #name(key: string): string {

@@ -36,12 +36,3 @@ export function xmlText(xml: string, tag: string): string | undefined {
   const b = xmlBlocks(xml, tag)[0];
   return b === undefined ? undefined : xmlDecode(b);
 }
-
-/** The attributes of the first `<tag …>` start tag. */
-export function xmlAttrs(xml: string, tag: string): Record<string, string> {
-  const m = new RegExp(`<${tag}(\\s[^>]*)?>`).exec(xml);
-  const out: Record<string, string> = {};
-  if (!m?.[1]) return out;
-  for (const a of m[1].matchAll(/([\w:-]+)\s*=\s*"([^"]*)"/g)) out[a[1]!] = xmlDecode(a[2]!);
-  return out;
-}

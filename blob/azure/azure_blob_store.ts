@@ -6,7 +6,7 @@
  */
 import { StoreError } from "../../core/error.ts";
 import { env, normalizePrefix, positiveInt } from "../_cloud/options.ts";
-import { CloudBlobStore } from "../_cloud/cloud_store.ts";
+import { bindCloudStore, CloudBlobStore } from "../_cloud/cloud_store.ts";
 import type { RetryOptions } from "../_cloud/http.ts";
 import { AzureApi } from "./_azure_api.ts";
 import { type AzureConnection, parseConnectionString } from "./connection_string.ts";
@@ -113,7 +113,8 @@ export class AzureBlobStore extends CloudBlobStore {
       partSize: positiveInt(opts.partSize, 8 * 1024 * 1024, "partSize", op),
       concurrency: positiveInt(opts.concurrency, 4, "concurrency", op),
     });
-    super(api, prefix);
+    super();
+    bindCloudStore(this, api, prefix);
     this.#api = api;
     this.container = opts.container;
     this.prefix = prefix;

@@ -33,3 +33,4 @@ export {
   signSharedKey,
 } from "./shared_key.ts";
 export type { RetryOptions } from "../_cloud/http.ts";
+export { CloudBlobStore } from "../_cloud/cloud_store.ts";

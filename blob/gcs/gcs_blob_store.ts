@@ -6,7 +6,7 @@
  */
 import { StoreError } from "../../core/error.ts";
 import { env, normalizePrefix } from "../_cloud/options.ts";
-import { CloudBlobStore } from "../_cloud/cloud_store.ts";
+import { bindCloudStore, CloudBlobStore } from "../_cloud/cloud_store.ts";
 import type { RetryOptions } from "../_cloud/http.ts";
 import { GcsApi } from "./_gcs_api.ts";
 import {
@@ -150,7 +150,8 @@ export class GcsBlobStore extends CloudBlobStore {
       conditionalWrites: opts.conditionalWrites ?? (google ? "trust" : "probe"),
       probePrefix: prefix,
     });
-    super(api, prefix);
+    super();
+    bindCloudStore(this, api, prefix);
     this.bucket = opts.bucket;
     this.prefix = prefix;
   }

@@ -27,3 +27,4 @@ export {
 } from "./auth.ts";
 export { type GcsSignedUrl, type GcsSignedUrlRequest, signGcsUrl } from "./signed_url.ts";
 export type { RetryOptions } from "../_cloud/http.ts";
+export { CloudBlobStore } from "../_cloud/cloud_store.ts";

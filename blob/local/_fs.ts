@@ -25,8 +25,8 @@ export interface WritableFile {
   writeSync(bytes: Uint8Array): number;
   /** Moves the file offset; returns the new one. */
   seekSync(offset: number, whence: Deno.SeekMode): number;
-  /** fsync: the file's data and size on the disk. */
-  sync(): Promise<void>;
+  /** fdatasync: the file's data and size on the disk (times may lag). */
+  syncData(): Promise<void>;
   /** The open file's stat (inode, size, mtime). */
   stat(): Promise<Deno.FileInfo>;
   /** Closes the file. */

@@ -101,13 +101,13 @@ export class ContentWriter {
     this.#size += chunk.length;
   }
 
-  /** fsyncs and closes; returns size, digest and the file's stamp. */
+  /** fdatasyncs and closes; returns size, digest and the file's stamp. */
   async finish(): Promise<WrittenContent> {
     const file = this.#file;
     if (!file) throw new StoreError("Closed", "Cannot finish blob: the temp file is closed");
     this.#file = undefined;
     try {
-      await file.sync();
+      await file.syncData();
       // Taken after the last write: renames keep inode and mtime.
       const stamp = stampOf(await file.stat());
       return { path: this.path, size: this.#size, digest: this.#hasher.digest(), stamp };
@@ -173,7 +173,7 @@ export async function writeSidecarTemp(
   const file = await fs.createNew(path);
   try {
     writeAllSync(file, bytes);
-    await file.sync();
+    await file.syncData();
   } catch (err) {
     file.close();
     await fs.remove(path).catch(() => {});

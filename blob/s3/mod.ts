@@ -29,3 +29,4 @@ export {
   type SigV4Scope,
 } from "./sigv4.ts";
 export type { RetryOptions } from "../_cloud/http.ts";
+export { CloudBlobStore } from "../_cloud/cloud_store.ts";

@@ -6,7 +6,7 @@
  */
 import { StoreError } from "../../core/error.ts";
 import { env, normalizePrefix, positiveInt } from "../_cloud/options.ts";
-import { CloudBlobStore } from "../_cloud/cloud_store.ts";
+import { bindCloudStore, CloudBlobStore } from "../_cloud/cloud_store.ts";
 import type { RetryOptions } from "../_cloud/http.ts";
 import { S3Api } from "./_s3_api.ts";
 import type { AwsCredentials } from "./sigv4.ts";
@@ -145,7 +145,8 @@ export class S3BlobStore extends CloudBlobStore {
       conditionalWrites: opts.conditionalWrites ?? (aws ? "trust" : "probe"),
       probePrefix: prefix,
     });
-    super(api, prefix);
+    super();
+    bindCloudStore(this, api, prefix);
     this.bucket = opts.bucket;
     this.prefix = prefix;
   }
