@@ -50,6 +50,17 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return performance.now() - t;
 }
 
+/** Times `run`, with `store` replicating to a fresh local target when asked. */
+async function timedWith(store: KvStore, replicated: boolean, run: () => Promise<void>) {
+  if (!replicated) return await timed(run);
+  return await withTarget(async (t) => {
+    const rep = await replicate(store, t, { intervalMs: 1000 });
+    const ms = await timed(run);
+    await rep.stop();
+    return ms;
+  });
+}
+
 async function durableCommits(replicated: boolean): Promise<number> {
   const count = quick ? 500 : 3000;
   const store = await openConfig(fresh(), { kind: "btree", syncWrites: true });
@@ -57,15 +68,7 @@ async function durableCommits(replicated: boolean): Promise<number> {
   const run = async () => {
     for (let i = 0; i < count; i++) await store.put(`k${i}`, value);
   };
-  let ms: number;
-  if (replicated) {
-    ms = await withTarget(async (t) => {
-      const rep = await replicate(store, t, { intervalMs: 1000 });
-      const ms = await timed(run);
-      await rep.stop();
-      return ms;
-    });
-  } else ms = await timed(run);
+  const ms = await timedWith(store, replicated, run);
   await store.close();
   return count / (ms / 1000);
 }
@@ -79,15 +82,7 @@ async function bulkLoad(replicated: boolean): Promise<number> {
       await store.batchWrite(keys.slice(i, i + 1000).map((k) => [k, value]));
     }
   };
-  let ms: number;
-  if (replicated) {
-    ms = await withTarget(async (t) => {
-      const rep = await replicate(store, t, { intervalMs: 1000 });
-      const ms = await timed(run);
-      await rep.stop();
-      return ms;
-    });
-  } else ms = await timed(run);
+  const ms = await timedWith(store, replicated, run);
   await store.close();
   return keys.length / (ms / 1000);
 }
