@@ -165,7 +165,8 @@ export function encodeSetKey(key: unknown): { key: Uint8Array; stamped: boolean 
   if (!Array.isArray(key) || key.length === 0 || key[key.length - 1] !== COMMIT_VERSIONSTAMP) {
     return { key: encodeWriteKey(key), stamped: false };
   }
-  const bytes = encodeKey(key.slice(0, -1));
+  // Deno counts the parts before the versionstamp: a key of only that part is "empty".
+  const bytes = encodeWriteKey(key.slice(0, -1));
   if (bytes.length + STAMP_PART_BYTES > MAX_WRITE_KEY_BYTES) {
     throw new TypeError(`Key too large for write (max ${MAX_WRITE_KEY_BYTES} bytes)`);
   }

@@ -9,6 +9,7 @@ import type { KvStore, KvTxn } from "../../core/kv.ts";
 import type { Committer } from "./_commit.ts";
 import { decodeQueueMessage, encodeQueueMessage, type QueueMessage } from "./_queue_message.ts";
 import { decodeValue } from "./_value_codec.ts";
+import { MAX_WRITE_KEY_BYTES } from "./_key_codec.ts";
 import { concat, QUEUE_LEASED_PREFIX, QUEUE_READY_PREFIX, u64be } from "./_record.ts";
 
 const ID_BYTES = 10;
@@ -168,7 +169,7 @@ export class QueueWorker {
     await this.#committer.commit(
       [],
       [
-        ...message.keysIfUndelivered.map((k) => ({
+        ...message.keysIfUndelivered.filter(writable).map((k) => ({
           type: "set" as const,
           key: k,
           value: message.value,
@@ -211,4 +212,9 @@ async function discard(txn: KvTxn): Promise<void> {
   } catch {
     // already committed or rolled back
   }
+}
+
+/** Keys Deno KV would refuse to write (empty, or over 2048 bytes) are skipped. */
+function writable(key: Uint8Array): boolean {
+  return key.length > 0 && key.length <= MAX_WRITE_KEY_BYTES;
 }

@@ -1,6 +1,6 @@
 // Private: Deno KV's checks of options, with its messages and error classes.
 import type { KvEnqueueOptions } from "./types.ts";
-import { encodeWriteKey } from "./_key_codec.ts";
+import { encodeKey } from "./_key_codec.ts";
 import { encodeValue } from "./_value_codec.ts";
 import type { PreparedEnqueue } from "./_commit.ts";
 
@@ -40,7 +40,9 @@ export function prepareEnqueue(value: unknown, options: KvEnqueueOptions = {}): 
       throw new TypeError(`Invalid backoffSchedule, interval at index ${i} is invalid`);
     }
   });
-  const keysIfUndelivered = (options.keysIfUndelivered ?? []).map(encodeWriteKey);
+  // Deno checks only the parts' types here (an empty or oversize key is accepted; such a key is
+  // skipped when the message is given up).
+  const keysIfUndelivered = (options.keysIfUndelivered ?? []).map(encodeKey);
   return {
     value: encodeValue(value),
     delay,

@@ -16,13 +16,16 @@ export type Step =
     options: Record<string, unknown>;
     pages: number;
   }
-  | { op: "atomic"; checks: Check[]; mutations: Mutation[] };
+  | { op: "atomic"; checks: Check[]; mutations: Mutation[] }
+  | { op: "enqueue"; value: unknown; options: Record<string, unknown> };
 type Check = { key: Key; stamp: "null" | "current" | "bogus" | "invalid" };
 type Mutation =
   | { type: "set"; key: Key; value: unknown; expireIn?: number }
   | { type: "delete"; key: Key }
   | { type: "sum" | "min" | "max"; key: Key; n: unknown }
-  | { type: "mutate"; m: Record<string, unknown> };
+  | { type: "mutate"; m: Record<string, unknown> }
+  | { type: "enqueue"; value: unknown; options: Record<string, unknown> }
+  | { type: "stamped"; key: Key; value: unknown };
 
 const U64_EDGES = [0n, 1n, 2n, 1n << 63n, (1n << 64n) - 1n, (1n << 64n) - 2n];
 
@@ -86,7 +89,18 @@ const listOptions = fc.record(
   { requiredKeys: [] },
 );
 
+const enqueueOptions = fc.record(
+  {
+    delay: fc.constantFrom(0, 1.5, 3_600_000, -1, 31 * 24 * 3600 * 1000),
+    backoffSchedule: fc.constantFrom([], [1], [-1], [1, 1, 1, 1, 1, 1]),
+    keysIfUndelivered: fc.array(anyKey, { maxLength: 2 }),
+  },
+  { requiredKeys: [] },
+);
+
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ type: fc.constant("enqueue" as const), value, options: enqueueOptions }),
+  fc.record({ type: fc.constant("stamped" as const), key: prefixKey, value }),
   fc.record({
     type: fc.constant("set" as const),
     key: anyKey,
@@ -120,6 +134,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 export const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant("enqueue" as const), value, options: enqueueOptions }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({ op: fc.constant("set" as const), key: anyKey, value, expireIn }, {
@@ -181,6 +199,11 @@ function materialize(v: unknown, U64: new (n: bigint) => unknown): unknown {
 
 /** What a step gave, comparable across stores. */
 function shape(v: unknown, stamps: string[]): unknown {
+  // A key part made by commitVersionstamp() is a versionstamp's text: compared by order too.
+  if (typeof v === "string" && /^[0-9a-f]{20}$/.test(v)) {
+    stamps.push(v);
+    return { stamp: v };
+  }
   if (v === null || typeof v !== "object") return v;
   if (v instanceof Uint8Array || v instanceof Date || v instanceof Map || v instanceof Set) {
     return v;
@@ -257,6 +280,9 @@ export async function run(
         }
         break;
       }
+      case "enqueue":
+        await attempt(() => kv.enqueue(materialize(s.value, U64), s.options as { delay?: number }));
+        break;
       case "atomic":
         await attempt(async () => {
           const op = kv.atomic();
@@ -280,7 +306,11 @@ export async function run(
                 m.expireIn ? { expireIn: m.expireIn } : undefined,
               );
             } else if (m.type === "delete") op.delete(m.key as Deno.KvKey);
-            else if (m.type === "mutate") {
+            else if (m.type === "enqueue") {
+              op.enqueue(materialize(m.value, U64), m.options as { delay?: number });
+            } else if (m.type === "stamped") {
+              op.set([...m.key, kv.commitVersionstamp()] as Deno.KvKey, materialize(m.value, U64));
+            } else if (m.type === "mutate") {
               op.mutate(
                 {
                   ...m.m,
