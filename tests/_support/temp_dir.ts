@@ -17,3 +17,16 @@ export async function tempDir(prefix = "oxistore-test-"): Promise<TempDir> {
     [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }).catch(() => {}),
   };
 }
+
+/** Runs `fn` in a fresh temporary directory and removes the directory afterwards, also when `fn` throws. */
+export async function withTempDir(
+  fn: (dir: string) => Promise<void>,
+  prefix = "oxistore-test-",
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}

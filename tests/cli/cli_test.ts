@@ -4,6 +4,7 @@ import { openReadOnly, openWith, STORE_KINDS, type StoreKind } from "@cooljapan/
 import { main } from "@cooljapan/oxistore/cli";
 import meta from "../../deno.json" with { type: "json" };
 import { eq, yes } from "../conformance/_helpers.ts";
+import { withTempDir } from "../_support/temp_dir.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -40,20 +41,11 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.lstat(path).then(() => true, () => false);
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "oxistore-cli-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 const name: Record<StoreKind, string> = { btree: "db.oxi", lsm: "db.lsm", denokv: "db.sqlite" };
 
 for (const kind of STORE_KINDS) {
   Deno.test(`cli × ${kind}: put (creates, --ttl, --tree), get, scan, stat, detect`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const path = `${dir}/${name[kind]}`;
       eq(await ok("put", path, "user/1", "ada", `--kind=${kind}`), [], "put prints nothing");
       await ok("put", path, "user/2", "bob"); // an existing store of any engine: no --kind
@@ -112,7 +104,7 @@ for (const kind of STORE_KINDS) {
   });
 
   Deno.test(`cli × ${kind}: backup, restore --kind into every engine, migrate --to every engine`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const src = `${dir}/src-${name[kind]}`;
       {
         await using s = await openWith(kind, src);
@@ -153,7 +145,7 @@ for (const kind of STORE_KINDS) {
   });
 
   Deno.test(`cli × ${kind}: a failed restore or put leaves nothing new behind`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const junk = `${dir}/junk.bak`;
       await Deno.writeTextFile(junk, "not a backup");
       const dst = `${dir}/new-${name[kind]}`;
@@ -178,7 +170,7 @@ for (const kind of STORE_KINDS) {
 }
 
 Deno.test("cli: unknown flags, bad numbers and bad arguments exit 2 with the command's usage", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/db.oxi`;
     await ok("put", path, "k", "v");
     const cases: [string[], string][] = [
@@ -238,7 +230,7 @@ Deno.test("cli: --help, -h, help <command> and --version", async () => {
 });
 
 Deno.test("cli: a Deno KV store without the kv flag explains --unstable-kv", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/db.sqlite`;
     await ok("put", path, "k", "v", "--kind", "denokv");
     // --no-config drops deno.json's "unstable": ["kv"], as a run from JSR has none.
@@ -250,7 +242,7 @@ Deno.test("cli: a Deno KV store without the kv flag explains --unstable-kv", asy
 });
 
 Deno.test("cli: progress lines on a terminal carry keys, bytes, rate and elapsed time", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const src = `${dir}/src.oxi`;
     {
       await using s = await openWith("btree", src);

@@ -4,15 +4,7 @@ import * as A from "apache-arrow";
 import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { ColumnarTable, PartitionedDataset } from "../../columnar/mod.ts";
 import { MemoryBlobStore } from "../../blob/memory_blob_store.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../_support/temp_dir.ts";
 
 function walk(dir: string, prefix = ""): string[] {
   const out: string[] = [];
@@ -25,7 +17,7 @@ function walk(dir: string, prefix = ""): string[] {
 }
 
 Deno.test("append writes Hive directories and read restores partition columns", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     const ds = await PartitionedDataset.create(root, ["country", "year"]);
     await ds.append(ColumnarTable.fromRows([
       { country: "no", year: 2023n, v: 1 },
@@ -53,7 +45,7 @@ Deno.test("append writes Hive directories and read restores partition columns", 
 });
 
 Deno.test("nulls and empty strings are distinct partitions; odd values are escaped", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     const ds = await PartitionedDataset.create(root, ["k"]);
     const odd = ["", null, "a/b", "..", "__HIVE_DEFAULT_PARTITION__", "x=y%z", "日本"];
     await ds.append(ColumnarTable.fromRows(odd.map((k, i) => ({ k, i }))));
@@ -77,7 +69,7 @@ Deno.test("nulls and empty strings are distinct partitions; odd values are escap
 });
 
 Deno.test("partition predicates skip whole partitions without touching their files", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     const ds = await PartitionedDataset.create(root, ["day"]);
     const rows = Array.from({ length: 40 }, (_, i) => ({ day: BigInt(i % 10), v: i }));
     await ds.append(ColumnarTable.fromRows(rows));
@@ -104,7 +96,7 @@ Deno.test("partition predicates skip whole partitions without touching their fil
 });
 
 Deno.test("append adds files and never rewrites existing ones", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     const ds = await PartitionedDataset.create(root, ["k"]);
     await ds.append(ColumnarTable.fromRows([{ k: "a", v: 1 }]));
     const before = walk(root).filter((f) => f.endsWith(".parquet"));
@@ -136,7 +128,7 @@ Deno.test("append adds files and never rewrites existing ones", async () => {
 });
 
 Deno.test("manifest is replaced atomically and errors have the right kinds", async () => {
-  await withDir(async (root) => {
+  await withTempDir(async (root) => {
     await assertRejectsKind(() => PartitionedDataset.open(root), "NotFound");
     const ds = await PartitionedDataset.create(root, ["d"]);
     await assertRejectsKind(() => PartitionedDataset.create(root, ["d"]), "AlreadyExists");

@@ -18,6 +18,7 @@ import {
 } from "@cooljapan/oxistore";
 import { eq, eqBytes, scan, show, sleep, u, yes } from "../conformance/_helpers.ts";
 import { assertRejectsKind } from "../_support/assert.ts";
+import { withTempDir } from "../_support/temp_dir.ts";
 
 const fileName: Record<StoreKind, string> = {
   btree: "store.oxi",
@@ -27,15 +28,6 @@ const fileName: Record<StoreKind, string> = {
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.lstat(path).then(() => true, () => false);
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "oxistore-facade-matrix-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** The data every test writes: two trees, a TTL, an expired key, an empty value. */
@@ -65,7 +57,7 @@ async function makeStore(kind: StoreKind, path: string): Promise<void> {
 
 for (const kind of STORE_KINDS) {
   Deno.test(`facade × ${kind}: openWith creates, open and openConfig reopen, detectBackend names it`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const path = `${dir}/${fileName[kind]}`;
       await makeStore(kind, path);
       eq(await detectBackend(path), kind, "detectBackend");
@@ -124,7 +116,7 @@ for (const kind of STORE_KINDS) {
   });
 
   Deno.test(`facade × ${kind}: openReadOnly and openConfig readOnly never create`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const path = `${dir}/${fileName[kind]}`;
       await assertRejectsKind(
         () => openReadOnly(path),
@@ -153,7 +145,7 @@ for (const kind of STORE_KINDS) {
   });
 
   Deno.test(`facade × ${kind}: destroy removes exactly the store, refuses anything else`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const path = `${dir}/${fileName[kind]}`;
       await destroy(kind, path); // absent: no-op
       await makeStore(kind, path);
@@ -184,7 +176,7 @@ for (const kind of STORE_KINDS) {
 
   for (const to of STORE_KINDS) {
     Deno.test(`facade × ${kind} → ${to}: backupStore, restoreStore`, async () => {
-      await withDir(async (dir) => {
+      await withTempDir(async (dir) => {
         const src = `${dir}/src-${fileName[kind]}`;
         const dst = `${dir}/dst-${fileName[to]}`;
         const bak = `${dir}/src.bak`;
@@ -244,7 +236,7 @@ for (const kind of STORE_KINDS) {
     });
 
     Deno.test(`facade × ${kind} → ${to}: migrate copies every tree and TTL`, async () => {
-      await withDir(async (dir) => {
+      await withTempDir(async (dir) => {
         const src = `${dir}/src-${fileName[kind]}`;
         const dst = `${dir}/dst-${fileName[to]}`;
         await makeStore(kind, src);

@@ -2,18 +2,10 @@
 // crash in the middle of an append) is not corruption and is ignored.
 import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { openLsm } from "../../kv/lsm/mod.ts";
+import { withTempDir } from "../_support/temp_dir.ts";
 
 const dec = new TextDecoder();
 const SMALL = { memtableBytes: 16 * 1024, tableBytes: 16 * 1024, levelBaseBytes: 64 * 1024 };
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "lsm-corrupt-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function files(dir: string, ext: string): string[] {
   return [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(ext)).sort();
@@ -33,7 +25,7 @@ async function walOnly(dir: string, n: number): Promise<void> {
 }
 
 Deno.test("lsm: a bit flip in the middle of the WAL is Corruption", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await walOnly(dir, 50);
     const [wal] = files(dir, ".wal").slice(-1);
     flip(`${dir}/${wal}`, (len) => Math.floor(len / 2));
@@ -42,7 +34,7 @@ Deno.test("lsm: a bit flip in the middle of the WAL is Corruption", async () => 
 });
 
 Deno.test("lsm: a torn WAL tail is ignored and earlier commits survive", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await walOnly(dir, 50);
     const [wal] = files(dir, ".wal").slice(-1);
     const b = Deno.readFileSync(`${dir}/${wal}`);
@@ -55,7 +47,7 @@ Deno.test("lsm: a torn WAL tail is ignored and earlier commits survive", async (
 });
 
 Deno.test("lsm: a damaged last WAL record (bad checksum at the end) is a torn tail", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await walOnly(dir, 20);
     const [wal] = files(dir, ".wal").slice(-1);
     flip(`${dir}/${wal}`, (len) => len - 2);
@@ -74,7 +66,7 @@ async function tableStore(dir: string): Promise<void> {
 }
 
 Deno.test("lsm: a bit flip in a table data block is Corruption on read", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await tableStore(dir);
     const ssts = files(dir, ".sst");
     assert(ssts.length > 0, "expected tables after compaction");
@@ -92,13 +84,13 @@ Deno.test("lsm: a bit flip in a table data block is Corruption on read", async (
 });
 
 Deno.test("lsm: a damaged table footer or truncated table is Corruption at open", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await tableStore(dir);
     const [t] = files(dir, ".sst");
     flip(`${dir}/${t}`, (len) => len - 20);
     await assertRejectsKind(() => openLsm(dir), "Corruption");
   });
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await tableStore(dir);
     const [t] = files(dir, ".sst");
     const b = Deno.readFileSync(`${dir}/${t}`);
@@ -108,7 +100,7 @@ Deno.test("lsm: a damaged table footer or truncated table is Corruption at open"
 });
 
 Deno.test("lsm: a table listed in the manifest but missing is Corruption", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await tableStore(dir);
     const [t] = files(dir, ".sst");
     Deno.removeSync(`${dir}/${t}`);
@@ -117,13 +109,13 @@ Deno.test("lsm: a table listed in the manifest but missing is Corruption", async
 });
 
 Deno.test("lsm: a damaged or truncated manifest is Corruption", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await tableStore(dir);
     flip(`${dir}/MANIFEST`, (len) => len - 3);
     await assertRejectsKind(() => openLsm(dir), "Corruption");
     await assertRejectsKind(() => openLsm(dir, { readOnly: true }), "Corruption");
   });
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await tableStore(dir);
     const b = Deno.readFileSync(`${dir}/MANIFEST`);
     Deno.writeFileSync(`${dir}/MANIFEST`, b.subarray(0, b.length - 1));
@@ -132,7 +124,7 @@ Deno.test("lsm: a damaged or truncated manifest is Corruption", async () => {
 });
 
 Deno.test("lsm: every single-byte flip of a table never yields a wrong value", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const s0 = await openLsm(dir, {}, { ...SMALL, compression: "none" });
     const pairs: [string, string][] = [];
     for (let i = 0; i < 300; i++) pairs.push([`k${String(i).padStart(3, "0")}`, `v${i}`]);
@@ -172,7 +164,7 @@ Deno.test("lsm: every single-byte flip of a table never yields a wrong value", a
 });
 
 Deno.test("lsm: a torn older log ends the replay; later logs are not applied", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await walOnly(dir, 30);
     const [older] = files(dir, ".wal").slice(-1);
     // A later log holding other commits (made in another store, same format).
@@ -193,7 +185,7 @@ Deno.test("lsm: a torn older log ends the replay; later logs are not applied", a
 });
 
 Deno.test("lsm: a bit flip in the middle of an older log is Corruption", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await walOnly(dir, 30);
     const [older] = files(dir, ".wal").slice(-1);
     const n = Number(older!.slice(0, -4)) + 1;

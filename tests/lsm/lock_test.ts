@@ -2,18 +2,10 @@
 // and from another one; read-only opens share the lock with each other only.
 import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { openLsm } from "../../kv/lsm/mod.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "lsm-lock-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withTempDir } from "../_support/temp_dir.ts";
 
 Deno.test("lsm: a second writer in the same process gets Locked", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const a = await openLsm(dir);
     await assertRejectsKind(() => openLsm(dir), "Locked");
     await assertRejectsKind(() => openLsm(dir, { readOnly: true }), "Locked");
@@ -24,7 +16,7 @@ Deno.test("lsm: a second writer in the same process gets Locked", async () => {
 });
 
 Deno.test("lsm: read-only handles share the directory but keep writers out", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await (await openLsm(dir)).close();
     const r1 = await openLsm(dir, { readOnly: true });
     const r2 = await openLsm(dir, { readOnly: true });
@@ -66,7 +58,7 @@ async function childOpen(dir: string, mode: "rw" | "ro"): Promise<string> {
 }
 
 Deno.test("lsm: another process cannot open a store this process writes", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const s = await openLsm(dir);
     assertEquals(await childOpen(dir, "rw"), "Locked");
     assertEquals(await childOpen(dir, "ro"), "Locked");
@@ -76,7 +68,7 @@ Deno.test("lsm: another process cannot open a store this process writes", async 
 });
 
 Deno.test("lsm: this process cannot open a store another process writes", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "eval",

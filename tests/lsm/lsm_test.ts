@@ -3,18 +3,10 @@
 // clean-up, compression, group commit and the engine counters.
 import { assert, assertEquals, assertRejectsKind } from "../_support/assert.ts";
 import { isLsmDir, lsmStats, lsmWaitIdle, openLsm } from "../../kv/lsm/mod.ts";
+import { withTempDir } from "../_support/temp_dir.ts";
 
 const dec = new TextDecoder();
 const SMALL = { memtableBytes: 16 * 1024, tableBytes: 16 * 1024, levelBaseBytes: 64 * 1024 };
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "lsm-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function names(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
@@ -27,7 +19,7 @@ function pairs(n: number, tag = "v"): [string, string][] {
 }
 
 Deno.test("lsm: data survives close and reopen (tables and WAL)", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const s = await openLsm(dir, {}, SMALL);
     await s.batchWrite(pairs(3000));
     await s.delete("key000007");
@@ -57,7 +49,7 @@ Deno.test("lsm: in-memory store works the same and touches no disk", async () =>
 });
 
 Deno.test("lsm: read-only open never creates and refuses writes", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await assertRejectsKind(() => openLsm(`${dir}/missing`, { readOnly: true }), "NotFound");
     assertEquals(names(dir), []);
     await assertRejectsKind(() => openLsm(dir, { readOnly: true }), "NotFound");
@@ -77,7 +69,7 @@ Deno.test("lsm: read-only open never creates and refuses writes", async () => {
 });
 
 Deno.test("lsm: isLsmDir is true only for a valid LSM store", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     assertEquals(await isLsmDir(dir), false);
     assertEquals(await isLsmDir(`${dir}/missing`), false);
     Deno.writeTextFileSync(`${dir}/MANIFEST`, "some other program's manifest");
@@ -105,7 +97,7 @@ Deno.test("lsm: bad config and use after close are StoreErrors", async () => {
 });
 
 Deno.test("lsm: a snapshot keeps its tables and values across compaction until released", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await using s = await openLsm(dir, {}, SMALL);
     await s.batchWrite(pairs(2000, "old"));
     await s.compact();
@@ -130,7 +122,7 @@ Deno.test("lsm: a snapshot keeps its tables and values across compaction until r
 });
 
 Deno.test("lsm: compaction drops tombstones and expired values", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await using s = await openLsm(dir, {}, SMALL);
     await s.batchWrite(pairs(2000));
     for (const [k, v] of pairs(200, "ttl")) await s.putWithTtl(`t-${k}`, v, 1);
@@ -165,7 +157,7 @@ function jsonRows(n: number): [string, string][] {
 
 for (const compression of ["lz4", "deflate"] as const) {
   Deno.test(`lsm: JSON-like values take at most half their size on disk (${compression})`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const s = await openLsm(dir, {}, { ...SMALL, compression });
       const rows = jsonRows(5000);
       await s.batchWrite(rows);
@@ -183,7 +175,7 @@ for (const compression of ["lz4", "deflate"] as const) {
 }
 
 Deno.test("lsm: concurrent durable commits share fdatasyncs (group commit)", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const s = await openLsm(dir);
     const before = lsmStats(s)!.walSyncs;
     const writers = [];
@@ -203,7 +195,7 @@ Deno.test("lsm: concurrent durable commits share fdatasyncs (group commit)", asy
 
 for (const backgroundThreads of [true, false]) {
   Deno.test(`lsm: background flushes and compactions keep every key readable (threads: ${backgroundThreads})`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       await using s = await openLsm(dir, { syncWrites: false }, {
         ...SMALL,
         l0Trigger: 2,
@@ -234,7 +226,7 @@ for (const backgroundThreads of [true, false]) {
 
 Deno.test("lsm: cacheSizeBytes bounds the block cache (0 disables it)", async () => {
   for (const cacheSizeBytes of [0, 1 << 20]) {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const s = await openLsm(dir, { cacheSizeBytes }, SMALL);
       await s.batchWrite(pairs(2000));
       await s.compact();
@@ -279,7 +271,7 @@ Deno.test("lsm: a scan is a point-in-time view while writes go on", async () => 
 });
 
 Deno.test("lsm: flushes keep the newest of many versions and deletes logged together", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const s = await openLsm(dir, { syncWrites: false }, {
       ...SMALL,
       memtableBytes: 64 * 1024,
@@ -307,7 +299,7 @@ Deno.test("lsm: flushes keep the newest of many versions and deletes logged toge
 });
 
 Deno.test("lsm: stores share the worker threads; closing one leaves the other working", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const tuning = { ...SMALL, l0Trigger: 2, workerMinBytes: 0 };
     const a = await openLsm(`${dir}/a`, { syncWrites: false }, tuning);
     const b = await openLsm(`${dir}/b`, { syncWrites: false }, tuning);
@@ -333,7 +325,7 @@ for (const workerMinBytes of [0, Infinity]) {
       workerMinBytes === 0
     })`,
     async () => {
-      await withDir(async (dir) => {
+      await withTempDir(async (dir) => {
         const s = await openLsm(dir, { syncWrites: false }, {
           memtableBytes: 8 * 1024,
           tableBytes: 8 * 1024,

@@ -7,6 +7,7 @@ import { openReplica, replicate, restoreReplica } from "@cooljapan/oxistore/repl
 import { openCached } from "@cooljapan/oxistore";
 import { contents, eventually, flaky, sleep } from "./_helpers.ts";
 import { seededRandom } from "../_support/random.ts";
+import { withTempDir } from "../_support/temp_dir.ts";
 
 const ENGINES = ["btree", "lsm"] as const;
 const file = (kind: StoreKind) => (kind === "lsm" ? "store.lsm" : "store.oxi");
@@ -21,18 +22,9 @@ async function kindOf(p: Promise<unknown>): Promise<string> {
   throw new Error("expected a rejection");
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 for (const kind of ENGINES) {
   Deno.test(`replica/${kind}: every commit reaches the target; restore and a follower equal the primary`, async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const target = { store: new MemoryBlobStore(), prefix: "replicas/app" };
       await using primary = await openWith(kind, `${dir}/${file(kind)}`);
       await primary.put("before", "replication started");
@@ -84,7 +76,7 @@ Deno.test("replica: a second replicate to a live target is Locked; after stop() 
   await b.put("from", "b");
   await second.flush();
   await second.stop();
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await restoreReplica(target, `${dir}/r.oxi`);
     await using r = await open(`${dir}/r.oxi`);
     deepStrictEqual(await contents(r), { ":from": "b" }, "restore follows the newest generation");
@@ -97,7 +89,7 @@ Deno.test("replica: the Deno KV engine and layered stores are Unsupported with t
   const err = await replicate(kv, target).then(() => undefined, (e) => e);
   ok(err instanceof StoreError && err.kind === "Unsupported", String(err));
   ok(err.message.includes("backup("), err.message);
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     await using cached = await openCached("btree", `${dir}/c.oxi`, 100);
     strictEqual(await kindOf(replicate(cached, target)), "Unsupported");
   });
@@ -120,7 +112,7 @@ Deno.test("replica: a damaged segment is Corruption and the destination is left 
   const bytes = await blobs.get(victim);
   bytes[bytes.length >> 1]! ^= 0x10;
   await blobs.put(victim, bytes);
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     strictEqual(await kindOf(restoreReplica(target, `${dir}/x.oxi`)), "Corruption");
     deepStrictEqual(await Array.fromAsync(Deno.readDir(dir)), [], "nothing was left behind");
     await blobs.delete(victim);
@@ -153,7 +145,7 @@ Deno.test("replica: point-in-time restores at 20 random moments equal the primar
   await rep.stop();
   const usable = states.filter((s) => s.to > s.from);
   ok(usable.length >= 20, `enough quiet gaps between commits (${usable.length})`);
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     for (let n = 0; n < 20; n++) {
       const s = usable[rnd(usable.length)]!;
       const at = Number.isFinite(s.to) ? s.from + rnd(s.to - s.from) : s.from + 5;
@@ -211,7 +203,7 @@ Deno.test("replica: retention prunes old pieces but keeps every restore point in
   await rep.stop();
   const snaps = (await blobs.list("ret/gen/")).items.filter((i) => i.key.includes("/snap/"));
   ok(snaps.length < 60 * 8 / 40, `old snapshots were pruned (${snaps.length}, ${keysBefore} keys)`);
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const recent = marks.filter((m) => m.at >= Date.now() - 100);
     ok(recent.length > 3);
     for (const [n, m] of recent.entries()) {
@@ -228,7 +220,7 @@ Deno.test("replica: retention prunes old pieces but keeps every restore point in
 });
 
 Deno.test("replica: a follower in another process sees only whole prefixes of the primary's commits", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const { LocalBlobStore } = await import("@cooljapan/oxistore/blob");
     const blobs = new LocalBlobStore(`${dir}/blobs`);
     const target = { store: blobs, prefix: "r" };
@@ -298,7 +290,7 @@ Deno.test("replica: retention pruning while a restore runs never takes a piece t
   await rep.flush();
   await rep.stop();
   const before = (await inner.list("r/gen/")).items.length;
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const restoring = restoreReplica(target, `${dir}/r.oxi`);
     await sleep(20);
     const pruned = await pruneReplica(target, 1);
