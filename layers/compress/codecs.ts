@@ -9,6 +9,7 @@ import { deflateSync, gunzipSync, gzipSync, inflateSync, unzlibSync, zlibSync } 
 import { MAX_VALUE_BYTES } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
 import { lz4CompressBlock, lz4DecompressBlock } from "../../core/lz4.ts";
+import { ByteWriter } from "../../core/byte_writer.ts";
 
 /** Names of the built-in codecs. */
 export type CodecName = "none" | "deflate" | "gzip" | "zlib" | "lz4";
@@ -46,16 +47,10 @@ function guarded(
 /** LZ4 payload: LEB128 decompressed length, then one LZ4 block. */
 function lz4Compress(data: Uint8Array): Uint8Array {
   const block = lz4CompressBlock(data);
-  const head: number[] = [];
-  let n = data.length;
-  do {
-    head.push((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
-    n = Math.floor(n / 128);
-  } while (n > 0);
-  const out = new Uint8Array(head.length + block.length);
-  out.set(head);
-  out.set(block, head.length);
-  return out;
+  const out = new ByteWriter(block.length + 8);
+  out.varint(data.length);
+  out.bytes(block);
+  return out.copy();
 }
 
 function lz4Decompress(data: Uint8Array): Uint8Array {
