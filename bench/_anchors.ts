@@ -1,13 +1,15 @@
 /**
  * The stores a Deno user would otherwise pick, each set up the way its own
  * docs recommend for durable writes, behind the same {@link Subject} as the
- * oxistore engines: Deno KV used directly, SQLite (`node:sqlite`) and lmdb.
+ * oxistore engines: Deno KV used directly, SQLite (`node:sqlite`), lmdb and
+ * classic-level (LevelDB).
  *
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { open as openLmdb } from "lmdb";
-import type { Pair, Subject, SubjectFactory } from "./_workloads.ts";
+import { ClassicLevel } from "classic-level";
+import type { OpenOptions, Pair, Subject, SubjectFactory } from "./_workloads.ts";
 
 /** Deno KV refuses values over 64 KiB; large values go in chunks of this size. */
 const DENO_KV_CHUNK = 60_000;
@@ -84,10 +86,14 @@ export const sqliteAnchor: SubjectFactory = {
   setup: "node:sqlite DatabaseSync, journal_mode=WAL, synchronous=FULL, " +
     "WITHOUT ROWID table (k BLOB PRIMARY KEY, v BLOB), prepared statements, " +
     "batches in BEGIN/COMMIT",
-  open(dir) {
+  open(dir, opts?: OpenOptions) {
     const db = new DatabaseSync(`${dir}/sqlite.db`);
     db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");
+    if (opts?.cacheSizeBytes !== undefined) {
+      // a negative cache_size is in KiB
+      db.exec(`PRAGMA cache_size=-${Math.floor(opts.cacheSizeBytes / 1024)}`);
+    }
     db.exec(
       "CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY NOT NULL, v BLOB NOT NULL) WITHOUT ROWID",
     );
@@ -118,6 +124,10 @@ export const sqliteAnchor: SubjectFactory = {
         const row = get.get(k) as unknown as [Uint8Array] | undefined;
         return row?.[0];
       },
+      getSync(k) {
+        const row = get.get(k) as unknown as [Uint8Array] | undefined;
+        return row?.[0];
+      },
       scanAll() {
         let n = 0;
         for (const _ of all.iterate()) n++;
@@ -142,7 +152,10 @@ export const lmdbAnchor: SubjectFactory = {
   id: "lmdb",
   label: "lmdb",
   setup: 'lmdb open({ keyEncoding: "binary", encoding: "binary", overlappingSync: false }), ' +
-    "batches in transactionSync, single commits with await put(), getBinary, getRange",
+    "batches in transactionSync, single commits with await put(), reads with getBinary in both " +
+    "read rows (lmdb's reads are synchronous; its experimental getAsync crashes on a missing key " +
+    "under Deno), getRange. No cache setting: " +
+    "it reads through mmap, so its resident size counts the file pages the kernel keeps mapped",
   open(dir) {
     // overlappingSync (the default on Linux) resolves a put before its fsync;
     // off, a resolved put is durable, like every other subject here.
@@ -162,6 +175,13 @@ export const lmdbAnchor: SubjectFactory = {
         await db.put(k, v);
       },
       get(k) {
+        // lmdb has no asynchronous single-key read that works here: getAsync
+        // (experimental) kills the process with SIGSEGV on a missing key under
+        // Deno, and getMany([k]) hops to a thread (~110 µs a call). Its users
+        // call get() synchronously, so both read rows measure that.
+        return db.getBinary(k);
+      },
+      getSync(k) {
         return db.getBinary(k);
       },
       scanAll() {
@@ -185,5 +205,67 @@ export const lmdbAnchor: SubjectFactory = {
   },
 };
 
+/** LevelDB through npm `classic-level` (native, prebuilt), binary keys and values, synced writes. */
+export const classicLevelAnchor: SubjectFactory = {
+  id: "classic-level",
+  label: "classic-level",
+  setup: 'new ClassicLevel(dir, { keyEncoding: "view", valueEncoding: "view" }) (LevelDB 1.x), ' +
+    "batches with db.batch(ops, { sync: true }), single commits with put(k, v, { sync: true }), " +
+    "reads with await get() and, in the synchronous row, getSync(); " +
+    "iterator().nextv() for scans; cacheSize = the run's cache size when one is set",
+  async open(dir, opts?: OpenOptions) {
+    const db = new ClassicLevel<Uint8Array, Uint8Array>(`${dir}/leveldb`, {
+      keyEncoding: "view",
+      valueEncoding: "view",
+      ...(opts?.cacheSizeBytes !== undefined ? { cacheSize: opts.cacheSizeBytes } : {}),
+    });
+    await db.open();
+    // LevelDB's default write is not synced; { sync: true } makes a resolved write durable.
+    const synced = { sync: true };
+    const count = async (it: ReturnType<typeof db.iterator>) => {
+      let n = 0;
+      try {
+        for (;;) {
+          const rows = await it.nextv(1000);
+          if (rows.length === 0) return n;
+          n += rows.length;
+        }
+      } finally {
+        await it.close();
+      }
+    };
+    const subject: Subject = {
+      batch(pairs: Pair[]) {
+        return db.batch(pairs.map(([key, value]) => ({ type: "put", key, value })), synced);
+      },
+      put(k, v) {
+        return db.put(k, v, synced);
+      },
+      get(k) {
+        return db.get(k);
+      },
+      getSync(k) {
+        return db.getSync(k);
+      },
+      scanAll() {
+        return count(db.iterator());
+      },
+      scan(lo, limit) {
+        return count(db.iterator({ gte: lo, limit }));
+      },
+      flush() {},
+      close() {
+        return db.close();
+      },
+    };
+    return subject;
+  },
+};
+
 /** Every anchor, in report order. */
-export const ANCHORS: readonly SubjectFactory[] = [denoKvAnchor, sqliteAnchor, lmdbAnchor];
+export const ANCHORS: readonly SubjectFactory[] = [
+  denoKvAnchor,
+  sqliteAnchor,
+  lmdbAnchor,
+  classicLevelAnchor,
+];

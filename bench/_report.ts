@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { leadingPeer } from "./_median.ts";
 import {
   fmtNumber,
   type Measurement,
@@ -19,6 +20,8 @@ export interface SubjectResult {
   label: string;
   setup: string;
   status: "ok" | "skipped" | "failed";
+  /** An anchor (a store a user would otherwise pick), not an oxistore engine. */
+  peer?: boolean;
   /** Why it was skipped or failed. */
   reason?: string;
   measurements: Partial<Record<WorkloadId, Measurement>>;
@@ -41,6 +44,8 @@ export interface ReportMeta {
   baselineId: string;
   /** The machine's load average during the run (other work skews the numbers). */
   load: string;
+  /** How many whole runs each cell is the median of (1 when absent). */
+  runs?: number;
 }
 
 /**
@@ -63,12 +68,21 @@ function fmtRatio(r: number): string {
   return r >= 0.01 ? `${r.toFixed(2)}×` : `${r.toPrecision(1)}×`;
 }
 
-/** Cells of the results table: one row per workload, one column per subject. */
+/** How a number is shown in a cell. */
+function fmtValue(w: WorkloadId, v: number): string {
+  return w === "reopen" ? v.toFixed(1) : fmtNumber(v);
+}
+
+/**
+ * Cells of the results table: one row per workload, one column per subject,
+ * and a last column naming the peer that leads the row.
+ */
 function cells(results: SubjectResult[], baselineId: string, notes: string[]): string[][] {
   const base = results.find((r) => r.id === baselineId);
   const rows: string[][] = [];
   for (const w of WORKLOADS) {
     const info = WORKLOAD_INFO[w];
+    if (!results.some((r) => r.measurements[w])) continue;
     const row = [info.title, info.unit];
     for (const r of results) {
       const m = r.measurements[w];
@@ -81,27 +95,40 @@ function cells(results: SubjectResult[], baselineId: string, notes: string[]): s
         row.push(`failed [${notes.length}]`);
         continue;
       }
-      let cell = w === "reopen" ? m.value.toFixed(1) : fmtNumber(m.value);
+      let cell = fmtValue(w, m.value);
       const q = r.id === baselineId || w === "fsyncNow"
         ? undefined
         : ratio(w, m, base?.measurements[w]);
       if (q !== undefined) cell += ` (${fmtRatio(q)})`;
+      if (m.spread && m.spread.runs > 1) {
+        cell += ` ${fmtValue(w, m.spread.min)}–${fmtValue(w, m.spread.max)}`;
+      }
       if (m.note) {
         notes.push(`${r.label}, ${info.short}: ${m.note}`);
         cell += ` [${notes.length}]`;
       }
       row.push(cell);
     }
+    row.push(w === "fsyncNow" ? "" : leadingPeer(results, w)?.label ?? "—");
     rows.push(row);
   }
   return rows;
+}
+
+/** How the cells read: median and spread when there were several runs. */
+function cellLegend(meta: { runs?: number }, baseLabel: string): string {
+  const runs = meta.runs ?? 1;
+  return runs > 1
+    ? `Each cell: the median of ${runs} runs (all subjects interleaved), in brackets how many ` +
+      `times better than ${baseLabel}, then the lowest–highest of the runs.`
+    : `Each cell: the measurement, and in brackets how many times better than ${baseLabel}.`;
 }
 
 /** The table as padded plain text for the terminal. */
 export function textTable(results: SubjectResult[], baselineId: string): string {
   const shown = results.filter((r) => r.status !== "skipped");
   const notes: string[] = [];
-  const header = ["workload", "unit", ...shown.map((r) => r.label)];
+  const header = ["workload", "unit", ...shown.map((r) => r.label), "best peer"];
   const rows = [header, ...cells(shown, baselineId, notes)];
   rows[0]![0] = "workload  (× = times better than Deno KV)";
   const widths = header.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
@@ -134,13 +161,14 @@ export function markdownReport(
     `load average ${meta.load}.` +
     (meta.quick ? " **Quick run** (about a tenth of the full counts): a smoke test." : ""),
     "",
-    `Each cell: the measurement, and in brackets how many times better than ${baseLabel}` +
-    " (above 1× is better, whichever way the unit counts). Keys 16 bytes, values 100 bytes;" +
+    cellLegend(meta, baseLabel) +
+    " Above 1× is better, whichever way the unit counts; the last column names the peer" +
+    " (not an oxistore engine) that leads the row. Keys 16 bytes, values 100 bytes;" +
     " every write is a durable commit unless said otherwise. Numbers from a shared 2-core" +
     " machine are noisy: compare ratios, not absolutes.",
     "",
-    `| workload | unit | ${shown.map((r) => esc(r.label)).join(" | ")} |`,
-    `|---|---|${shown.map(() => "---:").join("|")}|`,
+    `| workload | unit | ${shown.map((r) => esc(r.label)).join(" | ")} | best peer |`,
+    `|---|---|${shown.map(() => "---:").join("|")}|---|`,
   ];
   for (const row of cells(shown, meta.baselineId, notes)) {
     out.push(`| ${row.map(esc).join(" | ")} |`);
@@ -193,6 +221,7 @@ const COLORS: Record<string, string> = {
   sqlite: "#9467bd",
   lmdb: "#8c564b",
   "deno-kv": "#7f7f7f",
+  "classic-level": "#e377c2",
 };
 const FALLBACK_COLORS = ["#17becf", "#bcbd22", "#e377c2", "#d62728"];
 

@@ -1,13 +1,20 @@
 /**
  * One run that measures every available oxistore engine and the stores a
- * Deno user would otherwise pick (Deno KV, SQLite via `node:sqlite`, lmdb) on
- * the same workloads, and writes the table and chart the README shows.
+ * Deno user would otherwise pick (Deno KV, SQLite via `node:sqlite`, lmdb,
+ * classic-level) on the same workloads, and writes the table and chart the
+ * README shows.
  *
  * ```sh
- * deno run -A bench/compare.ts [--quick] [--engines btree,lsm,denokv]
- *   [--anchors deno-kv,sqlite,lmdb] [--out bench/results] [--cap-s 15] [--no-write]
+ * deno run -A bench/compare.ts [--quick] [--runs 3] [--engines btree,lsm,denokv]
+ *   [--anchors deno-kv,sqlite,lmdb,classic-level] [--out bench/results] [--cap-s 15] [--no-write]
  * deno run -A bench/compare.ts --report-only   # redraw compare.md/.svg from compare.json
+ * deno run -A bench/compare.ts --scale [--scale-keys 10000000] [--cap-s 150]
  * ```
+ *
+ * With `--runs N` the whole comparison runs N times, the subjects interleaved
+ * (each round starts one subject later), and every cell is the median with
+ * the lowest–highest beside it. `--scale` measures loads, reads and scans as
+ * the store grows to 10M keys with a 64 MiB cache (bench/_scale.ts).
  *
  * Each engine or anchor runs in its own child process, one after another:
  * a crash, a hang (killed after a deadline) or a leak in one cannot skew or
@@ -19,6 +26,10 @@
  */
 import { StoreError, type StoreKind } from "../mod.ts";
 import { ANCHORS } from "./_anchors.ts";
+import { emit, runInChild } from "./_child.ts";
+import { combineRuns } from "./_median.ts";
+import { scalePlan } from "./_scale.ts";
+import { scaleChild, scaleMain } from "./_scale_run.ts";
 import {
   type FsyncRates,
   markdownReport,
@@ -42,8 +53,9 @@ import {
 
 const ENGINE_KINDS: readonly StoreKind[] = ["btree", "lsm", "denokv"];
 const BASELINE = "deno-kv";
-/** Marks protocol lines a child writes to stdout. */
-const TAG = "@@compare ";
+/** What `--scale` measures unless `--engines` / `--anchors` say otherwise. */
+const SCALE_ENGINES: readonly StoreKind[] = ["btree", "lsm"];
+const SCALE_ANCHORS = ["lmdb", "classic-level", "sqlite", "deno-kv"];
 
 /** Parsed command line. */
 interface Args {
@@ -53,6 +65,14 @@ interface Args {
   out: string;
   capSeconds: number;
   write: boolean;
+  /** Whole comparisons to run; each cell is their median. */
+  runs: number;
+  /** The scale mode, and its key count. */
+  scale: boolean;
+  scaleKeys: number;
+  /** Whether --engines / --anchors were given (the scale mode has its own defaults). */
+  pickedEngines: boolean;
+  pickedAnchors: boolean;
   /** Redraw the report from the raw results of the last run (compare.json). */
   reportOnly?: boolean;
   tmp?: string;
@@ -61,9 +81,10 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: deno run -A bench/compare.ts [--quick] [--engines btree,lsm,denokv] ` +
-      `[--anchors deno-kv,sqlite,lmdb|none] [--out bench/results] [--cap-s N] [--tmp DIR] ` +
-      `[--no-write] [--report-only]`,
+    `${message}\nusage: deno run -A bench/compare.ts [--quick] [--runs N] ` +
+      `[--engines btree,lsm,denokv] [--anchors deno-kv,sqlite,lmdb,classic-level|none] ` +
+      `[--out bench/results] [--cap-s N] [--tmp DIR] [--no-write] [--report-only] ` +
+      `[--scale [--scale-keys N]]`,
   );
   Deno.exit(2);
 }
@@ -76,6 +97,11 @@ function parseArgs(argv: string[]): Args {
     out: new URL("./results", import.meta.url).pathname,
     capSeconds: 0,
     write: true,
+    runs: 1,
+    scale: false,
+    scaleKeys: 10_000_000,
+    pickedEngines: false,
+    pickedAnchors: false,
   };
   const list = (v: string) => v === "none" ? [] : v.split(",").map((s) => s.trim()).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
@@ -98,6 +124,7 @@ function parseArgs(argv: string[]): Args {
           if (!(ENGINE_KINDS as readonly string[]).includes(k)) usage(`unknown engine ${k}`);
         }
         args.engines = kinds as StoreKind[];
+        args.pickedEngines = true;
         break;
       }
       case "--anchors": {
@@ -106,6 +133,7 @@ function parseArgs(argv: string[]): Args {
           if (!ANCHORS.some((a) => a.id === id)) usage(`unknown anchor ${id}`);
         }
         args.anchors = ids;
+        args.pickedAnchors = true;
         break;
       }
       case "--out":
@@ -121,18 +149,44 @@ function parseArgs(argv: string[]): Args {
       case "--child":
         args.child = value();
         break;
+      case "--runs":
+        args.runs = Number(value());
+        if (!Number.isInteger(args.runs) || args.runs < 1) {
+          usage("--runs needs a whole number >= 1");
+        }
+        break;
+      case "--scale":
+        args.scale = true;
+        break;
+      case "--scale-keys":
+        args.scale = true;
+        args.scaleKeys = Number(value());
+        if (!Number.isInteger(args.scaleKeys) || args.scaleKeys < 1000) {
+          usage("--scale-keys needs a whole number >= 1000");
+        }
+        break;
       default:
         usage(`unknown argument ${a}`);
     }
   }
-  if (args.capSeconds === 0) args.capSeconds = args.quick ? 10 : 15;
+  if (args.scale && args.runs > 1) usage("--scale runs once (it is long); drop --runs");
+  if (args.scale && args.quick) usage("--scale and --quick do not mix; use --scale-keys N");
+  if (args.capSeconds === 0) args.capSeconds = args.scale ? 150 : args.quick ? 10 : 15;
+  if (args.scale) {
+    if (!args.pickedEngines) args.engines = [...SCALE_ENGINES];
+    if (!args.pickedAnchors) args.anchors = [...SCALE_ANCHORS];
+  }
   return args;
 }
 
-function factories(args: Args): SubjectFactory[] {
+/** The subjects to run, in report order; `peer` marks the anchors. */
+function subjects(args: Args): { factory: SubjectFactory; peer: boolean }[] {
+  const anchors = args.scale
+    ? args.anchors.map((id) => ANCHORS.find((a) => a.id === id)!)
+    : ANCHORS.filter((a) => args.anchors.includes(a.id));
   return [
-    ...args.engines.map(engineFactory),
-    ...ANCHORS.filter((a) => args.anchors.includes(a.id)),
+    ...args.engines.map((kind) => ({ factory: engineFactory(kind), peer: false })),
+    ...anchors.map((factory) => ({ factory, peer: true })),
   ];
 }
 
@@ -154,10 +208,13 @@ function measureFsync(iterations: number, tmp: string | undefined): FsyncRates {
 async function child(args: Args): Promise<void> {
   const factory = [...ENGINE_KINDS.map(engineFactory), ...ANCHORS].find((f) => f.id === args.child);
   if (!factory) usage(`unknown subject ${args.child}`);
+  if (args.scale) {
+    if (!args.tmp) usage("--child needs --tmp");
+    return scaleChild(factory, scalePlan(args.scaleKeys, args.capSeconds * 1000), args.tmp);
+  }
   const counts: Counts = args.quick ? QUICK : FULL;
   const log = (line: string) => console.error(line);
   const inputs = makeInputs(counts);
-  const emit = (kind: string, body: unknown) => console.log(TAG + JSON.stringify({ kind, body }));
   try {
     const opts = { inputs, capMs: args.capSeconds * 1000, log };
     for await (const m of runSubject(factory, args.tmp ? { ...opts, tmpRoot: args.tmp } : opts)) {
@@ -171,80 +228,47 @@ async function child(args: Args): Promise<void> {
 }
 
 /** In the parent: run one subject in a child process and collect its lines. */
-async function runChild(factory: SubjectFactory, args: Args): Promise<SubjectResult> {
+async function runChild(
+  { factory, peer }: { factory: SubjectFactory; peer: boolean },
+  args: Args,
+): Promise<SubjectResult> {
   const result: SubjectResult = {
     id: factory.id,
     label: factory.label,
     setup: factory.setup,
+    peer,
     status: "ok",
     measurements: {},
   };
-  const config = new URL("../deno.json", import.meta.url).pathname;
-  const childArgs = ["run", "-A", "--quiet", "--config", config, new URL(import.meta.url).pathname];
-  childArgs.push("--child", factory.id, "--cap-s", String(args.capSeconds));
+  const childArgs = ["--child", factory.id, "--cap-s", String(args.capSeconds)];
   if (args.quick) childArgs.push("--quick");
-  // The child's stores live under a folder the parent owns and removes, so
-  // even a child killed mid-run leaves nothing behind.
-  const root = await Deno.makeTempDir({
-    prefix: `oxistore-compare-${factory.id}-`,
-    ...(args.tmp ? { dir: args.tmp } : {}),
-  });
-  childArgs.push("--tmp", root);
-  try {
-    await collect(childArgs, result, args);
-  } finally {
-    await Deno.remove(root, { recursive: true }).catch(() => {});
+  // Every workload stops at its cap; the deadline only catches a hang.
+  const deadlineMs = (24 * args.capSeconds + 120) * 1000;
+  const exit = await runInChild(
+    new URL(import.meta.url).pathname,
+    childArgs,
+    { id: factory.id, deadlineMs, ...(args.tmp ? { tmpRoot: args.tmp } : {}) },
+    (kind, body) => {
+      if (kind === "measurement") {
+        const m = body as Measurement;
+        result.measurements[m.workload] = m;
+      } else {
+        result.status = kind === "skip" ? "skipped" : "failed";
+        result.reason = String(body);
+      }
+    },
+  );
+  if (!exit.ok && result.status === "ok") {
+    result.status = Object.keys(result.measurements).length > 0 ? "ok" : "failed";
+    result.reason = exit.why!;
+    if (result.status === "ok") {
+      console.error(`  ${result.label}: ${exit.why}; keeping the measurements taken before`);
+    }
   }
   if (result.status !== "ok") {
     console.error(`  ${factory.label}: ${result.status}: ${result.reason}`);
   }
   return result;
-}
-
-/** Runs the child with `childArgs` and files what it reports into `result`. */
-async function collect(childArgs: string[], result: SubjectResult, args: Args): Promise<void> {
-  // Every workload stops at its cap; the deadline only catches a hang.
-  const deadline = AbortSignal.timeout((24 * args.capSeconds + 120) * 1000);
-  const proc = new Deno.Command(Deno.execPath(), {
-    args: childArgs,
-    stdout: "piped",
-    stderr: "inherit",
-    signal: deadline,
-  }).spawn();
-  let rest = "";
-  const decoder = new TextDecoder();
-  const handle = (line: string) => {
-    if (!line.startsWith(TAG)) {
-      if (line.trim()) console.error(line);
-      return;
-    }
-    const { kind, body } = JSON.parse(line.slice(TAG.length));
-    if (kind === "measurement") {
-      const m = body as Measurement;
-      result.measurements[m.workload] = m;
-    } else {
-      result.status = kind === "skip" ? "skipped" : "failed";
-      result.reason = String(body);
-    }
-  };
-  for await (const chunk of proc.stdout) {
-    rest += decoder.decode(chunk, { stream: true });
-    const lines = rest.split("\n");
-    rest = lines.pop()!;
-    lines.forEach(handle);
-  }
-  if (rest) handle(rest);
-  const status = await proc.status;
-  if (!status.success && result.status === "ok") {
-    result.status = Object.keys(result.measurements).length > 0 ? "ok" : "failed";
-    const why = deadline.aborted
-      ? "killed at the deadline"
-      : `child exited with ${status.signal ?? `code ${status.code}`}`;
-    result.reason = why;
-    if (result.status === "ok") {
-      console.error(`  ${result.label}: ${why}; keeping the measurements taken before`);
-    }
-  }
 }
 
 /** The 1-minute load average, or "?" where /proc is missing. */
@@ -265,11 +289,13 @@ function machine(): string {
   return `${navigator.hardwareConcurrency} cores (${cpu}), ${Deno.build.os}/${Deno.build.arch}`;
 }
 
-/** A whole run's raw results: what compare.json keeps. */
+/** A whole run's results (medians when several runs): what compare.json keeps. */
 interface RunRecord {
   meta: ReportMeta;
   fsync: FsyncRates | undefined;
   results: SubjectResult[];
+  /** With `--runs N`: each run's own results, in the order they ran. */
+  rounds?: SubjectResult[][];
 }
 
 /** Prints the table and writes compare.md, compare.svg and compare.json. */
@@ -300,6 +326,24 @@ async function main(): Promise<void> {
   }
   const counts = args.quick ? QUICK : FULL;
   const command = ["deno run -A bench/compare.ts", ...Deno.args].join(" ");
+  if (args.scale) {
+    const plan = scalePlan(args.scaleKeys, args.capSeconds * 1000);
+    return scaleMain(subjects(args), {
+      script: new URL(import.meta.url).pathname,
+      childArgs: ["--scale-keys", String(args.scaleKeys), "--cap-s", String(args.capSeconds)],
+      ...(args.tmp ? { tmpRoot: args.tmp } : {}),
+      out: args.out,
+      write: args.write,
+      meta: {
+        command,
+        date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+        deno: `deno ${Deno.version.deno}`,
+        machine: machine(),
+        load: loadAverage,
+        plan,
+      },
+    });
+  }
   const meta: ReportMeta = {
     command,
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
@@ -308,6 +352,7 @@ async function main(): Promise<void> {
     quick: args.quick,
     baselineId: BASELINE,
     load: loadAverage(),
+    runs: args.runs,
   };
   console.error(`${command}\n${meta.date}, ${meta.deno}, ${meta.machine}`);
   let fsync: FsyncRates | undefined;
@@ -320,15 +365,26 @@ async function main(): Promise<void> {
   } catch (err) {
     console.error(`raw fdatasync measurement failed: ${err}`);
   }
-  const results: SubjectResult[] = [];
-  for (const factory of factories(args)) {
-    console.error(`\n${factory.label}:`);
-    const t0 = performance.now();
-    results.push(await runChild(factory, args));
-    console.error(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const list = subjects(args);
+  const rounds: SubjectResult[][] = [];
+  for (let round = 0; round < args.runs; round++) {
+    // Each round starts one subject later, so no subject always runs first
+    // (fresh page cache) or last (a disk still busy with the others' writes).
+    const order = list.map((_, i) => list[(i + round) % list.length]!);
+    const results: SubjectResult[] = [];
+    for (const subject of order) {
+      const run = args.runs > 1 ? ` (run ${round + 1} of ${args.runs})` : "";
+      console.error(`\n${subject.factory.label}${run}:`);
+      const t0 = performance.now();
+      results.push(await runChild(subject, args));
+      console.error(`  (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    // report order, whatever order they ran in
+    rounds.push(list.map((sub) => results.find((r) => r.id === sub.factory.id)!));
   }
   meta.load = `${meta.load} at the start, ${loadAverage()} at the end`;
-  await report({ meta, fsync, results }, args);
+  const results = args.runs > 1 ? combineRuns(rounds) : rounds[0]!;
+  await report({ meta, fsync, results, ...(args.runs > 1 ? { rounds } : {}) }, args);
 }
 
 if (import.meta.main) await main();
