@@ -204,7 +204,8 @@ export class Shared {
     try {
       await this.lock.run(async () => {
         this.check(op, true);
-        await this.engine.beginCommit?.();
+        const begun = this.engine.beginCommit?.();
+        if (begun !== undefined) await begun;
         try {
           await this.applyLocked(await build(), checks);
         } finally {

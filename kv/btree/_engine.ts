@@ -797,7 +797,7 @@ export class BTreeEngine implements RawEngine, ReadIO {
    */
   beginCommit(): void | Promise<void> {
     const o = this.#openers;
-    const solo = o !== undefined && o.solo && !this.#soloLook(o);
+    const solo = o !== undefined && o.solo && (++this.#soloReads < 64 || !this.#soloLook(o));
     this.#inCommit = true;
     if (o === undefined || solo || o.locked || this.#closed) return;
     const caughtUp = () => {
