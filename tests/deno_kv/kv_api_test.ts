@@ -185,3 +185,30 @@ Deno.test("deno-kv openKv(store): entries live in the store's deno-kv tree; clos
   await using again = await openKv(store);
   strictEqual((await again.get(["a"])).value, 1);
 });
+
+Deno.test("deno-kv bad input: openKv fails with a StoreError naming the path and what is wrong", async () => {
+  const isStoreError = (kind: string, text: string) => (e: unknown) =>
+    e instanceof StoreError && e.kind === kind && e.message.includes(text);
+  await rejects(
+    () => openKv("/nonexistent/dir/x.oxi"),
+    isStoreError("NotFound", "/nonexistent/dir/x.oxi"),
+  );
+  const notAStore = `${await Deno.makeTempDir()}/notes.txt`;
+  await Deno.writeTextFile(notAStore, "just text, not a store");
+  await rejects(() => openKv(notAStore), isStoreError("Corruption", notAStore));
+  await rejects(() => openKv(42 as unknown as string), isStoreError("InvalidInput", "got number"));
+  await rejects(() => openKv(undefined, { pollMs: -1 }), isStoreError("InvalidInput", "pollMs"));
+});
+
+Deno.test("deno-kv using: leaving a `using` block closes the Kv", async () => {
+  let outside: Awaited<ReturnType<typeof openKv>>;
+  {
+    using kv = await openKv();
+    await kv.set(["a"], 1);
+    outside = kv;
+  }
+  await rejects(
+    () => outside.get(["a"]),
+    (e: unknown) => e instanceof StoreError && e.kind === "Closed",
+  );
+});
