@@ -11,9 +11,10 @@ import { StoreError } from "./error.ts";
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import type { Bytes } from "@cooljapan/oxistore";
  * const b: Bytes = new Uint8Array([1, 2]);
- * console.log(b.length); // 2
+ * strictEqual(b.length, 2);
  * ```
  */
 export type Bytes = Uint8Array;
@@ -22,9 +23,10 @@ export type Bytes = Uint8Array;
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import type { BytesLike } from "@cooljapan/oxistore";
  * const keys: BytesLike[] = ["user/1", new Uint8Array([0xff])];
- * console.log(keys.length); // 2
+ * strictEqual(keys.length, 2);
  * ```
  */
 export type BytesLike = Uint8Array | string;
@@ -34,8 +36,9 @@ export type BytesLike = Uint8Array | string;
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { MAX_KEY_BYTES } from "@cooljapan/oxistore";
- * console.log(MAX_KEY_BYTES); // 2048
+ * strictEqual(MAX_KEY_BYTES, 2048);
  * ```
  */
 export const MAX_KEY_BYTES = 2048;
@@ -44,8 +47,9 @@ export const MAX_KEY_BYTES = 2048;
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { MAX_VALUE_BYTES } from "@cooljapan/oxistore";
- * console.log(MAX_VALUE_BYTES === 64 * 1024 * 1024); // true
+ * strictEqual(MAX_VALUE_BYTES, 64 * 1024 * 1024);
  * ```
  */
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
@@ -58,8 +62,9 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { toBytes } from "@cooljapan/oxistore";
- * console.log(toBytes("ab")); // Uint8Array [97, 98]
+ * deepStrictEqual(toBytes("ab"), new Uint8Array([97, 98]));
  * ```
  */
 export function toBytes(input: BytesLike, what = "key"): Bytes {
@@ -127,8 +132,9 @@ export function checkValue(input: BytesLike, op = "write value"): Bytes {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { compareBytes } from "@cooljapan/oxistore";
- * console.log(compareBytes(new Uint8Array([1]), new Uint8Array([1, 0]))); // -1
+ * strictEqual(compareBytes(new Uint8Array([1]), new Uint8Array([1, 0])), -1);
  * ```
  */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -173,9 +179,10 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { prefixUpperBound } from "@cooljapan/oxistore";
- * console.log(new TextDecoder().decode(prefixUpperBound("foo"))); // "fop"
- * console.log(prefixUpperBound(new Uint8Array([0xff]))); // undefined
+ * strictEqual(new TextDecoder().decode(prefixUpperBound("foo")), "fop");
+ * strictEqual(prefixUpperBound(new Uint8Array([0xff])), undefined);
  * ```
  */
 export function prefixUpperBound(prefix: BytesLike): Bytes | undefined {

@@ -25,14 +25,10 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 /**
  * Lower-case hex of the bytes.
  *
+ * `toHex(new Uint8Array([0, 171, 255]))` is `"00abff"`.
+ *
  * @param bytes the bytes
  * @returns two hex digits per byte
- *
- * @example
- * ```ts
- * import { toHex } from "./encoding.ts";
- * if (toHex(new Uint8Array([0, 171, 255])) !== "00abff") throw new Error("wrong hex");
- * ```
  */
 export function toHex(bytes: Uint8Array): string {
   if (NATIVE) return (bytes as unknown as NativeBytes).toHex();
@@ -45,14 +41,10 @@ export function toHex(bytes: Uint8Array): string {
  * The bytes of hex text (an even number of digits, either case); anything else
  * throws a `SyntaxError`.
  *
+ * `fromHex("00abFF")` is the bytes 0, 171, 255.
+ *
  * @param text the hex digits
  * @returns one byte per two digits
- *
- * @example
- * ```ts
- * import { fromHex } from "./encoding.ts";
- * if (fromHex("00abFF").join() !== "0,171,255") throw new Error("wrong bytes");
- * ```
  */
 export function fromHex(text: string): Uint8Array<ArrayBuffer> {
   if (typeof text !== "string") throw new SyntaxError("hex input must be a string");
@@ -66,11 +58,7 @@ export function fromHex(text: string): Uint8Array<ArrayBuffer> {
 /**
  * Standard base64 (RFC 4648 §4, padded) of the bytes.
  *
- * @example
- * ```ts
- * import { toBase64 } from "./encoding.ts";
- * if (toBase64(new Uint8Array([251, 255])) !== "+/8=") throw new Error("wrong base64");
- * ```
+ * The bytes 251, 255 give `"+/8="`.
  */
 export function toBase64(bytes: Uint8Array): string {
   return encode(bytes, "base64", false);
@@ -80,12 +68,7 @@ export function toBase64(bytes: Uint8Array): string {
  * URL-safe base64 (RFC 4648 §5), without padding unless `padded` (JWTs and
  * our cursors omit it; Deno KV's list cursors keep it).
  *
- * @example
- * ```ts
- * import { toBase64Url } from "./encoding.ts";
- * if (toBase64Url(new Uint8Array([251, 255])) !== "-_8") throw new Error("wrong base64url");
- * if (toBase64Url(new Uint8Array([251, 255]), true) !== "-_8=") throw new Error("no padding");
- * ```
+ * The bytes 251, 255 give `"-_8"`, or `"-_8="` when padded.
  */
 export function toBase64Url(bytes: Uint8Array, padded = false): string {
   return encode(bytes, "base64url", !padded);
@@ -96,11 +79,7 @@ export function toBase64Url(bytes: Uint8Array, padded = false): string {
  * ignored). Anything else throws a `SyntaxError`; callers turn it into the
  * `StoreError` kind that fits their input.
  *
- * @example
- * ```ts
- * import { fromBase64 } from "./encoding.ts";
- * if (fromBase64("+/8=").join() !== "251,255") throw new Error("wrong bytes");
- * ```
+ * `fromBase64("+/8=")` is the bytes 251, 255.
  */
 export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return decode(text, "base64");
@@ -110,11 +89,7 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
  * The bytes of URL-safe base64 text (padding optional); throws `SyntaxError`
  * on anything else.
  *
- * @example
- * ```ts
- * import { fromBase64Url } from "./encoding.ts";
- * if (fromBase64Url("-_8").join() !== "251,255") throw new Error("wrong bytes");
- * ```
+ * `fromBase64Url("-_8")` is the bytes 251, 255.
  */
 export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   return decode(text, "base64url");

@@ -86,10 +86,11 @@ class TreeSeed {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory("denokv");
  * await store.put("a", "1");
- * console.log(new TextDecoder().decode(await store.get("a"))); // "1"
+ * strictEqual(new TextDecoder().decode(await store.get("a")), "1");
  * ```
  */
 export class EngineStore implements KvStore {

@@ -9,10 +9,11 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { StoreError, type StoreErrorKind } from "@cooljapan/oxistore";
  * const retryable: StoreErrorKind[] = ["TxnConflict", "Timeout", "Locked"];
  * const err = new StoreError("TxnConflict", "lost a race");
- * console.log(retryable.includes(err.kind)); // true
+ * strictEqual(retryable.includes(err.kind), true);
  * ```
  */
 export type StoreErrorKind =
@@ -39,7 +40,7 @@ export type StoreErrorKind =
  * ```ts
  * import { StoreError } from "@cooljapan/oxistore";
  * const err = new StoreError("NotFound", "Cannot open ./x: no store there");
- * console.log(err.kind === "NotFound", err instanceof Error);
+ * if (err.kind !== "NotFound" || !(err instanceof Error)) throw new Error("not a NotFound Error");
  * ```
  */
 export class StoreError extends Error {
@@ -47,6 +48,8 @@ export class StoreError extends Error {
   readonly kind: StoreErrorKind;
 
   /**
+   * Builds an error of one kind; give the original failure as `cause`.
+   *
    * @param kind the error kind
    * @param message a sentence naming the operation, the path and the value
    * @param options the standard `cause`
@@ -70,14 +73,9 @@ export class StoreError extends Error {
  * A permission the process lacks (Deno's `NotCapable`) is `Unsupported`, and
  * the message names the `--allow-…` flag.
  * File-system errors map onto the matching kind (`NotFound`, `AlreadyExists`,
- * `CapacityExceeded` for a full disk, otherwise `Io`).
- *
- * @example
- * ```ts
- * import { toStoreError } from "./error.ts";
- * const e = toStoreError(new Deno.errors.NotFound("gone"), "read ./data");
- * console.log(e.kind); // "NotFound"
- * ```
+ * `CapacityExceeded` for a full disk, otherwise `Io`): a `Deno.errors.NotFound`
+ * thrown while reading `./data` becomes kind `NotFound`, message
+ * "Cannot read ./data: …".
  */
 export function toStoreError(err: unknown, action: string): StoreError {
   if (err instanceof StoreError) return err;

@@ -12,11 +12,12 @@ import type { StoreKind, StoreMetrics } from "./config.ts";
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { type KvEntry, openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory();
  * await store.put("a", "1");
  * const entries: KvEntry[] = await Array.fromAsync(store.iter());
- * console.log(entries.length); // 1
+ * strictEqual(entries.length, 1);
  * ```
  */
 export type KvEntry = [key: Bytes, value: Bytes];
@@ -25,9 +26,10 @@ export type KvEntry = [key: Bytes, value: Bytes];
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import type { RangeItem } from "@cooljapan/oxistore";
  * const item: RangeItem = [new Uint8Array([1]), new Uint8Array()];
- * console.log(item[1].length); // 0
+ * strictEqual(item[1].length, 0);
  * ```
  */
 export type RangeItem = KvEntry;
@@ -38,8 +40,11 @@ export type RangeItem = KvEntry;
  * ```ts
  * import { openInMemory, type RangeIter } from "@cooljapan/oxistore";
  * await using store = await openInMemory();
+ * await store.batchWrite([["a", "1"], ["m", "2"], ["z", "3"]]);
  * const scan: RangeIter = store.range("a", "z");
- * for await (const [key] of scan) console.log(key);
+ * const keys = [];
+ * for await (const [key] of scan) keys.push(new TextDecoder().decode(key));
+ * if (keys.join() !== "a,m") throw new Error(`range is end-exclusive, got ${keys}`);
  * ```
  */
 export type RangeIter = AsyncIterableIterator<KvEntry>;
@@ -48,11 +53,12 @@ export type RangeIter = AsyncIterableIterator<KvEntry>;
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { type KeysIter, openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory();
  * await store.put("k", "v");
  * const keys: KeysIter = store.keys();
- * console.log((await Array.fromAsync(keys)).length); // 1
+ * strictEqual((await Array.fromAsync(keys)).length, 1);
  * ```
  */
 export type KeysIter = AsyncIterableIterator<Bytes>;
@@ -62,13 +68,15 @@ export type KeysIter = AsyncIterableIterator<Bytes>;
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { openInMemory, type RangeOptions } from "@cooljapan/oxistore";
  * await using store = await openInMemory();
  * await store.batchWrite([["a", "1"], ["b", "2"]]);
  * const last: RangeOptions = { reverse: true, limit: 1 };
- * for await (const [k] of store.range(undefined, undefined, last)) {
- *   console.log(new TextDecoder().decode(k)); // "b"
- * }
+ * const keys = [];
+ * for await (const [k] of store.range(undefined, undefined, last)) keys.push(k);
+ * strictEqual(keys.length, 1);
+ * strictEqual(new TextDecoder().decode(keys[0]), "b");
  * ```
  */
 export interface RangeOptions {
@@ -83,17 +91,20 @@ export interface RangeOptions {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { type KvChange, openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory();
  * const changes = store.watch("user/");
  * await store.put("user/1", "ada");
  * const change: KvChange = (await changes.next()).value;
- * console.log(new TextDecoder().decode(change.key)); // "user/1"
+ * strictEqual(new TextDecoder().decode(change.key), "user/1");
  * await changes.return?.();
  * ```
  */
 export interface KvChange {
+  /** The key that changed. */
   key: Bytes;
+  /** The value it now holds; undefined when the key was deleted. */
   value: Bytes | undefined;
 }
 
@@ -102,12 +113,13 @@ export interface KvChange {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { type KvReader, openInMemory } from "@cooljapan/oxistore";
  * async function has(reader: KvReader, key: string): Promise<boolean> {
  *   return await reader.contains(key);
  * }
  * await using store = await openInMemory();
- * console.log(await has(store, "nope")); // false
+ * strictEqual(await has(store, "nope"), false);
  * ```
  */
 export interface KvReader {
@@ -126,12 +138,13 @@ export interface KvReader {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory();
  * await store.put("k", "old");
  * await using snap = await store.snapshot();
  * await store.put("k", "new");
- * console.log(new TextDecoder().decode(await snap.get("k"))); // "old"
+ * strictEqual(new TextDecoder().decode(await snap.get("k")), "old");
  * ```
  */
 export interface KvSnapshot extends KvReader, AsyncDisposable {
@@ -144,12 +157,13 @@ export interface KvSnapshot extends KvReader, AsyncDisposable {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = await openInMemory();
  * await using txn = await store.transaction();
  * await txn.put("a", "1");
  * await txn.commit();
- * console.log(await store.contains("a")); // true
+ * strictEqual(await store.contains("a"), true);
  * ```
  */
 export interface KvTxn extends KvReader, AsyncDisposable {
@@ -168,10 +182,12 @@ export interface KvTxn extends KvReader, AsyncDisposable {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { type KvStore, openInMemory } from "@cooljapan/oxistore";
  * const store: KvStore = await openInMemory("btree");
  * await store.putWithTtl("session", "x", 1000);
- * console.log(store.kind, await store.count()); // "btree" 1
+ * strictEqual(store.kind, "btree");
+ * strictEqual(await store.count(), 1);
  * await store.close();
  * ```
  */

@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { compareBytes, toBytes } from "@cooljapan/oxistore";
- * console.log(compareBytes(toBytes("a"), toBytes("b"))); // -1
+ * strictEqual(compareBytes(toBytes("a"), toBytes("b")), -1);
  * ```
  *
  * @module

@@ -14,8 +14,9 @@ import { StoreError } from "./error.ts";
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { expiryEpochMillis } from "@cooljapan/oxistore";
- * console.log(expiryEpochMillis(1000) > Date.now()); // true
+ * strictEqual(expiryEpochMillis(1000) > Date.now(), true);
  * ```
  */
 export function expiryEpochMillis(ttlMs: number): number {
@@ -28,8 +29,9 @@ export function expiryEpochMillis(ttlMs: number): number {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { isExpired } from "@cooljapan/oxistore";
- * console.log(isExpired(Date.now() - 1)); // true
+ * strictEqual(isExpired(Date.now() - 1), true);
  * ```
  */
 export function isExpired(expiryMillis: number, now: number = Date.now()): boolean {
