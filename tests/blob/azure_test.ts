@@ -11,7 +11,7 @@ import {
   sharedKeyStringToSign,
 } from "../../blob/azure/mod.ts";
 import { StoreError } from "../../core/error.ts";
-import { expectKind, pseudoRandom, readAll, runBlobSuite, streamOf } from "./suite.ts";
+import { expectKind, pseudoRandom, readAll, runBlobConformance, streamOf } from "./suite.ts";
 import { startAzurite } from "./_servers.ts";
 
 Deno.test("azure connection strings: dev storage, explicit endpoint, suffix and errors", () => {
@@ -110,17 +110,21 @@ assert.equal(await open("").createContainer(), true);
 assert.equal(await open("").createContainer(), false);
 
 let n = 0;
-runBlobSuite("azure (azurite)", () => {
-  const prefix = `t${++n}-${crypto.randomUUID().slice(0, 8)}/`;
-  return Promise.resolve({
-    store: open(prefix),
-    cleanup: async () => {
-      const admin = open(prefix);
-      await admin.deletePrefix("");
-      await admin.close();
-    },
-  });
-}, { sanitize: false });
+runBlobConformance({
+  name: "azure (azurite)",
+  open: () => {
+    const prefix = `t${++n}-${crypto.randomUUID().slice(0, 8)}/`;
+    return Promise.resolve({
+      store: open(prefix),
+      cleanup: async () => {
+        const admin = open(prefix);
+        await admin.deletePrefix("");
+        await admin.close();
+      },
+    });
+  },
+  sanitize: false,
+});
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 

@@ -15,7 +15,7 @@ import {
   signGcsUrl,
 } from "../../blob/gcs/mod.ts";
 import { StoreError } from "../../core/error.ts";
-import { expectKind, pseudoRandom, readAll, runBlobSuite, streamOf } from "./suite.ts";
+import { expectKind, pseudoRandom, readAll, runBlobConformance, streamOf } from "./suite.ts";
 import { startGcsEmulator, type TestServer } from "./_servers.ts";
 
 // ---------------------------------------------------------------------------
@@ -304,25 +304,30 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 
 function suiteFor(mode: "plain" | "compat", server: TestServer, skip: Record<string, string>) {
   let n = 0;
-  runBlobSuite(`gcs (emulator, ${mode} mode)`, () => {
-    const prefix = `${mode}-${++n}-${crypto.randomUUID().slice(0, 8)}/`;
-    const open = () =>
-      new GcsBlobStore({
-        bucket: BUCKET,
-        prefix,
-        endpoint: server.url,
-        credentials: { client_email: DUMMY_EMAIL, private_key: DUMMY_KEY },
-        retry: { maxAttempts: 2, baseDelayMs: 10, timeoutMs: 10_000 },
+  runBlobConformance({
+    name: `gcs (emulator, ${mode} mode)`,
+    open: () => {
+      const prefix = `${mode}-${++n}-${crypto.randomUUID().slice(0, 8)}/`;
+      const open = () =>
+        new GcsBlobStore({
+          bucket: BUCKET,
+          prefix,
+          endpoint: server.url,
+          credentials: { client_email: DUMMY_EMAIL, private_key: DUMMY_KEY },
+          retry: { maxAttempts: 2, baseDelayMs: 10, timeoutMs: 10_000 },
+        });
+      return Promise.resolve({
+        store: open(),
+        cleanup: async () => {
+          const admin = open();
+          await admin.deletePrefix("");
+          await admin.close();
+        },
       });
-    return Promise.resolve({
-      store: open(),
-      cleanup: async () => {
-        const admin = open();
-        await admin.deletePrefix("");
-        await admin.close();
-      },
-    });
-  }, { sanitize: false, skip });
+    },
+    sanitize: false,
+    skip,
+  });
 }
 
 const plain = await startGcsEmulator(false);

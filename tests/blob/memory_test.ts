@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { MemoryBlobStore } from "../../blob/memory_blob_store.ts";
-import { expectKind, runBlobSuite } from "./suite.ts";
+import { expectKind, runBlobConformance } from "./suite.ts";
 
-runBlobSuite(
-  "memory",
-  () => Promise.resolve({ store: new MemoryBlobStore(), cleanup: () => Promise.resolve() }),
-);
+runBlobConformance({
+  name: "memory",
+  open: () => Promise.resolve({ store: new MemoryBlobStore(), cleanup: () => Promise.resolve() }),
+});
 
 Deno.test("memory: a write past the quota is CapacityExceeded and writes nothing", async () => {
   const s = new MemoryBlobStore({ maxBytes: 10 });

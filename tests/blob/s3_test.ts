@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { StoreError } from "../../core/error.ts";
 import { presignUrl, S3BlobStore, signRequest } from "../../blob/s3/mod.ts";
 import { fromUrl } from "../../blob/s3/mod.ts";
-import { expectKind, pseudoRandom, readAll, runBlobSuite, streamOf } from "./suite.ts";
+import { expectKind, pseudoRandom, readAll, runBlobConformance, streamOf } from "./suite.ts";
 import { startS3rver } from "./_servers.ts";
 
 // ---------------------------------------------------------------------------
@@ -201,18 +201,20 @@ function open(prefix: string, extra: Partial<ConstructorParameters<typeof S3Blob
 
 const IGNORES_CONDITIONS = "s3rver 3.7.1 ignores If-None-Match/If-Match on PUT; the store " +
   "detects it and throws Unsupported (tested below); AWS behaviour is tested against a fake";
-runBlobSuite("s3 (s3rver)", () => {
-  const prefix = `t${++n}-${crypto.randomUUID().slice(0, 8)}/`;
-  const store = open(prefix);
-  return Promise.resolve({
-    store,
-    cleanup: async () => {
-      const admin = open(prefix);
-      await admin.deletePrefix("");
-      await admin.close();
-    },
-  });
-}, {
+runBlobConformance({
+  name: "s3 (s3rver)",
+  open: () => {
+    const prefix = `t${++n}-${crypto.randomUUID().slice(0, 8)}/`;
+    const store = open(prefix);
+    return Promise.resolve({
+      store,
+      cleanup: async () => {
+        const admin = open(prefix);
+        await admin.deletePrefix("");
+        await admin.close();
+      },
+    });
+  },
   sanitize: false,
   skip: {
     "same-bytes-new-etag": "S3's ETag is the MD5 of the content: same bytes, same ETag " +
