@@ -878,6 +878,18 @@ export class BTreeEngine implements RawEngine, ReadIO {
     }
   }
 
+  /**
+   * @internal The process is gone (the fault tests' simulated power cut or
+   * kill): leaves the set of openers, as a killed process's lock release
+   * would, and writes nothing. Tests that simulate a crash in-process and
+   * reopen must call it, or the reopen sees this handle as a live opener.
+   */
+  abandon(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#closed = true;
+    this.#openers?.close();
+  }
+
   /** Page-cache counters. */
   cacheStats(): { hits: number; misses: number } {
     return { hits: this.cache.hits, misses: this.cache.misses };
