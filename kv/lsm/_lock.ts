@@ -14,17 +14,28 @@ export interface DirLock {
 /** Takes the lock of the store directory `dir` or throws `Locked`. */
 export function lockDir(dir: string, exclusive: boolean): DirLock {
   const real = Deno.realPathSync(dir);
+  const path = `${real}/LOCK`;
+  // The writer's pid is in the LOCK file: the error says who holds the store.
+  const holder = () => {
+    try {
+      const pid = Deno.readTextFileSync(path).trim();
+      return /^\d+$/.test(pid)
+        ? ` (process ${pid}${Number(pid) === Deno.pid ? ", this one" : ""})`
+        : "";
+    } catch {
+      return "";
+    }
+  };
   const locked = () =>
     new StoreError(
       "Locked",
       `Cannot open LSM store at ${dir}${exclusive ? " for writing" : ""}: another ${
         exclusive ? "handle" : "writer"
-      } holds it open`,
+      } holds it open${holder()}; the LSM engine takes one writer at a time (the B-tree takes many)`,
     );
   const entry = held.get(real) ?? { writer: false, readers: 0 };
   if (entry.writer || (exclusive && entry.readers > 0)) throw locked();
   let file: Deno.FsFile | undefined;
-  const path = `${real}/LOCK`;
   try {
     file = Deno.openSync(
       path,
@@ -38,6 +49,12 @@ export function lockDir(dir: string, exclusive: boolean): DirLock {
   if (file && !file.tryLockSync(exclusive)) {
     file.close();
     throw locked();
+  }
+  if (file && exclusive) {
+    try {
+      file.truncateSync(0);
+      file.writeSync(new TextEncoder().encode(`${Deno.pid}\n`));
+    } catch { /* the pid is only for messages */ }
   }
   if (exclusive) entry.writer = true;
   else entry.readers++;

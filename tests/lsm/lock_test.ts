@@ -100,3 +100,16 @@ Deno.test("lsm: this process cannot open a store another process writes", async 
     await (await openLsm(dir)).close(); // the OS dropped the dead child's lock
   });
 });
+
+Deno.test("lsm: Locked names the process that holds the store", async () => {
+  await withTempDir(async (dir) => {
+    const s = await openLsm(dir);
+    try {
+      const err = await openLsm(dir).then(() => undefined, (e) => e);
+      assertEquals(err?.kind, "Locked");
+      if (!String(err.message).includes(`process ${Deno.pid}`)) throw new Error(err.message);
+    } finally {
+      await s.close();
+    }
+  });
+});
