@@ -64,7 +64,8 @@ const MAX_RETRIES = 1000;
  *
  * @example
  * ```ts
- * import { TransformedKv } from "./transformed_kv.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { TransformedKv } from "@cooljapan/oxistore/compress";
  * import { openInMemory } from "@cooljapan/oxistore";
  * const reverse = {
  *   name: "reverse",
@@ -73,7 +74,7 @@ const MAX_RETRIES = 1000;
  * };
  * await using store = new TransformedKv(await openInMemory("denokv"), reverse);
  * await store.put("k", "abc");
- * console.log(new TextDecoder().decode(await store.get("k"))); // "abc"
+ * strictEqual(new TextDecoder().decode(await store.get("k")), "abc");
  * ```
  */
 export class TransformedKv implements KvStore {

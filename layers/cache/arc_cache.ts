@@ -22,10 +22,12 @@ function dropOldest<K>(map: Map<K, unknown>): K | undefined {
  *
  * @example
  * ```ts
- * import { ArcCache } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { ArcCache } from "@cooljapan/oxistore/cache";
  * const cache = new ArcCache<string, string>({ maxEntries: 100, maxBytes: 1 << 20 });
  * cache.set("user:1", "Ada");
- * console.log(cache.get("user:1"), cache.peek("user:2")); // "Ada" undefined
+ * strictEqual(cache.get("user:1"), "Ada");
+ * strictEqual(cache.peek("user:2"), undefined);
  * ```
  */
 export class ArcCache<K, V> extends BaseCache<K, V> {

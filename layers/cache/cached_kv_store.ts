@@ -107,14 +107,16 @@ function checkOptions(opts: CachedKvStoreOptions): CachedKvStoreOptions {
  *
  * @example
  * ```ts
- * import { CachedKvStore } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { CachedKvStore } from "@cooljapan/oxistore/cache";
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = new CachedKvStore(await openInMemory("denokv"), { maxEntries: 1000 });
  * await store.put("k", "v");
  * await store.get("k");
  * await store.get("k");
  * const m = store.metrics();
- * console.log(m.cacheHits, m.cacheMisses); // 2 0 (the put filled the cache)
+ * strictEqual(m.cacheHits, 2);
+ * strictEqual(m.cacheMisses, 0); // the put filled the cache
  * ```
  */
 export class CachedKvStore implements KvStore {

@@ -13,13 +13,16 @@ import { BaseCache, type CacheOptions, type Slot } from "./_base_cache.ts";
  *
  * @example
  * ```ts
- * import { LruCache } from "./mod.ts";
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+ * import { LruCache } from "@cooljapan/oxistore/cache";
  * const cache = new LruCache<string, number>({ maxEntries: 2 });
  * cache.set("a", 1);
  * cache.set("b", 2);
  * cache.get("a"); // "a" is now the most recently used
  * cache.set("c", 3); // evicts "b"
- * console.log(cache.has("b"), cache.size, cache.stats()); // false 2 { hits: 1, misses: 0 }
+ * strictEqual(cache.has("b"), false);
+ * strictEqual(cache.size, 2);
+ * deepStrictEqual(cache.stats(), { hits: 1, misses: 0 });
  * ```
  */
 export class LruCache<K, V> extends BaseCache<K, V> {

@@ -6,11 +6,12 @@
  *
  * @example
  * ```ts
- * import { CachedKvStore } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { CachedKvStore } from "@cooljapan/oxistore/cache";
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = new CachedKvStore(await openInMemory("denokv"), { maxEntries: 10_000, policy: "arc" });
  * await store.put("greeting", "hello");
- * console.log(new TextDecoder().decode(await store.get("greeting"))); // "hello"
+ * strictEqual(new TextDecoder().decode(await store.get("greeting")), "hello");
  * ```
  *
  * @module

@@ -109,10 +109,11 @@ for (const c of Object.values(CODECS)) BY_TAG[c.tag] = c;
  *
  * @example
  * ```ts
- * import { codecByName } from "./codecs.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { codecByName } from "@cooljapan/oxistore/compress";
  * const lz4 = codecByName("lz4");
  * const data = new TextEncoder().encode("hello hello hello hello hello");
- * console.log(lz4.decompress(lz4.compress(data)).length); // 29
+ * strictEqual(lz4.decompress(lz4.compress(data)).length, 29);
  * ```
  */
 export function codecByName(name: CodecName): Codec {
@@ -135,8 +136,9 @@ export function codecByName(name: CodecName): Codec {
  *
  * @example
  * ```ts
- * import { codecByTag } from "./codecs.ts";
- * console.log(codecByTag(4).name); // "lz4"
+ * import { strictEqual } from "node:assert/strict";
+ * import { codecByTag } from "@cooljapan/oxistore/compress";
+ * strictEqual(codecByTag(4).name, "lz4");
  * ```
  */
 export function codecByTag(tag: number): Codec {

@@ -59,12 +59,13 @@ function compressTransform(codec: Codec, minSize: number): ValueTransform {
  *
  * @example
  * ```ts
- * import { CompressedKv } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { CompressedKv } from "@cooljapan/oxistore/compress";
  * import { openInMemory } from "@cooljapan/oxistore";
  * const inner = await openInMemory("denokv");
  * await using store = new CompressedKv(inner, { codec: "lz4" });
  * await store.put("doc", JSON.stringify({ items: Array(100).fill("same text") }));
- * console.log((await inner.get("doc"))!.length < (await store.get("doc"))!.length); // true
+ * strictEqual((await inner.get("doc"))!.length < (await store.get("doc"))!.length, true);
  * ```
  */
 export class CompressedKv extends TransformedKv {

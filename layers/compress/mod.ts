@@ -6,11 +6,13 @@
  *
  * @example
  * ```ts
- * import { CompressedKv } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { CompressedKv } from "@cooljapan/oxistore/compress";
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using store = new CompressedKv(await openInMemory("denokv"), { codec: "deflate" });
- * await store.put("k", "a long and repetitive value, a long and repetitive value");
- * console.log(new TextDecoder().decode(await store.get("k")));
+ * const text = "a long and repetitive value, a long and repetitive value";
+ * await store.put("k", text);
+ * strictEqual(new TextDecoder().decode(await store.get("k")), text);
  * ```
  *
  * @module

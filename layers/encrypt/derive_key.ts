@@ -36,9 +36,10 @@ function bytesOf(what: string, v: unknown, min: number): Uint8Array<ArrayBuffer>
  *
  * @example
  * ```ts
- * import { deriveKey } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { deriveKey } from "@cooljapan/oxistore/encrypt";
  * const key = await deriveKey("correct horse battery staple", new Uint8Array(16), 100_000);
- * console.log(key.algorithm.name); // "AES-GCM"
+ * strictEqual(key.algorithm.name, "AES-GCM");
  * ```
  */
 export async function deriveKey(
@@ -91,10 +92,11 @@ export async function deriveKey(
  *
  * @example
  * ```ts
- * import { deriveKeyHkdf, randomKey } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { deriveKeyHkdf, randomKey } from "@cooljapan/oxistore/encrypt";
  * const master = randomKey();
  * const key = await deriveKeyHkdf(master, new Uint8Array(), "tenant-42");
- * console.log(key.usages.includes("encrypt")); // true
+ * strictEqual(key.usages.includes("encrypt"), true);
  * ```
  */
 export async function deriveKeyHkdf(
@@ -127,8 +129,9 @@ export async function deriveKeyHkdf(
  *
  * @example
  * ```ts
- * import { randomKey } from "./mod.ts";
- * console.log(randomKey().length); // 32
+ * import { strictEqual } from "node:assert/strict";
+ * import { randomKey } from "@cooljapan/oxistore/encrypt";
+ * strictEqual(randomKey().length, 32);
  * ```
  */
 export function randomKey(): Uint8Array {

@@ -120,7 +120,8 @@ function sealTransform(ring: KeyRing, activeKeyId: string): ValueTransform {
  *
  * @example
  * ```ts
- * import { EncryptedKv, randomKey } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { EncryptedKv, randomKey } from "@cooljapan/oxistore/encrypt";
  * import { openInMemory } from "@cooljapan/oxistore";
  * const inner = await openInMemory("denokv");
  * await using store = await EncryptedKv.create(inner, {
@@ -128,8 +129,8 @@ function sealTransform(ring: KeyRing, activeKeyId: string): ValueTransform {
  *   activeKeyId: "k1",
  * });
  * await store.put("card", "4111 1111 1111 1111");
- * console.log(new TextDecoder().decode(await store.get("card"))); // "4111 1111 1111 1111"
- * console.log((await inner.get("card"))!.length); // 19 + 4 + 12 + 16 = 51 sealed bytes
+ * strictEqual(new TextDecoder().decode(await store.get("card")), "4111 1111 1111 1111");
+ * strictEqual((await inner.get("card"))!.length, 19 + 4 + 12 + 16); // sealed: 51 bytes
  * ```
  */
 export class EncryptedKv extends TransformedKv {

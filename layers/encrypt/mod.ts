@@ -6,7 +6,8 @@
  *
  * @example
  * ```ts
- * import { deriveKey, EncryptedKv } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { deriveKey, EncryptedKv } from "@cooljapan/oxistore/encrypt";
  * import { openInMemory } from "@cooljapan/oxistore";
  * const salt = new Uint8Array(16); // store a random salt next to the data
  * const key = await deriveKey("a long passphrase", salt, 100_000);
@@ -15,7 +16,7 @@
  *   activeKeyId: "2026-01",
  * });
  * await store.put("secret", "value");
- * console.log(new TextDecoder().decode(await store.get("secret"))); // "value"
+ * strictEqual(new TextDecoder().decode(await store.get("secret")), "value");
  * ```
  *
  * @module

@@ -25,9 +25,10 @@ const dec = new TextDecoder("utf-8", { fatal: true });
  *
  * @example
  * ```ts
- * import { JsonCodec } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { JsonCodec } from "@cooljapan/oxistore/typed";
  * const codec = new JsonCodec<{ n: number }>();
- * console.log(codec.decode(codec.encode({ n: 1 }))); // { n: 1 }
+ * deepStrictEqual(codec.decode(codec.encode({ n: 1 })), { n: 1 });
  * ```
  */
 export class JsonCodec<V = unknown> implements TypedCodec<V> {
@@ -288,10 +289,11 @@ function read(i: In, depth: number): unknown {
  *
  * @example
  * ```ts
- * import { BinaryCodec } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { BinaryCodec } from "@cooljapan/oxistore/typed";
  * const codec = new BinaryCodec();
  * const v = { at: new Date(0), n: 10n ** 30n, tags: new Set(["a"]), raw: new Uint8Array([1]) };
- * console.log(codec.decode(codec.encode(v))); // the same shape, types intact
+ * deepStrictEqual(codec.decode(codec.encode(v)), v); // the same shape, types intact
  * ```
  */
 export class BinaryCodec<V = unknown> implements TypedCodec<V> {

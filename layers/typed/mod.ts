@@ -6,14 +6,15 @@
  *
  * @example
  * ```ts
- * import { BinaryCodec, TypedKvStore } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { BinaryCodec, TypedKvStore } from "@cooljapan/oxistore/typed";
  * import { openInMemory } from "@cooljapan/oxistore";
  * await using events = new TypedKvStore<[string, bigint], { at: Date }>(
  *   await openInMemory("denokv"),
  *   { codec: new BinaryCodec() },
  * );
  * await events.put(["event", 1n], { at: new Date(0) });
- * console.log((await events.get(["event", 1n]))?.at instanceof Date); // true
+ * strictEqual((await events.get(["event", 1n]))?.at instanceof Date, true);
  * ```
  *
  * @module

@@ -104,10 +104,11 @@ function describe(v: unknown): string {
  *
  * @example
  * ```ts
- * import { encodeKey } from "./mod.ts";
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+ * import { encodeKey } from "@cooljapan/oxistore/typed";
  * import { compareBytes } from "@cooljapan/oxistore";
- * console.log(compareBytes(encodeKey(["user", 2]), encodeKey(["user", 10]))); // -1
- * console.log(encodeKey(["a"])); // Uint8Array [2, 97, 0]
+ * strictEqual(compareBytes(encodeKey(["user", 2]), encodeKey(["user", 10])), -1);
+ * deepStrictEqual(encodeKey(["a"]), new Uint8Array([2, 97, 0]));
  * ```
  */
 export function encodeKey(key: TupleKey): Uint8Array {
@@ -177,8 +178,9 @@ function readMagnitude(b: Uint8Array, at: number, n: number, neg: boolean): bigi
  *
  * @example
  * ```ts
- * import { decodeKey, encodeKey } from "./mod.ts";
- * console.log(decodeKey(encodeKey(["order", 42n, true]))); // ["order", 42n, true]
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { decodeKey, encodeKey } from "@cooljapan/oxistore/typed";
+ * deepStrictEqual(decodeKey(encodeKey(["order", 42n, true])), ["order", 42n, true]);
  * ```
  */
 export function decodeKey(bytes: Uint8Array): KeyPart[] {

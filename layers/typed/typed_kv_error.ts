@@ -13,10 +13,13 @@ import { StoreError, type StoreErrorKind } from "../../core/error.ts";
  *
  * @example
  * ```ts
- * import { TypedKvError } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { TypedKvError } from "@cooljapan/oxistore/typed";
  * import { StoreError } from "@cooljapan/oxistore";
  * const err = new TypedKvError("InvalidInput", "Cannot encode key: symbol element");
- * console.log(err instanceof StoreError, err.kind, err.name); // true "InvalidInput" "TypedKvError"
+ * strictEqual(err instanceof StoreError, true);
+ * strictEqual(err.kind, "InvalidInput");
+ * strictEqual(err.name, "TypedKvError");
  * ```
  */
 export class TypedKvError extends StoreError {

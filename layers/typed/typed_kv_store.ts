@@ -50,15 +50,16 @@ export interface TypedEntry<K, V> {
  *
  * @example
  * ```ts
- * import { TypedKvStore } from "./mod.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { TypedKvStore } from "@cooljapan/oxistore/typed";
  * import { openInMemory } from "@cooljapan/oxistore";
  * type User = { name: string; age: number };
  * await using users = new TypedKvStore<[string, number], User>(await openInMemory("denokv"));
  * await users.put(["user", 2], { name: "Bo", age: 41 });
  * await users.put(["user", 10], { name: "Ada", age: 36 });
- * for await (const { key, value } of users.list({ prefix: ["user"] })) {
- *   console.log(key, value.name); // ["user", 2] "Bo", then ["user", 10] "Ada"
- * }
+ * const seen = [];
+ * for await (const { key, value } of users.list({ prefix: ["user"] })) seen.push([key, value.name]);
+ * deepStrictEqual(seen, [[["user", 2], "Bo"], [["user", 10], "Ada"]]); // numbers in order
  * ```
  */
 export class TypedKvStore<K extends TupleKey, V> implements AsyncDisposable {
