@@ -174,8 +174,16 @@ function isPowerCut(err: unknown): boolean {
  * completed), reopens, checks. After a kill, the state the reopen shows must
  * itself be durable: a power cut right after the reopen changes nothing.
  */
-export async function crashPoint(t: Target, k: number, mode: CutMode): Promise<void> {
-  const disk = new SimDisk(t.base, k * 3 + ["drop", "scatter", "kill"].indexOf(mode));
+export async function crashPoint(
+  t: Target,
+  k: number,
+  mode: CutMode,
+  salt = 0,
+): Promise<void> {
+  const disk = new SimDisk(
+    t.base,
+    (k * 3 + ["drop", "scatter", "kill"].indexOf(mode)) * 7919 + salt,
+  );
   disk.cutAt = k;
   disk.cutMode = mode;
   const out = await drive(t, disk);

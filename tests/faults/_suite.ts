@@ -12,6 +12,8 @@ export interface Budget {
   bothModes: boolean;
   /** Every error code at every call (else EIO/ENOSPC alternate on writes). */
   allCodes: boolean;
+  /** Scatter cuts at each point where a directory fsync is in flight. */
+  dirMixes: number;
   /** Stop starting new points after this many seconds (the long run's `--seconds`). */
   seconds: number;
 }
@@ -21,6 +23,7 @@ export const CI: Budget = {
   crashSample: 1000,
   bothModes: false,
   allCodes: false,
+  dirMixes: 4,
   seconds: Infinity,
 };
 
@@ -45,8 +48,13 @@ export async function crashPoints(t: Target, b: Budget, seed = 1): Promise<Tally
     if (performance.now() > end) break;
     const all: CutMode[] = ["drop", "scatter", "kill"];
     const modes = b.bothModes ? all : [all[Math.floor(coin() * all.length)]!];
-    for (const mode of modes) {
-      await crashPoint(t, k, mode);
+    // Cut before a directory fsync finished: its unsynced name changes (new
+    // files, renames) each reach the disk or not, so try several mixes.
+    if (c.calls[k - 1] === "dirsync") {
+      for (let i = modes.includes("scatter") ? 1 : 0; i < b.dirMixes; i++) modes.push("scatter");
+    }
+    for (const [i, mode] of modes.entries()) {
+      await crashPoint(t, k, mode, seed * 1000 + i);
       tally.crashRuns++;
     }
   }
@@ -86,7 +94,13 @@ function newTally(t: Target, c: { total: number; kinds: Record<string, number> }
 /** One line for the test log and the report. */
 export function summary(t: Tally): string {
   const kinds = Object.entries(t.kinds).map(([k, n]) => `${k} ${n}`).join(", ");
-  return `${t.engine}: workload ${t.calls} calls (${kinds}); ${t.crashRuns} power cuts; ` +
-    `${t.faultRuns} injected faults (${t.faultsSurfaced} surfaced as errors, ` +
-    `${t.refusedAfterSync} writes refused after a failed fsync)`;
+  const parts = [`${t.engine}: workload ${t.calls} calls (${kinds})`];
+  if (t.crashRuns > 0) parts.push(`${t.crashRuns} power cuts or kills`);
+  if (t.faultRuns > 0) {
+    parts.push(
+      `${t.faultRuns} injected faults (${t.faultsSurfaced} surfaced as errors, ` +
+        `${t.refusedAfterSync} writes refused after a failed fsync)`,
+    );
+  }
+  return parts.join("; ");
 }

@@ -19,7 +19,7 @@ for (const make of [btreeTarget, lsmTarget]) {
         const tally = await crashPoints(target, budget);
         console.log(summary(tally));
         if (tally.calls < 100) throw new Error(`workload too small: ${tally.calls} calls`);
-        if (tally.crashRuns !== Math.min(tally.calls, budget.crashSample)) {
+        if (tally.crashRuns < Math.min(tally.calls, budget.crashSample)) {
           throw new Error(`visited ${tally.crashRuns} of ${tally.calls} points`);
         }
       } finally {

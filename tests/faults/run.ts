@@ -25,7 +25,7 @@ const left = () =>
   seconds === undefined ? Infinity : seconds - (performance.now() - started) / 1000;
 const budget = (): Budget =>
   values.exhaustive
-    ? { crashSample: Infinity, bothModes: true, allCodes: true, seconds: left() }
+    ? { crashSample: Infinity, bothModes: true, allCodes: true, dirMixes: 8, seconds: left() }
     : { ...CI, seconds: left() };
 
 let failed = false;
