@@ -15,8 +15,9 @@ import { toHex } from "../core/encoding.ts";
 import { countAllTrees } from "../core/migrate.ts";
 import { backupToFile } from "./_backup_file.ts";
 import { REPLICA_RUN } from "./_replica_commands.ts";
+import { DENO_KV_RUN } from "./_deno_kv_commands.ts";
 import { Progress, type ProgressSink } from "./_progress.ts";
-import { type CommandSpec, type Parsed, UsageError } from "./_spec.ts";
+import { type CommandSpec, kindOption, type Parsed, UsageError } from "./_spec.ts";
 
 /** Where a command writes. */
 export interface CommandIo extends ProgressSink {
@@ -40,18 +41,6 @@ function show(bytes: Uint8Array): string {
 function str(p: Parsed, name: string): string | undefined {
   const v = p.values[name];
   return typeof v === "string" ? v : undefined;
-}
-
-function kindOption(p: Parsed, name: string, spec: CommandSpec): StoreKind | undefined {
-  const v = str(p, name);
-  if (v === undefined) return undefined;
-  if (!(STORE_KINDS as readonly string[]).includes(v)) {
-    throw new UsageError(
-      `--${name}: unknown kind "${v}" (expected ${STORE_KINDS.join(", ")})`,
-      spec,
-    );
-  }
-  return v as StoreKind;
 }
 
 function wholeNumber(p: Parsed, name: string, min: number, spec: CommandSpec): number | undefined {
@@ -124,6 +113,7 @@ type Command = (p: Parsed, io: CommandIo, spec: CommandSpec) => Promise<number>;
 /** Each command by name; returns the exit code. */
 export const RUN: Record<string, Command> = {
   ...REPLICA_RUN,
+  ...DENO_KV_RUN,
   async detect(p, io) {
     io.out(await detectBackend(p.positionals[0]!));
     return 0;

@@ -1,7 +1,7 @@
 // What each command accepts and how its usage reads; the parser and the help
 // text both come from this one table.
 import { parseArgs } from "node:util";
-import { STORE_KINDS } from "../core/config.ts";
+import { STORE_KINDS, type StoreKind } from "../core/config.ts";
 
 /** A parseArgs option: a string or a boolean flag. */
 interface OptionSpec {
@@ -121,6 +121,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   ...REPLICA_COMMANDS,
+  {
+    name: "import-denokv",
+    args: ["deno-kv-file", "path"],
+    summary: "copy a Deno KV database into a store, read back with openKv (deno-kv)",
+    options: {
+      kind: { type: "string", value: kinds, help: "engine of a new store (default btree)" },
+    },
+  },
+  {
+    name: "export-denokv",
+    args: ["path", "deno-kv-file"],
+    summary: "copy a store's Deno KV API entries into a Deno KV database",
+    options: {},
+  },
   { name: "help", args: ["[command]"], summary: "this text, or one command's", options: {} },
 ];
 
@@ -191,4 +205,17 @@ export function parseCommand(spec: CommandSpec, args: string[]): Parsed | "help"
     positionals: parsed.positionals,
     values: parsed.values as Record<string, string | boolean | undefined>,
   };
+}
+
+/** A `--kind`-like option: one of the engines, or a UsageError. */
+export function kindOption(p: Parsed, name: string, spec: CommandSpec): StoreKind | undefined {
+  const v = p.values[name];
+  if (typeof v !== "string") return undefined;
+  if (!(STORE_KINDS as readonly string[]).includes(v)) {
+    throw new UsageError(
+      `--${name}: unknown kind "${v}" (expected ${STORE_KINDS.join(", ")})`,
+      spec,
+    );
+  }
+  return v as StoreKind;
 }

@@ -25,7 +25,6 @@ export { KvU64 } from "./kv_u64.ts";
 export { AtomicOperation } from "./atomic_operation.ts";
 export { KvListIterator } from "./kv_list_iterator.ts";
 export { exportDenoKv, importDenoKv } from "./import_export.ts";
-export { runExportCommand, runImportCommand } from "./cli_commands.ts";
 export type {
   AtomicCheck,
   KvCommitError,

@@ -2,14 +2,7 @@
 // oxistore store on each engine and back, keys, values and expiry intact.
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { StoreError } from "@cooljapan/oxistore";
-import {
-  exportDenoKv,
-  importDenoKv,
-  type KvU64,
-  openKv,
-  runExportCommand,
-  runImportCommand,
-} from "@cooljapan/oxistore/deno-kv";
+import { exportDenoKv, importDenoKv, type KvU64, openKv } from "@cooljapan/oxistore/deno-kv";
 
 const ENTRIES: [Deno.KvKey, unknown][] = [
   [["users", 1], { name: "ada", born: new Date(0), tags: new Set(["math"]) }],
@@ -80,24 +73,41 @@ for (const kind of ["btree", "lsm", "denokv"] as const) {
 Deno.test("deno-kv import/export: the CLI commands copy a file into a store and back", async () => {
   const dir = await Deno.makeTempDir();
   await nativeWithEntries(`${dir}/in.sqlite`);
-  strictEqual(
-    await runImportCommand([`${dir}/in.sqlite`, `${dir}/app.oxi`, "--kind", "lsm"]),
-    `imported ${ENTRIES.length + 1201} entries from ${dir}/in.sqlite into ${dir}/app.oxi`,
+  const cli = async (...args: string[]) => {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-check", "cli.ts", ...args],
+      cwd: new URL("../../", import.meta.url).pathname,
+      stdin: "null",
+    }).output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
+    return { code: r.code, out: text(r.stdout), err: text(r.stderr) };
+  };
+  const n = ENTRIES.length + 1201;
+  deepStrictEqual(
+    await cli("import-denokv", `${dir}/in.sqlite`, `${dir}/app.oxi`, "--kind", "lsm"),
+    {
+      code: 0,
+      out: `imported ${n} entries from ${dir}/in.sqlite into ${dir}/app.oxi`,
+      err: "",
+    },
   );
-  strictEqual(
-    await runExportCommand([`${dir}/app.oxi`, `${dir}/back.sqlite`]),
-    `exported ${ENTRIES.length + 1201} entries from ${dir}/app.oxi into ${dir}/back.sqlite`,
-  );
-  await rejects(
-    () => runImportCommand([`${dir}/missing.sqlite`, `${dir}/x.oxi`]),
-    (e: unknown) =>
-      e instanceof StoreError && e.kind === "NotFound" && e.message.includes("missing.sqlite"),
-  );
-  await rejects(
-    () => runImportCommand([`${dir}/in.sqlite`]),
-    (e: unknown) =>
-      e instanceof StoreError && e.kind === "InvalidInput" && e.message.startsWith("Usage:"),
-  );
+  deepStrictEqual(await cli("export-denokv", `${dir}/app.oxi`, `${dir}/back.sqlite`), {
+    code: 0,
+    out: `exported ${n} entries from ${dir}/app.oxi into ${dir}/back.sqlite`,
+    err: "",
+  });
+  const back = await Deno.openKv(`${dir}/back.sqlite`);
+  strictEqual((await Array.fromAsync(back.list({ prefix: [] }))).length, n);
+  back.close();
+  const missing = await cli("import-denokv", `${dir}/missing.sqlite`, `${dir}/x.oxi`);
+  strictEqual(missing.code, 1);
+  ok(missing.err.includes("NotFound") && missing.err.includes("missing.sqlite"), missing.err);
+  ok(!(await Deno.lstat(`${dir}/x.oxi`).then(() => true, () => false)), "nothing created");
+  const usage = await cli("import-denokv", `${dir}/in.sqlite`);
+  strictEqual(usage.code, 2);
+  ok(usage.err.includes("usage: oxistore import-denokv"), usage.err);
+  const badKind = await cli("import-denokv", `${dir}/in.sqlite`, `${dir}/y.oxi`, "--kind", "nope");
+  strictEqual(badKind.code, 2);
   await Deno.remove(dir, { recursive: true });
 });
 
