@@ -33,10 +33,11 @@ const CLOUD: Record<string, [load: CloudLoader, name: string]> = {
  *
  * @example
  * ```ts
- * import { BlobStoreBuilder } from "./builder.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { BlobStoreBuilder } from "@cooljapan/oxistore/blob";
  * const store = await BlobStoreBuilder.fromUrl("memory://");
  * await store.put("k", "v");
- * console.log(await store.exists("k")); // true
+ * strictEqual(await store.exists("k"), true);
  * await store.close();
  * ```
  */
@@ -48,10 +49,13 @@ export class BlobStoreBuilder {
    *
    * @example
    * ```ts
-   * import { BlobStoreBuilder } from "./builder.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { BlobStoreBuilder } from "@cooljapan/oxistore/blob";
    * const dir = await Deno.makeTempDir();
    * const url = new URL(`file://${dir}`);
    * const store = await BlobStoreBuilder.fromUrl(url);
+   * await store.put("notes/a.txt", "hi");
+   * strictEqual(await Deno.readTextFile(`${dir}/notes/a.txt`), "hi"); // the content, byte for byte
    * await store.close();
    * await Deno.remove(dir, { recursive: true });
    * ```

@@ -15,9 +15,10 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { Digest, sha256 } from "./digest.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Digest, sha256 } from "@cooljapan/oxistore/blob";
  * const d = sha256("abc");
- * console.log(d.equals(Digest.fromHex(d.hex))); // true
+ * strictEqual(d.equals(Digest.fromHex(d.hex)), true);
  * ```
  */
 export class Digest {
@@ -36,9 +37,10 @@ export class Digest {
    *
    * @example
    * ```ts
-   * import { Digest } from "./digest.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { Digest } from "@cooljapan/oxistore/blob";
    * const d = Digest.fromHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-   * console.log(d.bytes.length); // 32
+   * strictEqual(d.bytes.length, 32);
    * ```
    */
   static fromHex(hex: string): Digest {
@@ -58,8 +60,9 @@ export class Digest {
    *
    * @example
    * ```ts
-   * import { Digest } from "./digest.ts";
-   * console.log(Digest.fromBytes(new Uint8Array(32)).hex.length); // 64
+   * import { strictEqual } from "node:assert/strict";
+   * import { Digest } from "@cooljapan/oxistore/blob";
+   * strictEqual(Digest.fromBytes(new Uint8Array(32)).hex.length, 64);
    * ```
    */
   static fromBytes(bytes: Uint8Array): Digest {
@@ -75,8 +78,9 @@ export class Digest {
    *
    * @example
    * ```ts
-   * import { Digest, sha256 } from "./digest.ts";
-   * console.log(Digest.from(sha256("").hex).hex === sha256("").hex); // true
+   * import { strictEqual } from "node:assert/strict";
+   * import { Digest, sha256 } from "@cooljapan/oxistore/blob";
+   * strictEqual(Digest.from(sha256("").hex).hex === sha256("").hex, true);
    * ```
    */
   static from(value: Digest | string): Digest {
@@ -88,8 +92,9 @@ export class Digest {
    *
    * @example
    * ```ts
-   * import { sha256 } from "./digest.ts";
-   * console.log(sha256("a").equals(sha256("b"))); // false
+   * import { strictEqual } from "node:assert/strict";
+   * import { sha256 } from "@cooljapan/oxistore/blob";
+   * strictEqual(sha256("a").equals(sha256("b")), false);
    * ```
    */
   equals(other: Digest | string): boolean {
@@ -102,8 +107,9 @@ export class Digest {
    *
    * @example
    * ```ts
-   * import { sha256 } from "./digest.ts";
-   * console.log(`${sha256("")}`.startsWith("e3b0c442")); // true
+   * import { strictEqual } from "node:assert/strict";
+   * import { sha256 } from "@cooljapan/oxistore/blob";
+   * strictEqual(`${sha256("")}`.startsWith("e3b0c442"), true);
    * ```
    */
   toString(): string {
@@ -116,11 +122,12 @@ export class Digest {
  *
  * @example
  * ```ts
- * import { Sha256Hasher, sha256 } from "./digest.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Sha256Hasher, sha256 } from "@cooljapan/oxistore/blob";
  * const h = new Sha256Hasher();
  * h.update("ab");
  * h.update("c");
- * console.log(h.digest().equals(sha256("abc"))); // true
+ * strictEqual(h.digest().equals(sha256("abc")), true);
  * ```
  */
 export class Sha256Hasher {
@@ -132,8 +139,10 @@ export class Sha256Hasher {
    *
    * @example
    * ```ts
-   * import { Sha256Hasher } from "./digest.ts";
-   * new Sha256Hasher().update(new Uint8Array([1, 2]));
+   * import { strictEqual } from "node:assert/strict";
+   * import { Sha256Hasher, sha256 } from "@cooljapan/oxistore/blob";
+   * const h = new Sha256Hasher().update(new Uint8Array([1, 2])).update("c");
+   * strictEqual(h.digest().hex, sha256(new Uint8Array([1, 2, 99])).hex);
    * ```
    */
   update(chunk: Uint8Array | string): this {
@@ -147,8 +156,9 @@ export class Sha256Hasher {
    *
    * @example
    * ```ts
-   * import { Sha256Hasher } from "./digest.ts";
-   * console.log(new Sha256Hasher().digest().hex.slice(0, 8)); // e3b0c442
+   * import { strictEqual } from "node:assert/strict";
+   * import { Sha256Hasher } from "@cooljapan/oxistore/blob";
+   * strictEqual(new Sha256Hasher().digest().hex.slice(0, 8), "e3b0c442");
    * ```
    */
   digest(): Digest {
@@ -164,8 +174,9 @@ export class Sha256Hasher {
  *
  * @example
  * ```ts
- * import { sha256 } from "./digest.ts";
- * console.log(sha256("abc").hex.slice(0, 8)); // ba7816bf
+ * import { strictEqual } from "node:assert/strict";
+ * import { sha256 } from "@cooljapan/oxistore/blob";
+ * strictEqual(sha256("abc").hex.slice(0, 8), "ba7816bf");
  * ```
  */
 export function sha256(data: Uint8Array | string): Digest {
@@ -180,9 +191,10 @@ export function sha256(data: Uint8Array | string): Digest {
  *
  * @example
  * ```ts
- * import { sha256, sha256Streaming } from "./digest.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { sha256, sha256Streaming } from "@cooljapan/oxistore/blob";
  * const d = await sha256Streaming(new Blob(["ab", "c"]).stream());
- * console.log(d.equals(sha256("abc"))); // true
+ * strictEqual(d.equals(sha256("abc")), true);
  * ```
  */
 export async function sha256Streaming(stream: ReadableStream<Uint8Array>): Promise<Digest> {

@@ -51,12 +51,7 @@ function checkCommon(value: unknown, op: string, what: string): string {
  * `.` or `..` segment, no control character (NUL included), no backslash, at
  * most 1024 UTF-8 bytes. Returns the key; otherwise throws `InvalidInput`.
  *
- * @example
- * ```ts
- * import { checkBlobKey } from "./keys.ts";
- * console.log(checkBlobKey("photos/2024/cat.jpg"));
- * try { checkBlobKey("../etc/passwd"); } catch (e) { console.log((e as Error).name); }
- * ```
+ * `"photos/2024/cat.jpg"` passes; `"../etc/passwd"` is `InvalidInput`.
  */
 export function checkBlobKey(key: string, op = "use blob key"): string {
   checkCommon(key, op, "key");
@@ -72,11 +67,7 @@ export function checkBlobKey(key: string, op = "use blob key"): string {
  * Validates a listing prefix: like a key, but it may be empty, may end with
  * `/`, and its last (partial) segment may be anything a segment may start with.
  *
- * @example
- * ```ts
- * import { checkBlobPrefix } from "./keys.ts";
- * console.log(checkBlobPrefix("photos/"), checkBlobPrefix("pho"));
- * ```
+ * `"photos/"` and `"pho"` both pass.
  */
 export function checkBlobPrefix(prefix: string, op = "list blobs"): string {
   checkCommon(prefix, op, "prefix");
@@ -92,12 +83,6 @@ export function checkBlobPrefix(prefix: string, op = "list blobs"): string {
 /**
  * Validates user metadata and returns a plain copy: names
  * `[a-z_][a-z0-9_]{0,127}`, values printable ASCII, 2 KiB in total.
- *
- * @example
- * ```ts
- * import { checkMetadata } from "./keys.ts";
- * console.log(checkMetadata({ owner: "ada" }));
- * ```
  */
 export function checkMetadata(
   metadata: Record<string, string> | undefined,
@@ -130,12 +115,6 @@ export function checkMetadata(
 
 /**
  * Validates a content type (printable ASCII, at most 256 characters).
- *
- * @example
- * ```ts
- * import { checkContentType } from "./keys.ts";
- * console.log(checkContentType("image/png"));
- * ```
  */
 export function checkContentType(
   contentType: string | undefined,
@@ -155,11 +134,7 @@ export function checkContentType(
  * Orders keys by UTF-8 bytes (= code points), the order `list` returns.
  * JavaScript's `<` compares UTF-16 units, which differs above U+FFFF.
  *
- * @example
- * ```ts
- * import { compareKeys } from "./keys.ts";
- * console.log(["b", "a/b", "a"].sort(compareKeys)); // ["a", "a/b", "b"]
- * ```
+ * `["b", "a/b", "a"].sort(compareKeys)` is `["a", "a/b", "b"]`.
  */
 export function compareKeys(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
@@ -181,9 +156,9 @@ export function compareKeys(a: string, b: string): number {
  *
  * @example
  * ```ts
- * import { casKey } from "./keys.ts";
- * import { sha256 } from "./digest.ts";
- * console.log(casKey(sha256("")).slice(0, 14)); // cas/sha256/e3/
+ * import { strictEqual } from "node:assert/strict";
+ * import { casKey, sha256 } from "@cooljapan/oxistore/blob";
+ * strictEqual(casKey(sha256("")).slice(0, 14), "cas/sha256/e3/");
  * ```
  */
 export function casKey(digest: Digest | string): string {

@@ -5,8 +5,9 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { sha256 } from "@cooljapan/oxistore/blob";
- * console.log(sha256("hello").hex.length); // 64
+ * strictEqual(sha256("hello").hex.length, 64);
  * ```
  *
  * @module

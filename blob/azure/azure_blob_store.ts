@@ -70,13 +70,14 @@ function connectionOf(o: AzureBlobStoreOptions, op: string): AzureConnection {
  *
  * @example
  * ```ts
- * import { AzureBlobStore } from "./azure_blob_store.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { AzureBlobStore } from "@cooljapan/oxistore/blob/azure";
  * const store = new AzureBlobStore({
  *   container: "photos",
  *   connectionString: "UseDevelopmentStorage=true",
  * });
  * const url = await store.presign("cat.jpg", { method: "GET", expiresInSeconds: 60 });
- * console.log(new URL(url).searchParams.get("sr")); // b
+ * strictEqual(new URL(url).searchParams.get("sr"), "b");
  * await store.close();
  * ```
  */
@@ -127,14 +128,15 @@ export class AzureBlobStore extends CloudBlobStore {
    *
    * @example
    * ```ts
-   * import { AzureBlobStore } from "./azure_blob_store.ts";
+   * import { AzureBlobStore } from "@cooljapan/oxistore/blob/azure";
    * const store = new AzureBlobStore({
    *   container: "c01",
    *   connectionString: "UseDevelopmentStorage=true",
    *   retry: { maxAttempts: 1, timeoutMs: 2000 },
    * });
    * // Io when no Azurite listens on 127.0.0.1:10000
-   * await store.createContainer().catch((e) => console.log(e.kind));
+   * const outcome = await store.createContainer().then(String, (e) => e.kind);
+   * if (!["true", "false", "Io"].includes(outcome)) throw new Error(outcome);
    * ```
    */
   createContainer(): Promise<boolean> {
@@ -153,11 +155,12 @@ export class AzureBlobStore extends CloudBlobStore {
  *
  * @example
  * ```ts
- * import { fromUrl } from "./azure_blob_store.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { fromUrl } from "@cooljapan/oxistore/blob/azure";
  * const store = await fromUrl(new URL("az://photos/2024"), {
  *   connectionString: "UseDevelopmentStorage=true",
  * });
- * console.log(store.prefix); // 2024/
+ * strictEqual(store.prefix, "2024/");
  * ```
  */
 export function fromUrl(

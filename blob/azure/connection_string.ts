@@ -33,9 +33,10 @@ export interface AzureConnection {
  *
  * @example
  * ```ts
- * import { parseConnectionString } from "./connection_string.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { parseConnectionString } from "@cooljapan/oxistore/blob/azure";
  * const c = parseConnectionString("UseDevelopmentStorage=true");
- * console.log(c.blobEndpoint); // http://127.0.0.1:10000/devstoreaccount1
+ * strictEqual(c.blobEndpoint, "http://127.0.0.1:10000/devstoreaccount1");
  * ```
  */
 export function parseConnectionString(text: string): AzureConnection {

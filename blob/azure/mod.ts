@@ -6,12 +6,13 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { AzureBlobStore } from "@cooljapan/oxistore/blob/azure";
  * const store = new AzureBlobStore({
  *   container: "data",
  *   connectionString: "UseDevelopmentStorage=true",
  * });
- * console.log(store.container); // data
+ * strictEqual(store.container, "data");
  * await store.close();
  * ```
  *

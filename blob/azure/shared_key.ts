@@ -43,10 +43,11 @@ const STANDARD = [
  *
  * @example
  * ```ts
- * import { sharedKeyStringToSign } from "./shared_key.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { sharedKeyStringToSign } from "@cooljapan/oxistore/blob/azure";
  * const s = sharedKeyStringToSign("GET", new URL("http://127.0.0.1:10000/acct/c?restype=container"),
  *   new Headers({ "x-ms-date": "Mon, 01 Jan 2024 00:00:00 GMT" }), "acct");
- * console.log(s.endsWith("/acct/acct/c\nrestype:container"));
+ * strictEqual(s.endsWith("/acct/acct/c\nrestype:container"), true);
  * ```
  */
 export function sharedKeyStringToSign(
@@ -86,11 +87,12 @@ export function sharedKeyStringToSign(
  *
  * @example
  * ```ts
- * import { signSharedKey } from "./shared_key.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { signSharedKey } from "@cooljapan/oxistore/blob/azure";
  * const h = new Headers();
  * await signSharedKey("GET", new URL("http://127.0.0.1:10000/acct/c/b"), h,
  *   { accountName: "acct", accountKey: btoa("key") });
- * console.log(h.get("authorization")?.startsWith("SharedKey acct:"));
+ * strictEqual(h.get("authorization")?.startsWith("SharedKey acct:"), true);
  * ```
  */
 export async function signSharedKey(
@@ -132,10 +134,11 @@ const sasTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
  *
  * @example
  * ```ts
- * import { blobSasQuery } from "./shared_key.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { blobSasQuery } from "@cooljapan/oxistore/blob/azure";
  * const q = await blobSasQuery({ accountName: "acct", accountKey: btoa("key") },
  *   { container: "c", blob: "b", permissions: "r", expiresOn: new Date(Date.now() + 60_000) });
- * console.log(new URLSearchParams(q).get("sr")); // b
+ * strictEqual(new URLSearchParams(q).get("sr"), "b");
  * ```
  */
 export async function blobSasQuery(key: AzureSharedKey, o: BlobSasOptions): Promise<string> {

@@ -37,8 +37,9 @@ export const NO_AUTH: GcsAuth = { authorization: () => Promise.resolve(undefined
  *
  * @example
  * ```ts
- * import { bearerToken } from "./auth.ts";
- * console.log(await bearerToken("ya29.x").authorization()); // Bearer ya29.x
+ * import { strictEqual } from "node:assert/strict";
+ * import { bearerToken } from "@cooljapan/oxistore/blob/gcs";
+ * strictEqual(await bearerToken("ya29.x").authorization(), "Bearer ya29.x");
  * ```
  */
 export function bearerToken(token: string): GcsAuth {
@@ -53,8 +54,10 @@ export function bearerToken(token: string): GcsAuth {
  *
  * @example
  * ```ts
- * import { importPrivateKeyPem } from "./auth.ts";
- * await importPrivateKeyPem("not a key").catch((e) => console.log(e.kind)); // InvalidInput
+ * import { strictEqual } from "node:assert/strict";
+ * import { importPrivateKeyPem } from "@cooljapan/oxistore/blob/gcs";
+ * const kind = await importPrivateKeyPem("not a key").then(() => "imported", (e) => e.kind);
+ * strictEqual(kind, "InvalidInput");
  * ```
  */
 export async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
@@ -86,11 +89,12 @@ export async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
  *
  * @example
  * ```ts
- * import { signJwtRs256 } from "./auth.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { signJwtRs256 } from "@cooljapan/oxistore/blob/gcs";
  * const { privateKey } = await crypto.subtle.generateKey(
  *   { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
  *   true, ["sign", "verify"]);
- * console.log((await signJwtRs256(privateKey, { a: 1 })).split(".").length); // 3
+ * strictEqual((await signJwtRs256(privateKey, { a: 1 })).split(".").length, 3);
  * ```
  */
 export async function signJwtRs256(
@@ -123,9 +127,11 @@ export interface ServiceAccountAuthOptions {
  *
  * @example
  * ```ts
- * import { ServiceAccountAuth } from "./auth.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { ServiceAccountAuth } from "@cooljapan/oxistore/blob/gcs";
  * const auth = new ServiceAccountAuth({ client_email: "a@b", private_key: "bad" });
- * await auth.authorization().catch((e) => console.log(e.kind)); // InvalidInput
+ * const kind = await auth.authorization().then(() => "authorized", (e) => e.kind);
+ * strictEqual(kind, "InvalidInput");
  * ```
  */
 export class ServiceAccountAuth implements GcsAuth {

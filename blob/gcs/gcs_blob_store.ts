@@ -86,10 +86,12 @@ function keyFile(op: string): ServiceAccountKey | undefined {
  *
  * @example
  * ```ts
- * import { GcsBlobStore } from "./gcs_blob_store.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { GcsBlobStore } from "@cooljapan/oxistore/blob/gcs";
  * const store = new GcsBlobStore({ bucket: "photos", endpoint: "http://127.0.0.1:9199" });
- * await store.presign("cat.jpg", { method: "GET", expiresInSeconds: 60 })
- *   .catch((e) => console.log(e.kind)); // Unsupported: no service-account key
+ * const kind = await store.presign("cat.jpg", { method: "GET", expiresInSeconds: 60 })
+ *   .then(() => "signed", (e) => e.kind);
+ * strictEqual(kind, "Unsupported"); // signing needs a service-account key
  * await store.close();
  * ```
  */
@@ -167,9 +169,10 @@ export class GcsBlobStore extends CloudBlobStore {
  *
  * @example
  * ```ts
- * import { fromUrl } from "./gcs_blob_store.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { fromUrl } from "@cooljapan/oxistore/blob/gcs";
  * const store = await fromUrl(new URL("gs://photos/2024?endpoint=http://127.0.0.1:9199"));
- * console.log(store.prefix); // 2024/
+ * strictEqual(store.prefix, "2024/");
  * ```
  */
 export function fromUrl(

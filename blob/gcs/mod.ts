@@ -6,9 +6,10 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { GcsBlobStore } from "@cooljapan/oxistore/blob/gcs";
  * const store = new GcsBlobStore({ bucket: "data", endpoint: "http://127.0.0.1:9199" });
- * console.log(store.bucket); // data
+ * strictEqual(store.bucket, "data");
  * await store.close();
  * ```
  *

@@ -51,12 +51,14 @@ const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}
  *
  * @example
  * ```ts
- * import { signGcsUrl } from "./signed_url.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { signGcsUrl } from "@cooljapan/oxistore/blob/gcs";
  * const { privateKey } = await crypto.subtle.generateKey(
  *   { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
  *   true, ["sign", "verify"]);
  * const s = await signGcsUrl(privateKey, { method: "GET", bucket: "b", object: "o", clientEmail: "a@b", expiresInSeconds: 60 });
- * console.log(s.url.includes("X-Goog-Signature="));
+ * strictEqual(new URL(s.url).searchParams.get("X-Goog-Algorithm"), "GOOG4-RSA-SHA256");
+ * strictEqual(new URL(s.url).searchParams.has("X-Goog-Signature"), true);
  * ```
  */
 export async function signGcsUrl(key: CryptoKey, r: GcsSignedUrlRequest): Promise<GcsSignedUrl> {

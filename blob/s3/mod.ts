@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { S3BlobStore } from "@cooljapan/oxistore/blob/s3";
  * const store = new S3BlobStore({
  *   bucket: "data",
@@ -12,7 +13,7 @@
  *   credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
  * });
  * const url = await store.presign("report.csv", { method: "GET", expiresInSeconds: 300 });
- * console.log(url.includes("X-Amz-Signature="));
+ * strictEqual(new URL(url).searchParams.has("X-Amz-Signature"), true);
  * await store.close();
  * ```
  *

@@ -84,13 +84,16 @@ function credentialsOf(opts: S3BlobStoreOptions, op: string): AwsCredentials {
  *
  * @example
  * ```ts
- * import { S3BlobStore } from "./s3_blob_store.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { S3BlobStore } from "@cooljapan/oxistore/blob/s3";
  * const store = new S3BlobStore({
  *   bucket: "photos",
  *   endpoint: "http://127.0.0.1:4568",
  *   credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
  * });
- * console.log(await store.presign("cat.jpg", { method: "GET", expiresInSeconds: 60 }));
+ * const url = new URL(await store.presign("cat.jpg", { method: "GET", expiresInSeconds: 60 }));
+ * strictEqual(url.pathname, "/photos/cat.jpg");
+ * strictEqual(url.searchParams.get("X-Amz-Expires"), "60");
  * await store.close();
  * ```
  */
@@ -163,10 +166,13 @@ export class S3BlobStore extends CloudBlobStore {
  *
  * @example
  * ```ts
- * import { fromUrl } from "./s3_blob_store.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { fromUrl } from "@cooljapan/oxistore/blob/s3";
  * Deno.env.set("AWS_ACCESS_KEY_ID", "S3RVER");
  * Deno.env.set("AWS_SECRET_ACCESS_KEY", "S3RVER");
  * const store = await fromUrl(new URL("s3://bucket/some/prefix?endpoint=http://127.0.0.1:4568"));
+ * strictEqual(store.bucket, "bucket");
+ * strictEqual(store.prefix, "some/prefix/");
  * await store.close();
  * ```
  */

@@ -119,13 +119,14 @@ async function compute(
  *
  * @example
  * ```ts
- * import { signRequest } from "./sigv4.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { signRequest } from "@cooljapan/oxistore/blob/s3";
  * const headers = new Headers();
  * await signRequest(
  *   { method: "GET", url: new URL("http://127.0.0.1:9000/b/k"), headers, payloadHash: "UNSIGNED-PAYLOAD" },
  *   { credentials: { accessKeyId: "AK", secretAccessKey: "SK" }, region: "us-east-1" },
  * );
- * console.log(headers.get("authorization")?.startsWith("AWS4-HMAC-SHA256 Credential=AK/"));
+ * strictEqual(headers.get("authorization")?.startsWith("AWS4-HMAC-SHA256 Credential=AK/"), true);
  * ```
  */
 export async function signRequest(req: SigV4Request, scope: SigV4Scope): Promise<SigV4Result> {
@@ -157,11 +158,12 @@ export async function signRequest(req: SigV4Request, scope: SigV4Scope): Promise
  *
  * @example
  * ```ts
- * import { presignUrl } from "./sigv4.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { presignUrl } from "@cooljapan/oxistore/blob/s3";
  * const { url } = await presignUrl("GET", new URL("http://127.0.0.1:9000/b/k"), {
  *   credentials: { accessKeyId: "AK", secretAccessKey: "SK" }, region: "us-east-1",
  * }, 60);
- * console.log(url.includes("X-Amz-Signature="));
+ * strictEqual(new URL(url).searchParams.has("X-Amz-Signature"), true);
  * ```
  */
 export async function presignUrl(
