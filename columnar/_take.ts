@@ -164,9 +164,15 @@ function concatOffsets(parts: AnyData[], mk: MakeData, nested: boolean): AnyData
   return mk({ valueOffsets: offsets, data: out });
 }
 
-export const concatBytes = (parts: AnyData[], mk: MakeData) => concatOffsets(parts, mk, false);
-export const concatOffsetsChild = (parts: AnyData[], mk: MakeData) =>
-  concatOffsets(parts, mk, true);
+// Declarations, not constants: the type table's entries refer to these while the
+// modules are still being evaluated (the table and this module import each other).
+export function concatBytes(parts: AnyData[], mk: MakeData): AnyData {
+  return concatOffsets(parts, mk, false);
+}
+
+export function concatOffsetsChild(parts: AnyData[], mk: MakeData): AnyData {
+  return concatOffsets(parts, mk, true);
+}
 
 /** Children (structs); apache-arrow slices them with the parent, so indices stay local. */
 export function takeChildren(data: AnyData, idx: ArrayLike<number>, mk: MakeData): AnyData {
