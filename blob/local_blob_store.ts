@@ -34,7 +34,8 @@ import { LocalLayout, type Place, PRIVATE_DIR } from "./local/_layout.ts";
 import { type Change, commit, findBlob, type Found, settle } from "./local/_commit.ts";
 import { denoFs, type LocalFs, makeDirs, syncDir } from "./local/_fs.ts";
 import { markFormat, needsUpgrade, upgrade } from "./local/_upgrade.ts";
-import { Digest, sha256 } from "./digest.ts";
+import { Digest } from "./digest.ts";
+import { checkKeyList, closedError, existsCas, getCas, notFoundError } from "./_contract.ts";
 import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
 import type {
   BlobData,
@@ -173,9 +174,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async #ready(op: string): Promise<void> {
-    if (this.#closed) {
-      throw new StoreError("Closed", `Cannot ${op}: the blob store at ${this.root} is closed`);
-    }
+    if (this.#closed) throw closedError(op, this.root);
     this.#init ??= this.#start();
     try {
       await this.#init;
@@ -183,9 +182,7 @@ export class LocalBlobStore implements BlobStore {
       this.#init = undefined;
       throw toStoreError(err, `open local blob store at ${this.root}`);
     }
-    if (this.#closed) {
-      throw new StoreError("Closed", `Cannot ${op}: the blob store at ${this.root} is closed`);
-    }
+    if (this.#closed) throw closedError(op, this.root);
   }
 
   async #start(): Promise<void> {
@@ -249,24 +246,24 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async #openBlob(p: Place, op: string) {
-    if (!this.#layout.dirOk(p)) throw notFound(op, p.key, this.root);
+    if (!this.#layout.dirOk(p)) throw notFoundError(op, p.key, this.root);
     let file: Deno.FsFile;
     try {
       file = await Deno.open(p.content, { read: true });
     } catch (err) {
       if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-        throw notFound(op, p.key, this.root);
+        throw notFoundError(op, p.key, this.root);
       }
       throw err;
     }
     try {
       const st = await file.stat();
-      if (!st.isFile) throw notFound(op, p.key, this.root);
+      if (!st.isFile) throw notFoundError(op, p.key, this.root);
       if (Deno.lstatSync(p.content).isSymlink) {
         throw new StoreError("Corruption", `Refusing ${JSON.stringify(p.key)}: it is a symlink`);
       }
       const { header } = await this.#find(p, st);
-      if (!header) throw notFound(op, p.key, this.root);
+      if (!header) throw notFoundError(op, p.key, this.root);
       return { file, header };
     } catch (err) {
       file.close();
@@ -518,7 +515,7 @@ export class LocalBlobStore implements BlobStore {
     const op = "head blob";
     return this.#guard(op, JSON.stringify(key), async () => {
       const { header } = await this.#find(this.#layout.place(key, op));
-      if (!header) throw notFound(op, key, this.root);
+      if (!header) throw notFoundError(op, key, this.root);
       return headerMeta(key, header);
     });
   }
@@ -546,7 +543,7 @@ export class LocalBlobStore implements BlobStore {
     return this.#guard(op, JSON.stringify(key), async () => {
       const p = this.#layout.place(key, op);
       const removed = await this.#remove(p);
-      if (!removed) throw notFound(op, key, this.root);
+      if (!removed) throw notFoundError(op, key, this.root);
     });
   }
 
@@ -756,7 +753,7 @@ export class LocalBlobStore implements BlobStore {
         const moving = this.#layout.dirOk(from)
           ? await settle(this.#layout, tempPath, from)
           : undefined;
-        if (!moving?.header) throw notFound(op, src, this.root);
+        if (!moving?.header) throw notFoundError(op, src, this.root);
         if (src === dst) return;
         await this.#layout.prepare(to, op);
         const replaced = await settle(this.#layout, tempPath, to);
@@ -855,10 +852,7 @@ export class LocalBlobStore implements BlobStore {
   deleteMany(keys: string[]): Promise<number> {
     const op = "delete blobs";
     return this.#guard(op, `(${keys?.length} keys)`, async () => {
-      if (!Array.isArray(keys)) {
-        throw new StoreError("InvalidInput", `Cannot ${op}: keys must be an array of strings`);
-      }
-      const places = keys.map((k) => this.#layout.place(k, op));
+      const places = checkKeyList(keys, op, this.root).map((k) => this.#layout.place(k, op));
       let n = 0;
       for (const p of places) if (await this.#remove(p)) n++;
       return n;
@@ -978,16 +972,8 @@ export class LocalBlobStore implements BlobStore {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  async getCas(digest: Digest | string): Promise<Uint8Array> {
-    const want = Digest.from(digest);
-    const data = await this.get(casKey(want));
-    if (!sha256(data).equals(want)) {
-      throw new StoreError(
-        "Corruption",
-        `Cannot get content-addressed blob ${want.hex} in ${this.root}: content does not match`,
-      );
-    }
-    return data;
+  getCas(digest: Digest | string): Promise<Uint8Array> {
+    return getCas(this, digest, this.root);
   }
 
   /**
@@ -1008,11 +994,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   existsCas(digest: Digest | string): Promise<boolean> {
-    try {
-      return this.exists(casKey(digest));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return existsCas(this, digest);
   }
 
   /**
@@ -1083,9 +1065,7 @@ export class LocalBlobStore implements BlobStore {
   presign(key: string, _opts: PresignOptions): Promise<string> {
     try {
       checkBlobKey(key, "presign blob");
-      if (this.#closed) {
-        throw new StoreError("Closed", `Cannot presign: the blob store at ${this.root} is closed`);
-      }
+      if (this.#closed) throw closedError("presign blob", this.root);
       throw new StoreError(
         "Unsupported",
         `Cannot presign ${JSON.stringify(key)} in ${this.root}: the local blob store has no URLs`,
@@ -1122,8 +1102,4 @@ export class LocalBlobStore implements BlobStore {
 
 function parkId(plan: ListPlan, cursor: string): string {
   return JSON.stringify([cursor, plan.prefix, plan.delimiter ?? null]);
-}
-
-function notFound(op: string, key: string, root: string): StoreError {
-  return new StoreError("NotFound", `Cannot ${op}: no blob ${JSON.stringify(key)} in ${root}`);
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkKeyList, closedError, existsCas, getCas, notFoundError } from "./_contract.ts";
 import { StoreError } from "../core/error.ts";
 import { bytesStream, chunkBytes, collectData, resolveRange } from "./_data.ts";
 import { newEtag } from "./_etag.ts";
@@ -22,6 +23,8 @@ import type {
   PutOptions,
 } from "./types.ts";
 
+/** How messages name the memory store. */
+const MEMORY = ":memory:";
 /** Options of {@link MemoryBlobStore}. */
 export interface MemoryBlobStoreOptions {
   /** Most content bytes held at once; a write past it is `CapacityExceeded`. */
@@ -86,14 +89,12 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   #open(op: string): void {
-    if (this.#closed) {
-      throw new StoreError("Closed", `Cannot ${op}: the memory blob store is closed`);
-    }
+    if (this.#closed) throw closedError(op, MEMORY);
   }
 
   #find(key: string, op: string): Entry {
     const entry = this.#entries.get(key);
-    if (!entry) throw new StoreError("NotFound", `Cannot ${op}: no blob at ${JSON.stringify(key)}`);
+    if (!entry) throw notFoundError(op, key, MEMORY);
     return entry;
   }
 
@@ -406,9 +407,8 @@ export class MemoryBlobStore implements BlobStore {
   deleteMany(keys: string[]): Promise<number> {
     const op = "delete blobs";
     return this.#sync(op, () => {
-      for (const k of keys) checkBlobKey(k, op);
       let n = 0;
-      for (const k of keys) if (this.#remove(k)) n++;
+      for (const k of checkKeyList(keys, op, MEMORY)) if (this.#remove(k)) n++;
       return n;
     });
   }
@@ -498,15 +498,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   getCas(digest: Digest | string): Promise<Uint8Array> {
-    const op = "get content-addressed blob";
-    return this.#sync(op, () => {
-      const want = Digest.from(digest);
-      const { data } = this.#find(casKey(want), op);
-      if (!sha256(data).equals(want)) {
-        throw new StoreError("Corruption", `Cannot ${op}: content of ${want.hex} does not match`);
-      }
-      return data.slice();
-    });
+    return getCas(this, digest, MEMORY);
   }
 
   /**
@@ -520,7 +512,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   existsCas(digest: Digest | string): Promise<boolean> {
-    return this.#sync("check content-addressed blob", () => this.#entries.has(casKey(digest)));
+    return existsCas(this, digest);
   }
 
   /**

@@ -24,6 +24,7 @@ import {
   type WriteCondition,
 } from "./object_api.ts";
 import { CloudChunkedUpload } from "./chunked_upload.ts";
+import { checkKeyList, existsCas, getCas } from "../_contract.ts";
 import { checkWriteOptions, mapLimit, storedOptions, toBlobMeta } from "./meta.ts";
 import { PartWriter, type WrittenBlob } from "./part_writer.ts";
 
@@ -322,10 +323,7 @@ export class CloudBlobStore implements BlobStore {
   /** Removes every listed key that exists; returns how many. */
   async deleteMany(keys: string[]): Promise<number> {
     const op = "delete blobs";
-    if (!Array.isArray(keys)) {
-      throw new StoreError("InvalidInput", `Cannot ${op}: keys must be an array`);
-    }
-    for (const k of keys) checkBlobKey(k, op);
+    checkKeyList(keys, op, this.#api.describe(this.#prefix));
     this.#open(op);
     const unique = [...new Set(keys)];
     const done = await mapLimit(unique, HEAD_CONCURRENCY, (k) => this.#api.delete(this.#name(k)));
@@ -381,22 +379,13 @@ export class CloudBlobStore implements BlobStore {
   }
 
   /** Reads content by digest and re-verifies it. */
-  async getCas(digest: Digest | string): Promise<Uint8Array> {
-    const want = Digest.from(digest);
-    const key = casKey(want);
-    const bytes = await this.get(key);
-    if (!sha256(bytes).equals(want)) {
-      throw new StoreError(
-        "Corruption",
-        `Cannot getCas ${this.#where(key)}: stored content does not hash to ${want.hex}`,
-      );
-    }
-    return bytes;
+  getCas(digest: Digest | string): Promise<Uint8Array> {
+    return getCas(this, digest, this.#api.describe(this.#prefix));
   }
 
   /** Whether content with this digest is stored. */
   existsCas(digest: Digest | string): Promise<boolean> {
-    return this.exists(casKey(Digest.from(digest)));
+    return existsCas(this, digest);
   }
 
   /** A chunked upload straight into the service's multipart upload. */

@@ -32,7 +32,8 @@ export const casCases: BlobCase[] = [
     async run(s) {
       const d = await s.putCas("genuine");
       await s.put(casKey(d), "tampered");
-      await expectKind(s.getCas(d), "Corruption");
+      const err = await expectKind(s.getCas(d), "Corruption");
+      assert.match(err.message, new RegExp(`content-addressed blob ${d.hex} in \\S`));
     },
   },
 ];

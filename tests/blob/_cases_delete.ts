@@ -6,6 +6,17 @@ import { sha256 } from "../../blob/mod.ts";
 /** The delete cases. */
 export const deleteCases: BlobCase[] = [
   {
+    id: "delete-many-input",
+    title: "deleteMany refuses anything but an array of valid keys, and deletes nothing then",
+    async run(s) {
+      await s.put("kept", "x");
+      await expectKind(s.deleteMany("kept" as unknown as string[]), "InvalidInput");
+      await expectKind(s.deleteMany([42 as unknown as string]), "InvalidInput");
+      await expectKind(s.deleteMany(["kept", "../bad"]), "InvalidInput");
+      assert.equal(await s.exists("kept"), true);
+    },
+  },
+  {
     id: "delete-many",
     title: "deleteMany removes the existing keys and counts them",
     async run(s) {

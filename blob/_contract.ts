@@ -1,0 +1,67 @@
+/**
+ * The parts of the BlobStore contract that do not depend on how a backend
+ * moves bytes, written once for the memory, local and cloud stores: the
+ * errors a caller sees (same kinds, same wording, each naming the operation
+ * and the store), the input checks of batch calls, and content addressing on
+ * top of `get`/`exists`.
+ *
+ * @module
+ */
+import { StoreError } from "../core/error.ts";
+import { Digest, sha256 } from "./digest.ts";
+import { casKey, checkBlobKey } from "./keys.ts";
+
+/** `NotFound` for a missing key. */
+export function notFoundError(op: string, key: string, where: string): StoreError {
+  return new StoreError("NotFound", `Cannot ${op}: no blob ${JSON.stringify(key)} in ${where}`);
+}
+
+/** `Closed` for a call after `close()`. */
+export function closedError(op: string, where: string): StoreError {
+  return new StoreError("Closed", `Cannot ${op}: the blob store at ${where} is closed`);
+}
+
+/** Checks the argument of `deleteMany`: an array of valid keys. */
+export function checkKeyList(keys: unknown, op: string, where: string): string[] {
+  if (!Array.isArray(keys)) {
+    throw new StoreError(
+      "InvalidInput",
+      `Cannot ${op} in ${where}: keys must be an array of strings`,
+    );
+  }
+  for (const k of keys) checkBlobKey(k, op);
+  return keys;
+}
+
+/** What content addressing needs from a store. */
+interface CasReader {
+  get(key: string): Promise<Uint8Array>;
+  exists(key: string): Promise<boolean>;
+}
+
+/** `getCas`: reads `cas/sha256/…` and re-hashes it (`Corruption` on a mismatch). */
+export async function getCas(
+  store: CasReader,
+  digest: Digest | string,
+  where: string,
+): Promise<Uint8Array> {
+  const want = Digest.from(digest);
+  const data = await store.get(casKey(want));
+  if (!sha256(data).equals(want)) {
+    throw new StoreError(
+      "Corruption",
+      `Cannot get content-addressed blob ${want.hex} in ${where}: ` +
+        `the stored content does not hash to it`,
+    );
+  }
+  return data;
+}
+
+/** `existsCas`: whether `cas/sha256/…` exists (a bad digest is `InvalidInput`). */
+export function existsCas(store: CasReader, digest: Digest | string): Promise<boolean> {
+  try {
+    return store.exists(casKey(Digest.from(digest)));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
