@@ -6,10 +6,11 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { openDenoKv } from "@cooljapan/oxistore/kv/denokv";
  * await using store = await openDenoKv(":memory:");
  * await store.put("greeting", "hello");
- * console.log(new TextDecoder().decode(await store.get("greeting"))); // "hello"
+ * strictEqual(new TextDecoder().decode(await store.get("greeting")), "hello");
  * ```
  *
  * @module
@@ -81,10 +82,11 @@ export function denoKvAvailable(): boolean {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { openDenoKv } from "@cooljapan/oxistore/kv/denokv";
  * const store = await openDenoKv(":memory:");
  * await store.putWithTtl("session", "x", 60_000);
- * console.log((await store.ttl("session"))! > 0); // true
+ * strictEqual((await store.ttl("session"))! > 0, true);
  * await store.close();
  * ```
  */
