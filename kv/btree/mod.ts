@@ -8,10 +8,11 @@
  *
  * @example
  * ```ts
- * import { openBTree } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { openBTree } from "@cooljapan/oxistore/kv/btree";
  * await using store = await openBTree(undefined);
  * await store.put("greeting", "hello");
- * console.log(new TextDecoder().decode(await store.get("greeting"))); // "hello"
+ * strictEqual(new TextDecoder().decode(await store.get("greeting")), "hello");
  * ```
  *
  * @module
@@ -29,8 +30,9 @@ import { register } from "./_registry.ts";
  *
  * @example
  * ```ts
- * import { BTREE_MAGIC } from "./mod.ts";
- * console.log(new TextDecoder().decode(BTREE_MAGIC)); // "OXIBTREE"
+ * import { strictEqual } from "node:assert/strict";
+ * import { BTREE_MAGIC } from "@cooljapan/oxistore/kv/btree";
+ * strictEqual(new TextDecoder().decode(BTREE_MAGIC), "OXIBTREE");
  * ```
  */
 export const BTREE_MAGIC: Uint8Array = MAGIC.slice();
@@ -51,14 +53,15 @@ export const BTREE_MAGIC: Uint8Array = MAGIC.slice();
  *
  * @example
  * ```ts
- * import { openBTree } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { openBTree } from "@cooljapan/oxistore/kv/btree";
  * const path = await Deno.makeTempFile({ suffix: ".db" });
  * await Deno.remove(path);
  * const store = await openBTree(path);
  * await store.batchWrite([["a", "1"], ["b", "2"]]);
  * await store.close();
  * await using again = await openBTree(path, { readOnly: true });
- * console.log(await again.count()); // 2
+ * strictEqual(await again.count(), 2);
  * ```
  */
 export async function openBTree(
@@ -91,11 +94,12 @@ export async function openBTree(
  *
  * @example
  * ```ts
- * import { isBTreeFile, openBTree } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { isBTreeFile, openBTree } from "@cooljapan/oxistore/kv/btree";
  * const path = await Deno.makeTempFile({ suffix: ".db" });
  * await Deno.remove(path);
  * await (await openBTree(path)).close();
- * console.log(await isBTreeFile(path)); // true
+ * strictEqual(await isBTreeFile(path), true);
  * ```
  */
 export async function isBTreeFile(path: string): Promise<boolean> {
