@@ -11,10 +11,12 @@
  *
  * @example
  * ```ts
- * import { type LsmOptions, openLsm } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { type LsmOptions, openLsm } from "@cooljapan/oxistore/kv/lsm";
  * const tuning: LsmOptions = { memtableBytes: 1 << 20, compression: "deflate" };
  * await using store = await openLsm(undefined, {}, tuning);
  * await store.put("k", "v");
+ * strictEqual(new TextDecoder().decode(await store.get("k")), "v");
  * ```
  */
 export interface LsmOptions {
@@ -56,11 +58,12 @@ export interface LsmOptions {
  *
  * @example
  * ```ts
- * import { lsmStats, type LsmStats, openLsm } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { lsmStats, type LsmStats, openLsm } from "@cooljapan/oxistore/kv/lsm";
  * await using store = await openLsm(undefined);
  * await store.put("k", "v");
  * const stats: LsmStats = lsmStats(store)!;
- * console.log(stats.writeAmplification >= 0); // true
+ * strictEqual(stats.writeAmplification >= 0, true);
  * ```
  */
 export interface LsmStats {
