@@ -8,10 +8,11 @@
  *
  * @example
  * ```ts
- * import { openLsm } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { openLsm } from "@cooljapan/oxistore/kv/lsm";
  * await using store = await openLsm(undefined); // in memory
  * await store.batchWrite([["event:1", "start"], ["event:2", "stop"]]);
- * console.log(new TextDecoder().decode(await store.get("event:2"))); // "stop"
+ * strictEqual(new TextDecoder().decode(await store.get("event:2")), "stop");
  * ```
  *
  * @module
@@ -33,8 +34,9 @@ export type { LsmOptions, LsmStats };
  *
  * @example
  * ```ts
- * import { LSM_MAGIC } from "./mod.ts";
- * console.log(LSM_MAGIC); // "OXLSMMAN"
+ * import { strictEqual } from "node:assert/strict";
+ * import { LSM_MAGIC } from "@cooljapan/oxistore/kv/lsm";
+ * strictEqual(LSM_MAGIC, "OXLSMMAN");
  * ```
  */
 export const LSM_MAGIC: string = MANIFEST_MAGIC;
@@ -44,8 +46,9 @@ export const LSM_MAGIC: string = MANIFEST_MAGIC;
  *
  * @example
  * ```ts
- * import { LSM_FORMAT_VERSION } from "./mod.ts";
- * console.log(LSM_FORMAT_VERSION); // 1
+ * import { strictEqual } from "node:assert/strict";
+ * import { LSM_FORMAT_VERSION } from "@cooljapan/oxistore/kv/lsm";
+ * strictEqual(LSM_FORMAT_VERSION, 1);
  * ```
  */
 export const LSM_FORMAT_VERSION: number = FORMAT_VERSION;
@@ -97,13 +100,14 @@ async function prepareDir(path: string, readOnly: boolean): Promise<void> {
  *
  * @example
  * ```ts
- * import { openLsm } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { openLsm } from "@cooljapan/oxistore/kv/lsm";
  * const dir = await Deno.makeTempDir();
  * const store = await openLsm(dir, { syncWrites: false });
  * await store.put("k", "v");
  * await store.close();
  * const again = await openLsm(dir, { readOnly: true });
- * console.log(new TextDecoder().decode(await again.get("k"))); // "v"
+ * strictEqual(new TextDecoder().decode(await again.get("k")), "v");
  * await again.close();
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -149,11 +153,12 @@ export async function openLsm(
  *
  * @example
  * ```ts
- * import { isLsmDir, openLsm } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { isLsmDir, openLsm } from "@cooljapan/oxistore/kv/lsm";
  * const dir = await Deno.makeTempDir();
- * console.log(await isLsmDir(dir)); // false
+ * strictEqual(await isLsmDir(dir), false);
  * await (await openLsm(dir)).close();
- * console.log(await isLsmDir(dir)); // true
+ * strictEqual(await isLsmDir(dir), true);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -177,10 +182,11 @@ export async function isLsmDir(path: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * import { lsmStats, openLsm } from "./mod.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { lsmStats, openLsm } from "@cooljapan/oxistore/kv/lsm";
  * await using store = await openLsm(undefined);
  * await store.put("a", "1");
- * console.log(lsmStats(store)!.userBytes > 0); // true
+ * strictEqual(lsmStats(store)!.userBytes > 0, true);
  * ```
  */
 export function lsmStats(store: KvStore): LsmStats | undefined {
@@ -195,10 +201,12 @@ export function lsmStats(store: KvStore): LsmStats | undefined {
  *
  * @example
  * ```ts
- * import { lsmWaitIdle, openLsm } from "./mod.ts";
- * await using store = await openLsm(undefined);
- * await store.put("a", "1");
+ * import { strictEqual } from "node:assert/strict";
+ * import { lsmStats, lsmWaitIdle, openLsm } from "@cooljapan/oxistore/kv/lsm";
+ * await using store = await openLsm(undefined, {}, { memtableBytes: 64 * 1024 });
+ * for (let i = 0; i < 200; i++) await store.put(`k${i}`, "x".repeat(1000)); // > one memtable
  * await lsmWaitIdle(store);
+ * strictEqual(lsmStats(store)!.flushes > 0, true); // the full memtable reached a table
  * ```
  */
 export async function lsmWaitIdle(store: KvStore): Promise<void> {
