@@ -24,7 +24,11 @@ export class KvU64 {
   /** The integer, 0 ≤ value < 2^64. */
   readonly value: bigint;
 
-  /** @param value a bigint in [0, 2^64) — `TypeError`/`RangeError` otherwise, as Deno's. */
+  /**
+   * Wraps an unsigned 64-bit integer; the instance is frozen.
+   *
+   * @param value a bigint in [0, 2^64) — `TypeError`/`RangeError` otherwise, as Deno's.
+   */
   constructor(value: bigint) {
     this.value = checkU64(value);
     Object.freeze(this);

@@ -122,7 +122,9 @@ export interface KvListOptions {
  * ```
  */
 export interface AtomicCheck {
+  /** The key to check. */
   key: KvKey;
+  /** The versionstamp it must still have; `null` means it must be absent. */
   versionstamp: string | null;
 }
 
@@ -158,7 +160,9 @@ export type KvMutation =
  * ```
  */
 export interface KvCommitResult {
+  /** Always true: the write committed. */
   ok: true;
+  /** The versionstamp of the commit, 20 hex digits. */
   versionstamp: string;
 }
 /**
@@ -172,6 +176,7 @@ export interface KvCommitResult {
  * ```
  */
 export interface KvCommitError {
+  /** Always false: a check failed and nothing was written. */
   ok: false;
 }
 
