@@ -16,7 +16,6 @@
 import { join, parse, resolve } from "node:path";
 import { StoreError, toStoreError } from "../core/error.ts";
 import { iterateData, resolveRange } from "./_data.ts";
-import { type ListPlan, PageBuilder, planList } from "./_list.ts";
 import { decodeHeader, headerMeta, TOMBSTONE } from "./local/_sidecar.ts";
 import {
   ContentWriter,
@@ -28,8 +27,7 @@ import {
 } from "./local/_io.ts";
 import { KeyLocks, TempSession } from "./local/_session.ts";
 import { LocalUpload, rangeStream } from "./local/_stream.ts";
-import { type WalkEntry, Walker } from "./local/_walk.ts";
-import { CLOCK_SLACK_MS, DirCache, INDEX_MIN_BLOBS } from "./local/_dir_cache.ts";
+import { LocalListing } from "./local/_listing.ts";
 import { LocalLayout, type Place, PRIVATE_DIR } from "./local/_layout.ts";
 import { type Change, commit, findBlob, type Found, settle } from "./local/_commit.ts";
 import { denoFs, type LocalFs, makeDirs, syncDir } from "./local/_fs.ts";
@@ -74,7 +72,6 @@ export interface LocalBlobStoreOptions {
 }
 
 const DEFAULT_LIST_CACHE = 50_000;
-const MAX_TRACKED_DIRS = 10_000;
 const NO_DIGEST = Digest.fromHex("0".repeat(64));
 const COPY_CHUNK = 1 << 20;
 
@@ -117,13 +114,7 @@ export class LocalBlobStore implements BlobStore {
   #locks: KeyLocks | undefined;
   #closed = false;
   #uploads = new Set<LocalUpload>();
-  #dirCache: DirCache;
-  // Walkers parked at the end of a page, by cursor, so the next page resumes
-  // where the last one stopped.
-  #parked = new Map<string, Walker>();
-  // Blobs written per metadata directory (walker-style path), and when this store last wrote.
-  #written = new Map<string, number>();
-  #lastWrite = 0;
+  #listing: LocalListing;
 
   /**
    * A store at `root`; the directory is prepared on first use.
@@ -145,7 +136,7 @@ export class LocalBlobStore implements BlobStore {
     this.root = root;
     this.#fs = opts.fs ?? denoFs;
     this.#layout = new LocalLayout("", this.#fs);
-    this.#dirCache = new DirCache(max);
+    this.#listing = new LocalListing(max);
   }
 
   /**
@@ -209,7 +200,7 @@ export class LocalBlobStore implements BlobStore {
       }
     }
     await markFormat(layout, tempPath);
-    this.#dirCache.attach(layout.meta, join(layout.private, "index"), tempPath, (key) => {
+    this.#listing.attach(layout.meta, join(layout.private, "index"), tempPath, (key) => {
       const found = findBlob(layout.place(key, "list blobs"));
       if (found.header === undefined) throw new Deno.errors.NotFound(key);
       return found.header;
@@ -360,39 +351,9 @@ export class LocalBlobStore implements BlobStore {
         metadata,
       );
       await this.#publish(written, sidecar, p, cond, op);
-      this.#noteWrite(p);
+      this.#listing.noteWrite(p.dirs);
       return headerMeta(key, decodeHeader(sidecar, key, true));
     });
-  }
-
-  /** Counts blobs written per directory, so close() can index the ones filled up. */
-  #noteWrite(p: Place): void {
-    if (this.#dirCache.maxEntries === 0) return; // no index files without a list cache
-    const dir = [this.#layout.meta, ...p.dirs].join("/"); // as the walker names directories
-    const n = this.#written.get(dir);
-    if (n !== undefined) this.#written.set(dir, n + 1);
-    else if (this.#written.size < MAX_TRACKED_DIRS) this.#written.set(dir, 1);
-    this.#lastWrite = Date.now();
-  }
-
-  /**
-   * Indexes the directories this store wrote at least a quarter of the blobs
-   * of (and enough for an index), so the next store lists them at once. Waits
-   * out the clock slack first, so the index is trusted whole.
-   */
-  async #indexWritten(): Promise<void> {
-    const dirs = [...this.#written].filter(([, n]) => n >= INDEX_MIN_BLOBS);
-    this.#written.clear();
-    if (dirs.length === 0) return;
-    const wait = this.#lastWrite + CLOCK_SLACK_MS + 5 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    for (const [dir, n] of dirs) {
-      try {
-        this.#dirCache.indexDir(dir, (blobs) => n * 4 >= blobs);
-      } catch {
-        // best effort: the index is only a cache
-      }
-    }
   }
 
   /**
@@ -616,60 +577,11 @@ export class LocalBlobStore implements BlobStore {
    */
   list(prefix?: string, opts?: ListOptions): Promise<ListResult> {
     const op = "list blobs";
-    return this.#guard(op, `under ${JSON.stringify(prefix ?? "")}`, async () => {
-      const plan = planList(prefix, opts);
-      const page = new PageBuilder(plan);
-      const where = new Map<string, WalkEntry>();
-      this.#dirCache.beginCall();
-      const walker = this.#walker(plan, opts?.cursor);
-      for (let e = walker.next(); e !== undefined; e = walker.next()) {
-        const offer = page.offer(e.key);
-        if (offer.kind === "full") {
-          walker.unread(e);
-          break;
-        }
-        if (offer.kind === "item") where.set(e.key, e);
-      }
-      const cursor = page.cursor();
-      if (cursor !== undefined) this.#park(plan, cursor, walker);
-      const metas: BlobMeta[] = [];
-      for (const [i, key] of page.keys.entries()) {
-        // Yield to the event loop between batches of synchronous sidecar reads.
-        if (i > 0 && i % 2048 === 0) await new Promise((r) => setTimeout(r, 0));
-        const e = where.get(key)!;
-        try {
-          metas.push(headerMeta(key, this.#dirCache.header(e.listing, e.child, e.dir, key)));
-        } catch (err) {
-          if (!(err instanceof Deno.errors.NotFound)) throw err; // else deleted meanwhile
-        }
-      }
-      this.#dirCache.endCall();
-      const result: ListResult = { items: metas, prefixes: page.prefixes };
-      if (cursor !== undefined) result.cursor = cursor;
-      return result;
-    });
-  }
-
-  #walker(plan: ListPlan, cursor: string | undefined): Walker {
-    if (cursor !== undefined) {
-      const id = parkId(plan, cursor);
-      const parked = this.#parked.get(id);
-      this.#parked.delete(id);
-      if (parked?.stillValid()) return parked;
-    }
-    return new Walker(
-      this.#dirCache,
-      this.#layout.meta,
-      plan.prefix,
-      plan.after,
-      plan.delimiter === "/",
+    return this.#guard(
+      op,
+      `under ${JSON.stringify(prefix ?? "")}`,
+      () => this.#listing.page(prefix, opts),
     );
-  }
-
-  #park(plan: ListPlan, cursor: string, walker: Walker): void {
-    if (this.#dirCache.maxEntries === 0) return; // both rely on directory mtimes
-    this.#parked.set(parkId(plan, cursor), walker);
-    if (this.#parked.size > 16) this.#parked.delete(this.#parked.keys().next().value!);
   }
 
   /**
@@ -719,7 +631,7 @@ export class LocalBlobStore implements BlobStore {
       }
       const sidecar = restamped(header, written.stamp, crypto.getRandomValues(new Uint8Array(16)));
       await this.#publish(written, sidecar, to, undefined, op);
-      this.#noteWrite(to);
+      this.#listing.noteWrite(to.dirs);
     });
   }
 
@@ -773,7 +685,7 @@ export class LocalBlobStore implements BlobStore {
       });
       if (src !== dst) {
         await this.#layout.prune(from);
-        this.#noteWrite(to);
+        this.#listing.noteWrite(to.dirs);
       }
     });
   }
@@ -883,10 +795,9 @@ export class LocalBlobStore implements BlobStore {
     return this.#guard(op, `under ${JSON.stringify(prefix)}`, async () => {
       checkBlobPrefix(prefix, op);
       let n = 0;
-      // One walk (a snapshot of each directory as it is reached), deleting as it goes.
-      const walker = new Walker(this.#dirCache, this.#layout.meta, prefix, undefined, false);
-      for (let e = walker.next(); e !== undefined; e = walker.next()) {
-        if (await this.#remove(this.#layout.place(e.key, op))) n++;
+      // One walk, deleting as it goes.
+      for (const key of this.#listing.keys(prefix)) {
+        if (await this.#remove(this.#layout.place(key, op))) n++;
       }
       return n;
     });
@@ -1037,7 +948,7 @@ export class LocalBlobStore implements BlobStore {
           metadata,
         );
         await this.#publish(written, sidecar, p, undefined, "complete upload");
-        this.#noteWrite(p);
+        this.#listing.noteWrite(p.dirs);
         return headerMeta(key, decodeHeader(sidecar, key, true));
       }, () => this.#uploads.delete(upload));
       this.#uploads.add(upload);
@@ -1091,15 +1002,8 @@ export class LocalBlobStore implements BlobStore {
     this.#closed = true;
     await this.#init?.catch(() => {});
     for (const up of [...this.#uploads]) await up.abort();
-    if (this.#session) {
-      await this.#indexWritten();
-      this.#dirCache.saveAll();
-    }
+    if (this.#session) await this.#listing.close();
     this.#locks?.close();
     await this.#session?.end();
   }
-}
-
-function parkId(plan: ListPlan, cursor: string): string {
-  return JSON.stringify([cursor, plan.prefix, plan.delimiter ?? null]);
 }
