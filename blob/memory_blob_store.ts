@@ -46,10 +46,11 @@ type Condition = { ifAbsent: true } | { ifMatch: string } | undefined;
  *
  * @example
  * ```ts
- * import { MemoryBlobStore } from "./memory_blob_store.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
  * const store = new MemoryBlobStore({ maxBytes: 1 << 20 });
  * await store.put("notes/a.txt", "hello", { contentType: "text/plain" });
- * console.log(new TextDecoder().decode(await store.get("notes/a.txt"))); // hello
+ * strictEqual(new TextDecoder().decode(await store.get("notes/a.txt")), "hello");
  * await store.close();
  * ```
  */
@@ -78,10 +79,11 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("k", "abc");
-   * console.log(s.usedBytes); // 3
+   * strictEqual(s.usedBytes, 3);
    * ```
    */
   get usedBytes(): number {
@@ -170,9 +172,10 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const meta = await new MemoryBlobStore().put("a", "xyz");
-   * console.log(meta.size); // 3
+   * strictEqual(meta.size, 3);
    * ```
    */
   put(key: string, data: BlobData, opts: PutOptions = {}): Promise<BlobMeta> {
@@ -184,10 +187,11 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "xyz");
-   * console.log((await s.get("a")).length); // 3
+   * strictEqual((await s.get("a")).length, 3);
    * ```
    */
   get(key: string): Promise<Uint8Array> {
@@ -202,11 +206,12 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "hello");
    * const part = await new Response(await s.getStream("a", { start: 1, end: 3 })).text();
-   * console.log(part); // el
+   * strictEqual(part, "el");
    * ```
    */
   getStream(key: string, range?: GetRangeOptions): Promise<ReadableStream<Uint8Array>> {
@@ -223,10 +228,11 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "hi", { metadata: { by: "me" } });
-   * console.log((await s.head("a")).metadata.by); // me
+   * strictEqual((await s.head("a")).metadata.by, "me");
    * ```
    */
   head(key: string): Promise<BlobMeta> {
@@ -241,11 +247,12 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "hi");
    * await s.delete("a");
-   * console.log(await s.exists("a")); // false
+   * strictEqual(await s.exists("a"), false);
    * ```
    */
   delete(key: string): Promise<void> {
@@ -260,8 +267,9 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
-   * console.log(await new MemoryBlobStore().exists("a")); // false
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
+   * strictEqual(await new MemoryBlobStore().exists("a"), false);
    * ```
    */
   exists(key: string): Promise<boolean> {
@@ -273,12 +281,13 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a/1", "x");
    * await s.put("a/b/2", "y");
    * const page = await s.list("a/", { delimiter: "/" });
-   * console.log(page.items.map((m) => m.key), page.prefixes); // ["a/1"] ["a/b/"]
+   * deepStrictEqual(page.items.map((m) => m.key), page.prefixes, ["a/1"] ["a/b/"]);
    * ```
    */
   list(prefix?: string, opts?: ListOptions): Promise<ListResult> {
@@ -321,11 +330,12 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "x");
    * await s.copy("a", "b");
-   * console.log(await s.exists("b")); // true
+   * strictEqual(await s.exists("b"), true);
    * ```
    */
   copy(src: string, dst: string): Promise<void> {
@@ -343,7 +353,7 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "x");
    * await s.rename("a", "b");
@@ -368,7 +378,7 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.putIfAbsent("lock", "me");
    * await s.putIfAbsent("lock", "you").catch((e) => console.log(e.kind)); // AlreadyExists
@@ -383,7 +393,7 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * const v1 = await s.put("doc", "v1");
    * await s.putIfMatch("doc", "v2", v1.etag);
@@ -398,10 +408,11 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "x");
-   * console.log(await s.deleteMany(["a", "b"])); // 1
+   * strictEqual(await s.deleteMany(["a", "b"]), 1);
    * ```
    */
   deleteMany(keys: string[]): Promise<number> {
@@ -418,10 +429,11 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("tmp/1", "x");
-   * console.log(await s.deletePrefix("tmp/")); // 1
+   * strictEqual(await s.deletePrefix("tmp/"), 1);
    * ```
    */
   deletePrefix(prefix: string): Promise<number> {
@@ -444,11 +456,12 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
-   * import { sha256 } from "./digest.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
+   * import { sha256 } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "x");
-   * console.log(await s.deleteIfMatches("a", sha256("x"))); // true
+   * strictEqual(await s.deleteIfMatches("a", sha256("x")), true);
    * ```
    */
   deleteIfMatches(key: string, digest: Digest | string): Promise<boolean> {
@@ -467,9 +480,10 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const d = await new MemoryBlobStore().putCas("content");
-   * console.log(d.hex.length); // 64
+   * strictEqual(d.hex.length, 64);
    * ```
    */
   async putCas(data: BlobData): Promise<Digest> {
@@ -491,10 +505,11 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * const d = await s.putCas("content");
-   * console.log((await s.getCas(d)).length); // 7
+   * strictEqual((await s.getCas(d)).length, 7);
    * ```
    */
   getCas(digest: Digest | string): Promise<Uint8Array> {
@@ -506,9 +521,10 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
-   * import { sha256 } from "./digest.ts";
-   * console.log(await new MemoryBlobStore().existsCas(sha256("x"))); // false
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
+   * import { sha256 } from "@cooljapan/oxistore/blob";
+   * strictEqual(await new MemoryBlobStore().existsCas(sha256("x")), false);
    * ```
    */
   existsCas(digest: Digest | string): Promise<boolean> {
@@ -520,12 +536,13 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * const up = await s.startUpload("big");
    * await up.write("part 1, ");
    * await up.write("part 2");
-   * console.log((await up.complete()).size); // 14
+   * strictEqual((await up.complete()).size, 14);
    * ```
    */
   startUpload(key: string, opts: PutOptions = {}): Promise<ChunkedUpload> {
@@ -549,7 +566,7 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.presign("a", { method: "GET", expiresInSeconds: 60 }).catch((e) => console.log(e.kind));
    * ```
@@ -566,7 +583,7 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
-   * import { MemoryBlobStore } from "./memory_blob_store.ts";
+   * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * await new MemoryBlobStore().close();
    * ```
    */

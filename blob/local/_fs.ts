@@ -37,6 +37,24 @@ export interface WritableFile {
  * Every call by which a `LocalBlobStore` changes the disk. Pass one as
  * the `fs` option to put a simulated disk under the store (tests); the
  * default is the real disk.
+ *
+ * @example
+ * ```ts
+ * import { LocalBlobStore, type LocalFs } from "@cooljapan/oxistore/blob";
+ * import { strictEqual } from "node:assert/strict";
+ * // A disk whose directory fsyncs fail: no write is reported durable.
+ * const failing: LocalFs = {
+ *   createNew: (path) => Deno.open(path, { createNew: true, write: true, read: true }),
+ *   rename: (from, to) => Deno.rename(from, to),
+ *   remove: (path) => Deno.remove(path),
+ *   mkdir: (path) => Deno.mkdir(path),
+ *   syncDir: () => Promise.reject(new Error("EIO")),
+ * };
+ * const root = await Deno.makeTempDir();
+ * const kind = await LocalBlobStore.open(`${root}/store`, { fs: failing }).catch((e) => e.kind);
+ * strictEqual(kind, "Io");
+ * await Deno.remove(root, { recursive: true });
+ * ```
  */
 export interface LocalFs {
   /** Creates a new file for writing (fails if it exists). */
