@@ -212,3 +212,50 @@ Deno.test("deno-kv using: leaving a `using` block closes the Kv", async () => {
     (e: unknown) => e instanceof StoreError && e.kind === "Closed",
   );
 });
+
+Deno.test("deno-kv keys: a stored key that is no encoded tuple (truncated number, bigint, string) is Corruption", async () => {
+  for (const bad of [[0x21, 1, 2], [0x1d, 5, 1], [0x16, 1], [0x02, 0x61]]) {
+    const { openInMemory } = await import("@cooljapan/oxistore");
+    await using store = await openInMemory();
+    await using kv = await openKv(store);
+    await kv.set(["ok"], 1);
+    await store.tree("deno-kv").put(
+      Uint8Array.from(bad),
+      Uint8Array.from([0, ...new Array(10).fill(0), 1]),
+    );
+    await rejects(
+      Array.fromAsync(kv.list({ prefix: [] })),
+      (e: unknown) =>
+        e instanceof StoreError && e.kind === "Corruption" &&
+        e.message.includes("Cannot decode key"),
+    );
+  }
+});
+
+Deno.test("deno-kv keys: any typed array is a bytes part (the typed layer refuses it); lone surrogates are kept as U+FFFD", async () => {
+  const native = await Deno.openKv(":memory:");
+  await using kv = await openKv();
+  try {
+    for (
+      const key of [[new Int16Array([1, -1])], [new DataView(new ArrayBuffer(3))], ["a\ud800"]]
+    ) {
+      // Deno's types say Uint8Array; both take any ArrayBufferView.
+      await native.set(key as never, 1);
+      await kv.set(key as never, 1);
+    }
+    const keys = async (k: { list(s: { prefix: [] }): AsyncIterable<{ key: unknown }> }) =>
+      (await Array.fromAsync(k.list({ prefix: [] }))).map((e) => e.key);
+    deepStrictEqual(await keys(kv), await keys(native));
+  } finally {
+    native.close();
+  }
+  const { encodeKey } = await import("@cooljapan/oxistore/typed");
+  for (const bad of [[new Int16Array(1)], ["a\ud800"]]) {
+    try {
+      encodeKey(bad as never);
+      throw new Error("the typed layer should refuse it");
+    } catch (e) {
+      ok(e instanceof StoreError && e.kind === "InvalidInput", String(e));
+    }
+  }
+});
