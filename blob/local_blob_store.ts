@@ -991,9 +991,12 @@ export class LocalBlobStore implements BlobStore {
    *
    * @example
    * ```ts
+   * import { strictEqual } from "node:assert/strict";
    * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
    * const root = await Deno.makeTempDir();
-   * await (await LocalBlobStore.open(root)).close();
+   * const store = await LocalBlobStore.open(root);
+   * await store.close();
+   * strictEqual(await store.exists("a").then(String, (e) => e.kind), "Closed");
    * await Deno.remove(root, { recursive: true });
    * ```
    */

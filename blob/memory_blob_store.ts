@@ -287,7 +287,8 @@ export class MemoryBlobStore implements BlobStore {
    * await s.put("a/1", "x");
    * await s.put("a/b/2", "y");
    * const page = await s.list("a/", { delimiter: "/" });
-   * deepStrictEqual(page.items.map((m) => m.key), page.prefixes, ["a/1"] ["a/b/"]);
+   * deepStrictEqual(page.items.map((m) => m.key), ["a/1"]);
+   * deepStrictEqual(page.prefixes, ["a/b/"]);
    * ```
    */
   list(prefix?: string, opts?: ListOptions): Promise<ListResult> {
@@ -353,11 +354,13 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
+   * import { strictEqual } from "node:assert/strict";
    * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.put("a", "x");
    * await s.rename("a", "b");
-   * console.log(await s.exists("a"), await s.exists("b")); // false true
+   * strictEqual(await s.exists("a"), false);
+   * strictEqual(await s.exists("b"), true);
    * ```
    */
   rename(src: string, dst: string): Promise<void> {
@@ -378,10 +381,12 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
+   * import { strictEqual } from "node:assert/strict";
    * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * await s.putIfAbsent("lock", "me");
-   * await s.putIfAbsent("lock", "you").catch((e) => console.log(e.kind)); // AlreadyExists
+   * const kind = await s.putIfAbsent("lock", "you").then(() => "written", (e) => e.kind);
+   * strictEqual(kind, "AlreadyExists");
    * ```
    */
   putIfAbsent(key: string, data: BlobData, opts: PutOptions = {}): Promise<BlobMeta> {
@@ -393,10 +398,13 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
+   * import { strictEqual } from "node:assert/strict";
    * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
    * const v1 = await s.put("doc", "v1");
    * await s.putIfMatch("doc", "v2", v1.etag);
+   * const kind = await s.putIfMatch("doc", "v3", v1.etag).then(() => "written", (e) => e.kind);
+   * strictEqual(kind, "CasMismatch"); // v1's etag is stale now
    * ```
    */
   putIfMatch(key: string, data: BlobData, etag: string, opts: PutOptions = {}): Promise<BlobMeta> {
@@ -566,9 +574,12 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
+   * import { strictEqual } from "node:assert/strict";
    * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
    * const s = new MemoryBlobStore();
-   * await s.presign("a", { method: "GET", expiresInSeconds: 60 }).catch((e) => console.log(e.kind));
+   * const kind = await s.presign("a", { method: "GET", expiresInSeconds: 60 })
+   *   .then(() => "signed", (e) => e.kind);
+   * strictEqual(kind, "Unsupported");
    * ```
    */
   presign(key: string, _opts: PresignOptions): Promise<string> {
@@ -583,8 +594,11 @@ export class MemoryBlobStore implements BlobStore {
    *
    * @example
    * ```ts
+   * import { strictEqual } from "node:assert/strict";
    * import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
-   * await new MemoryBlobStore().close();
+   * const s = new MemoryBlobStore();
+   * await s.close();
+   * strictEqual(await s.exists("a").then(String, (e) => e.kind), "Closed");
    * ```
    */
   close(): Promise<void> {
