@@ -145,7 +145,7 @@ function recover(
   created: () => void,
 ): Recovered {
   let size = pager.size();
-  if (size === 0) {
+  if (size === 0 || unfinishedCreation(pager, size)) {
     if (readOnly) {
       throw new StoreError(
         "Corruption",
@@ -215,6 +215,32 @@ function recover(
     };
   }
   throw firstErr;
+}
+
+/**
+ * True for a file whose creation a power cut interrupted: one page,
+ * each 512-byte sector either still zero or already the new header's (the
+ * sectors of one write reach the disk each on its own), and not the whole
+ * header. No commit was ever made to it, so it is created again.
+ */
+function unfinishedCreation(pager: FilePager, size: number): boolean {
+  // A shorter file is a cut store, not a cut creation (one write sets the size).
+  if (size !== PAGE_SIZE) return false;
+  const bytes = pager.readAt(0, size);
+  const header = initialHeader();
+  let whole = true;
+  for (let at = 0; at < size; at += 512) {
+    const end = Math.min(at + 512, size);
+    let zero = true;
+    let same = true;
+    for (let i = at; i < end; i++) {
+      zero &&= bytes[i] === 0;
+      same &&= bytes[i] === header[i];
+    }
+    if (!zero && !same) return false;
+    whole &&= same;
+  }
+  return !whole;
 }
 
 function logHasRecords(pager: Pager, path: string, log: LogExtent, slot: Slot): boolean {
