@@ -4,6 +4,7 @@
 import { strictEqual } from "node:assert/strict";
 import { openWith } from "@cooljapan/oxistore";
 import { openBTree } from "@cooljapan/oxistore/kv/btree";
+import { initialHeader } from "../../kv/btree/_format.ts";
 
 async function manifestBytes(): Promise<Uint8Array> {
   const dir = await Deno.makeTempDir({ prefix: "oxistore-faults-" });
@@ -67,6 +68,40 @@ Deno.test("faults: a B-tree file created but cut before its header was written o
     await opensEmptyAndWorks("btree", path);
     // And through the engine's own entry point.
     await (await openBTree(path)).close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("faults: a B-tree file whose first header write was torn by a power cut opens empty", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "oxistore-faults-" });
+  try {
+    // The header page's sectors reached the disk each on its own: the first (magic) did not.
+    const torn = initialHeader();
+    torn.fill(0, 0, 512);
+    const path = `${dir}/kv.oxi`;
+    await Deno.writeFile(path, torn);
+    await opensEmptyAndWorks("btree", path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("faults: a one-page file with other bytes and no magic is still not a B-tree", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "oxistore-faults-" });
+  try {
+    const path = `${dir}/kv.oxi`;
+    const bytes = initialHeader();
+    bytes.fill(0, 0, 512);
+    bytes[2000] = bytes[2000]! ^ 1; // neither zero nor the new header's byte
+    await Deno.writeFile(path, bytes);
+    let kind: string | undefined;
+    try {
+      await openWith("btree", path);
+    } catch (err) {
+      kind = (err as { kind?: string }).kind;
+    }
+    strictEqual(kind, "Corruption");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
