@@ -80,7 +80,7 @@ export class Digest {
    * ```ts
    * import { strictEqual } from "node:assert/strict";
    * import { Digest, sha256 } from "@cooljapan/oxistore/blob";
-   * strictEqual(Digest.from(sha256("").hex).hex === sha256("").hex, true);
+   * strictEqual(Digest.from(sha256("").hex).hex, sha256("").hex);
    * ```
    */
   static from(value: Digest | string): Digest {
