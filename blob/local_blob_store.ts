@@ -80,6 +80,13 @@ export const LOCAL_BLOB_MARKER: string = PRIVATE_DIR;
 
 type Condition = "ifAbsent" | { etag: string } | undefined;
 
+/** Content and its sidecar, each in a flushed temp file (`ready` holds the sidecar). */
+interface Prepared {
+  written: WrittenContent;
+  sidecar: Uint8Array;
+  ready: string;
+}
+
 /**
  * A BlobStore in a directory. Open with `await LocalBlobStore.open(root)`
  * (or `new LocalBlobStore(root)`, which prepares the root on first use).
@@ -262,17 +269,33 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async #writeTemp(data: BlobData, op: string): Promise<WrittenContent> {
-    if (typeof data === "string" || data instanceof Uint8Array) {
-      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-      return await ContentWriter.writeWhole(this.#fs, this.#tempPath(), bytes);
-    }
+  /**
+   * Writes content to a temp file and its sidecar to another, flushing both
+   * at once (the two flushes overlap instead of following each other).
+   */
+  async #writeTemp(
+    data: BlobData,
+    op: string,
+    contentType: string | undefined,
+    metadata: Record<string, string>,
+  ): Promise<Prepared> {
     const writer = await ContentWriter.create(this.#fs, this.#tempPath());
+    const ready = this.#tempPath();
     try {
-      for await (const chunk of iterateData(data, op)) await writer.write(chunk);
-      return await writer.finish();
+      if (typeof data === "string" || data instanceof Uint8Array) {
+        await writer.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
+      } else {
+        for await (const chunk of iterateData(data, op)) await writer.write(chunk);
+      }
+      const { written, sidecar } = await writer.finishWithSidecar(
+        this.#fs,
+        ready,
+        (w) => sidecarBytes(w.size, w.digest, w.stamp, contentType, metadata),
+      );
+      return { written, sidecar, ready };
     } catch (err) {
       await writer.discard(this.#fs);
+      await this.#fs.remove(ready).catch(() => {});
       throw err;
     }
   }
@@ -287,6 +310,7 @@ export class LocalBlobStore implements BlobStore {
     p: Place,
     cond: Condition,
     op: string,
+    ready?: string,
   ): Promise<void> {
     try {
       await this.#locks!.withKeys([p.key], async () => {
@@ -309,12 +333,13 @@ export class LocalBlobStore implements BlobStore {
             await commit(
               this.#layout,
               () => this.#tempPath(),
-              [{ place: p, sidecar, tombstone: false }],
+              [{ place: p, sidecar, tombstone: false, ready: attempt === 0 ? ready : undefined }],
               () => this.#layout.moveContent(written.path, p),
             );
             return;
           } catch (err) {
-            // A delete next door pruned a directory we had just made: make it again.
+            // A delete next door pruned a directory we had just made: make it again (the
+            // prepared sidecar may be gone: the retry writes its own).
             if (!(err instanceof Deno.errors.NotFound) || attempt >= 5) throw err;
           } finally {
             if (aside !== undefined) this.#session!.discardLater(aside);
@@ -323,6 +348,7 @@ export class LocalBlobStore implements BlobStore {
       });
     } catch (err) {
       await this.#fs.remove(written.path).catch(() => {});
+      if (ready !== undefined) await this.#fs.remove(ready).catch(() => {});
       throw err;
     }
   }
@@ -342,15 +368,8 @@ export class LocalBlobStore implements BlobStore {
       if (cond === "ifAbsent" && (await this.#find(p)).header) {
         throw new StoreError("AlreadyExists", `Cannot ${op}: ${JSON.stringify(key)} exists`);
       }
-      const written = await this.#writeTemp(data, op);
-      const sidecar = sidecarBytes(
-        written.size,
-        written.digest,
-        written.stamp,
-        contentType,
-        metadata,
-      );
-      await this.#publish(written, sidecar, p, cond, op);
+      const { written, sidecar, ready } = await this.#writeTemp(data, op, contentType, metadata);
+      await this.#publish(written, sidecar, p, cond, op, ready);
       this.#listing.noteWrite(p.dirs);
       return headerMeta(key, decodeHeader(sidecar, key, true));
     });
@@ -852,14 +871,14 @@ export class LocalBlobStore implements BlobStore {
   putCas(data: BlobData): Promise<Digest> {
     const op = "put content-addressed blob";
     return this.#guard(op, "", async () => {
-      const written = await this.#writeTemp(data, op);
+      const { written, sidecar, ready } = await this.#writeTemp(data, op, undefined, {});
       const p = this.#layout.place(casKey(written.digest), op);
-      const sidecar = sidecarBytes(written.size, written.digest, written.stamp, undefined, {});
       const current = await this.#find(p);
       if (current.header?.digest === written.digest.hex) {
         await this.#fs.remove(written.path).catch(() => {});
+        await this.#fs.remove(ready).catch(() => {});
       } else {
-        await this.#publish(written, sidecar, p, undefined, op);
+        await this.#publish(written, sidecar, p, undefined, op, ready);
       }
       return written.digest;
     });

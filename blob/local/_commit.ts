@@ -36,6 +36,8 @@ export interface Change {
   place: Place;
   sidecar: Uint8Array;
   tombstone: boolean;
+  /** A temp file already holding `sidecar`, flushed (else one is written here). */
+  ready?: string | undefined;
 }
 
 /** What a reader found for a key. */
@@ -60,8 +62,8 @@ export async function commit(
   const fs = layout.fs;
   const metaDirs = new Set<string>();
   for (const c of changes) {
-    const tmp = tempPath();
-    await writeSidecarTemp(fs, tmp, c.sidecar);
+    const tmp = c.ready ?? tempPath();
+    if (c.ready === undefined) await writeSidecarTemp(fs, tmp, c.sidecar);
     try {
       await fs.rename(tmp, c.place.next);
     } catch (err) {

@@ -74,18 +74,6 @@ export class ContentWriter {
     return new ContentWriter(path, await fs.createNew(path));
   }
 
-  /** Writes a whole blob known in advance into a new temp file, fsynced. */
-  static async writeWhole(fs: LocalFs, path: string, data: Uint8Array): Promise<WrittenContent> {
-    const w = await ContentWriter.create(fs, path);
-    try {
-      await w.write(data);
-      return await w.finish();
-    } catch (err) {
-      await w.discard(fs);
-      throw err;
-    }
-  }
-
   /** Bytes written so far. */
   get size(): number {
     return this.#size;
@@ -111,6 +99,31 @@ export class ContentWriter {
       // Taken after the last write: renames keep inode and mtime.
       const stamp = stampOf(await file.stat());
       return { path: this.path, size: this.#size, digest: this.#hasher.digest(), stamp };
+    } finally {
+      file.close();
+    }
+  }
+
+  /**
+   * Finishes the content and its sidecar together: the sidecar, made from
+   * the content's size, digest and stamp (which a flush does not change), is
+   * written to `sidecarPath` and flushed while the content is flushed; both
+   * are durable when this resolves.
+   */
+  async finishWithSidecar(
+    fs: LocalFs,
+    sidecarPath: string,
+    sidecarOf: (written: WrittenContent) => Uint8Array,
+  ): Promise<{ written: WrittenContent; sidecar: Uint8Array }> {
+    const file = this.#file;
+    if (!file) throw new StoreError("Closed", "Cannot finish blob: the temp file is closed");
+    this.#file = undefined;
+    try {
+      const stamp = stampOf(await file.stat());
+      const written = { path: this.path, size: this.#size, digest: this.#hasher.digest(), stamp };
+      const sidecar = sidecarOf(written);
+      await Promise.all([file.syncData(), writeSidecarTemp(fs, sidecarPath, sidecar)]);
+      return { written, sidecar };
     } finally {
       file.close();
     }
