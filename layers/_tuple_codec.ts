@@ -128,13 +128,20 @@ function writePart(w: ByteWriter, part: unknown, policy: TuplePolicy): void {
   writeEscaped(w, bytes);
 }
 
-/** The bytes of a tuple (the caller checked that `key` is an array). */
-export function encodeTuple(key: readonly unknown[], policy: TuplePolicy): Uint8Array {
+/**
+ * The bytes of a tuple (the caller checked that `key` is an array), copied out of the scratch
+ * buffer by `copy` (default: a new array of their own).
+ */
+export function encodeTuple(
+  key: readonly unknown[],
+  policy: TuplePolicy,
+  copy: (written: Uint8Array) => Uint8Array = (b) => b.slice(),
+): Uint8Array {
   const w = scratch;
   w.reset();
   try {
     for (let i = 0; i < key.length; i++) writePart(w, key[i], policy);
-    return w.copy();
+    return copy(w.view());
   } finally {
     // A huge key leaves no huge buffer behind.
     if (w.buf.length > 64 * 1024) scratch.buf = new Uint8Array(256);

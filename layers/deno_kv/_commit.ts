@@ -14,6 +14,7 @@ import {
   recordIsLive,
   recordValue,
   recordVersionstamp,
+  sealRecord,
   u64be,
   versionstampBytes,
   versionstampText,
@@ -35,6 +36,8 @@ export type PreparedMutation =
     expireIn: number | undefined;
     /** The key ends with the commit's versionstamp (`commitVersionstamp()`): add it. */
     stamped?: boolean;
+    /** `value` has `RECORD_ROOM` free bytes in front: the record is made in place. */
+    roomy?: boolean;
   }
   | { type: "delete"; key: Uint8Array }
   | { type: "sum" | "min" | "max"; key: Uint8Array; operand: bigint }
@@ -125,7 +128,10 @@ export class Committer {
         } else if (m.type === "set") {
           const expiresAt = m.expireIn === undefined ? undefined : now + m.expireIn;
           const key = m.stamped ? stampKey(m.key, versionstampText(vs)) : m.key;
-          await txn.put(key, encodeRecord(vs, expiresAt, m.value));
+          await txn.put(
+            key,
+            m.roomy ? sealRecord(m.value, vs, expiresAt) : encodeRecord(vs, expiresAt, m.value),
+          );
           if (m.expireIn !== undefined) {
             expiring.push([key, m.expireIn]);
           }

@@ -12,6 +12,7 @@ import {
   type TuplePolicy,
 } from "../_tuple_codec.ts";
 import type { KvKey } from "./types.ts";
+import { carveCopy } from "./_slab.ts";
 
 /** Deno KV's limits on encoded keys: writes take 2048 bytes, reads one more (range ends). */
 export const MAX_WRITE_KEY_BYTES = 2048;
@@ -37,7 +38,7 @@ export function encodeKey(key: unknown): Uint8Array {
   if (!Array.isArray(key)) {
     throw new TypeError(`serde_v8 error: invalid type; expected: array, got: ${typeName(key)}`);
   }
-  return encodeTuple(key, DENO_KV_RULES);
+  return encodeTuple(key, DENO_KV_RULES, carveCopy);
 }
 
 function typeName(v: unknown): string {

@@ -50,6 +50,34 @@ export function encodeRecord(
   return out;
 }
 
+/** Bytes a value encoded for a record leaves free in front: the longest header. */
+export const RECORD_ROOM = 1 + VS_BYTES + 8;
+
+/**
+ * The record of a value encoded after {@link RECORD_ROOM} free bytes, made by writing the header
+ * into those bytes (no copy of the value): a view of `roomy`, which the caller gives up.
+ */
+export function sealRecord(
+  roomy: Uint8Array,
+  versionstamp: Uint8Array,
+  expiresAt: number | undefined,
+): Uint8Array {
+  if (expiresAt === undefined) {
+    const at = RECORD_ROOM - 1 - VS_BYTES;
+    roomy[at] = 0;
+    roomy.set(versionstamp, at + 1);
+    return roomy.subarray(at);
+  }
+  roomy[0] = HAS_EXPIRY;
+  roomy.set(versionstamp, 1);
+  new DataView(roomy.buffer, roomy.byteOffset, roomy.byteLength).setFloat64(
+    1 + VS_BYTES,
+    expiresAt,
+    true,
+  );
+  return roomy;
+}
+
 /** When the record expires (epoch ms), or undefined. */
 export function recordExpiresAt(rec: Uint8Array): number | undefined {
   if ((rec[0]! & HAS_EXPIRY) === 0) return undefined;

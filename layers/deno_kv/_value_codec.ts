@@ -10,30 +10,30 @@ const U64 = 2;
 /** oxistore's value limit less room for the record header: 64 MiB, not Deno KV's 64 KiB. */
 export const MAX_VALUE_BYTES = 64 * 1024 * 1024 - 64;
 
-/** The encoded value; `TypeError` for what cannot be cloned or is too large. */
-export function encodeValue(value: unknown): Uint8Array {
+/**
+ * The encoded value after `room` free bytes (a record header goes there: see `RECORD_ROOM`);
+ * `TypeError` for what cannot be cloned or is too large.
+ */
+export function encodeValue(value: unknown, room = 0): Uint8Array {
   let out: Uint8Array;
   if (value instanceof Uint8Array && value.constructor === Uint8Array) {
-    out = new Uint8Array(value.length + 1);
-    out[0] = BYTES;
-    out.set(value, 1);
+    out = new Uint8Array(room + value.length + 1);
+    out[room] = BYTES;
+    out.set(value, room + 1);
   } else if (isKvU64(value)) {
-    out = new Uint8Array(9);
-    out[0] = U64;
-    new DataView(out.buffer).setBigUint64(1, value.value, true);
+    out = new Uint8Array(room + 9);
+    out[room] = U64;
+    new DataView(out.buffer).setBigUint64(room + 1, value.value, true);
   } else {
-    let body: Uint8Array;
     try {
-      body = serializeV8(value);
+      out = serializeV8(value, room + 1);
     } catch (err) {
       // Deno KV reports an uncloneable value as a TypeError with V8's message.
       throw new TypeError((err as Error).message ?? String(err), { cause: err });
     }
-    out = new Uint8Array(body.length + 1);
-    out[0] = V8;
-    out.set(body, 1);
+    out[room] = V8;
   }
-  if (out.length - 1 > MAX_VALUE_BYTES) {
+  if (out.length - room - 1 > MAX_VALUE_BYTES) {
     throw new TypeError(`Value too large (max ${MAX_VALUE_BYTES} bytes)`);
   }
   return out;

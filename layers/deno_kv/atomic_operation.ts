@@ -13,6 +13,7 @@ import type {
 } from "./types.ts";
 import { encodeSetKey, encodeWriteKey } from "./_key_codec.ts";
 import { encodeValue } from "./_value_codec.ts";
+import { RECORD_ROOM } from "./_record.ts";
 import { checkU64, isKvU64 } from "./kv_u64.ts";
 import { checkExpireIn, prepareEnqueue } from "./_validate.ts";
 import type { Committer, PreparedCheck, PreparedEnqueue, PreparedMutation } from "./_commit.ts";
@@ -26,6 +27,7 @@ const MAX_TOTAL_MUTATION_BYTES = 64 * 1024 * 1024;
 const VERSIONSTAMP = /^[0-9a-f]{20}$/;
 
 type Pending =
+  /** `value` is encoded after RECORD_ROOM free bytes, for the record's header. */
   | { type: "set"; key: unknown; value: Uint8Array; expireIn: number | undefined }
   | { type: "delete"; key: unknown }
   | { type: "sum" | "min" | "max"; key: unknown; operand: bigint }
@@ -51,6 +53,8 @@ export class AtomicOperation {
   readonly #checks: AtomicCheck[] = [];
   readonly #mutations: Pending[] = [];
   readonly #enqueues: PreparedEnqueue[] = [];
+  /** Committed once: the encoded values may be in a store now, so later commits copy them. */
+  #committed = false;
 
   /** @internal Made by `Kv.atomic()`. */
   constructor(committer: Committer) {
@@ -74,7 +78,7 @@ export class AtomicOperation {
     this.#mutations.push({
       type: "set",
       key,
-      value: encodeValue(value),
+      value: encodeValue(value, RECORD_ROOM),
       expireIn: checkExpireIn(options?.expireIn),
     });
     return this;
@@ -113,6 +117,7 @@ export class AtomicOperation {
   /** Applies everything, or nothing when a check fails (`{ ok: false }`). */
   async commit(): Promise<KvCommitResult | KvCommitError> {
     const { checks, mutations } = this.#prepare();
+    this.#committed = true;
     const vs = await this.#committer.commit(checks, mutations, this.#enqueues);
     return vs === null ? { ok: false } : { ok: true, versionstamp: vs };
   }
@@ -142,13 +147,18 @@ export class AtomicOperation {
         checkExpireIn(m.expireIn);
         const { key, stamped } = encodeSetKey(m.key);
         keyBytes += key.length;
-        mutationBytes += key.length + m.value.length;
-        return { ...m, key, stamped };
+        mutationBytes += key.length + m.value.length - RECORD_ROOM;
+        const roomy = !this.#committed;
+        const value = roomy ? m.value : m.value.slice(RECORD_ROOM);
+        return { type: "set", key, value, expireIn: m.expireIn, stamped, roomy };
       }
       const key = encodeWriteKey(m.key);
       keyBytes += key.length;
-      mutationBytes += key.length +
-        (m.type === "delete" ? 0 : 8);
+      if (m.type === "delete") {
+        mutationBytes += key.length;
+        return { type: "delete", key };
+      }
+      mutationBytes += key.length + 8;
       return { ...m, key };
     });
     for (const e of this.#enqueues) mutationBytes += e.value.length;
@@ -173,7 +183,7 @@ function pendingOf(m: KvMutation): Pending {
       return {
         type,
         key,
-        value: encodeValue(value),
+        value: encodeValue(value, RECORD_ROOM),
         expireIn: typeof expireIn === "number" ? expireIn : undefined,
       };
     }

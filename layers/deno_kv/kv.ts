@@ -173,7 +173,8 @@ export class Kv implements AsyncDisposable {
     options?: { raw?: boolean },
   ): ReadableStream<{ [K in keyof T]: KvEntryMaybe<T[K]> }> {
     this.#open("watch");
-    const raws = keys.map((k) => encodeReadKey(k));
+    // Copies of their own: a stream may live long, and encoded keys are views of a shared slab.
+    const raws = keys.map((k) => encodeReadKey(k).slice());
     const read = async () => {
       const recs = raws.length === 0 ? [] : await this.#rt.store.getMany(raws);
       const now = Date.now();

@@ -1,10 +1,11 @@
 // The README's "Coming from Deno KV" example runs as written (in an empty directory, as a
-// user's script importing the published specifier) and prints what its comment says.
-import { strictEqual } from "node:assert/strict";
+// user's script importing the published specifier) and leaves the store it describes.
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { KvU64, openKv } from "@cooljapan/oxistore/deno-kv";
 
 const root = new URL("../../", import.meta.url).pathname;
 
-Deno.test("README: the Coming from Deno KV example runs and prints true", async () => {
+Deno.test("README: the Coming from Deno KV example runs and commits its atomic operation", async () => {
   const readme = await Deno.readTextFile(`${root}README.md`);
   const start = readme.indexOf("## Coming from Deno KV");
   const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
@@ -20,9 +21,11 @@ Deno.test("README: the Coming from Deno KV example runs and prints true", async 
       stderr: "piped",
     }).output();
     strictEqual(r.code, 0, new TextDecoder().decode(r.stderr));
-    strictEqual(new TextDecoder().decode(r.stdout), "true\n");
-    // It made the store the comment names.
+    // It made the store the comment names, with the commit's two mutations.
     strictEqual((await Deno.stat(`${dir}/app.oxi`)).isFile, true);
+    await using kv = await openKv(`${dir}/app.oxi`);
+    deepStrictEqual((await kv.get(["users", 1])).value, { name: "Ada" });
+    deepStrictEqual((await kv.get(["stats", "renames"])).value, new KvU64(1n));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
