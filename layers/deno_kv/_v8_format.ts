@@ -260,13 +260,18 @@ class Reader {
         return field % 2 === 1 ? -n : n;
       }
       case T_ONE_BYTE: {
-        const bytes = this.bytes(this.varint());
+        const n = this.varint();
         let s = "";
-        // Short strings (most names and values): a loop is ~4x faster than spreading bytes.
-        if (bytes.length < 64) {
-          for (let k = 0; k < bytes.length; k++) s += String.fromCharCode(bytes[k]!);
+        // Short strings (most names and values): read in place, ~4x faster than spreading bytes.
+        if (n < 64) {
+          const b = this.b;
+          const end = this.i + n;
+          if (end > b.length) throw new NotPlain();
+          for (let k = this.i; k < end; k++) s += String.fromCharCode(b[k]!);
+          this.i = end;
           return s;
         }
+        const bytes = this.bytes(n);
         for (let k = 0; k < bytes.length; k += 4096) {
           s += String.fromCharCode.apply(null, bytes.subarray(k, k + 4096) as unknown as number[]);
         }

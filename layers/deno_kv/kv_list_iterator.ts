@@ -169,16 +169,16 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
   }
 
   /** The next entry. */
-  async next(): Promise<IteratorResult<KvEntry<T>, undefined>> {
-    if (this.#done || (this.#limit !== undefined && this.#count >= this.#limit)) {
-      return { done: true, value: undefined };
-    }
-    while (this.#at >= this.#buffer.length && !this.#lastBatch) {
-      this.#buffer = [];
-      this.#rawKeys = [];
-      this.#at = 0;
-      await this.#pull();
-    }
+  next(): Promise<IteratorResult<KvEntry<T>, undefined>> {
+    // From the fetched batch without an async function's machinery (most calls).
+    if (
+      !this.#done && this.#at < this.#buffer.length &&
+      (this.#limit === undefined || this.#count < this.#limit)
+    ) return Promise.resolve(this.#take());
+    return this.#nextSlow();
+  }
+
+  #take(): IteratorResult<KvEntry<T>, undefined> {
     const entry = this.#buffer[this.#at];
     const rawKey = this.#rawKeys[this.#at++];
     if (entry === undefined || rawKey === undefined) {
@@ -192,6 +192,19 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
     this.#cursor = undefined;
     this.#cursorKey = rawKey;
     return { done: false, value: entry };
+  }
+
+  async #nextSlow(): Promise<IteratorResult<KvEntry<T>, undefined>> {
+    if (this.#done || (this.#limit !== undefined && this.#count >= this.#limit)) {
+      return { done: true, value: undefined };
+    }
+    while (this.#at >= this.#buffer.length && !this.#lastBatch) {
+      this.#buffer = [];
+      this.#rawKeys = [];
+      this.#at = 0;
+      await this.#pull();
+    }
+    return this.#take();
   }
 
   async #pull(): Promise<void> {
