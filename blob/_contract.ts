@@ -65,3 +65,34 @@ export function existsCas(store: CasReader, digest: Digest | string): Promise<bo
     return Promise.reject(err);
   }
 }
+
+/** `AlreadyExists` for a `putIfAbsent` that found a blob. */
+export function alreadyExistsError(op: string, key: string, where: string): StoreError {
+  return new StoreError(
+    "AlreadyExists",
+    `Cannot ${op}: a blob already exists at ${JSON.stringify(key)} in ${where}`,
+  );
+}
+
+/** `CasMismatch` for a `putIfMatch` whose blob is missing or has another etag. */
+export function etagMismatchError(
+  op: string,
+  key: string,
+  where: string,
+  etag: string,
+  found: boolean,
+): StoreError {
+  return new StoreError(
+    "CasMismatch",
+    `Cannot ${op}: ${JSON.stringify(key)} in ${where} ` +
+      (found ? `has another etag than ${etag}` : "does not exist"),
+  );
+}
+
+/** `Unsupported` for `presign` on a store without URLs. */
+export function noUrlsError(key: string, where: string): StoreError {
+  return new StoreError(
+    "Unsupported",
+    `Cannot presign blob ${JSON.stringify(key)}: the blob store at ${where} has no URLs`,
+  );
+}

@@ -3,14 +3,10 @@
  *
  * @module
  */
-import { checkKeyList, closedError, existsCas, getCas, notFoundError } from "./_contract.ts";
 import { StoreError } from "../core/error.ts";
-import { bytesStream, chunkBytes, collectData, resolveRange } from "./_data.ts";
-import { newEtag } from "./_etag.ts";
-import { isBefore, PageBuilder, planList } from "./_list.ts";
-import { Digest, sha256 } from "./digest.ts";
-import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
-import { compareKeys } from "./keys.ts";
+import { BlobStoreCore } from "./_core.ts";
+import { MemoryBackend } from "./_memory_backend.ts";
+import type { Digest } from "./digest.ts";
 import type {
   BlobData,
   BlobMeta,
@@ -23,20 +19,11 @@ import type {
   PutOptions,
 } from "./types.ts";
 
-/** How messages name the memory store. */
-const MEMORY = ":memory:";
 /** Options of {@link MemoryBlobStore}. */
 export interface MemoryBlobStoreOptions {
   /** Most content bytes held at once; a write past it is `CapacityExceeded`. */
   maxBytes?: number;
 }
-
-interface Entry {
-  data: Uint8Array;
-  meta: BlobMeta;
-}
-
-type Condition = { ifAbsent: true } | { ifMatch: string } | undefined;
 
 /**
  * A BlobStore held in memory: fast, ephemeral, and with the same semantics as
@@ -55,11 +42,8 @@ type Condition = { ifAbsent: true } | { ifMatch: string } | undefined;
  * ```
  */
 export class MemoryBlobStore implements BlobStore {
-  #entries = new Map<string, Entry>();
-  #sorted: string[] = [];
-  #used = 0;
-  #closed = false;
-  readonly #maxBytes: number;
+  readonly #backend: MemoryBackend;
+  readonly #core: BlobStoreCore;
 
   /**
    * An empty store.
@@ -71,7 +55,8 @@ export class MemoryBlobStore implements BlobStore {
     if (!(max === Infinity || (Number.isSafeInteger(max) && max >= 0))) {
       throw new StoreError("InvalidInput", "Cannot open memory blob store: maxBytes must be ≥ 0");
     }
-    this.#maxBytes = max;
+    this.#backend = new MemoryBackend(max);
+    this.#core = new BlobStoreCore(this.#backend);
   }
 
   /**
@@ -87,84 +72,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   get usedBytes(): number {
-    return this.#used;
-  }
-
-  #open(op: string): void {
-    if (this.#closed) throw closedError(op, MEMORY);
-  }
-
-  #find(key: string, op: string): Entry {
-    const entry = this.#entries.get(key);
-    if (!entry) throw notFoundError(op, key, MEMORY);
-    return entry;
-  }
-
-  #index(key: string): number {
-    let lo = 0;
-    let hi = this.#sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareKeys(this.#sorted[mid]!, key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  // Synchronous from the condition check to the store, so it is atomic.
-  #commit(key: string, data: Uint8Array, meta: BlobMeta, cond: Condition, op: string): void {
-    const old = this.#entries.get(key);
-    if (cond && "ifAbsent" in cond && old) {
-      throw new StoreError(
-        "AlreadyExists",
-        `Cannot ${op}: a blob exists at ${JSON.stringify(key)}`,
-      );
-    }
-    if (cond && "ifMatch" in cond && old?.meta.etag !== cond.ifMatch) {
-      throw new StoreError(
-        "CasMismatch",
-        `Cannot ${op}: ${JSON.stringify(key)} ${old ? "has another etag" : "does not exist"}`,
-      );
-    }
-    const used = this.#used - (old?.data.length ?? 0) + data.length;
-    if (used > this.#maxBytes) {
-      throw new StoreError(
-        "CapacityExceeded",
-        `Cannot ${op}: ${JSON.stringify(key)} needs ${data.length} bytes, the store would hold ` +
-          `${used} of its ${this.#maxBytes}-byte quota`,
-      );
-    }
-    if (!old) this.#sorted.splice(this.#index(key), 0, key);
-    this.#entries.set(key, { data, meta });
-    this.#used = used;
-  }
-
-  #remove(key: string): boolean {
-    const old = this.#entries.get(key);
-    if (!old) return false;
-    this.#entries.delete(key);
-    this.#sorted.splice(this.#index(key), 1);
-    this.#used -= old.data.length;
-    return true;
-  }
-
-  async #write(
-    key: string,
-    data: BlobData,
-    opts: PutOptions,
-    cond: Condition,
-    op: string,
-  ): Promise<BlobMeta> {
-    this.#open(op);
-    checkBlobKey(key, op);
-    const contentType = checkContentType(opts.contentType, op);
-    const metadata = checkMetadata(opts.metadata, op);
-    const collected = await collectData(data, op);
-    this.#open(op);
-    const bytes = collected === data ? collected.slice() : collected;
-    const meta = makeMeta(key, bytes, contentType, metadata);
-    this.#commit(key, bytes, meta, cond, op);
-    return cloneMeta(meta);
+    return this.#backend.usedBytes;
   }
 
   /**
@@ -178,8 +86,8 @@ export class MemoryBlobStore implements BlobStore {
    * strictEqual(meta.size, 3);
    * ```
    */
-  put(key: string, data: BlobData, opts: PutOptions = {}): Promise<BlobMeta> {
-    return this.#write(key, data, opts, undefined, "put blob");
+  put(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#core.put(key, data, opts);
   }
 
   /**
@@ -195,10 +103,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   get(key: string): Promise<Uint8Array> {
-    return this.#sync(
-      "get blob",
-      () => this.#find(checkBlobKey(key, "get blob"), "get blob").data.slice(),
-    );
+    return this.#core.get(key);
   }
 
   /**
@@ -215,12 +120,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   getStream(key: string, range?: GetRangeOptions): Promise<ReadableStream<Uint8Array>> {
-    const op = "stream blob";
-    return this.#sync(op, () => {
-      const { data } = this.#find(checkBlobKey(key, op), op);
-      const [start, end] = resolveRange(range, data.length, op);
-      return bytesStream(data.slice(start, end));
-    });
+    return this.#core.getStream(key, range);
   }
 
   /**
@@ -236,10 +136,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   head(key: string): Promise<BlobMeta> {
-    return this.#sync(
-      "head blob",
-      () => cloneMeta(this.#find(checkBlobKey(key), "head blob").meta),
-    );
+    return this.#core.head(key);
   }
 
   /**
@@ -256,10 +153,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   delete(key: string): Promise<void> {
-    return this.#sync("delete blob", () => {
-      this.#find(checkBlobKey(key, "delete blob"), "delete blob");
-      this.#remove(key);
-    });
+    return this.#core.delete(key);
   }
 
   /**
@@ -273,7 +167,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   exists(key: string): Promise<boolean> {
-    return this.#sync("check blob", () => this.#entries.has(checkBlobKey(key, "check blob")));
+    return this.#core.exists(key);
   }
 
   /**
@@ -292,38 +186,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   list(prefix?: string, opts?: ListOptions): Promise<ListResult> {
-    return this.#sync("list blobs", () => {
-      const plan = planList(prefix, opts);
-      const page = new PageBuilder(plan);
-      let i = this.#index(
-        plan.after && compareKeys(plan.after.key, plan.prefix) > 0 ? plan.after.key : plan.prefix,
-      );
-      while (i < this.#sorted.length) {
-        const key = this.#sorted[i]!;
-        if (!key.startsWith(plan.prefix)) break;
-        if (isBefore(key, plan.after)) {
-          i++;
-          continue;
-        }
-        const offer = page.offer(key);
-        if (offer.kind === "full") break;
-        if (offer.kind === "prefix" || offer.kind === "grouped") {
-          i = this.#skipPrefix(i, offer.prefix);
-        } else i++;
-      }
-      const result: ListResult = {
-        items: page.keys.map((k) => cloneMeta(this.#entries.get(k)!.meta)),
-        prefixes: page.prefixes,
-      };
-      const cursor = page.cursor();
-      if (cursor !== undefined) result.cursor = cursor;
-      return result;
-    });
-  }
-
-  #skipPrefix(i: number, prefix: string): number {
-    while (i < this.#sorted.length && this.#sorted[i]!.startsWith(prefix)) i++;
-    return i;
+    return this.#core.list(prefix, opts);
   }
 
   /**
@@ -340,13 +203,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   copy(src: string, dst: string): Promise<void> {
-    const op = "copy blob";
-    return this.#sync(op, () => {
-      checkBlobKey(dst, op);
-      const from = this.#find(checkBlobKey(src, op), op);
-      const meta = { ...cloneMeta(from.meta), key: dst, etag: newEtag(), lastModified: new Date() };
-      this.#commit(dst, from.data, meta, undefined, op);
-    });
+    return this.#core.copy(src, dst);
   }
 
   /**
@@ -364,16 +221,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   rename(src: string, dst: string): Promise<void> {
-    const op = "rename blob";
-    return this.#sync(op, () => {
-      checkBlobKey(dst, op);
-      const from = this.#find(checkBlobKey(src, op), op);
-      if (src === dst) return;
-      const meta = { ...cloneMeta(from.meta), key: dst, etag: newEtag() };
-      // Source first, so a move never needs quota for two copies.
-      this.#remove(src);
-      this.#commit(dst, from.data, meta, undefined, op);
-    });
+    return this.#core.rename(src, dst);
   }
 
   /**
@@ -389,8 +237,8 @@ export class MemoryBlobStore implements BlobStore {
    * strictEqual(kind, "AlreadyExists");
    * ```
    */
-  putIfAbsent(key: string, data: BlobData, opts: PutOptions = {}): Promise<BlobMeta> {
-    return this.#write(key, data, opts, { ifAbsent: true }, "put blob if absent");
+  putIfAbsent(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#core.putIfAbsent(key, data, opts);
   }
 
   /**
@@ -407,8 +255,8 @@ export class MemoryBlobStore implements BlobStore {
    * strictEqual(kind, "CasMismatch"); // v1's etag is stale now
    * ```
    */
-  putIfMatch(key: string, data: BlobData, etag: string, opts: PutOptions = {}): Promise<BlobMeta> {
-    return this.#write(key, data, opts, { ifMatch: String(etag) }, "put blob if match");
+  putIfMatch(key: string, data: BlobData, etag: string, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#core.putIfMatch(key, data, etag, opts);
   }
 
   /**
@@ -424,12 +272,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   deleteMany(keys: string[]): Promise<number> {
-    const op = "delete blobs";
-    return this.#sync(op, () => {
-      let n = 0;
-      for (const k of checkKeyList(keys, op, MEMORY)) if (this.#remove(k)) n++;
-      return n;
-    });
+    return this.#core.deleteMany(keys);
   }
 
   /**
@@ -445,18 +288,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   deletePrefix(prefix: string): Promise<number> {
-    const op = "delete blobs by prefix";
-    return this.#sync(op, () => {
-      checkBlobPrefix(prefix, op);
-      const start = this.#index(prefix);
-      const end = this.#skipPrefix(start, prefix);
-      const gone = this.#sorted.splice(start, end - start);
-      for (const k of gone) {
-        this.#used -= this.#entries.get(k)!.data.length;
-        this.#entries.delete(k);
-      }
-      return gone.length;
-    });
+    return this.#core.deletePrefix(prefix);
   }
 
   /**
@@ -473,14 +305,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   deleteIfMatches(key: string, digest: Digest | string): Promise<boolean> {
-    const op = "delete blob if it matches";
-    return this.#sync(op, () => {
-      checkBlobKey(key, op);
-      const want = Digest.from(digest);
-      const entry = this.#entries.get(key);
-      if (!entry || !want.equals(entry.meta.digest)) return false;
-      return this.#remove(key);
-    });
+    return this.#core.deleteIfMatches(key, digest);
   }
 
   /**
@@ -494,18 +319,8 @@ export class MemoryBlobStore implements BlobStore {
    * strictEqual(d.hex.length, 64);
    * ```
    */
-  async putCas(data: BlobData): Promise<Digest> {
-    const op = "put content-addressed blob";
-    this.#open(op);
-    const bytes = (await collectData(data, op)).slice();
-    this.#open(op);
-    const digest = sha256(bytes);
-    const key = casKey(digest);
-    const old = this.#entries.get(key);
-    if (!old || old.meta.digest !== digest.hex) {
-      this.#commit(key, bytes, makeMeta(key, bytes, undefined, {}, digest), undefined, op);
-    }
-    return digest;
+  putCas(data: BlobData): Promise<Digest> {
+    return this.#core.putCas(data);
   }
 
   /**
@@ -521,7 +336,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   getCas(digest: Digest | string): Promise<Uint8Array> {
-    return getCas(this, digest, MEMORY);
+    return this.#core.getCas(digest);
   }
 
   /**
@@ -536,7 +351,7 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   existsCas(digest: Digest | string): Promise<boolean> {
-    return existsCas(this, digest);
+    return this.#core.existsCas(digest);
   }
 
   /**
@@ -553,20 +368,8 @@ export class MemoryBlobStore implements BlobStore {
    * strictEqual((await up.complete()).size, 14);
    * ```
    */
-  startUpload(key: string, opts: PutOptions = {}): Promise<ChunkedUpload> {
-    const op = "start upload";
-    return this.#sync(op, () => {
-      checkBlobKey(key, op);
-      const contentType = checkContentType(opts.contentType, op);
-      const metadata = checkMetadata(opts.metadata, op);
-      const putOpts: PutOptions = { metadata };
-      if (contentType !== undefined) putOpts.contentType = contentType;
-      return new MemoryUpload(
-        key,
-        this.#maxBytes,
-        (bytes) => this.#write(key, bytes, putOpts, undefined, "complete upload"),
-      );
-    });
+  startUpload(key: string, opts?: PutOptions): Promise<ChunkedUpload> {
+    return this.#core.startUpload(key, opts);
   }
 
   /**
@@ -582,11 +385,8 @@ export class MemoryBlobStore implements BlobStore {
    * strictEqual(kind, "Unsupported");
    * ```
    */
-  presign(key: string, _opts: PresignOptions): Promise<string> {
-    return this.#sync("presign blob", () => {
-      checkBlobKey(key, "presign blob");
-      throw new StoreError("Unsupported", "Cannot presign: the memory blob store has no URLs");
-    });
+  presign(key: string, opts: PresignOptions): Promise<string> {
+    return this.#core.presign(key, opts);
   }
 
   /**
@@ -602,98 +402,6 @@ export class MemoryBlobStore implements BlobStore {
    * ```
    */
   close(): Promise<void> {
-    this.#closed = true;
-    this.#entries.clear();
-    this.#sorted = [];
-    this.#used = 0;
-    return Promise.resolve();
+    return this.#core.close();
   }
-
-  #sync<T>(op: string, fn: () => T): Promise<T> {
-    try {
-      this.#open(op);
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-}
-
-class MemoryUpload implements ChunkedUpload {
-  #chunks: Uint8Array[] = [];
-  #size = 0;
-  #done = false;
-
-  constructor(
-    readonly key: string,
-    readonly maxBytes: number,
-    readonly finish: (bytes: Uint8Array) => Promise<BlobMeta>,
-  ) {}
-
-  #live(op: string): void {
-    if (this.#done) {
-      throw new StoreError("Closed", `Cannot ${op}: upload to ${JSON.stringify(this.key)} ended`);
-    }
-  }
-
-  write(chunk: Uint8Array | string): Promise<void> {
-    try {
-      this.#live("write upload chunk");
-      const bytes = chunkBytes(chunk, "write upload chunk").slice();
-      if (this.#size + bytes.length > this.maxBytes) {
-        throw new StoreError(
-          "CapacityExceeded",
-          `Cannot write upload chunk: ${JSON.stringify(this.key)} would exceed the ` +
-            `${this.maxBytes}-byte quota`,
-        );
-      }
-      this.#chunks.push(bytes);
-      this.#size += bytes.length;
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  async complete(): Promise<BlobMeta> {
-    this.#live("complete upload");
-    this.#done = true;
-    const all = new Uint8Array(this.#size);
-    let at = 0;
-    for (const c of this.#chunks) {
-      all.set(c, at);
-      at += c.length;
-    }
-    this.#chunks = [];
-    return await this.finish(all);
-  }
-
-  abort(): Promise<void> {
-    this.#done = true;
-    this.#chunks = [];
-    return Promise.resolve();
-  }
-}
-
-function makeMeta(
-  key: string,
-  data: Uint8Array,
-  contentType: string | undefined,
-  metadata: Record<string, string>,
-  digest: Digest = sha256(data),
-): BlobMeta {
-  const meta: BlobMeta = {
-    key,
-    size: data.length,
-    digest: digest.hex,
-    etag: newEtag(),
-    lastModified: new Date(),
-    metadata,
-  };
-  if (contentType !== undefined) meta.contentType = contentType;
-  return meta;
-}
-
-function cloneMeta(meta: BlobMeta): BlobMeta {
-  return { ...meta, lastModified: new Date(meta.lastModified), metadata: { ...meta.metadata } };
 }

@@ -1,0 +1,300 @@
+/**
+ * The `BlobStore` contract written once over a {@link BlobBackend}: key and
+ * option checks, closed checks, digests, conditional-write errors, content
+ * addressing, batch input checks, listing plans, chunked-upload lifetimes and
+ * the presign refusal of backends without URLs. The public store classes hold
+ * one and delegate to it, so each keeps its own name, options and examples.
+ *
+ * @module
+ */
+import { StoreError } from "../core/error.ts";
+import {
+  alreadyExistsError,
+  checkKeyList,
+  closedError,
+  etagMismatchError,
+  existsCas,
+  getCas,
+  notFoundError,
+  noUrlsError,
+} from "./_contract.ts";
+import { chunkBytes, collectData, resolveRange } from "./_data.ts";
+import { planList } from "./_list.ts";
+import type { BlobBackend, UploadSink, WriteCondition } from "./_backend.ts";
+import { Digest, sha256 } from "./digest.ts";
+import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
+import type {
+  BlobData,
+  BlobMeta,
+  BlobStore,
+  ChunkedUpload,
+  GetRangeOptions,
+  ListOptions,
+  ListResult,
+  PresignOptions,
+  PutOptions,
+} from "./types.ts";
+
+/** Removals in flight at once in `deleteMany`. */
+const DELETE_CONCURRENCY = 8;
+
+/** Longest presigned URL lifetime (7 days, the S3 limit). */
+const MAX_PRESIGN_SECONDS = 604800;
+
+/** A BlobStore over one backend. */
+export class BlobStoreCore implements BlobStore {
+  #closed = false;
+
+  constructor(readonly backend: BlobBackend) {}
+
+  #open(op: string): void {
+    if (this.#closed) throw closedError(op, this.backend.where);
+  }
+
+  #missing(op: string, key: string): StoreError {
+    return notFoundError(op, key, this.backend.where);
+  }
+
+  /** Runs the checks and the call as one promise: a failed check rejects, never throws. */
+  async #run<T>(op: string, fn: () => Promise<T> | T): Promise<T> {
+    this.#open(op);
+    return await fn();
+  }
+
+  #writeInfo(op: string, opts: PutOptions | undefined) {
+    const o = opts ?? {};
+    const contentType = checkContentType(o.contentType, op);
+    const metadata = checkMetadata(o.metadata, op);
+    return contentType === undefined ? { metadata } : { contentType, metadata };
+  }
+
+  async #write(
+    op: string,
+    key: string,
+    data: BlobData,
+    opts: PutOptions | undefined,
+    cond?: WriteCondition,
+  ): Promise<BlobMeta> {
+    this.#open(op);
+    checkBlobKey(key, op);
+    const base = this.#writeInfo(op, opts);
+    const collected = await collectData(data, op);
+    this.#open(op); // the store may have closed while a stream was read
+    // The backend may keep what it is given: never the caller's own array.
+    const bytes = collected === data ? collected.slice() : collected;
+    const r = await this.backend.write(key, bytes, { ...base, digest: sha256(bytes) }, cond, op);
+    if (typeof r !== "string") return r;
+    const where = this.backend.where;
+    if (r === "exists") throw alreadyExistsError(op, key, where);
+    const etag = cond && "ifMatch" in cond ? cond.ifMatch : "";
+    throw etagMismatchError(op, key, where, etag, r === "mismatch");
+  }
+
+  put(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#write("put blob", key, data, opts);
+  }
+
+  putIfAbsent(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#write("put blob if absent", key, data, opts, { ifAbsent: true });
+  }
+
+  putIfMatch(key: string, data: BlobData, etag: string, opts?: PutOptions): Promise<BlobMeta> {
+    const op = "put blob if match";
+    if (typeof etag !== "string" || etag === "") {
+      return Promise.reject(
+        new StoreError(
+          "InvalidInput",
+          `Cannot ${op} ${JSON.stringify(key)}: etag must be a string`,
+        ),
+      );
+    }
+    return this.#write(op, key, data, opts, { ifMatch: etag });
+  }
+
+  get(key: string): Promise<Uint8Array> {
+    const op = "get blob";
+    return this.#run(op, async () => {
+      const data = await this.backend.read(checkBlobKey(key, op));
+      if (data === undefined) throw this.#missing(op, key);
+      return data;
+    });
+  }
+
+  getStream(key: string, range?: GetRangeOptions): Promise<ReadableStream<Uint8Array>> {
+    const op = "stream blob";
+    return this.#run(op, async () => {
+      checkBlobKey(key, op);
+      resolveRange(range, Number.MAX_SAFE_INTEGER, op); // checks the shape; the backend clamps
+      const stream = await this.backend.readStream(key, range, op);
+      if (stream === undefined) throw this.#missing(op, key);
+      return stream;
+    });
+  }
+
+  head(key: string): Promise<BlobMeta> {
+    const op = "head blob";
+    return this.#run(op, async () => {
+      const meta = await this.backend.stat(checkBlobKey(key, op));
+      if (meta === undefined) throw this.#missing(op, key);
+      return meta;
+    });
+  }
+
+  delete(key: string): Promise<void> {
+    const op = "delete blob";
+    return this.#run(op, async () => {
+      if (!(await this.backend.remove(checkBlobKey(key, op)))) throw this.#missing(op, key);
+    });
+  }
+
+  exists(key: string): Promise<boolean> {
+    const op = "check blob";
+    return this.#run(
+      op,
+      async () => (await this.backend.stat(checkBlobKey(key, op))) !== undefined,
+    );
+  }
+
+  list(prefix?: string, opts?: ListOptions): Promise<ListResult> {
+    return this.#run("list blobs", () => this.backend.list(planList(prefix, opts)));
+  }
+
+  copy(src: string, dst: string): Promise<void> {
+    const op = "copy blob";
+    return this.#run(op, async () => {
+      checkBlobKey(src, op);
+      checkBlobKey(dst, op);
+      if (!(await this.backend.copy(src, dst, op))) throw this.#missing(op, src);
+    });
+  }
+
+  rename(src: string, dst: string): Promise<void> {
+    const op = "rename blob";
+    return this.#run(op, async () => {
+      checkBlobKey(src, op);
+      checkBlobKey(dst, op);
+      if (!(await this.backend.rename(src, dst, op))) throw this.#missing(op, src);
+    });
+  }
+
+  deleteMany(keys: string[]): Promise<number> {
+    const op = "delete blobs";
+    return this.#run(op, async () => {
+      const unique = [...new Set(checkKeyList(keys, op, this.backend.where))];
+      let removed = 0;
+      for (let i = 0; i < unique.length; i += DELETE_CONCURRENCY) {
+        const batch = unique.slice(i, i + DELETE_CONCURRENCY);
+        const done = await Promise.all(batch.map((k) => this.backend.remove(k)));
+        removed += done.filter(Boolean).length;
+      }
+      return removed;
+    });
+  }
+
+  deletePrefix(prefix: string): Promise<number> {
+    const op = "delete blobs by prefix";
+    return this.#run(op, () => this.backend.removePrefix(checkBlobPrefix(prefix, op)));
+  }
+
+  deleteIfMatches(key: string, digest: Digest | string): Promise<boolean> {
+    const op = "delete blob if it matches";
+    return this.#run(op, () => {
+      checkBlobKey(key, op);
+      return this.backend.remove(key, Digest.from(digest));
+    });
+  }
+
+  async putCas(data: BlobData): Promise<Digest> {
+    const op = "put content-addressed blob";
+    this.#open(op);
+    const bytes = (await collectData(data, op)).slice();
+    this.#open(op);
+    const digest = sha256(bytes);
+    const key = casKey(digest);
+    // No condition needed: whoever wins a race writes the same bytes.
+    if ((await this.backend.stat(key))?.digest !== digest.hex) {
+      await this.backend.write(key, bytes, { metadata: {}, digest }, undefined, op);
+    }
+    return digest;
+  }
+
+  getCas(digest: Digest | string): Promise<Uint8Array> {
+    return getCas(this, digest, this.backend.where);
+  }
+
+  existsCas(digest: Digest | string): Promise<boolean> {
+    return existsCas(this, digest);
+  }
+
+  startUpload(key: string, opts?: PutOptions): Promise<ChunkedUpload> {
+    const op = "start upload";
+    return this.#run(op, () => {
+      checkBlobKey(key, op);
+      const sink = this.backend.openUpload(key, this.#writeInfo(op, opts));
+      return new CoreUpload(key, sink, (what) => this.#open(what));
+    });
+  }
+
+  presign(key: string, opts: PresignOptions): Promise<string> {
+    const op = "presign blob";
+    return this.#run(op, () => {
+      checkBlobKey(key, op);
+      const { backend } = this;
+      if (backend.presign === undefined) throw noUrlsError(key, backend.where);
+      const method = opts?.method;
+      const secs = opts?.expiresInSeconds;
+      if (method !== "GET" && method !== "PUT") {
+        throw new StoreError("InvalidInput", `Cannot ${op} ${key}: method must be GET or PUT`);
+      }
+      if (!Number.isSafeInteger(secs) || secs < 1 || secs > MAX_PRESIGN_SECONDS) {
+        throw new StoreError(
+          "InvalidInput",
+          `Cannot ${op} ${key}: expiresInSeconds must be an integer in 1…${MAX_PRESIGN_SECONDS}`,
+        );
+      }
+      return backend.presign(key, method, secs);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    return this.backend.close();
+  }
+}
+
+/** A chunked upload's lifetime (writes after the end are `Closed`) over a backend's sink. */
+class CoreUpload implements ChunkedUpload {
+  #ended = false;
+
+  constructor(
+    readonly key: string,
+    readonly sink: UploadSink,
+    readonly ensureOpen: (op: string) => void,
+  ) {}
+
+  #live(op: string): void {
+    this.ensureOpen(op);
+    if (this.#ended) {
+      throw new StoreError("Closed", `Cannot ${op}: upload to ${JSON.stringify(this.key)} ended`);
+    }
+  }
+
+  async write(chunk: Uint8Array | string): Promise<void> {
+    const op = "write upload chunk";
+    this.#live(op);
+    await this.sink.write(chunkBytes(chunk, op).slice());
+  }
+
+  async complete(): Promise<BlobMeta> {
+    this.#live("complete upload");
+    this.#ended = true;
+    return await this.sink.complete();
+  }
+
+  async abort(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    await this.sink.abort();
+  }
+}
