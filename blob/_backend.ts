@@ -10,7 +10,7 @@
  */
 import type { Digest } from "./digest.ts";
 import type { ListPlan } from "./_list.ts";
-import type { BlobMeta, ListResult } from "./types.ts";
+import type { BlobData, BlobMeta, ListResult } from "./types.ts";
 
 /** What the core knows about a write before the backend stores it. */
 export interface WriteInfo {
@@ -18,8 +18,8 @@ export interface WriteInfo {
   contentType?: string;
   /** Checked user metadata (a fresh object the backend may keep). */
   metadata: Record<string, string>;
-  /** SHA-256 of the bytes. */
-  digest: Digest;
+  /** SHA-256 of the data, when the core already knows it (content addressing). */
+  digest?: Digest;
 }
 
 /** A precondition the backend applies atomically with the write. */
@@ -30,7 +30,7 @@ export type WriteConflict = "exists" | "missing" | "mismatch";
 
 /** Where a chunked upload's bytes go until it is completed. */
 export interface UploadSink {
-  /** Takes the next chunk (the sink may keep it: the core hands over a copy). */
+  /** Takes the next chunk (the caller's own array: copy it before keeping it). */
   write(chunk: Uint8Array): Promise<void>;
   /** Publishes the blob under its key. */
   complete(): Promise<BlobMeta>;
@@ -42,13 +42,20 @@ export interface UploadSink {
 export interface BlobBackend {
   /** How messages name the store (":memory:", a path, a bucket URL). */
   readonly where: string;
+  /** `deleteMany` removals in flight at once. */
+  readonly removeConcurrency: number;
+  /** Gets ready before an operation (a local store opens its root on first use). */
+  prepare?(op: string): Promise<void>;
+  /** Rules the backend adds to the common key rules (throws `InvalidInput`/`Unsupported`). */
+  checkKey?(key: string, op: string): void;
   /**
-   * Stores `bytes` (the backend may keep them: the core hands over a copy)
-   * if `cond` holds; returns the new blob's metadata or why the condition failed.
+   * Stores the data (bytes, string or stream, already type-checked; bytes are
+   * the caller's own array) if `cond` holds; returns the new blob's metadata
+   * or why the condition failed.
    */
   write(
     key: string,
-    bytes: Uint8Array,
+    data: BlobData,
     info: WriteInfo,
     cond: WriteCondition | undefined,
     op: string,
@@ -74,7 +81,7 @@ export interface BlobBackend {
   /** Moves a blob (a no-op when `src === dst`); false when `src` is missing. */
   rename(src: string, dst: string, op: string): Promise<boolean>;
   /** Where a chunked upload to `key` collects its bytes. */
-  openUpload(key: string, info: Omit<WriteInfo, "digest">): UploadSink;
+  openUpload(key: string, info: WriteInfo, op: string): Promise<UploadSink>;
   /** A signed URL; absent on backends that have none (the core says `Unsupported`). */
   presign?(key: string, method: "GET" | "PUT", expiresInSeconds: number): Promise<string>;
   /** Releases what the backend holds. */

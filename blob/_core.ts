@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { StoreError } from "../core/error.ts";
+import { StoreError, toStoreError } from "../core/error.ts";
 import {
   alreadyExistsError,
   checkKeyList,
@@ -18,9 +18,9 @@ import {
   notFoundError,
   noUrlsError,
 } from "./_contract.ts";
-import { chunkBytes, collectData, resolveRange } from "./_data.ts";
+import { checkData, chunkBytes, collectData, resolveRange } from "./_data.ts";
 import { planList } from "./_list.ts";
-import type { BlobBackend, UploadSink, WriteCondition } from "./_backend.ts";
+import type { BlobBackend, UploadSink, WriteCondition, WriteInfo } from "./_backend.ts";
 import { Digest, sha256 } from "./digest.ts";
 import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
 import type {
@@ -34,9 +34,6 @@ import type {
   PresignOptions,
   PutOptions,
 } from "./types.ts";
-
-/** Removals in flight at once in `deleteMany`. */
-const DELETE_CONCURRENCY = 8;
 
 /** Longest presigned URL lifetime (7 days, the S3 limit). */
 const MAX_PRESIGN_SECONDS = 604800;
@@ -55,39 +52,54 @@ export class BlobStoreCore implements BlobStore {
     return notFoundError(op, key, this.backend.where);
   }
 
-  /** Runs the checks and the call as one promise: a failed check rejects, never throws. */
-  async #run<T>(op: string, fn: () => Promise<T> | T): Promise<T> {
-    this.#open(op);
-    return await fn();
+  #key(key: string, op: string): string {
+    checkBlobKey(key, op);
+    this.backend.checkKey?.(key, op);
+    return key;
   }
 
-  #writeInfo(op: string, opts: PutOptions | undefined) {
+  /**
+   * Runs one operation: closed check, the backend made ready, then `fn`; a
+   * failure is a StoreError naming the operation, its subject and the store.
+   */
+  async #run<T>(op: string, subject: string, fn: () => Promise<T> | T): Promise<T> {
+    try {
+      this.#open(op);
+      if (this.backend.prepare) {
+        await this.backend.prepare(op);
+        this.#open(op); // closed while the backend got ready
+      }
+      return await fn();
+    } catch (err) {
+      throw toStoreError(err, `${op} ${subject} in ${this.backend.where}`);
+    }
+  }
+
+  #writeInfo(op: string, opts: PutOptions | undefined): WriteInfo {
     const o = opts ?? {};
     const contentType = checkContentType(o.contentType, op);
     const metadata = checkMetadata(o.metadata, op);
     return contentType === undefined ? { metadata } : { contentType, metadata };
   }
 
-  async #write(
+  #write(
     op: string,
     key: string,
     data: BlobData,
     opts: PutOptions | undefined,
     cond?: WriteCondition,
   ): Promise<BlobMeta> {
-    this.#open(op);
-    checkBlobKey(key, op);
-    const base = this.#writeInfo(op, opts);
-    const collected = await collectData(data, op);
-    this.#open(op); // the store may have closed while a stream was read
-    // The backend may keep what it is given: never the caller's own array.
-    const bytes = collected === data ? collected.slice() : collected;
-    const r = await this.backend.write(key, bytes, { ...base, digest: sha256(bytes) }, cond, op);
-    if (typeof r !== "string") return r;
-    const where = this.backend.where;
-    if (r === "exists") throw alreadyExistsError(op, key, where);
-    const etag = cond && "ifMatch" in cond ? cond.ifMatch : "";
-    throw etagMismatchError(op, key, where, etag, r === "mismatch");
+    return this.#run(op, JSON.stringify(key), async () => {
+      this.#key(key, op);
+      const info = this.#writeInfo(op, opts);
+      checkData(data, op);
+      const r = await this.backend.write(key, data, info, cond, op);
+      if (typeof r !== "string") return r;
+      const where = this.backend.where;
+      if (r === "exists") throw alreadyExistsError(op, key, where);
+      const etag = cond && "ifMatch" in cond ? cond.ifMatch : "";
+      throw etagMismatchError(op, key, where, etag, r === "mismatch");
+    });
   }
 
   put(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
@@ -113,8 +125,8 @@ export class BlobStoreCore implements BlobStore {
 
   get(key: string): Promise<Uint8Array> {
     const op = "get blob";
-    return this.#run(op, async () => {
-      const data = await this.backend.read(checkBlobKey(key, op));
+    return this.#run(op, JSON.stringify(key), async () => {
+      const data = await this.backend.read(this.#key(key, op));
       if (data === undefined) throw this.#missing(op, key);
       return data;
     });
@@ -122,8 +134,8 @@ export class BlobStoreCore implements BlobStore {
 
   getStream(key: string, range?: GetRangeOptions): Promise<ReadableStream<Uint8Array>> {
     const op = "stream blob";
-    return this.#run(op, async () => {
-      checkBlobKey(key, op);
+    return this.#run(op, JSON.stringify(key), async () => {
+      this.#key(key, op);
       resolveRange(range, Number.MAX_SAFE_INTEGER, op); // checks the shape; the backend clamps
       const stream = await this.backend.readStream(key, range, op);
       if (stream === undefined) throw this.#missing(op, key);
@@ -133,8 +145,8 @@ export class BlobStoreCore implements BlobStore {
 
   head(key: string): Promise<BlobMeta> {
     const op = "head blob";
-    return this.#run(op, async () => {
-      const meta = await this.backend.stat(checkBlobKey(key, op));
+    return this.#run(op, JSON.stringify(key), async () => {
+      const meta = await this.backend.stat(this.#key(key, op));
       if (meta === undefined) throw this.#missing(op, key);
       return meta;
     });
@@ -142,8 +154,8 @@ export class BlobStoreCore implements BlobStore {
 
   delete(key: string): Promise<void> {
     const op = "delete blob";
-    return this.#run(op, async () => {
-      if (!(await this.backend.remove(checkBlobKey(key, op)))) throw this.#missing(op, key);
+    return this.#run(op, JSON.stringify(key), async () => {
+      if (!(await this.backend.remove(this.#key(key, op)))) throw this.#missing(op, key);
     });
   }
 
@@ -151,39 +163,48 @@ export class BlobStoreCore implements BlobStore {
     const op = "check blob";
     return this.#run(
       op,
-      async () => (await this.backend.stat(checkBlobKey(key, op))) !== undefined,
+      JSON.stringify(key),
+      async () => (await this.backend.stat(this.#key(key, op))) !== undefined,
     );
   }
 
   list(prefix?: string, opts?: ListOptions): Promise<ListResult> {
-    return this.#run("list blobs", () => this.backend.list(planList(prefix, opts)));
+    const op = "list blobs";
+    return this.#run(
+      op,
+      `under ${JSON.stringify(prefix ?? "")}`,
+      () => this.backend.list(planList(prefix, opts)),
+    );
   }
 
   copy(src: string, dst: string): Promise<void> {
     const op = "copy blob";
-    return this.#run(op, async () => {
-      checkBlobKey(src, op);
-      checkBlobKey(dst, op);
+    return this.#run(op, `${JSON.stringify(src)} to ${JSON.stringify(dst)}`, async () => {
+      this.#key(src, op);
+      this.#key(dst, op);
       if (!(await this.backend.copy(src, dst, op))) throw this.#missing(op, src);
     });
   }
 
   rename(src: string, dst: string): Promise<void> {
     const op = "rename blob";
-    return this.#run(op, async () => {
-      checkBlobKey(src, op);
-      checkBlobKey(dst, op);
+    return this.#run(op, `${JSON.stringify(src)} to ${JSON.stringify(dst)}`, async () => {
+      this.#key(src, op);
+      this.#key(dst, op);
       if (!(await this.backend.rename(src, dst, op))) throw this.#missing(op, src);
     });
   }
 
   deleteMany(keys: string[]): Promise<number> {
     const op = "delete blobs";
-    return this.#run(op, async () => {
-      const unique = [...new Set(checkKeyList(keys, op, this.backend.where))];
+    return this.#run(op, `(${keys?.length} keys)`, async () => {
+      // Every key is checked before the first removal.
+      const all = checkKeyList(keys, op, this.backend.where).map((k) => this.#key(k, op));
+      const unique = [...new Set(all)];
+      const step = Math.max(1, this.backend.removeConcurrency);
       let removed = 0;
-      for (let i = 0; i < unique.length; i += DELETE_CONCURRENCY) {
-        const batch = unique.slice(i, i + DELETE_CONCURRENCY);
+      for (let i = 0; i < unique.length; i += step) {
+        const batch = unique.slice(i, i + step);
         const done = await Promise.all(batch.map((k) => this.backend.remove(k)));
         removed += done.filter(Boolean).length;
       }
@@ -193,29 +214,34 @@ export class BlobStoreCore implements BlobStore {
 
   deletePrefix(prefix: string): Promise<number> {
     const op = "delete blobs by prefix";
-    return this.#run(op, () => this.backend.removePrefix(checkBlobPrefix(prefix, op)));
+    return this.#run(
+      op,
+      `under ${JSON.stringify(prefix)}`,
+      () => this.backend.removePrefix(checkBlobPrefix(prefix, op)),
+    );
   }
 
   deleteIfMatches(key: string, digest: Digest | string): Promise<boolean> {
     const op = "delete blob if it matches";
-    return this.#run(op, () => {
-      checkBlobKey(key, op);
+    return this.#run(op, JSON.stringify(key), () => {
+      this.#key(key, op);
       return this.backend.remove(key, Digest.from(digest));
     });
   }
 
-  async putCas(data: BlobData): Promise<Digest> {
+  putCas(data: BlobData): Promise<Digest> {
     const op = "put content-addressed blob";
-    this.#open(op);
-    const bytes = (await collectData(data, op)).slice();
-    this.#open(op);
-    const digest = sha256(bytes);
-    const key = casKey(digest);
-    // No condition needed: whoever wins a race writes the same bytes.
-    if ((await this.backend.stat(key))?.digest !== digest.hex) {
-      await this.backend.write(key, bytes, { metadata: {}, digest }, undefined, op);
-    }
-    return digest;
+    return this.#run(op, "", async () => {
+      const bytes = await collectData(data, op);
+      this.#open(op);
+      const digest = sha256(bytes);
+      const key = casKey(digest);
+      // No condition needed: whoever wins a race writes the same bytes.
+      if ((await this.backend.stat(key))?.digest !== digest.hex) {
+        await this.backend.write(key, bytes, { metadata: {}, digest }, undefined, op);
+      }
+      return digest;
+    });
   }
 
   getCas(digest: Digest | string): Promise<Uint8Array> {
@@ -228,17 +254,17 @@ export class BlobStoreCore implements BlobStore {
 
   startUpload(key: string, opts?: PutOptions): Promise<ChunkedUpload> {
     const op = "start upload";
-    return this.#run(op, () => {
-      checkBlobKey(key, op);
-      const sink = this.backend.openUpload(key, this.#writeInfo(op, opts));
+    return this.#run(op, JSON.stringify(key), async () => {
+      this.#key(key, op);
+      const sink = await this.backend.openUpload(key, this.#writeInfo(op, opts), op);
       return new CoreUpload(key, sink, (what) => this.#open(what));
     });
   }
 
   presign(key: string, opts: PresignOptions): Promise<string> {
     const op = "presign blob";
-    return this.#run(op, () => {
-      checkBlobKey(key, op);
+    return this.#run(op, JSON.stringify(key), () => {
+      this.#key(key, op);
       const { backend } = this;
       if (backend.presign === undefined) throw noUrlsError(key, backend.where);
       const method = opts?.method;
@@ -283,7 +309,7 @@ class CoreUpload implements ChunkedUpload {
   async write(chunk: Uint8Array | string): Promise<void> {
     const op = "write upload chunk";
     this.#live(op);
-    await this.sink.write(chunkBytes(chunk, op).slice());
+    await this.sink.write(chunkBytes(chunk, op));
   }
 
   async complete(): Promise<BlobMeta> {

@@ -13,12 +13,13 @@ import type {
   WriteConflict,
   WriteInfo,
 } from "./_backend.ts";
-import { bytesStream, resolveRange } from "./_data.ts";
+import { closedError } from "./_contract.ts";
+import { bytesStream, collectData, resolveRange } from "./_data.ts";
 import { newEtag } from "./_etag.ts";
 import { isBefore, type ListPlan, PageBuilder } from "./_list.ts";
 import { type Digest, sha256 } from "./digest.ts";
 import { compareKeys } from "./keys.ts";
-import type { BlobMeta, ListResult } from "./types.ts";
+import type { BlobData, BlobMeta, ListResult } from "./types.ts";
 
 /** How messages name the memory store. */
 export const MEMORY = ":memory:";
@@ -31,6 +32,8 @@ interface Entry {
 /** Blobs held in memory, optionally bounded by `maxBytes` of content. */
 export class MemoryBackend implements BlobBackend {
   readonly where = MEMORY;
+  readonly removeConcurrency = 1;
+  #closed = false;
   #entries = new Map<string, Entry>();
   #sorted: string[] = [];
   #used = 0;
@@ -83,10 +86,25 @@ export class MemoryBackend implements BlobBackend {
     return true;
   }
 
-  write(
+  async write(
+    key: string,
+    data: BlobData,
+    info: WriteInfo,
+    cond: WriteCondition | undefined,
+    op: string,
+  ): Promise<BlobMeta | WriteConflict> {
+    const collected = await collectData(data, op);
+    if (this.#closed) throw closedError(op, MEMORY); // closed while a stream was read
+    // Kept as is: never the caller's own array.
+    const bytes = collected === data ? collected.slice() : collected;
+    return this.#store(key, bytes, { ...info, digest: info.digest ?? sha256(bytes) }, cond, op);
+  }
+
+  /** Synchronous from the condition check to the change, so it is atomic. */
+  #store(
     key: string,
     bytes: Uint8Array,
-    info: WriteInfo,
+    info: WriteInfo & { digest: Digest },
     cond: WriteCondition | undefined,
     op: string,
   ): Promise<BlobMeta | WriteConflict> {
@@ -201,11 +219,12 @@ export class MemoryBackend implements BlobBackend {
     }
   }
 
-  openUpload(key: string, info: Omit<WriteInfo, "digest">): UploadSink {
-    return new MemoryUploadSink(key, this.maxBytes, info, this);
+  openUpload(key: string, info: WriteInfo): Promise<UploadSink> {
+    return Promise.resolve(new MemoryUploadSink(key, this.maxBytes, info, this));
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     this.#entries.clear();
     this.#sorted = [];
     this.#used = 0;
@@ -221,7 +240,7 @@ class MemoryUploadSink implements UploadSink {
   constructor(
     readonly key: string,
     readonly maxBytes: number,
-    readonly info: Omit<WriteInfo, "digest">,
+    readonly info: WriteInfo,
     readonly backend: MemoryBackend,
   ) {}
 
@@ -235,7 +254,7 @@ class MemoryUploadSink implements UploadSink {
         ),
       );
     }
-    this.#chunks.push(chunk);
+    this.#chunks.push(chunk.slice());
     this.#size += chunk.length;
     return Promise.resolve();
   }
@@ -248,13 +267,7 @@ class MemoryUploadSink implements UploadSink {
       at += c.length;
     }
     this.#chunks = [];
-    const r = await this.backend.write(
-      this.key,
-      all,
-      { ...this.info, digest: sha256(all) },
-      undefined,
-      "complete upload",
-    );
+    const r = await this.backend.write(this.key, all, this.info, undefined, "complete upload");
     return r as BlobMeta; // unconditional writes never conflict
   }
 
