@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { StoreError } from "@cooljapan/oxistore";
 import { KvU64, openKv } from "@cooljapan/oxistore/deno-kv";
-import { OURS } from "./_targets.ts";
+import { ORACLE, OURS } from "./_targets.ts";
 
 const wideKey = fc.array(
   fc.oneof(
@@ -256,6 +256,34 @@ Deno.test("deno-kv keys: any typed array is a bytes part (the typed layer refuse
       throw new Error("the typed layer should refuse it");
     } catch (e) {
       ok(e instanceof StoreError && e.kind === "InvalidInput", String(e));
+    }
+  }
+});
+
+Deno.test("deno-kv atomic: one operation committed twice writes twice, with two versionstamps, as Deno KV", async () => {
+  for (const target of [ORACLE, ...OURS]) {
+    const name = target.name;
+    const { kv, close } = await target.open();
+    try {
+      const op = kv.atomic().set(["a"], { x: 1 }).set(["b"], new Uint8Array([1, 2]), {
+        expireIn: 60_000,
+      });
+      const first = await op.commit();
+      const seen = await kv.get(["a"]);
+      const second = await op.commit();
+      ok(first.ok && second.ok && first.versionstamp < second.versionstamp, name);
+      deepStrictEqual(
+        seen,
+        { key: ["a"], value: { x: 1 }, versionstamp: first.versionstamp },
+        name,
+      );
+      for (const key of [["a"], ["b"]]) {
+        strictEqual((await kv.get(key)).versionstamp, second.versionstamp, name);
+      }
+      deepStrictEqual((await kv.get(["a"])).value, { x: 1 }, name);
+      deepStrictEqual((await kv.get(["b"])).value, new Uint8Array([1, 2]), name);
+    } finally {
+      await close();
     }
   }
 });
