@@ -204,6 +204,9 @@ export function serializeV8(value: unknown, room = 0): Uint8Array {
 let scratch = new Writer(1024);
 let scratchBusy = false;
 
+/** Recently read property names by a hash of their bytes (see `Reader.name`). */
+const NAME_CACHE: (string | undefined)[] = new Array(256);
+
 class Reader {
   i = 0;
   constructor(readonly b: Uint8Array) {}
@@ -235,6 +238,38 @@ class Reader {
     const out = this.b.subarray(this.i, this.i + n);
     this.i += n;
     return out;
+  }
+  /**
+   * A one-byte property name. Names repeat from value to value: the string made last time for
+   * the same bytes is reused, so setting the property skips building and hashing a new string.
+   */
+  name(): string {
+    const start = this.i;
+    const n = this.varint();
+    const b = this.b;
+    const at = this.i;
+    if (n > 32 || at + n > b.length) {
+      this.i = start;
+      return this.value(T_ONE_BYTE) as string;
+    }
+    let h = n;
+    for (let k = at; k < at + n; k++) h = (h * 31 + b[k]!) & 0xff;
+    const cached = NAME_CACHE[h];
+    this.i = at + n;
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let k = 0; k < n; k++) {
+        if (cached.charCodeAt(k) !== b[at + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    let s = "";
+    for (let k = at; k < at + n; k++) s += String.fromCharCode(b[k]!);
+    NAME_CACHE[h] = s;
+    return s;
   }
   value(t = this.tag()): unknown {
     switch (t) {
@@ -290,7 +325,7 @@ class Reader {
       case T_OBJECT: {
         const o: Record<string, unknown> = {};
         for (let k = this.tag(); k !== T_END_OBJECT; k = this.tag()) {
-          const name = this.value(k);
+          const name = k === T_ONE_BYTE ? this.name() : this.value(k);
           if (typeof name !== "string") throw new NotPlain();
           o[name] = this.value();
         }

@@ -38,3 +38,16 @@ Deno.test("v8 format: strings keep lone surrogates; shared objects and cycles ro
   const [a, b] = deserializeV8(serializeV8([shared, shared])) as object[];
   deepStrictEqual(a === b, true);
 });
+
+Deno.test("v8 format: property names read back right when many names share the reader's name cache", () => {
+  // 2,000 distinct names over 256 cache slots: most collide; some share a length too.
+  const names = Array.from({ length: 2000 }, (_, i) => `k${i.toString(36)}`);
+  names.push("x".repeat(33), "x".repeat(32), "é", "a\u0000b");
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < names.length; i += 3) {
+      const o = { [names[i]!]: i, [names[(i + 7) % names.length]!]: [i], same: true };
+      deepStrictEqual(deserializeV8(serializeV8(o)), o);
+      deepStrictEqual(deserializeV8(new Uint8Array(serialize(o))), o);
+    }
+  }
+});
