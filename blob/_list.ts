@@ -25,6 +25,8 @@ export interface ListPlan {
   delimiter: string | undefined;
   limit: number;
   after: ListPosition | undefined;
+  /** The cursor as given (a backend may key its own resume state by it). */
+  cursor: string | undefined;
 }
 
 /** Validates `list` arguments into a plan. */
@@ -40,7 +42,8 @@ export function planList(prefix: string | undefined, opts: ListOptions = {}): Li
       `Cannot list blobs: limit must be a positive integer, got ${limit}`,
     );
   }
-  return { prefix: p, delimiter, limit, after: cursor === undefined ? undefined : decode(cursor) };
+  const after = cursor === undefined ? undefined : decode(cursor);
+  return { prefix: p, delimiter, limit, after, cursor };
 }
 
 /** Encodes a position as an opaque URL-safe cursor. */

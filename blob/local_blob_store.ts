@@ -13,28 +13,12 @@
  *
  * @module
  */
-import { join, parse, resolve } from "node:path";
-import { StoreError, toStoreError } from "../core/error.ts";
-import { iterateData, resolveRange } from "./_data.ts";
-import { decodeHeader, headerMeta, TOMBSTONE } from "./local/_sidecar.ts";
-import {
-  ContentWriter,
-  readFull,
-  restamped,
-  sidecarBytes,
-  stampOf,
-  type WrittenContent,
-} from "./local/_io.ts";
-import { KeyLocks, TempSession } from "./local/_session.ts";
-import { LocalUpload, rangeStream } from "./local/_stream.ts";
-import { LocalListing } from "./local/_listing.ts";
-import { LocalLayout, type Place, PRIVATE_DIR } from "./local/_layout.ts";
-import { type Change, commit, findBlob, type Found, settle } from "./local/_commit.ts";
-import { denoFs, type LocalFs, makeDirs, syncDir } from "./local/_fs.ts";
-import { markFormat, needsUpgrade, upgrade } from "./local/_upgrade.ts";
-import { Digest } from "./digest.ts";
-import { checkKeyList, closedError, existsCas, getCas, notFoundError } from "./_contract.ts";
-import { casKey, checkBlobKey, checkBlobPrefix, checkContentType, checkMetadata } from "./keys.ts";
+import { StoreError } from "../core/error.ts";
+import { BlobStoreCore } from "./_core.ts";
+import { LocalBackend } from "./local/_backend.ts";
+import { denoFs, type LocalFs } from "./local/_fs.ts";
+import { PRIVATE_DIR } from "./local/_layout.ts";
+import type { Digest } from "./digest.ts";
 import type {
   BlobData,
   BlobMeta,
@@ -72,20 +56,9 @@ export interface LocalBlobStoreOptions {
 }
 
 const DEFAULT_LIST_CACHE = 50_000;
-const NO_DIGEST = Digest.fromHex("0".repeat(64));
-const COPY_CHUNK = 1 << 20;
 
 /** Name of the private directory that marks a LocalBlobStore root (format 2). */
 export const LOCAL_BLOB_MARKER: string = PRIVATE_DIR;
-
-type Condition = "ifAbsent" | { etag: string } | undefined;
-
-/** Content and its sidecar, each in a flushed temp file (`ready` holds the sidecar). */
-interface Prepared {
-  written: WrittenContent;
-  sidecar: Uint8Array;
-  ready: string;
-}
 
 /**
  * A BlobStore in a directory. Open with `await LocalBlobStore.open(root)`
@@ -113,15 +86,8 @@ interface Prepared {
 export class LocalBlobStore implements BlobStore {
   /** The root directory as given. */
   readonly root: string;
-  #fs: LocalFs;
-  #real = "";
-  #layout: LocalLayout;
-  #init: Promise<void> | undefined;
-  #session: TempSession | undefined;
-  #locks: KeyLocks | undefined;
-  #closed = false;
-  #uploads = new Set<LocalUpload>();
-  #listing: LocalListing;
+  readonly #backend: LocalBackend;
+  readonly #core: BlobStoreCore;
 
   /**
    * A store at `root`; the directory is prepared on first use.
@@ -141,9 +107,8 @@ export class LocalBlobStore implements BlobStore {
       );
     }
     this.root = root;
-    this.#fs = opts.fs ?? denoFs;
-    this.#layout = new LocalLayout("", this.#fs);
-    this.#listing = new LocalListing(max);
+    this.#backend = new LocalBackend(root, opts.fs ?? denoFs, max);
+    this.#core = new BlobStoreCore(this.#backend);
   }
 
   /**
@@ -167,212 +132,8 @@ export class LocalBlobStore implements BlobStore {
    */
   static async open(root: string, opts: LocalBlobStoreOptions = {}): Promise<LocalBlobStore> {
     const store = new LocalBlobStore(root, opts);
-    await store.#ready("open local blob store");
+    await store.#backend.prepare("open local blob store");
     return store;
-  }
-
-  async #ready(op: string): Promise<void> {
-    if (this.#closed) throw closedError(op, this.root);
-    this.#init ??= this.#start();
-    try {
-      await this.#init;
-    } catch (err) {
-      this.#init = undefined;
-      throw toStoreError(err, `open local blob store at ${this.root}`);
-    }
-    if (this.#closed) throw closedError(op, this.root);
-  }
-
-  async #start(): Promise<void> {
-    // A new root is durable too: its parent (and any directory made above it) is fsynced.
-    await makeDirs(this.#fs, parse(resolve(this.root)).root, resolve(this.root));
-    this.#real = await Deno.realPath(this.root);
-    const layout = this.#layout = new LocalLayout(this.#real, this.#fs);
-    await makeDirs(this.#fs, this.#real, layout.private);
-    this.#session = await TempSession.start(join(layout.private, "tmp"));
-    const session = this.#session;
-    const tempPath = () => session.tempPath();
-    this.#locks = new KeyLocks(join(layout.private, "lock"));
-    if (await needsUpgrade(layout)) {
-      // One upgrader at a time; a second opener waits, then finds it done.
-      const lock = await Deno.open(join(layout.private, "upgrade.lock"), {
-        create: true,
-        write: true,
-      });
-      try {
-        await lock.lock(true);
-        if (await needsUpgrade(layout)) await upgrade(layout, tempPath);
-      } finally {
-        lock.close();
-      }
-    }
-    await markFormat(layout, tempPath);
-    this.#listing.attach(layout.meta, join(layout.private, "index"), tempPath, (key) => {
-      const found = findBlob(layout.place(key, "list blobs"));
-      if (found.header === undefined) throw new Deno.errors.NotFound(key);
-      return found.header;
-    });
-  }
-
-  /** Runs an operation with its errors mapped to StoreError. */
-  async #guard<T>(op: string, what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      await this.#ready(op);
-      return await fn();
-    } catch (err) {
-      throw toStoreError(err, `${op} ${what} in ${this.root}`);
-    }
-  }
-
-  #tempPath(): string {
-    return this.#session!.tempPath();
-  }
-
-  /** The blob at `p` as a reader must see it, tidying the disk if a crash left it unsettled. */
-  async #find(p: Place, stamp?: Deno.FileInfo): Promise<Found> {
-    if (!this.#layout.dirOk(p)) {
-      return { header: undefined, stamp: undefined, unsettled: false, rehashed: false };
-    }
-    const found = stamp ? findBlob(p, stampOf(stamp)) : findBlob(p);
-    if (!found.unsettled) return found;
-    const settled = await this.#locks!.withKeys(
-      [p.key],
-      () => settle(this.#layout, () => this.#tempPath(), p),
-    );
-    // Read under an open file: keep what that file's stamp says.
-    return stamp && found.header ? found : settled;
-  }
-
-  async #openBlob(p: Place, op: string) {
-    if (!this.#layout.dirOk(p)) throw notFoundError(op, p.key, this.root);
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(p.content, { read: true });
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-        throw notFoundError(op, p.key, this.root);
-      }
-      throw err;
-    }
-    try {
-      const st = await file.stat();
-      if (!st.isFile) throw notFoundError(op, p.key, this.root);
-      if (Deno.lstatSync(p.content).isSymlink) {
-        throw new StoreError("Corruption", `Refusing ${JSON.stringify(p.key)}: it is a symlink`);
-      }
-      const { header } = await this.#find(p, st);
-      if (!header) throw notFoundError(op, p.key, this.root);
-      return { file, header };
-    } catch (err) {
-      file.close();
-      throw err;
-    }
-  }
-
-  /**
-   * Writes content to a temp file and its sidecar to another, flushing both
-   * at once (the two flushes overlap instead of following each other).
-   */
-  async #writeTemp(
-    data: BlobData,
-    op: string,
-    contentType: string | undefined,
-    metadata: Record<string, string>,
-  ): Promise<Prepared> {
-    const writer = await ContentWriter.create(this.#fs, this.#tempPath());
-    const ready = this.#tempPath();
-    try {
-      if (typeof data === "string" || data instanceof Uint8Array) {
-        await writer.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
-      } else {
-        for await (const chunk of iterateData(data, op)) await writer.write(chunk);
-      }
-      const { written, sidecar } = await writer.finishWithSidecar(
-        this.#fs,
-        ready,
-        (w) => sidecarBytes(w.size, w.digest, w.stamp, contentType, metadata),
-      );
-      return { written, sidecar, ready };
-    } catch (err) {
-      await writer.discard(this.#fs);
-      await this.#fs.remove(ready).catch(() => {});
-      throw err;
-    }
-  }
-
-  /**
-   * Publishes finished content under the key's lock: checks the condition,
-   * then commits the sidecar and the content together.
-   */
-  async #publish(
-    written: WrittenContent,
-    sidecar: Uint8Array,
-    p: Place,
-    cond: Condition,
-    op: string,
-    ready?: string,
-  ): Promise<void> {
-    try {
-      await this.#locks!.withKeys([p.key], async () => {
-        for (let attempt = 0;; attempt++) {
-          await this.#layout.prepare(p, op);
-          const current = await settle(this.#layout, () => this.#tempPath(), p);
-          if (cond === "ifAbsent" && current.header) {
-            throw new StoreError("AlreadyExists", `Cannot ${op}: ${JSON.stringify(p.key)} exists`);
-          }
-          if (cond !== undefined && cond !== "ifAbsent" && current.header?.etag !== cond.etag) {
-            throw new StoreError(
-              "CasMismatch",
-              `Cannot ${op}: ${JSON.stringify(p.key)} ` +
-                (current.header ? "has another etag" : "does not exist"),
-            );
-          }
-          // The version replaced is freed in the background, not inside the rename.
-          const aside = current.stamp ? this.#session!.setAside(p.content) : undefined;
-          try {
-            await commit(
-              this.#layout,
-              () => this.#tempPath(),
-              [{ place: p, sidecar, tombstone: false, ready: attempt === 0 ? ready : undefined }],
-              () => this.#layout.moveContent(written.path, p),
-            );
-            return;
-          } catch (err) {
-            // A delete next door pruned a directory we had just made: make it again (the
-            // prepared sidecar may be gone: the retry writes its own).
-            if (!(err instanceof Deno.errors.NotFound) || attempt >= 5) throw err;
-          } finally {
-            if (aside !== undefined) this.#session!.discardLater(aside);
-          }
-        }
-      });
-    } catch (err) {
-      await this.#fs.remove(written.path).catch(() => {});
-      if (ready !== undefined) await this.#fs.remove(ready).catch(() => {});
-      throw err;
-    }
-  }
-
-  async #write(
-    key: string,
-    data: BlobData,
-    opts: PutOptions,
-    cond: Condition,
-    op: string,
-  ): Promise<BlobMeta> {
-    return await this.#guard(op, `${JSON.stringify(key)}`, async () => {
-      const p = this.#layout.place(key, op);
-      const contentType = checkContentType(opts.contentType, op);
-      const metadata = checkMetadata(opts.metadata, op);
-      // A cheap early answer; the decisive check is repeated under the key lock.
-      if (cond === "ifAbsent" && (await this.#find(p)).header) {
-        throw new StoreError("AlreadyExists", `Cannot ${op}: ${JSON.stringify(key)} exists`);
-      }
-      const { written, sidecar, ready } = await this.#writeTemp(data, op, contentType, metadata);
-      await this.#publish(written, sidecar, p, cond, op, ready);
-      this.#listing.noteWrite(p.dirs);
-      return headerMeta(key, decodeHeader(sidecar, key, true));
-    });
   }
 
   /**
@@ -396,8 +157,8 @@ export class LocalBlobStore implements BlobStore {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  put(key: string, data: BlobData, opts: PutOptions = {}): Promise<BlobMeta> {
-    return this.#write(key, data, opts, undefined, "put blob");
+  put(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#core.put(key, data, opts);
   }
 
   /**
@@ -419,23 +180,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   get(key: string): Promise<Uint8Array> {
-    const op = "get blob";
-    return this.#guard(op, JSON.stringify(key), async () => {
-      const { file, header } = await this.#openBlob(this.#layout.place(key, op), op);
-      try {
-        const out = new Uint8Array(header.size);
-        const got = await readFull(file, out);
-        if (got !== header.size || (await file.read(new Uint8Array(1))) !== null) {
-          throw new StoreError(
-            "Corruption",
-            `Cannot ${op} ${JSON.stringify(key)}: file size does not match its sidecar`,
-          );
-        }
-        return out;
-      } finally {
-        file.close();
-      }
-    });
+    return this.#core.get(key);
   }
 
   /**
@@ -458,19 +203,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   getStream(key: string, range?: GetRangeOptions): Promise<ReadableStream<Uint8Array>> {
-    const op = "stream blob";
-    return this.#guard(op, JSON.stringify(key), async () => {
-      const { file, header } = await this.#openBlob(this.#layout.place(key, op), op);
-      let start: number, end: number;
-      try {
-        [start, end] = resolveRange(range, header.size, op);
-        await file.seek(start, Deno.SeekMode.Start);
-      } catch (err) {
-        file.close();
-        throw err;
-      }
-      return rangeStream(file, end - start, `${op} ${JSON.stringify(key)} in ${this.root}`);
-    });
+    return this.#core.getStream(key, range);
   }
 
   /**
@@ -492,12 +225,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   head(key: string): Promise<BlobMeta> {
-    const op = "head blob";
-    return this.#guard(op, JSON.stringify(key), async () => {
-      const { header } = await this.#find(this.#layout.place(key, op));
-      if (!header) throw notFoundError(op, key, this.root);
-      return headerMeta(key, header);
-    });
+    return this.#core.head(key);
   }
 
   /**
@@ -519,33 +247,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   delete(key: string): Promise<void> {
-    const op = "delete blob";
-    return this.#guard(op, JSON.stringify(key), async () => {
-      const p = this.#layout.place(key, op);
-      const removed = await this.#remove(p);
-      if (!removed) throw notFoundError(op, key, this.root);
-    });
-  }
-
-  #tombstone(p: Place): Change {
-    const bytes = sidecarBytes(0, NO_DIGEST, TOMBSTONE, undefined, {});
-    return { place: p, sidecar: bytes, tombstone: true };
-  }
-
-  async #remove(p: Place, digest?: string): Promise<boolean> {
-    if (!this.#layout.dirOk(p)) return false;
-    const removed = await this.#locks!.withKeys([p.key], async () => {
-      const current = await settle(this.#layout, () => this.#tempPath(), p);
-      if (!current.header) return false;
-      if (digest !== undefined && current.header.digest !== digest) return false;
-      await commit(this.#layout, () => this.#tempPath(), [this.#tombstone(p)], async () => {
-        await this.#fs.remove(p.content);
-        await syncDir(this.#fs, p.contentDir);
-      });
-      return true;
-    });
-    if (removed) await this.#layout.prune(p);
-    return removed;
+    return this.#core.delete(key);
   }
 
   /**
@@ -566,10 +268,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   exists(key: string): Promise<boolean> {
-    const op = "check blob";
-    return this.#guard(op, JSON.stringify(key), async () => {
-      return (await this.#find(this.#layout.place(key, op))).header !== undefined;
-    });
+    return this.#core.exists(key);
   }
 
   /**
@@ -595,12 +294,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   list(prefix?: string, opts?: ListOptions): Promise<ListResult> {
-    const op = "list blobs";
-    return this.#guard(
-      op,
-      `under ${JSON.stringify(prefix ?? "")}`,
-      () => this.#listing.page(prefix, opts),
-    );
+    return this.#core.list(prefix, opts);
   }
 
   /**
@@ -623,35 +317,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   copy(src: string, dst: string): Promise<void> {
-    const op = "copy blob";
-    return this.#guard(op, `${JSON.stringify(src)} to ${JSON.stringify(dst)}`, async () => {
-      const from = this.#layout.place(src, op);
-      const to = this.#layout.place(dst, op);
-      // Copied from the open file, so a concurrent overwrite of src cannot mix two versions.
-      const { file, header } = await this.#openBlob(from, op);
-      const writer = await ContentWriter.create(this.#fs, this.#tempPath()).catch((err) => {
-        file.close();
-        throw err;
-      });
-      let written: WrittenContent;
-      try {
-        const buf = new Uint8Array(COPY_CHUNK);
-        for (;;) {
-          const n = await file.read(buf);
-          if (n === null) break;
-          await writer.write(buf.slice(0, n));
-        }
-        written = await writer.finish();
-      } catch (err) {
-        await writer.discard(this.#fs);
-        throw err;
-      } finally {
-        file.close();
-      }
-      const sidecar = restamped(header, written.stamp, crypto.getRandomValues(new Uint8Array(16)));
-      await this.#publish(written, sidecar, to, undefined, op);
-      this.#listing.noteWrite(to.dirs);
-    });
+    return this.#core.copy(src, dst);
   }
 
   /**
@@ -675,38 +341,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   rename(src: string, dst: string): Promise<void> {
-    const op = "rename blob";
-    return this.#guard(op, `${JSON.stringify(src)} to ${JSON.stringify(dst)}`, async () => {
-      const from = this.#layout.place(src, op);
-      const to = this.#layout.place(dst, op);
-      const tempPath = () => this.#tempPath();
-      await this.#locks!.withKeys([src, dst], async () => {
-        const moving = this.#layout.dirOk(from)
-          ? await settle(this.#layout, tempPath, from)
-          : undefined;
-        if (!moving?.header) throw notFoundError(op, src, this.root);
-        if (src === dst) return;
-        await this.#layout.prepare(to, op);
-        const replaced = await settle(this.#layout, tempPath, to);
-        const aside = replaced.stamp ? this.#session!.setAside(to.content) : undefined;
-        try {
-          // Same inode after the rename: the sidecar describes the moved file as it is.
-          const sidecar = restamped(moving.header, moving.stamp!);
-          const changes = [{ place: to, sidecar, tombstone: false }, this.#tombstone(from)];
-          await commit(this.#layout, tempPath, changes, async () => {
-            await this.#fs.rename(from.content, to.content);
-            await syncDir(this.#fs, to.contentDir);
-            if (from.contentDir !== to.contentDir) await syncDir(this.#fs, from.contentDir);
-          });
-        } finally {
-          if (aside !== undefined) this.#session!.discardLater(aside);
-        }
-      });
-      if (src !== dst) {
-        await this.#layout.prune(from);
-        this.#listing.noteWrite(to.dirs);
-      }
-    });
+    return this.#core.rename(src, dst);
   }
 
   /**
@@ -731,8 +366,8 @@ export class LocalBlobStore implements BlobStore {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  putIfAbsent(key: string, data: BlobData, opts: PutOptions = {}): Promise<BlobMeta> {
-    return this.#write(key, data, opts, "ifAbsent", "put blob if absent");
+  putIfAbsent(key: string, data: BlobData, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#core.putIfAbsent(key, data, opts);
   }
 
   /**
@@ -758,8 +393,8 @@ export class LocalBlobStore implements BlobStore {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  putIfMatch(key: string, data: BlobData, etag: string, opts: PutOptions = {}): Promise<BlobMeta> {
-    return this.#write(key, data, opts, { etag: String(etag) }, "put blob if match");
+  putIfMatch(key: string, data: BlobData, etag: string, opts?: PutOptions): Promise<BlobMeta> {
+    return this.#core.putIfMatch(key, data, etag, opts);
   }
 
   /**
@@ -781,13 +416,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   deleteMany(keys: string[]): Promise<number> {
-    const op = "delete blobs";
-    return this.#guard(op, `(${keys?.length} keys)`, async () => {
-      const places = checkKeyList(keys, op, this.root).map((k) => this.#layout.place(k, op));
-      let n = 0;
-      for (const p of places) if (await this.#remove(p)) n++;
-      return n;
-    });
+    return this.#core.deleteMany(keys);
   }
 
   /**
@@ -810,16 +439,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   deletePrefix(prefix: string): Promise<number> {
-    const op = "delete blobs by prefix";
-    return this.#guard(op, `under ${JSON.stringify(prefix)}`, async () => {
-      checkBlobPrefix(prefix, op);
-      let n = 0;
-      // One walk, deleting as it goes.
-      for (const key of this.#listing.keys(prefix)) {
-        if (await this.#remove(this.#layout.place(key, op))) n++;
-      }
-      return n;
-    });
+    return this.#core.deletePrefix(prefix);
   }
 
   /**
@@ -843,11 +463,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   deleteIfMatches(key: string, digest: Digest | string): Promise<boolean> {
-    const op = "delete blob if it matches";
-    return this.#guard(op, JSON.stringify(key), async () => {
-      const p = this.#layout.place(key, op);
-      return await this.#remove(p, Digest.from(digest).hex);
-    });
+    return this.#core.deleteIfMatches(key, digest);
   }
 
   /**
@@ -869,19 +485,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   putCas(data: BlobData): Promise<Digest> {
-    const op = "put content-addressed blob";
-    return this.#guard(op, "", async () => {
-      const { written, sidecar, ready } = await this.#writeTemp(data, op, undefined, {});
-      const p = this.#layout.place(casKey(written.digest), op);
-      const current = await this.#find(p);
-      if (current.header?.digest === written.digest.hex) {
-        await this.#fs.remove(written.path).catch(() => {});
-        await this.#fs.remove(ready).catch(() => {});
-      } else {
-        await this.#publish(written, sidecar, p, undefined, op, ready);
-      }
-      return written.digest;
-    });
+    return this.#core.putCas(data);
   }
 
   /**
@@ -903,7 +507,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   getCas(digest: Digest | string): Promise<Uint8Array> {
-    return getCas(this, digest, this.root);
+    return this.#core.getCas(digest);
   }
 
   /**
@@ -924,7 +528,7 @@ export class LocalBlobStore implements BlobStore {
    * ```
    */
   existsCas(digest: Digest | string): Promise<boolean> {
-    return existsCas(this, digest);
+    return this.#core.existsCas(digest);
   }
 
   /**
@@ -949,30 +553,8 @@ export class LocalBlobStore implements BlobStore {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  startUpload(key: string, opts: PutOptions = {}): Promise<ChunkedUpload> {
-    const op = "start upload";
-    return this.#guard(op, JSON.stringify(key), async () => {
-      const p = this.#layout.place(key, op);
-      const contentType = checkContentType(opts.contentType, op);
-      const metadata = checkMetadata(opts.metadata, op);
-      const writer = await ContentWriter.create(this.#fs, this.#tempPath());
-      const upload: LocalUpload = new LocalUpload(key, this.#fs, writer, async (written) => {
-        this.#uploads.delete(upload);
-        await this.#ready("complete upload");
-        const sidecar = sidecarBytes(
-          written.size,
-          written.digest,
-          written.stamp,
-          contentType,
-          metadata,
-        );
-        await this.#publish(written, sidecar, p, undefined, "complete upload");
-        this.#listing.noteWrite(p.dirs);
-        return headerMeta(key, decodeHeader(sidecar, key, true));
-      }, () => this.#uploads.delete(upload));
-      this.#uploads.add(upload);
-      return upload;
-    });
+  startUpload(key: string, opts?: PutOptions): Promise<ChunkedUpload> {
+    return this.#core.startUpload(key, opts);
   }
 
   /**
@@ -992,17 +574,8 @@ export class LocalBlobStore implements BlobStore {
    * strictEqual(kind, "Unsupported");
    * ```
    */
-  presign(key: string, _opts: PresignOptions): Promise<string> {
-    try {
-      checkBlobKey(key, "presign blob");
-      if (this.#closed) throw closedError("presign blob", this.root);
-      throw new StoreError(
-        "Unsupported",
-        `Cannot presign ${JSON.stringify(key)} in ${this.root}: the local blob store has no URLs`,
-      );
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  presign(key: string, opts: PresignOptions): Promise<string> {
+    return this.#core.presign(key, opts);
   }
 
   /**
@@ -1019,13 +592,7 @@ export class LocalBlobStore implements BlobStore {
    * await Deno.remove(root, { recursive: true });
    * ```
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#init?.catch(() => {});
-    for (const up of [...this.#uploads]) await up.abort();
-    if (this.#session) await this.#listing.close();
-    this.#locks?.close();
-    await this.#session?.end();
+  close(): Promise<void> {
+    return this.#core.close();
   }
 }

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { type ListPlan, PageBuilder, planList } from "../_list.ts";
-import type { ListOptions, ListResult } from "../types.ts";
+import { type ListPlan, PageBuilder } from "../_list.ts";
+import type { ListResult } from "../types.ts";
 import { type Header, headerMeta } from "./_sidecar.ts";
 import { type WalkEntry, Walker } from "./_walk.ts";
 import { CLOCK_SLACK_MS, DirCache, INDEX_MIN_BLOBS, type PendingResolver } from "./_dir_cache.ts";
@@ -45,12 +45,11 @@ export class LocalListing {
   }
 
   /** One page of keys under `prefix`, with their metadata. */
-  async page(prefix: string | undefined, opts: ListOptions | undefined): Promise<ListResult> {
-    const plan = planList(prefix, opts);
+  async page(plan: ListPlan): Promise<ListResult> {
     const page = new PageBuilder(plan);
     const where = new Map<string, WalkEntry>();
     this.#cache.beginCall();
-    const walker = this.#walker(plan, opts?.cursor);
+    const walker = this.#walker(plan, plan.cursor);
     for (let e = walker.next(); e !== undefined; e = walker.next()) {
       const offer = page.offer(e.key);
       if (offer.kind === "full") {
