@@ -56,7 +56,11 @@ export type FaultCode = "EIO" | "ENOSPC";
  */
 export type CutMode = "drop" | "scatter" | "kill";
 
+let inodes = 0;
+
 class Inode {
+  /** Which file this is; kept by a cut, so a mirror of the disk can keep inode numbers. */
+  id = ++inodes;
   data = new Uint8Array(0);
   size = 0;
   durable = new Uint8Array(0);
@@ -119,7 +123,7 @@ export class SimDisk implements FsCalls {
   capacity = Infinity;
   #random: () => number;
 
-  constructor(base: string, seed = 1) {
+  constructor(readonly base: string, seed = 1) {
     this.#random = rng(seed);
     let dir = this.#root;
     for (const part of parts(base)) {
@@ -160,6 +164,7 @@ export class SimDisk implements FsCalls {
       let out = images.get(f);
       if (out) return out;
       out = new Inode();
+      out.id = f.id;
       const size = f.sizeDirty && random() < 0.5 ? f.size : f.durableSize;
       const data = new Uint8Array(size);
       data.set(f.durable.subarray(0, Math.min(size, f.durableSize)));
