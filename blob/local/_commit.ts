@@ -185,6 +185,12 @@ export async function settle(
     await fs.rename(tmp, p.sidecar);
     await fs.remove(p.next).catch(ignoreMissing);
   } else if (pending && found.header.etag === pending.etag && describes(pending, found.stamp)) {
+    // The content's move (step 2) may not be durable yet (its directory fsync failed, or a
+    // crash came first): make it so before the old sidecar goes, or a power cut could leave
+    // the old content with only the new sidecar, which does not describe it. If that fsync
+    // fails too, leave both sidecars: the reader's answer holds either way.
+    const durable = await syncDir(fs, p.contentDir).then(() => true, () => false);
+    if (!durable) return found;
     await fs.rename(p.next, p.sidecar);
   } else {
     await fs.remove(p.next).catch(ignoreMissing);
