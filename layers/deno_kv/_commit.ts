@@ -2,7 +2,7 @@
 // in one optimistic transaction that also bumps the durable commit counter, so every commit
 // gets the next versionstamp and concurrent committers (other processes) conflict and retry.
 import { StoreError } from "../../core/error.ts";
-import type { KvStore } from "../../core/kv.ts";
+import type { KvStore, KvTxn } from "../../core/kv.ts";
 import { Mutex } from "../../core/mutex.ts";
 import { decodeValue, encodeU64, encodeValue, u64Of } from "./_value_codec.ts";
 import { wrappingAdd } from "./kv_u64.ts";
@@ -65,6 +65,9 @@ export class Committer {
   readonly #mutex = new Mutex();
   readonly #listeners = new Set<(n: CommitNotice) => void>();
   #stampedKeys: Uint8Array[] = [];
+  /** How many mutations the last commit applied, and the error that stopped the rest. */
+  #applied = 0;
+  #failure: TypeError | undefined;
 
   constructor(store: KvStore) {
     this.#store = store;
@@ -86,7 +89,12 @@ export class Committer {
       for (let attempt = 0;; attempt++) {
         try {
           const vs = await this.#attempt(checks, mutations, enqueues);
-          if (vs !== null) this.#notify(mutations, enqueues);
+          const failure = this.#failure;
+          if (vs !== null) {
+            this.#notify(mutations.slice(0, this.#applied), failure ? [] : enqueues);
+          }
+          // As Deno KV: the mutations before a failing one are committed, then it throws.
+          if (failure !== undefined) throw failure;
           return vs;
         } catch (err) {
           if (
@@ -104,6 +112,8 @@ export class Committer {
     mutations: PreparedMutation[],
     enqueues: PreparedEnqueue[],
   ): Promise<string | null> {
+    this.#applied = 0;
+    this.#failure = undefined;
     const txn = await this.#store.transaction();
     let done = false;
     try {
@@ -123,48 +133,18 @@ export class Committer {
       const expiring: [Uint8Array, number][] = [];
       const written: Uint8Array[] = [];
       for (const m of mutations) {
-        if (m.type === "delete") {
-          await txn.delete(m.key);
-        } else if (m.type === "set") {
-          const expiresAt = m.expireIn === undefined ? undefined : now + m.expireIn;
-          const key = m.stamped ? stampKey(m.key, versionstampText(vs)) : m.key;
-          await txn.put(
-            key,
-            m.roomy ? sealRecord(m.value, vs, expiresAt) : encodeRecord(vs, expiresAt, m.value),
-          );
-          if (m.expireIn !== undefined) {
-            expiring.push([key, m.expireIn]);
+        try {
+          await this.#apply(txn, m, vs, now, expiring, written);
+        } catch (err) {
+          if (!(err instanceof TypeError)) {
+            throw err;
           }
-          if (m.stamped) {
-            written.push(key);
-          }
-        } else if (m.type === "fail") {
-          throw new TypeError(m.message);
-        } else if (m.type === "sumPlain") {
-          const rec = await txn.get(m.key);
-          const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
-          await txn.put(m.key, encodeRecord(vs, undefined, plainSum(live, m.operand)));
-        } else {
-          const rec = await txn.get(m.key);
-          const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
-          let next = m.operand;
-          if (live !== undefined) {
-            const current = u64Of(live);
-            if (current === undefined) {
-              throw new TypeError(
-                `Failed to perform '${m.type}' mutation on a non-U64 value in the database`,
-              );
-            }
-            next = m.type === "sum"
-              ? wrappingAdd(current, m.operand)
-              : m.type === "min"
-              ? (current < m.operand ? current : m.operand)
-              : (current > m.operand ? current : m.operand);
-          }
-          await txn.put(m.key, encodeRecord(vs, undefined, encodeU64(next)));
+          this.#failure = err;
+          break;
         }
+        this.#applied++;
       }
-      for (let i = 0; i < enqueues.length; i++) {
+      for (let i = 0; i < enqueues.length && this.#failure === undefined; i++) {
         const e = enqueues[i]!;
         const id = versionstampBytes(version);
         new DataView(id.buffer).setUint16(8, i);
@@ -192,6 +172,57 @@ export class Committer {
           // nothing to drop
         }
       }
+    }
+  }
+
+  /** Applies one mutation to the transaction; a `TypeError` stops the commit's later ones. */
+  async #apply(
+    txn: KvTxn,
+    m: PreparedMutation,
+    vs: Uint8Array,
+    now: number,
+    expiring: [Uint8Array, number][],
+    written: Uint8Array[],
+  ): Promise<void> {
+    if (m.type === "delete") {
+      await txn.delete(m.key);
+    } else if (m.type === "set") {
+      const expiresAt = m.expireIn === undefined ? undefined : now + m.expireIn;
+      const key = m.stamped ? stampKey(m.key, versionstampText(vs)) : m.key;
+      await txn.put(
+        key,
+        m.roomy ? sealRecord(m.value, vs, expiresAt) : encodeRecord(vs, expiresAt, m.value),
+      );
+      if (m.expireIn !== undefined) {
+        expiring.push([key, m.expireIn]);
+      }
+      if (m.stamped) {
+        written.push(key);
+      }
+    } else if (m.type === "fail") {
+      throw new TypeError(m.message);
+    } else if (m.type === "sumPlain") {
+      const rec = await txn.get(m.key);
+      const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
+      await txn.put(m.key, encodeRecord(vs, undefined, plainSum(live, m.operand)));
+    } else {
+      const rec = await txn.get(m.key);
+      const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
+      let next = m.operand;
+      if (live !== undefined) {
+        const current = u64Of(live);
+        if (current === undefined) {
+          throw new TypeError(
+            `Failed to perform '${m.type}' mutation on a non-U64 value in the database`,
+          );
+        }
+        next = m.type === "sum"
+          ? wrappingAdd(current, m.operand)
+          : m.type === "min"
+          ? (current < m.operand ? current : m.operand)
+          : (current > m.operand ? current : m.operand);
+      }
+      await txn.put(m.key, encodeRecord(vs, undefined, encodeU64(next)));
     }
   }
 

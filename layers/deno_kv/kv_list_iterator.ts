@@ -69,8 +69,9 @@ function selectorBounds(selector: KvListSelector): Bounds {
   return { lo, hi, common: lo.slice(0, n) };
 }
 
+/** `b` is a key under `prefix` (Deno KV: strictly longer, so the prefix itself is not). */
 function startsWith(b: Uint8Array, prefix: Uint8Array): boolean {
-  if (b.length < prefix.length) return false;
+  if (b.length <= prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (b[i] !== prefix[i]) return false;
   return true;
 }

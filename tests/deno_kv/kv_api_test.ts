@@ -287,3 +287,37 @@ Deno.test("deno-kv atomic: one operation committed twice writes twice, with two 
     }
   }
 });
+
+Deno.test("deno-kv atomic: a mutation that fails keeps the ones before it and drops the rest and the enqueues, as Deno KV", async () => {
+  const program = async (kv: Deno.Kv, U: typeof Deno.KvU64) => {
+    await kv.set(["s"], "text");
+    const out: unknown[] = [];
+    const ops = [
+      kv.atomic().set(["c"], 1).sum(["s"], 1n).set(["e"], 2),
+      kv.atomic().mutate({ type: "sum", key: ["a"], value: new U(4n) }).mutate(
+        { type: "max", key: ["m"], value: 3 } as unknown as Deno.KvMutation,
+      ).set(["f"], 1).enqueue("never"),
+      // The next commit is on its own: a failed check is { ok: false }, not the last error.
+      kv.atomic().check({ key: ["zz"], versionstamp: "ffffffffffffffff0000" }).set(["f"], 2),
+    ];
+    for (const op of ops) {
+      out.push(await op.commit().catch((e: Error) => `${e.name}: ${e.message}`));
+    }
+    const entries = await kv.getMany([["a"], ["c"], ["e"], ["f"], ["m"], ["s"]]);
+    out.push(
+      entries.map((e) => [e.value instanceof U ? e.value.value : e.value, e.versionstamp !== null]),
+    );
+    return out;
+  };
+  const { kv: native, close } = await ORACLE.open();
+  const want = await program(native, Deno.KvU64);
+  await close();
+  for (const target of OURS) {
+    const { kv, close } = await target.open();
+    try {
+      deepStrictEqual(await program(kv, KvU64 as unknown as typeof Deno.KvU64), want, target.name);
+    } finally {
+      await close();
+    }
+  }
+});
