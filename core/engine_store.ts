@@ -14,6 +14,7 @@ import { joinKey, RAW_USER_HI, RAW_USER_LO, treePrefix } from "./keyspace.ts";
 import type {
   KeysIter,
   KvChange,
+  KvEntry,
   KvSnapshot,
   KvStore,
   KvTxn,
@@ -43,6 +44,7 @@ import {
 } from "./_shared.ts";
 import { Snapshot } from "./_snapshot.ts";
 import { Txn } from "./_txn.ts";
+import { noSyncReads, pinnedSync, scanLiveSync } from "./_sync_reads.ts";
 
 export type { EngineStoreOptions } from "./_shared.ts";
 
@@ -142,12 +144,12 @@ export class EngineStore implements KvStore {
     }
   }
   /** `prefix ‖ key` in a reused buffer, for engines with `syncReads`. */
-  #scratchKey(key: BytesLike): Uint8Array {
+  #scratchKey(key: BytesLike, op = "get"): Uint8Array {
     let k: Uint8Array;
     try {
-      k = checkKey(key, "get");
+      k = checkKey(key, op);
     } catch (err) {
-      throw this.#s.fail("get", err);
+      throw this.#s.fail(op, err);
     }
     const p = this.#prefix.length;
     let buf = this.#scratch[k.length];
@@ -176,6 +178,54 @@ export class EngineStore implements KvStore {
     s.metrics.reads++;
     if (value !== undefined) s.metrics.bytesRead += value.length;
     return value;
+  }
+
+  /**
+   * The value, or undefined if absent or expired, answered synchronously;
+   * `Unsupported` on engines without synchronous reads (Deno KV). The
+   * engine's read catches up with other openers' commits first, as `get`.
+   */
+  getSync(key: BytesLike): Bytes | undefined {
+    this.#check("getSync");
+    const s = this.#s;
+    if (!s.engine.syncReads) throw noSyncReads(s, "getSync", "get");
+    const raw = this.#scratchKey(key, "getSync");
+    let value: Uint8Array | undefined;
+    try {
+      const stored = s.engine.get(raw);
+      if (stored instanceof Promise) {
+        stored.catch(() => {}); // an engine that broke its syncReads promise
+        throw noSyncReads(s, "getSync", "get");
+      }
+      value = stored === undefined ? undefined : liveValue(stored);
+    } catch (err) {
+      throw s.fail("getSync", err);
+    }
+    s.metrics.reads++;
+    if (value !== undefined) s.metrics.bytesRead += value.length;
+    return value;
+  }
+
+  /**
+   * Entries in `[lo, hi)` as a synchronous iterator over one pinned view;
+   * `Unsupported` on engines without synchronous reads (Deno KV).
+   */
+  rangeSync(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): IterableIterator<KvEntry> {
+    this.#check("rangeSync");
+    const s = this.#s;
+    if (!s.engine.syncReads) throw noSyncReads(s, "rangeSync", "range");
+    const bounds = s.locate("rangeSync", () => rawBounds(this.#prefix, lo, hi));
+    const source = bounds &&
+      ((o: RawScanOptions) => pinnedSync(s, bounds[0], bounds[1], o));
+    return scanLiveSync(
+      s,
+      "rangeSync",
+      "range",
+      this.#prefix.length,
+      opts,
+      source,
+      () => this.#check("rangeSync"),
+    );
   }
 
   /** True when present and not expired. */

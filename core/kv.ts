@@ -200,6 +200,40 @@ export interface KvStore extends KvReader, AsyncDisposable {
   delete(key: BytesLike): Promise<void>;
   /** Values in input order. */
   getMany(keys: BytesLike[]): Promise<(Bytes | undefined)[]>;
+  /**
+   * {@link KvReader.get} answered synchronously, for engines whose reads
+   * need no I/O wait (the B-tree and the LSM tree): the same value, TTL
+   * rule, input checks and metrics. Engines and layers that read
+   * asynchronously (Deno KV, encryption) throw `Unsupported`.
+   *
+   * @example
+   * ```ts
+   * import { strictEqual } from "node:assert/strict";
+   * import { openInMemory } from "@cooljapan/oxistore";
+   * await using store = await openInMemory("btree");
+   * await store.put("k", "v");
+   * strictEqual(new TextDecoder().decode(store.getSync("k")), "v");
+   * strictEqual(store.getSync("absent"), undefined);
+   * ```
+   */
+  getSync(key: BytesLike): Bytes | undefined;
+  /**
+   * {@link KvReader.range} as a synchronous iterator over one point-in-time
+   * view: the same entries, order, limit and TTL rule. Arguments are checked
+   * now; `Unsupported` where {@link KvStore.getSync} is.
+   *
+   * @example
+   * ```ts
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { openInMemory } from "@cooljapan/oxistore";
+   * await using store = await openInMemory("lsm");
+   * await store.batchWrite([["a", "1"], ["b", "2"], ["c", "3"]]);
+   * const keys = [...store.rangeSync("a", "c", { reverse: true })]
+   *   .map(([k]) => new TextDecoder().decode(k));
+   * deepStrictEqual(keys, ["b", "a"]);
+   * ```
+   */
+  rangeSync(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): IterableIterator<KvEntry>;
   /** Entries in `[lo, hi)`, descending. */
   rangeRev(lo?: BytesLike, hi?: BytesLike): RangeIter;
   /** Every entry, ascending. */

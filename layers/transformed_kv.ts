@@ -36,6 +36,11 @@ export interface ValueTransform {
   encode(key: Uint8Array, value: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /** The user value of a stored form; a bad stored form throws `Corruption`. */
   decode(key: Uint8Array, stored: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /**
+   * `decode` done synchronously, for transforms that can: without it the
+   * layer's `getSync` and `rangeSync` throw `Unsupported`.
+   */
+  decodeSync?(key: Uint8Array, stored: Uint8Array): Uint8Array;
 }
 
 /** Options of a {@link TransformedKv}. */
@@ -133,6 +138,37 @@ export class TransformedKv implements KvStore {
     const k = checkKey(key, "get");
     const raw = await this.inner.get(k);
     return raw === undefined ? undefined : await this.#decode(k, raw);
+  }
+
+  /** The synchronous decoder, or `Unsupported` naming `op` and what to use instead. */
+  #syncDecoder(op: string, asyncOp: string): (key: Uint8Array, stored: Uint8Array) => Uint8Array {
+    const t = this.transform;
+    if (typeof t.decodeSync !== "function") {
+      throw new StoreError(
+        "Unsupported",
+        `Cannot ${op} through the ${t.name} layer: it decodes values asynchronously; use the ` +
+          `async ${asyncOp}`,
+      );
+    }
+    return (key, stored) => t.decodeSync!(key, stored);
+  }
+
+  /** The decoded value, read and decoded synchronously (see `KvStore.getSync`). */
+  getSync(key: BytesLike): Bytes | undefined {
+    const decode = this.#syncDecoder("getSync", "get");
+    const k = checkKey(key, "getSync");
+    const raw = this.inner.getSync(k);
+    return raw === undefined ? undefined : decode(k, raw);
+  }
+
+  /** Entries in `[lo, hi)`, decoded, as a synchronous iterator (see `KvStore.rangeSync`). */
+  rangeSync(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): IterableIterator<KvEntry> {
+    const decode = this.#syncDecoder("rangeSync", "range");
+    const source = this.inner.rangeSync(lo, hi, opts);
+    function* run(): Generator<KvEntry, undefined, undefined> {
+      for (const [k, v] of source) yield [k, decode(k, v)];
+    }
+    return run();
   }
 
   /** True when present and not expired. */

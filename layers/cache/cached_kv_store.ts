@@ -11,6 +11,7 @@ import type { BackupSource, BackupTarget } from "../../core/backup_format.ts";
 import type {
   KeysIter,
   KvChange,
+  KvEntry,
   KvSnapshot,
   KvStore,
   KvTxn,
@@ -53,6 +54,8 @@ class Family {
   /** Reads served from the cache, counted into `reads`/`bytesRead`. */
   hitReads = 0;
   hitBytes = 0;
+  /** Whether the inner store reads synchronously; learned on the first `getSync`. */
+  syncInner: boolean | undefined;
   readonly spaces = new Map<string, Space>();
   constructor(readonly opts: CachedKvStoreOptions) {}
 
@@ -187,6 +190,42 @@ export class CachedKvStore implements KvStore {
     return hit.value?.slice();
   }
 
+  /**
+   * The value, answered synchronously: a live cached entry, else the inner
+   * store's `getSync` (not cached: filling the cache needs the key's TTL,
+   * which only the async `ttl` gives). `Unsupported` where the inner store
+   * has no synchronous reads.
+   */
+  getSync(key: BytesLike): Bytes | undefined {
+    this.#check("getSync");
+    const k = checkKey(key, "getSync");
+    const f = this.#family;
+    // A hit must not answer where a miss would throw Unsupported.
+    if (f.syncInner ?? (f.syncInner = this.#probeSync())) {
+      const hit = this.#space.cache.get(idOf(k));
+      if (hit !== undefined && hit.expiresAt > Date.now()) {
+        f.hitReads++;
+        f.hitBytes += hit.value?.length ?? 0;
+        return hit.value?.slice();
+      }
+    }
+    return this.#inner.getSync(k);
+  }
+
+  /**
+   * Whether the inner store reads synchronously: a sync scan that is never
+   * stepped throws `Unsupported` at once where it cannot, and reads nothing.
+   * Undefined (ask again later) when it fails for another reason.
+   */
+  #probeSync(): boolean | undefined {
+    try {
+      this.#inner.rangeSync(undefined, undefined, { limit: 0 });
+      return true;
+    } catch (err) {
+      return err instanceof StoreError && err.kind === "Unsupported" ? false : undefined;
+    }
+  }
+
   /** True when present and not expired. */
   async contains(key: BytesLike): Promise<boolean> {
     return (await this.get(key)) !== undefined;
@@ -311,6 +350,12 @@ export class CachedKvStore implements KvStore {
   range(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): RangeIter {
     this.#check("range");
     return this.#inner.range(lo, hi, opts);
+  }
+
+  /** Entries in `[lo, hi)` as a synchronous iterator, from the inner store. */
+  rangeSync(lo?: BytesLike, hi?: BytesLike, opts?: RangeOptions): IterableIterator<KvEntry> {
+    this.#check("rangeSync");
+    return this.#inner.rangeSync(lo, hi, opts);
   }
 
   /** Entries in `[lo, hi)`, descending, from the inner store. */

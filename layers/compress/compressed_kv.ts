@@ -19,6 +19,15 @@ export interface CompressedKvOptions {
   mergeOperator?: MergeOperator;
 }
 
+/** A stored form's user value; a bad stored form throws `Corruption`. */
+function decode(_key: Uint8Array, stored: Uint8Array): Uint8Array {
+  if (stored.length === 0) {
+    throw new StoreError("Corruption", "Cannot decode a compressed value: it is empty");
+  }
+  const body = stored.subarray(1);
+  return stored[0] === 0 ? body : codecByTag(stored[0]!).decompress(body);
+}
+
 /** The stored form: one codec tag byte, then the codec's payload. */
 function compressTransform(codec: Codec, minSize: number): ValueTransform {
   return {
@@ -38,13 +47,9 @@ function compressTransform(codec: Codec, minSize: number): ValueTransform {
       out.set(payload, 1);
       return out;
     },
-    decode(_key: Uint8Array, stored: Uint8Array): Uint8Array {
-      if (stored.length === 0) {
-        throw new StoreError("Corruption", "Cannot decode a compressed value: it is empty");
-      }
-      const body = stored.subarray(1);
-      return stored[0] === 0 ? body : codecByTag(stored[0]!).decompress(body);
-    },
+    decode,
+    // Every codec decompresses synchronously, so sync reads work through this layer.
+    decodeSync: decode,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { compareBytes, prefixUpperBound } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
-import type { KvStore } from "../../core/kv.ts";
+import type { KvStore, RangeOptions } from "../../core/kv.ts";
 import { JsonCodec, type TypedCodec } from "./codecs.ts";
 import { decodeKey, encodeKey, type TupleKey } from "./tuple_key.ts";
 import { TypedKvError } from "./typed_kv_error.ts";
@@ -144,6 +144,30 @@ export class TypedKvStore<K extends TupleKey, V> implements AsyncDisposable {
   }
 
   /**
+   * The value under `key`, read synchronously (see `KvStore.getSync`: the
+   * B-tree and LSM engines; `Unsupported` on Deno KV and through encryption).
+   *
+   * @example
+   * ```ts
+   * import { strictEqual } from "node:assert/strict";
+   * import { openInMemory } from "@cooljapan/oxistore";
+   * import { TypedKvStore } from "@cooljapan/oxistore/typed";
+   * await using users = new TypedKvStore<[string, number], { name: string }>(
+   *   await openInMemory("btree"),
+   * );
+   * await users.put(["user", 1], { name: "Ada" });
+   * strictEqual(users.getSync(["user", 1])?.name, "Ada");
+   * ```
+   *
+   * @param key the tuple key
+   * @returns the value, or undefined when absent or expired
+   */
+  getSync(key: K): V | undefined {
+    const bytes = this.inner.getSync(encodeKey(key));
+    return bytes === undefined ? undefined : this.#value(bytes);
+  }
+
+  /**
    * Values of several keys, in input order.
    *
    * @param keys tuple keys
@@ -181,43 +205,62 @@ export class TypedKvStore<K extends TupleKey, V> implements AsyncDisposable {
    * @returns the entries
    */
   list(opts: TypedListOptions<K> = {}): AsyncIterableIterator<TypedEntry<K, V>> {
-    let lo: Uint8Array | undefined;
-    let hi: Uint8Array | undefined;
-    let exclude: Uint8Array | undefined;
-    if (opts.prefix !== undefined) {
-      exclude = encodeKey(opts.prefix);
-      lo = exclude;
-      hi = prefixUpperBound(exclude);
-    }
-    if (opts.start !== undefined) {
-      const s = encodeKey(opts.start);
-      if (lo === undefined || compareBytes(s, lo) > 0) lo = s;
-    }
-    if (opts.end !== undefined) {
-      const e = encodeKey(opts.end);
-      if (hi === undefined || compareBytes(e, hi) < 0) hi = e;
-    }
-    const limit = opts.limit ?? Infinity;
-    if (typeof limit !== "number" || !(limit >= 0)) {
-      throw new TypedKvError("InvalidInput", `Invalid list limit: ${String(opts.limit)}`);
-    }
-    const empty = lo !== undefined && hi !== undefined && compareBytes(lo, hi) >= 0;
-    // One more than the limit, in case the prefix key itself comes first.
-    const source = empty ? undefined : this.inner.range(lo, hi, {
-      reverse: opts.reverse === true,
-      ...(Number.isFinite(limit) ? { limit: limit + 1 } : {}),
-    });
-    const value = (b: Uint8Array) => this.#value(b);
+    const sel = select(opts);
+    const source = sel.empty ? undefined : this.inner.range(sel.lo, sel.hi, sel.rangeOpts);
+    const entry = (k: Uint8Array, v: Uint8Array) => this.#entry(sel, k, v);
     async function* run(): AsyncGenerator<TypedEntry<K, V>> {
-      if (source === undefined || limit === 0) return;
+      if (source === undefined || sel.limit === 0) return;
       let n = 0;
       for await (const [k, v] of source) {
-        if (exclude !== undefined && k.length === exclude.length) continue;
-        yield { key: decodeKey(k) as unknown as K, value: value(v) };
-        if (++n >= limit) break;
+        const e = entry(k, v);
+        if (e === undefined) continue;
+        yield e;
+        if (++n >= sel.limit) break;
       }
     }
     return run();
+  }
+
+  /**
+   * {@link TypedKvStore.list} as a synchronous iterator (see
+   * `KvStore.rangeSync`: `Unsupported` on Deno KV and through encryption).
+   *
+   * @example
+   * ```ts
+   * import { deepStrictEqual } from "node:assert/strict";
+   * import { openInMemory } from "@cooljapan/oxistore";
+   * import { TypedKvStore } from "@cooljapan/oxistore/typed";
+   * await using store = new TypedKvStore<[string, number], string>(await openInMemory("lsm"));
+   * await store.put(["n", 1], "one");
+   * await store.put(["n", 2], "two");
+   * const values = [...store.listSync({ prefix: ["n"], reverse: true })].map((e) => e.value);
+   * deepStrictEqual(values, ["two", "one"]);
+   * ```
+   *
+   * @param opts prefix, bounds, direction and limit
+   * @returns the entries
+   */
+  listSync(opts: TypedListOptions<K> = {}): IterableIterator<TypedEntry<K, V>> {
+    const sel = select(opts);
+    const source = sel.empty ? undefined : this.inner.rangeSync(sel.lo, sel.hi, sel.rangeOpts);
+    const entry = (k: Uint8Array, v: Uint8Array) => this.#entry(sel, k, v);
+    function* run(): Generator<TypedEntry<K, V>, undefined, undefined> {
+      if (source === undefined || sel.limit === 0) return;
+      let n = 0;
+      for (const [k, v] of source) {
+        const e = entry(k, v);
+        if (e === undefined) continue;
+        yield e;
+        if (++n >= sel.limit) break;
+      }
+    }
+    return run();
+  }
+
+  /** A listed entry, or undefined for the prefix key itself (Deno KV skips it). */
+  #entry(sel: Selection, k: Uint8Array, v: Uint8Array): TypedEntry<K, V> | undefined {
+    if (sel.exclude !== undefined && k.length === sel.exclude.length) return undefined;
+    return { key: decodeKey(k) as unknown as K, value: this.#value(v) };
   }
 
   /**
@@ -254,4 +297,45 @@ export class TypedKvStore<K extends TupleKey, V> implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** The byte range a typed listing reads, and what it skips. */
+interface Selection {
+  lo: Uint8Array | undefined;
+  hi: Uint8Array | undefined;
+  /** The prefix key itself, which a prefix listing leaves out. */
+  exclude: Uint8Array | undefined;
+  limit: number;
+  empty: boolean;
+  rangeOpts: RangeOptions;
+}
+
+function select<K extends TupleKey>(opts: TypedListOptions<K>): Selection {
+  let lo: Uint8Array | undefined;
+  let hi: Uint8Array | undefined;
+  let exclude: Uint8Array | undefined;
+  if (opts.prefix !== undefined) {
+    exclude = encodeKey(opts.prefix);
+    lo = exclude;
+    hi = prefixUpperBound(exclude);
+  }
+  if (opts.start !== undefined) {
+    const s = encodeKey(opts.start);
+    if (lo === undefined || compareBytes(s, lo) > 0) lo = s;
+  }
+  if (opts.end !== undefined) {
+    const e = encodeKey(opts.end);
+    if (hi === undefined || compareBytes(e, hi) < 0) hi = e;
+  }
+  const limit = opts.limit ?? Infinity;
+  if (typeof limit !== "number" || !(limit >= 0)) {
+    throw new TypedKvError("InvalidInput", `Invalid list limit: ${String(opts.limit)}`);
+  }
+  const empty = lo !== undefined && hi !== undefined && compareBytes(lo, hi) >= 0;
+  // One more than the limit, in case the prefix key itself comes first.
+  const rangeOpts: RangeOptions = {
+    reverse: opts.reverse === true,
+    ...(Number.isFinite(limit) ? { limit: limit + 1 } : {}),
+  };
+  return { lo, hi, exclude, limit, empty, rangeOpts };
 }

@@ -17,6 +17,9 @@ export class SortedArrayEngine implements RawEngine {
     return lo;
   }
 
+  /** `get` answers synchronously and keeps no reference to its key. */
+  readonly syncReads = true;
+
   get(key: Uint8Array): Uint8Array | undefined {
     const i = this.#find(key);
     const e = this.entries[i];

@@ -23,6 +23,7 @@ import { adminCases } from "./_cases_admin.ts";
 import { featureCases } from "./_cases_features.ts";
 import { lifecycleCases } from "./_cases_lifecycle.ts";
 import { volumeCases } from "./_cases_volume.ts";
+import { syncCases } from "./_cases_sync.ts";
 import type { ConformanceTarget } from "./target.ts";
 
 export type { ConformanceTarget } from "./target.ts";
@@ -38,6 +39,7 @@ export const CASES: readonly Case[] = [
   ...featureCases,
   ...lifecycleCases,
   ...volumeCases,
+  ...syncCases,
 ];
 
 /** The ids a target may name in `skip`. */

@@ -25,6 +25,11 @@ export interface ConformanceTarget {
   cleanup?(): Promise<void>;
   /** Behaviours (case ids) the target cannot have, each with the reason. */
   skip?: Record<string, string>;
+  /**
+   * Whether `getSync`/`rangeSync` must answer (true) or throw `Unsupported`
+   * (false); default: true for every kind but "denokv".
+   */
+  syncReads?: boolean;
   /** The `kind` the store must report, when the target knows it. */
   kind?: StoreKind;
 }
