@@ -42,6 +42,10 @@ export interface UploadSink {
 export interface BlobBackend {
   /** How messages name the store (":memory:", a path, a bucket URL). */
   readonly where: string;
+  /** Whether list cursors are the service's own tokens (else the core's positions). */
+  readonly nativeCursors?: boolean;
+  /** How messages name one blob, when the backend has its own name for it (a URL). */
+  describe?(key: string): string;
   /** `deleteMany` removals in flight at once. */
   readonly removeConcurrency: number;
   /** Gets ready before an operation (a local store opens its root on first use). */

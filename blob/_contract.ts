@@ -11,9 +11,17 @@ import { StoreError } from "../core/error.ts";
 import { Digest, sha256 } from "./digest.ts";
 import { casKey, checkBlobKey } from "./keys.ts";
 
-/** `NotFound` for a missing key. */
-export function notFoundError(op: string, key: string, where: string): StoreError {
-  return new StoreError("NotFound", `Cannot ${op}: no blob ${JSON.stringify(key)} in ${where}`);
+/**
+ * How messages name one blob: `"key" in <store>`, or the backend's own name
+ * for it (a cloud object's URL).
+ */
+export function blobName(key: string, where: string): string {
+  return `${JSON.stringify(key)} in ${where}`;
+}
+
+/** `NotFound` for a missing blob (`blob` as {@link blobName} gives it). */
+export function notFoundError(op: string, blob: string): StoreError {
+  return new StoreError("NotFound", `Cannot ${op}: no blob ${blob}`);
 }
 
 /** `Closed` for a call after `close()`. */
@@ -67,32 +75,27 @@ export function existsCas(store: CasReader, digest: Digest | string): Promise<bo
 }
 
 /** `AlreadyExists` for a `putIfAbsent` that found a blob. */
-export function alreadyExistsError(op: string, key: string, where: string): StoreError {
-  return new StoreError(
-    "AlreadyExists",
-    `Cannot ${op}: a blob already exists at ${JSON.stringify(key)} in ${where}`,
-  );
+export function alreadyExistsError(op: string, blob: string): StoreError {
+  return new StoreError("AlreadyExists", `Cannot ${op}: a blob already exists at ${blob}`);
 }
 
 /** `CasMismatch` for a `putIfMatch` whose blob is missing or has another etag. */
 export function etagMismatchError(
   op: string,
-  key: string,
-  where: string,
+  blob: string,
   etag: string,
   found: boolean,
 ): StoreError {
   return new StoreError(
     "CasMismatch",
-    `Cannot ${op}: ${JSON.stringify(key)} in ${where} ` +
-      (found ? `has another etag than ${etag}` : "does not exist"),
+    `Cannot ${op}: ${blob} ${found ? `has another etag than ${etag}` : "does not exist"}`,
   );
 }
 
 /** `Unsupported` for `presign` on a store without URLs. */
-export function noUrlsError(key: string, where: string): StoreError {
+export function noUrlsError(blob: string, where: string): StoreError {
   return new StoreError(
     "Unsupported",
-    `Cannot presign blob ${JSON.stringify(key)}: the blob store at ${where} has no URLs`,
+    `Cannot presign ${blob}: the blob store at ${where} has no URLs`,
   );
 }

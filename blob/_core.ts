@@ -10,6 +10,7 @@
 import { StoreError, toStoreError } from "../core/error.ts";
 import {
   alreadyExistsError,
+  blobName,
   checkKeyList,
   closedError,
   etagMismatchError,
@@ -48,8 +49,13 @@ export class BlobStoreCore implements BlobStore {
     if (this.#closed) throw closedError(op, this.backend.where);
   }
 
+  /** How messages name the blob under `key`. */
+  #blob(key: string): string {
+    return this.backend.describe?.(key) ?? blobName(key, this.backend.where);
+  }
+
   #missing(op: string, key: string): StoreError {
-    return notFoundError(op, key, this.backend.where);
+    return notFoundError(op, this.#blob(key));
   }
 
   #key(key: string, op: string): string {
@@ -95,10 +101,9 @@ export class BlobStoreCore implements BlobStore {
       checkData(data, op);
       const r = await this.backend.write(key, data, info, cond, op);
       if (typeof r !== "string") return r;
-      const where = this.backend.where;
-      if (r === "exists") throw alreadyExistsError(op, key, where);
+      if (r === "exists") throw alreadyExistsError(op, this.#blob(key));
       const etag = cond && "ifMatch" in cond ? cond.ifMatch : "";
-      throw etagMismatchError(op, key, where, etag, r === "mismatch");
+      throw etagMismatchError(op, this.#blob(key), etag, r === "mismatch");
     });
   }
 
@@ -173,7 +178,7 @@ export class BlobStoreCore implements BlobStore {
     return this.#run(
       op,
       `under ${JSON.stringify(prefix ?? "")}`,
-      () => this.backend.list(planList(prefix, opts)),
+      () => this.backend.list(planList(prefix, opts, !this.backend.nativeCursors)),
     );
   }
 
@@ -266,7 +271,7 @@ export class BlobStoreCore implements BlobStore {
     return this.#run(op, JSON.stringify(key), () => {
       this.#key(key, op);
       const { backend } = this;
-      if (backend.presign === undefined) throw noUrlsError(key, backend.where);
+      if (backend.presign === undefined) throw noUrlsError(this.#blob(key), backend.where);
       const method = opts?.method;
       const secs = opts?.expiresInSeconds;
       if (method !== "GET" && method !== "PUT") {
@@ -289,9 +294,9 @@ export class BlobStoreCore implements BlobStore {
   }
 }
 
-/** A chunked upload's lifetime (writes after the end are `Closed`) over a backend's sink. */
+/** A chunked upload's lifetime (open → completed | aborted) over a backend's sink. */
 class CoreUpload implements ChunkedUpload {
-  #ended = false;
+  #state: "open" | "completed" | "aborted" = "open";
 
   constructor(
     readonly key: string,
@@ -301,26 +306,38 @@ class CoreUpload implements ChunkedUpload {
 
   #live(op: string): void {
     this.ensureOpen(op);
-    if (this.#ended) {
-      throw new StoreError("Closed", `Cannot ${op}: upload to ${JSON.stringify(this.key)} ended`);
+    if (this.#state !== "open") {
+      throw new StoreError(
+        "Closed",
+        `Cannot ${op}: the upload to ${JSON.stringify(this.key)} is already ${this.#state}`,
+      );
     }
   }
 
   async write(chunk: Uint8Array | string): Promise<void> {
     const op = "write upload chunk";
     this.#live(op);
-    await this.sink.write(chunkBytes(chunk, op));
+    try {
+      await this.sink.write(chunkBytes(chunk, op));
+    } catch (err) {
+      // A failed write ends the upload: what was written is discarded.
+      if (this.#state === "open") {
+        this.#state = "aborted";
+        await this.sink.abort().catch(() => {});
+      }
+      throw err;
+    }
   }
 
   async complete(): Promise<BlobMeta> {
     this.#live("complete upload");
-    this.#ended = true;
+    this.#state = "completed"; // a failed completion discards what the sink held
     return await this.sink.complete();
   }
 
   async abort(): Promise<void> {
-    if (this.#ended) return;
-    this.#ended = true;
+    if (this.#state === "completed") return;
+    this.#state = "aborted";
     await this.sink.abort();
   }
 }

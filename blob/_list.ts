@@ -29,8 +29,12 @@ export interface ListPlan {
   cursor: string | undefined;
 }
 
-/** Validates `list` arguments into a plan. */
-export function planList(prefix: string | undefined, opts: ListOptions = {}): ListPlan {
+/** Validates `list` arguments into a plan (`ownCursors`: cursors are ours to decode). */
+export function planList(
+  prefix: string | undefined,
+  opts: ListOptions = {},
+  ownCursors = true,
+): ListPlan {
   const p = checkBlobPrefix(prefix ?? "", "list blobs");
   const { delimiter, limit = DEFAULT_LIST_LIMIT, cursor } = opts;
   if (delimiter !== undefined && (typeof delimiter !== "string" || delimiter === "")) {
@@ -42,7 +46,11 @@ export function planList(prefix: string | undefined, opts: ListOptions = {}): Li
       `Cannot list blobs: limit must be a positive integer, got ${limit}`,
     );
   }
-  const after = cursor === undefined ? undefined : decode(cursor);
+  if (cursor !== undefined && (typeof cursor !== "string" || cursor === "")) {
+    throw new StoreError("InvalidInput", "Cannot list blobs: cursor must be a non-empty string");
+  }
+  // A backend whose service makes the cursors resumes from them itself.
+  const after = cursor === undefined || !ownCursors ? undefined : decode(cursor);
   return { prefix: p, delimiter, limit, after, cursor };
 }
 

@@ -25,6 +25,8 @@ Deno.test("memory: a write past the quota is CapacityExceeded and writes nothing
   const up = await s.startUpload("u");
   await up.write("12345678");
   await expectKind(up.write("abc"), "CapacityExceeded");
+  // A failed chunk ends the upload, as on every backend.
+  await expectKind(up.write("1"), "Closed");
   await up.abort();
   assert.equal(await s.exists("u"), false);
   await s.close();
