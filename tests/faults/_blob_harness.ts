@@ -191,9 +191,7 @@ export async function storeFaultPoint<S, M>(
   disk.faultCode = code;
   const out = await drive(t, disk);
   const kind = disk.faulted?.kind;
-  const at = `${t.name} ${code} at call ${k} (${
-    kind ?? "not reached"
-  }, during ${out.inflightName})`;
+  const at = `${code} at call ${k} (${kind ?? "not reached"}, during ${out.inflightName})`;
   if (out.faultedStepResolved && (kind === "sync" || kind === "dirsync")) {
     throw new Error(`${at}: a step resolved after its fsync failed`);
   }
@@ -237,6 +235,16 @@ export interface StoreBudget {
   dirMixes: number;
   seconds: number;
 }
+
+/** The CI budget: every call once, a power cut (drop) or a kill chosen by a seeded coin. */
+export const BLOB_CI: StoreBudget = {
+  crashSample: 1000,
+  allModes: false,
+  allCodes: false,
+  dirMixes: 0,
+  modes: ["drop", "kill"],
+  seconds: Infinity,
+};
 
 /** What a run covered. */
 export interface StoreTally {

@@ -179,12 +179,25 @@ async function readBlob(store: LocalBlobStore, key: string): Promise<ModelBlob |
   return { text: dec.decode(bytes), contentType: meta.contentType, metadata: meta.metadata };
 }
 
+/** The keys of the plain files under `root` (not the store's private directory). */
+function filesUnder(root: string, rel = ""): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(rel ? `${root}/${rel}` : root)) {
+    if (!rel && e.name === ".oxistore") continue;
+    const key = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory) out.push(...filesUnder(root, key));
+    else out.push(key);
+  }
+  return out;
+}
+
 /**
  * Each key reads as it is in one of `allowed` (its value before or after the
  * step in flight), whole with its metadata; `list` names exactly the keys
  * that read.
  */
 async function verifyBlobs(
+  root: string,
   store: LocalBlobStore,
   allowed: BlobModel[],
   keys: string[],
@@ -201,6 +214,13 @@ async function verifyBlobs(
       );
     }
     if (got !== undefined) found.add(key);
+  }
+  // Blobs are plain files: a file under the root that reads NotFound is a leftover, allowed
+  // only for a key the step in flight touched (an acknowledged delete leaves no file).
+  for (const key of filesUnder(root)) {
+    if (!found.has(key) && !allowed.some((m) => m.has(key))) {
+      throw new Error(`${what}: ${key} reads NotFound but its file is on the disk`);
+    }
   }
   const listed = new Set<string>();
   let cursor: string | undefined;
@@ -226,7 +246,7 @@ export function blobTarget(base: string): StoreTarget<LocalBlobStore, BlobModel>
     empty: () => new Map(),
     open: (fs: LocalFs) => LocalBlobStore.open(root, { fs }),
     close: (s) => s.close(),
-    verify: (s, allowed, what) => verifyBlobs(s, allowed, keys, what),
+    verify: (s, allowed, what) => verifyBlobs(root, s, allowed, keys, what),
   };
 }
 

@@ -10,22 +10,13 @@
 // --scatter` only: docs/blob.md lists what they still break.
 import { blobTarget, datasetTarget } from "./_blob_targets.ts";
 import {
+  BLOB_CI,
   type StoreBudget,
   storeCrashPoints,
   storeFaultRuns,
   storeSummary,
   type StoreTarget,
 } from "./_blob_harness.ts";
-
-/** The CI budget: every call once, a power cut (drop) or a kill chosen by a seeded coin. */
-export const BLOB_CI: StoreBudget = {
-  crashSample: 1000,
-  allModes: false,
-  allCodes: false,
-  dirMixes: 0,
-  modes: ["drop", "kill"],
-  seconds: Infinity,
-};
 
 const DATASET_SAMPLE = 60;
 
