@@ -66,6 +66,7 @@ export class Openers {
   #pin = 0;
   #solo = false;
   #locked = false;
+  #waiting = false;
   #closed = false;
 
   private constructor(
@@ -239,9 +240,12 @@ export class Openers {
     this.#writeSlot();
   }
 
-  /** Takes the writer lock if free now. */
+  /** Takes the writer lock if free now (never while a `lock()` of this opener is waiting). */
   tryLock(): boolean {
     if (this.#locked) throw new Error("writer lock taken twice");
+    // flock on one file description is one lock: taking it here while a
+    // waiting lock() gets it too would let one unlock release both.
+    if (this.#waiting) return false;
     this.#locked = this.#lockFile.tryLockSync(true);
     return this.#locked;
   }
@@ -249,7 +253,12 @@ export class Openers {
   /** Takes the writer lock, waiting (off the event loop) while another opener holds it. */
   async lock(): Promise<void> {
     if (this.tryLock()) return;
-    await this.#lockFile.lock(true);
+    this.#waiting = true;
+    try {
+      await this.#lockFile.lock(true);
+    } finally {
+      this.#waiting = false;
+    }
     this.#locked = true;
   }
 

@@ -300,6 +300,9 @@ export class BTreeEngine implements RawEngine, ReadIO {
     // A page freed by commit C is invisible to views at C or later.
     let pins = Infinity;
     for (const t of this.#pins.keys()) if (t < pins) pins = t;
+    // Commit ids count per opener; checkpoints (header slots) are the ids all
+    // openers share: a snapshot also pins the checkpoint whose tree it reads.
+    for (const c of this.#ckptPins.keys()) if (c < pins) pins = c;
     const o = this.#openers;
     const others = o === undefined || o.solo ? Infinity : this.#othersPin;
     this.space.release(Math.min(this.#checkpointTxn, pins, others));

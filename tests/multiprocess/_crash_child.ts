@@ -18,6 +18,9 @@ let running = true;
 
 async function writeLoop(): Promise<void> {
   for (let n = 0; running; n++) {
+    // The B-tree's commits can resolve without any real async I/O: give the
+    // event loop a turn, or "stop" on stdin would never be read.
+    await new Promise((r) => setTimeout(r, 0));
     const step = n % 3;
     if (step === 0) {
       const key = `p/${name}/${n}`;
@@ -40,6 +43,8 @@ async function writeLoop(): Promise<void> {
           break;
         } catch (err) {
           if ((err as { kind?: string }).kind !== "TxnConflict") throw err;
+          // A slow writer can lose every race: once told to stop, it gives up.
+          if (!running) break;
         }
       }
     }
@@ -66,7 +71,7 @@ async function readLoop(): Promise<void> {
   while (running) {
     const bad = await check();
     if (bad !== undefined) say(`bad ${bad}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

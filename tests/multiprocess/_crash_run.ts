@@ -3,18 +3,33 @@
 // random moment, again and again, and started anew. Then every survivor and
 // a fresh opener must agree on the store, and every acknowledged commit of
 // every process must be in it, whole.
-import { openWith, type StoreKind } from "@cooljapan/oxistore";
+import { openConfig, openWith, type StoreKind } from "@cooljapan/oxistore";
 import { createHash } from "node:crypto";
 import { equal, ok } from "node:assert/strict";
 
 const CHILD = new URL("./_crash_child.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
 
+/** `p`, or a failure naming `what` after 60 s (a stuck child fails the test, never hangs it). */
+async function within<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within 60 s`)), 60_000);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 class Proc {
   readonly child: Deno.ChildProcess;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   readonly #waiting = new Map<string, (rest: string) => void>();
   readonly done: Promise<void>;
+  /** Resolves when the child has opened the store. */
+  readonly ready: Promise<string>;
 
   constructor(
     kind: StoreKind,
@@ -24,15 +39,17 @@ class Proc {
     acked: Set<string>,
     bad: string[],
   ) {
-    this.child = new Deno.Command(Deno.execPath(), {
+    const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--no-check", CHILD, kind, path, role, name],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    this.#stdin = this.child.stdin.getWriter();
-    const stdout = this.child.stdout.pipeThrough(new TextDecoderStream());
-    const errText = new Response(this.child.stderr).text();
+    this.child = child;
+    this.#stdin = child.stdin.getWriter();
+    this.ready = this.expect("ready");
+    const stdout = child.stdout.pipeThrough(new TextDecoderStream());
+    const errText = new Response(child.stderr).text();
     this.done = (async () => {
       let pending = "";
       for await (const chunk of stdout) {
@@ -49,7 +66,7 @@ class Proc {
           else this.#waiting.get(word)?.(rest);
         }
       }
-      const status = await this.child.status;
+      const status = await child.status;
       const err = await errText;
       if (status.signal !== "SIGKILL" && status.code !== 0) {
         bad.push(`${name} failed (${status.code}): ${err.slice(-2000)}`);
@@ -62,10 +79,11 @@ class Proc {
     return new Promise((r) => this.#waiting.set(word, r));
   }
 
+  /** Sends `cmd`; fails (never hangs) when `reply` does not come within a minute. */
   async send(cmd: string, reply: string): Promise<string> {
     const got = this.expect(reply);
     await this.#stdin.write(new TextEncoder().encode(cmd + "\n"));
-    return got;
+    return within(got, `${this.name} did not answer "${cmd}" with "${reply}"`);
   }
 
   async kill(): Promise<void> {
@@ -78,7 +96,7 @@ class Proc {
 }
 
 async function freshDigest(kind: StoreKind, path: string): Promise<string> {
-  await using store = await openWith(kind, path, { readOnly: true });
+  await using store = await openConfig(path, { kind, readOnly: true });
   const h = createHash("sha256");
   let n = 0;
   for await (const [k, v] of store.range()) {
@@ -115,39 +133,49 @@ export async function crashRun(
     return p;
   };
   const procs = roles.map((_, i) => start(i));
-  await Promise.all(procs.map((p) => p.expect("ready")));
-  const began = Date.now();
-  let kills = 0;
-  while (kills < opts.kills && Date.now() - began < opts.budgetMs) {
-    await new Promise((r) => setTimeout(r, 20 + random() * 200));
-    const i = Math.floor(random() * procs.length);
-    await procs[i]!.kill();
-    kills++;
-    generation[i]!++;
-    procs[i] = start(i);
-    await procs[i]!.expect("ready");
+  try {
+    return await run();
+  } catch (err) {
+    for (const p of procs) await p.kill();
+    throw err;
+  }
+
+  async function run(): Promise<number> {
+    await Promise.all(procs.map((p) => within(p.ready, `${p.name} did not open`)));
+    const began = Date.now();
+    let kills = 0;
+    while (kills < opts.kills && Date.now() - began < opts.budgetMs) {
+      await new Promise((r) => setTimeout(r, 20 + random() * 200));
+      const i = Math.floor(random() * procs.length);
+      await procs[i]!.kill();
+      kills++;
+      generation[i]!++;
+      procs[i] = start(i);
+      // No wait for it to open: the next kill may land in its open.
+      ok(bad.length === 0, bad.join("\n"));
+    }
+    await Promise.all(procs.map((p) => within(p.ready, `${p.name} did not open`)));
+    for (const p of procs) await p.send("stop", "stopped");
+    // One more commit: its writer catches up with any commit a killed writer
+    // left in the log without telling the others.
+    await procs[0]!.send("final", "finaled");
+    const digests = await Promise.all(procs.map((p) => p.send("digest", "digest")));
+    await Promise.all(procs.map((p) => p.done));
     ok(bad.length === 0, bad.join("\n"));
+    const fresh = await freshDigest(kind, path);
+    for (const d of digests) equal(d, fresh, "a survivor and a fresh opener disagree");
+    // Every acknowledged commit is there, whole.
+    await using store = await openConfig(path, { kind, readOnly: true });
+    for (const key of acked) {
+      ok((await store.get(key)) !== undefined, `acknowledged ${key} is missing`);
+      if (key.startsWith("b/")) ok((await store.get(key.slice(0, -1) + "b")) !== undefined);
+    }
+    const counter = await store.get("counter");
+    let incs = 0;
+    for await (const _ of store.keys("i/")) incs++;
+    equal(counter === undefined ? 0 : Number(dec.decode(counter)), incs, "counter vs increments");
+    ok(acked.size > kills, `only ${acked.size} acknowledged commits in ${kills} kills`);
+    console.log(`${kind}: ${kills} kills, ${acked.size} acknowledged commits, ${incs} increments`);
+    return kills;
   }
-  for (const p of procs) await p.send("stop", "stopped");
-  // One more commit: its writer catches up with any commit a killed writer
-  // left in the log without telling the others.
-  await procs[0]!.send("final", "finaled");
-  const digests = await Promise.all(procs.map((p) => p.send("digest", "digest")));
-  await Promise.all(procs.map((p) => p.done));
-  ok(bad.length === 0, bad.join("\n"));
-  const fresh = await freshDigest(kind, path);
-  for (const d of digests) equal(d, fresh, "a survivor and a fresh opener disagree");
-  // Every acknowledged commit is there, whole.
-  await using store = await openWith(kind, path, { readOnly: true });
-  for (const key of acked) {
-    ok((await store.get(key)) !== undefined, `acknowledged ${key} is missing`);
-    if (key.startsWith("b/")) ok((await store.get(key.slice(0, -1) + "b")) !== undefined);
-  }
-  const counter = await store.get("counter");
-  let incs = 0;
-  for await (const _ of store.keys("i/")) incs++;
-  equal(counter === undefined ? 0 : Number(dec.decode(counter)), incs, "counter vs increments");
-  ok(acked.size > kills, `only ${acked.size} acknowledged commits in ${kills} kills`);
-  console.log(`${kind}: ${kills} kills, ${acked.size} acknowledged commits, ${incs} increments`);
-  return kills;
 }

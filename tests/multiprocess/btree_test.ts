@@ -2,7 +2,7 @@
 // one process (a Worker), watch across processes, the CLI on a store a
 // running process holds open.
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { openWith } from "@cooljapan/oxistore";
+import { openConfig, openWith } from "@cooljapan/oxistore";
 import type { KvStore, StoreKind } from "@cooljapan/oxistore";
 
 const dec = new TextDecoder();
@@ -99,7 +99,7 @@ for (const kind of ["btree"] as StoreKind[]) {
       equal(await store.count(), 4);
       const restored = await cli("restore", `${dir}/copy.oxb`, `${dir}/restored`, "--kind", kind);
       equal(restored.code, 0, restored.err);
-      await using copy = await openWith(kind, `${dir}/restored`, { readOnly: true });
+      await using copy = await openConfig(`${dir}/restored`, { kind, readOnly: true });
       equal(await copy.count(), 3);
     } finally {
       await Deno.remove(dir, { recursive: true });
