@@ -73,6 +73,12 @@ export class Shared {
     if ("onExternal" in engine) {
       engine.onExternal = (ops) => this.#external(ops);
       engine.watching = () => this.hub.active;
+      // A watch yields commits after it starts: first learn of those made before, elsewhere.
+      const subscribe = this.hub.subscribe.bind(this.hub);
+      this.hub.subscribe = (prefix, strip) => {
+        engine.refresh?.();
+        return subscribe(prefix, strip);
+      };
     }
   }
 

@@ -126,4 +126,10 @@ export interface RawEngine extends RawReader {
    * alive only then).
    */
   watching?: (() => boolean) | undefined;
+  /**
+   * For engines other processes may write to: learns of commits made
+   * elsewhere now (reporting them through {@link onExternal}). Core calls it
+   * before a watch starts, so the watch yields only later commits.
+   */
+  refresh?(): void;
 }

@@ -714,6 +714,12 @@ export class BTreeEngine implements RawEngine, ReadIO {
     this.#publishPin();
   }
 
+  /** Learns of other openers' commits now (core calls it before a watch starts). */
+  refresh(): void {
+    const o = this.#openers;
+    if (o !== undefined && !o.solo && !this.#closed) this.#follow();
+  }
+
   /** Takes on another opener's checkpoint: its root, its log, and free space still to learn. */
   #adopt(slot: Slot): void {
     const log = slotLog(slot);
