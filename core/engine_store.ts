@@ -125,6 +125,11 @@ export class EngineStore implements KvStore {
     return this.#s.kind;
   }
 
+  /** Where the store lives (":memory:" in memory). */
+  get path(): string {
+    return this.#s.engine.path;
+  }
+
   #check(op: string, write = false): void {
     if (this.#handleClosed) {
       throw new StoreError(

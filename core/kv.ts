@@ -194,6 +194,8 @@ export interface KvTxn extends KvReader, AsyncDisposable {
 export interface KvStore extends KvReader, AsyncDisposable {
   /** Which engine runs this store. */
   readonly kind: StoreKind;
+  /** Where the store lives (":memory:" in memory); every error message names it. */
+  readonly path: string;
   /** Insert or overwrite; clears any TTL. */
   put(key: BytesLike, value: BytesLike): Promise<void>;
   /** Remove; no-op when absent. */

@@ -14,7 +14,7 @@ import {
   toBytes,
 } from "../core/bytes.ts";
 import type { MergeOperator, StoreKind, StoreMetrics } from "../core/config.ts";
-import { StoreError } from "../core/error.ts";
+import { inStore, StoreError } from "../core/error.ts";
 import type { BackupSource, BackupTarget } from "../core/backup_format.ts";
 import type {
   KeysIter,
@@ -125,17 +125,35 @@ export class TransformedKv implements KvStore {
     return this.inner.kind;
   }
 
+  /** Where the inner store lives. */
+  get path(): string {
+    return this.inner.path;
+  }
+
+  /** `op` with the store it runs in, as every error message says it. */
+  #in(op: string): string {
+    return `${op} in store at ${this.path}`;
+  }
+
   #encode(key: Uint8Array, value: Uint8Array): Promise<Uint8Array> {
     return Promise.resolve(this.transform.encode(key, value));
   }
 
   #decode(key: Uint8Array, stored: Uint8Array): Promise<Uint8Array> {
-    return Promise.resolve(this.transform.decode(key, stored));
+    try {
+      return Promise.resolve(this.transform.decode(key, stored)).catch((err) => {
+        throw inStore(err, `read through the ${this.transform.name} layer`, this.path);
+      });
+    } catch (err) {
+      return Promise.reject(
+        inStore(err, `read through the ${this.transform.name} layer`, this.path),
+      );
+    }
   }
 
   /** The decoded value, or undefined if absent or expired. */
   async get(key: BytesLike): Promise<Bytes | undefined> {
-    const k = checkKey(key, "get");
+    const k = checkKey(key, this.#in("get"));
     const raw = await this.inner.get(k);
     return raw === undefined ? undefined : await this.#decode(k, raw);
   }
@@ -146,8 +164,8 @@ export class TransformedKv implements KvStore {
     if (typeof t.decodeSync !== "function") {
       throw new StoreError(
         "Unsupported",
-        `Cannot ${op} through the ${t.name} layer: it decodes values asynchronously; use the ` +
-          `async ${asyncOp}`,
+        `Cannot ${this.#in(op)} through the ${t.name} layer: it decodes values asynchronously; ` +
+          `use the async ${asyncOp}`,
       );
     }
     return (key, stored) => t.decodeSync!(key, stored);
@@ -156,7 +174,7 @@ export class TransformedKv implements KvStore {
   /** The decoded value, read and decoded synchronously (see `KvStore.getSync`). */
   getSync(key: BytesLike): Bytes | undefined {
     const decode = this.#syncDecoder("getSync", "get");
-    const k = checkKey(key, "getSync");
+    const k = checkKey(key, this.#in("getSync"));
     const raw = this.inner.getSync(k);
     return raw === undefined ? undefined : decode(k, raw);
   }
@@ -186,8 +204,8 @@ export class TransformedKv implements KvStore {
 
   /** Encodes and stores; clears any TTL. */
   async put(key: BytesLike, value: BytesLike): Promise<void> {
-    const k = checkKey(key, "put");
-    await this.inner.put(k, await this.#encode(k, checkValue(value, "put")));
+    const k = checkKey(key, this.#in("put"));
+    await this.inner.put(k, await this.#encode(k, checkValue(value, this.#in("put"))));
   }
 
   /** Remove; no-op when absent. */
@@ -201,8 +219,8 @@ export class TransformedKv implements KvStore {
     const encoded: [Uint8Array, Uint8Array][] = [];
     for (const p of pairs) {
       if (!Array.isArray(p) || p.length !== 2) return this.inner.batchWrite(pairs);
-      const k = checkKey(p[0], "batchWrite");
-      encoded.push([k, await this.#encode(k, checkValue(p[1], "batchWrite"))]);
+      const k = checkKey(p[0], this.#in("batchWrite"));
+      encoded.push([k, await this.#encode(k, checkValue(p[1], this.#in("batchWrite")))]);
     }
     await this.inner.batchWrite(encoded);
   }
@@ -257,7 +275,10 @@ export class TransformedKv implements KvStore {
   }
 
   #fail(op: string, kind: "CasMismatch" | "TxnConflict", detail: string): StoreError {
-    return new StoreError(kind, `Cannot ${op} through the ${this.transform.name} layer: ${detail}`);
+    return new StoreError(
+      kind,
+      `Cannot ${this.#in(op)} through the ${this.transform.name} layer: ${detail}`,
+    );
   }
 
   /**
@@ -319,9 +340,9 @@ export class TransformedKv implements KvStore {
     expected: BytesLike | null,
     next: BytesLike | null,
   ): Promise<void> {
-    const k = checkKey(key, "compareAndSwap");
+    const k = checkKey(key, this.#in("compareAndSwap"));
     const want = expected === null ? null : toBytes(expected, "expected value");
-    const nextBytes = next === null ? null : checkValue(next, "compareAndSwap");
+    const nextBytes = next === null ? null : checkValue(next, this.#in("compareAndSwap"));
     await this.#swapLoop("compareAndSwap", k, (cur) => {
       const ok = want === null ? cur === undefined : cur !== undefined && equalBytes(cur, want);
       if (!ok) {
@@ -337,8 +358,12 @@ export class TransformedKv implements KvStore {
 
   /** Encodes and stores with a TTL. */
   async putWithTtl(key: BytesLike, value: BytesLike, ttlMs: number): Promise<void> {
-    const k = checkKey(key, "putWithTtl");
-    await this.inner.putWithTtl(k, await this.#encode(k, checkValue(value, "putWithTtl")), ttlMs);
+    const k = checkKey(key, this.#in("putWithTtl"));
+    await this.inner.putWithTtl(
+      k,
+      await this.#encode(k, checkValue(value, this.#in("putWithTtl"))),
+      ttlMs,
+    );
   }
 
   /** Sets a TTL on a live key; false if absent. */
@@ -440,8 +465,8 @@ export class TransformedKv implements KvStore {
           `mergeOperator in the layer's options (the inner store's operator would see encoded bytes)`,
       );
     }
-    const k = checkKey(key, "merge");
-    const arg = checkValue(operand, "merge");
+    const k = checkKey(key, this.#in("merge"));
+    const arg = checkValue(operand, this.#in("merge"));
     await this.#swapLoop("merge", k, (cur) => {
       let next: Uint8Array | undefined;
       try {
@@ -460,7 +485,7 @@ export class TransformedKv implements KvStore {
           "Cannot merge: the merge operator must return a Uint8Array or undefined",
         );
       }
-      return checkValue(next, "merge");
+      return checkValue(next, this.#in("merge"));
     });
   }
 

@@ -148,6 +148,15 @@ export class CachedKvStore implements KvStore {
   get kind(): StoreKind {
     return this.#inner.kind;
   }
+  /** Where the inner store lives. */
+  get path(): string {
+    return this.#inner.path;
+  }
+
+  /** `op` with the store it runs in, as every error message says it. */
+  #in(op: string): string {
+    return `${op} in store at ${this.#inner.path}`;
+  }
 
   /** The wrapped store. */
   get inner(): KvStore {
@@ -156,7 +165,10 @@ export class CachedKvStore implements KvStore {
 
   #check(op: string): void {
     if (this.#closed || this.#family.closed) {
-      throw new StoreError("Closed", `Cannot ${op} through the cache: the store is closed`);
+      throw new StoreError(
+        "Closed",
+        `Cannot ${this.#in(op)} through the cache: the store is closed`,
+      );
     }
   }
 
@@ -171,7 +183,7 @@ export class CachedKvStore implements KvStore {
   /** The value, or undefined if absent or expired. */
   async get(key: BytesLike): Promise<Bytes | undefined> {
     this.#check("get");
-    const k = checkKey(key, "get");
+    const k = checkKey(key, this.#in("get"));
     const id = idOf(k);
     const cache = this.#space.cache;
     let loaded = false;
@@ -198,7 +210,7 @@ export class CachedKvStore implements KvStore {
    */
   getSync(key: BytesLike): Bytes | undefined {
     this.#check("getSync");
-    const k = checkKey(key, "getSync");
+    const k = checkKey(key, this.#in("getSync"));
     const f = this.#family;
     // A hit must not answer where a miss would throw Unsupported.
     if (f.syncInner ?? (f.syncInner = this.#probeSync())) {
@@ -235,7 +247,10 @@ export class CachedKvStore implements KvStore {
   async getMany(keys: BytesLike[]): Promise<(Bytes | undefined)[]> {
     this.#check("getMany");
     if (!Array.isArray(keys)) {
-      throw new StoreError("InvalidInput", "Invalid keys for getMany: expected an array");
+      throw new StoreError(
+        "InvalidInput",
+        `Cannot ${this.#in("getMany")}: keys must be an array`,
+      );
     }
     const out: (Bytes | undefined)[] = [];
     for (const k of keys) out.push(await this.get(k));
@@ -259,8 +274,8 @@ export class CachedKvStore implements KvStore {
   /** Insert or overwrite; the value is cached when no other write overlapped. */
   async put(key: BytesLike, value: BytesLike): Promise<void> {
     this.#check("put");
-    const k = checkKey(key, "put");
-    const v = checkValue(value, "put");
+    const k = checkKey(key, this.#in("put"));
+    const v = checkValue(value, this.#in("put"));
     const id = idOf(k);
     const { tracker, cache } = this.#space;
     const token = tracker.begin(id);
@@ -278,7 +293,7 @@ export class CachedKvStore implements KvStore {
   /** Remove; no-op when absent. */
   delete(key: BytesLike): Promise<void> {
     this.#check("delete");
-    const k = checkKey(key, "delete");
+    const k = checkKey(key, this.#in("delete"));
     return this.#write([idOf(k)], () => this.#inner.delete(k));
   }
 
@@ -302,21 +317,21 @@ export class CachedKvStore implements KvStore {
     next: BytesLike | null,
   ): Promise<void> {
     this.#check("compareAndSwap");
-    const k = checkKey(key, "compareAndSwap");
+    const k = checkKey(key, this.#in("compareAndSwap"));
     return this.#write([idOf(k)], () => this.#inner.compareAndSwap(k, expected, next));
   }
 
   /** Put that expires after `ttlMs`. */
   putWithTtl(key: BytesLike, value: BytesLike, ttlMs: number): Promise<void> {
     this.#check("putWithTtl");
-    const k = checkKey(key, "putWithTtl");
+    const k = checkKey(key, this.#in("putWithTtl"));
     return this.#write([idOf(k)], () => this.#inner.putWithTtl(k, value, ttlMs));
   }
 
   /** Sets a TTL on a live key; false if absent. */
   expire(key: BytesLike, ttlMs: number): Promise<boolean> {
     this.#check("expire");
-    const k = checkKey(key, "expire");
+    const k = checkKey(key, this.#in("expire"));
     return this.#write([idOf(k)], () => this.#inner.expire(k, ttlMs));
   }
 
@@ -329,7 +344,7 @@ export class CachedKvStore implements KvStore {
   /** Drops a TTL; false if absent or had none. */
   persist(key: BytesLike): Promise<boolean> {
     this.#check("persist");
-    const k = checkKey(key, "persist");
+    const k = checkKey(key, this.#in("persist"));
     return this.#write([idOf(k)], () => this.#inner.persist(k));
   }
 
@@ -342,7 +357,7 @@ export class CachedKvStore implements KvStore {
   /** `value = mergeOperator(key, old, operand)` by the inner store. */
   merge(key: BytesLike, operand: BytesLike): Promise<void> {
     this.#check("merge");
-    const k = checkKey(key, "merge");
+    const k = checkKey(key, this.#in("merge"));
     return this.#write([idOf(k)], () => this.#inner.merge(k, operand));
   }
 
