@@ -16,7 +16,7 @@
 // first registers its slot, then waits until no live slot says solo; the solo
 // opener notices the newcomer on its next tick (a timer, every few ms), hands
 // its state over and clears the flag.
-import { StoreError } from "./error.ts";
+import { ioStoreError, StoreError } from "./error.ts";
 
 /** Slot layout: f64 pin twice (a torn read never passes), u32 solo, u32 pid. */
 const SLOT_BYTES = 24;
@@ -111,9 +111,8 @@ export class Openers {
         lockFile?.close();
       } catch { /* closing what opened */ }
       if (err instanceof StoreError) throw err;
-      throw new StoreError("Io", `Cannot open store at ${path}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      // A missing permission is Unsupported naming the flag, as on every engine.
+      throw ioStoreError(err, `open store at ${path}`);
     }
   }
 
