@@ -568,10 +568,12 @@ export class LocalBlobStore implements BlobStore {
    * ```ts
    * import { LocalBlobStore } from "@cooljapan/oxistore/blob";
    * import { strictEqual } from "node:assert/strict";
-   * const store = new LocalBlobStore("./never-created");
+   * const dir = await Deno.makeTempDir();
+   * const store = new LocalBlobStore(dir);
    * const kind = await store.presign("k", { method: "GET", expiresInSeconds: 60 })
    *   .catch((e) => e.kind);
    * strictEqual(kind, "Unsupported");
+   * await store.close();
    * ```
    */
   presign(key: string, opts: PresignOptions): Promise<string> {
