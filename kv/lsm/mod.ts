@@ -218,6 +218,7 @@ export async function lsmWaitIdle(store: KvStore): Promise<void> {
     throw toStoreError(err, `wait for background work of LSM store at ${e.path}`);
   }
 }
+
 /**
  * Whether `path` holds an LSM store: a directory whose `MANIFEST` starts with
  * {@link LSM_MAGIC}. It answers "is this mine?" only (a damaged manifest is
