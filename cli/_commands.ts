@@ -6,7 +6,6 @@ import {
   migrate,
   openReadOnly,
   openWith,
-  STORE_KINDS,
   StoreError,
   type StoreKind,
 } from "../mod.ts";
