@@ -39,7 +39,7 @@ function randomKeys(count: number): Uint8Array[] {
   let x = 0x2545f491;
   return Array.from({ length: count }, () => {
     const k = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) k[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let i = 0; i < 16; i++) k[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
     return k;
   });
 }
@@ -119,8 +119,12 @@ async function restore1M(): Promise<{ keys: number; ms: number }> {
     const rep = await replicate(store, t);
     await rep.stop();
     await store.close();
-    const ms = await timed(() => restoreReplica(t, fresh()));
-    return { keys: keys.length, ms };
+    const path = fresh();
+    const ms = await timed(() => restoreReplica(t, path));
+    const restored = await openConfig(path, {});
+    const keysRestored = await restored.count();
+    await restored.close();
+    return { keys: keysRestored, ms };
   });
 }
 
