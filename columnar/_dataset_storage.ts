@@ -1,6 +1,7 @@
 // Where a partitioned dataset lives: a local directory, or a prefix of a blob store.
 // Both replace the manifest atomically; the blob one with a conditional write so a
 // second writer that raced us fails with CasMismatch instead of losing files.
+import { DENO_FS, makeDirDurable, parentDir, syncDir } from "../core/_fs_calls.ts";
 import type { BlobStore } from "../blob/types.ts";
 import type { ParquetSource, ParquetTarget } from "./types.ts";
 import { fail, ioError } from "./_errors.ts";
@@ -47,7 +48,7 @@ function localStorage(root: string, manifest: string): DatasetStorage {
       const path = join(manifest);
       if (create) {
         try {
-          await Deno.mkdir(root, { recursive: true });
+          makeDirDurable(DENO_FS, root);
         } catch (err) {
           throw ioError(err, `create dataset directory ${root}`);
         }
@@ -66,6 +67,8 @@ function localStorage(root: string, manifest: string): DatasetStorage {
           file.close();
         }
         await Deno.rename(tmp, path);
+        // A manifest that names new files must not outlive them, nor vanish itself.
+        syncDir(DENO_FS, parentDir(path));
       } catch (err) {
         await Deno.remove(tmp).catch(() => {});
         throw ioError(err, `write dataset manifest ${path}`);
@@ -75,7 +78,7 @@ function localStorage(root: string, manifest: string): DatasetStorage {
       const dir = rel.slice(0, rel.lastIndexOf("/"));
       if (!dir) return;
       try {
-        await Deno.mkdir(join(dir), { recursive: true });
+        makeDirDurable(DENO_FS, join(dir));
       } catch (err) {
         throw ioError(err, `create partition directory ${dir} in ${root}`);
       }

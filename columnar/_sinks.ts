@@ -1,5 +1,6 @@
 // Where encoded Parquet bytes go: memory, a local file (temp file + fsync + rename, so
 // the file appears whole or not at all) or a blob (a chunked upload).
+import { DENO_FS, parentDir, syncDir } from "../core/_fs_calls.ts";
 import { StoreError } from "../core/error.ts";
 import type { ParquetTarget } from "./types.ts";
 import { ioError } from "./_errors.ts";
@@ -64,6 +65,8 @@ async function fileSink(path: string): Promise<ByteSink> {
         await file.syncData();
         file.close();
         await Deno.rename(tmp, path);
+        // The rename is durable only once its directory is synced.
+        syncDir(DENO_FS, parentDir(path));
       } catch (err) {
         await cleanup();
         throw ioError(err, `write Parquet file ${path}`);
