@@ -54,10 +54,13 @@ export interface Snapshot {
 
 /** Where a follower or a restore applies whole commits. */
 export interface ReplicationSink {
-  /** Replaces every user key with `entries`; one atomic commit when `atomic`. */
+  /**
+   * Replaces every user key with `entries`: one atomic commit with `atomic`,
+   * else commits of `batchOps` ops (default: restore's 256).
+   */
   replaceAll(
     entries: AsyncIterable<RawEntry> | Iterable<RawEntry>,
-    atomic?: boolean,
+    options?: { atomic?: boolean; batchOps?: number },
   ): Promise<void>;
   /** Applies one commit atomically (not synced: call `sync`). */
   apply(ops: readonly RawOp[]): Promise<void>;
@@ -126,7 +129,7 @@ export function replicationSink(store: KvStore, op: string): ReplicationSink {
     get closed() {
       return s.closed;
     },
-    replaceAll: (entries, atomic) => s.replaceAll(entries, atomic),
+    replaceAll: (entries, options) => s.replaceAll(entries, options),
     apply: (ops) => s.lock.run(() => s.applyLocked(ops as RawOp[])),
     sync: async () => await s.engine.sync(),
     onClose: (fn) => s.closeHooks.add(fn),

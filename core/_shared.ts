@@ -165,8 +165,10 @@ export class Shared {
    */
   async replaceAll(
     entries: Iterable<RawEntry> | AsyncIterable<RawEntry>,
-    atomic = false,
+    { atomic = false, batchOps = RESTORE_BATCH_OPS }: { atomic?: boolean; batchOps?: number } = {},
   ): Promise<void> {
+    // Bytes per batch grow with the ops per batch (4 MiB at the default 256).
+    const batchBytes = RESTORE_BATCH_BYTES * Math.max(1, batchOps / RESTORE_BATCH_OPS);
     await this.lock.run(async () => {
       this.check("restore", false);
       let ops: RawOp[] = [];
@@ -176,8 +178,7 @@ export class Shared {
         ops = [];
         bytes = 0;
       };
-      const full = () =>
-        !atomic && (ops.length >= RESTORE_BATCH_OPS || bytes >= RESTORE_BATCH_BYTES);
+      const full = () => !atomic && (ops.length >= batchOps || bytes >= batchBytes);
       const lo = new Uint8Array([RAW_USER_LO]);
       const hi = new Uint8Array([RAW_USER_HI]);
       const old: Uint8Array[] = [];

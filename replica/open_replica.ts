@@ -113,7 +113,7 @@ class Follower {
       const entries = await fetchSnapshot(this.#t, plan.snapshot);
       const commits = await fetchCommits(this.#t, plan.segments, plan.snapshot.seq);
       if (this.#sink.closed) return;
-      await this.#sink.replaceAll(entries, true);
+      await this.#sink.replaceAll(entries, { atomic: true });
       this.#generation = plan.generation.id;
       this.#applied = plan.snapshot.seq;
       await this.#apply(commits);
