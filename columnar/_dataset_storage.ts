@@ -74,14 +74,15 @@ function localStorage(root: string, manifest: string): DatasetStorage {
         throw ioError(err, `write dataset manifest ${path}`);
       }
     },
-    async prepare(rel) {
+    prepare(rel) {
       const dir = rel.slice(0, rel.lastIndexOf("/"));
-      if (!dir) return;
+      if (!dir) return Promise.resolve();
       try {
         makeDirDurable(DENO_FS, join(dir));
       } catch (err) {
-        throw ioError(err, `create partition directory ${dir} in ${root}`);
+        return Promise.reject(ioError(err, `create partition directory ${dir} in ${root}`));
       }
+      return Promise.resolve();
     },
     target: join,
     source: join,
