@@ -3,18 +3,9 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
 import { backupStore, openInMemory, restoreStore, StoreError } from "@cooljapan/oxistore";
+import { assertRejectsKind } from "../_support/assert.ts";
 
 const text = (b: Uint8Array | undefined) => b && new TextDecoder().decode(b);
-
-async function kindOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    ok(err instanceof StoreError, `expected a StoreError, got ${err}`);
-    return err.kind;
-  }
-  throw new Error("expected a rejection");
-}
 
 function collector(): { stream: WritableStream<Uint8Array>; bytes(): Uint8Array } {
   const parts: Uint8Array[] = [];
@@ -95,11 +86,11 @@ Deno.test("backup: a damaged or truncated stream is Corruption and the store is 
   for (const bad of [flipped, good.subarray(0, good.length - 5), new Uint8Array(10)]) {
     await using dst = await openInMemory("btree");
     await dst.put("keep", "me");
-    strictEqual(await kindOf(dst.restore(ReadableStream.from([bad]))), "Corruption");
+    await assertRejectsKind(dst.restore(ReadableStream.from([bad])), "Corruption");
     strictEqual(text(await dst.get("keep")), "me", "nothing was applied");
   }
   await using dst = await openInMemory("btree");
-  strictEqual(await kindOf(dst.restore({ store: new MemoryBlobStore(), key: "none" })), "NotFound");
+  await assertRejectsKind(dst.restore({ store: new MemoryBlobStore(), key: "none" }), "NotFound");
 });
 
 Deno.test("backup: bad targets are InvalidInput naming the store", async () => {

@@ -6,21 +6,12 @@ import { MemoryBlobStore } from "@cooljapan/oxistore/blob";
 import { openReplica, replicate, restoreReplica } from "@cooljapan/oxistore/replica";
 import { openCached } from "@cooljapan/oxistore";
 import { contents, eventually, flaky, sleep } from "./_helpers.ts";
+import { assertRejectsKind } from "../_support/assert.ts";
 import { seededRandom } from "../_support/random.ts";
 import { withTempDir } from "../_support/temp_dir.ts";
 
 const ENGINES = ["btree", "lsm"] as const;
 const file = (kind: StoreKind) => (kind === "lsm" ? "store.lsm" : "store.oxi");
-
-async function kindOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    ok(err instanceof StoreError, `expected a StoreError, got ${err}`);
-    return err.kind;
-  }
-  throw new Error("expected a rejection");
-}
 
 for (const kind of ENGINES) {
   Deno.test(`replica/${kind}: every commit reaches the target; restore and a follower equal the primary`, async () => {
@@ -47,7 +38,7 @@ for (const kind of ENGINES) {
           5_000,
           "the follower to catch up",
         );
-        strictEqual(await kindOf(follower.put("x", "y")), "ReadOnly");
+        await assertRejectsKind(follower.put("x", "y"), "ReadOnly");
         for (const to of ["btree", "lsm"] as const) {
           const path = `${dir}/restored-${to}-${file(to)}`;
           await restoreReplica(target, path, { kind: to });
@@ -91,9 +82,9 @@ Deno.test("replica: the Deno KV engine and layered stores are Unsupported with t
   ok(err.message.includes("backup("), err.message);
   await withTempDir(async (dir) => {
     await using cached = await openCached("btree", `${dir}/c.oxi`, 100);
-    strictEqual(await kindOf(replicate(cached, target)), "Unsupported");
+    await assertRejectsKind(replicate(cached, target), "Unsupported");
   });
-  strictEqual(await kindOf(replicate(kv, { store: target.store, prefix: "/bad" })), "InvalidInput");
+  await assertRejectsKind(replicate(kv, { store: target.store, prefix: "/bad" }), "InvalidInput");
 });
 
 Deno.test("replica: a damaged segment is Corruption and the destination is left untouched", async () => {
@@ -113,12 +104,12 @@ Deno.test("replica: a damaged segment is Corruption and the destination is left 
   bytes[bytes.length >> 1]! ^= 0x10;
   await blobs.put(victim, bytes);
   await withTempDir(async (dir) => {
-    strictEqual(await kindOf(restoreReplica(target, `${dir}/x.oxi`)), "Corruption");
+    await assertRejectsKind(restoreReplica(target, `${dir}/x.oxi`), "Corruption");
     deepStrictEqual(await Array.fromAsync(Deno.readDir(dir)), [], "nothing was left behind");
     await blobs.delete(victim);
-    strictEqual(await kindOf(restoreReplica(target, `${dir}/x.oxi`)), "Corruption", "a gap");
+    await assertRejectsKind(restoreReplica(target, `${dir}/x.oxi`), "Corruption", "a gap");
     await Deno.writeTextFile(`${dir}/taken`, "");
-    strictEqual(await kindOf(restoreReplica(target, `${dir}/taken`)), "AlreadyExists");
+    await assertRejectsKind(restoreReplica(target, `${dir}/taken`), "AlreadyExists");
     strictEqual(await Deno.readTextFile(`${dir}/taken`), "");
   });
 });
@@ -155,7 +146,7 @@ Deno.test("replica: point-in-time restores at 20 random moments equal the primar
       deepStrictEqual(await contents(r), s.state, `restore at ${new Date(at).toISOString()}`);
     }
     const tooOld = new Date(states[0]!.from - 60_000);
-    strictEqual(await kindOf(restoreReplica(target, `${dir}/old.oxi`, { at: tooOld })), "NotFound");
+    await assertRejectsKind(restoreReplica(target, `${dir}/old.oxi`, { at: tooOld }), "NotFound");
   });
 });
 
@@ -211,8 +202,8 @@ Deno.test("replica: retention prunes old pieces but keeps every restore point in
       await using r = await open(`${dir}/r${n}.oxi`);
       deepStrictEqual(await contents(r), m.state);
     }
-    strictEqual(
-      await kindOf(restoreReplica(target, `${dir}/first.oxi`, { at: new Date(marks[0]!.at) })),
+    await assertRejectsKind(
+      restoreReplica(target, `${dir}/first.oxi`, { at: new Date(marks[0]!.at) }),
       "NotFound",
       "a moment before the retention is gone",
     );
