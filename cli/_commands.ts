@@ -16,7 +16,14 @@ import { backupToFile } from "./_backup_file.ts";
 import { REPLICA_RUN } from "./_replica_commands.ts";
 import { DENO_KV_RUN } from "./_deno_kv_commands.ts";
 import { Progress, type ProgressSink } from "./_progress.ts";
-import { type CommandSpec, kindOption, type Parsed, UsageError } from "./_spec.ts";
+import {
+  type CommandSpec,
+  kindOption,
+  type Parsed,
+  str,
+  UsageError,
+  wholeNumber,
+} from "./_spec.ts";
 
 /** Where a command writes. */
 export interface CommandIo extends ProgressSink {
@@ -37,22 +44,8 @@ function show(bytes: Uint8Array): string {
   return "0x" + toHex(bytes);
 }
 
-function str(p: Parsed, name: string): string | undefined {
-  const v = p.values[name];
-  return typeof v === "string" ? v : undefined;
-}
-
-function wholeNumber(p: Parsed, name: string, min: number, spec: CommandSpec): number | undefined {
-  const v = str(p, name);
-  if (v === undefined) return undefined;
-  const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${name} must be a whole number >= ${min}, got "${v}"`, spec);
-  }
-  return n;
-}
-
-async function exists(path: string): Promise<boolean> {
+/** Whether anything is at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);
     return true;

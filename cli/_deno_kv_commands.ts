@@ -3,12 +3,8 @@
 import { destroy, detectBackend } from "../mod.ts";
 import { exportDenoKv, importDenoKv, openKv } from "../layers/deno_kv/mod.ts";
 import { StoreError } from "../core/error.ts";
-import type { CommandIo } from "./_commands.ts";
+import { type CommandIo, exists } from "./_commands.ts";
 import { type CommandSpec, kindOption, type Parsed } from "./_spec.ts";
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
-}
 
 /** The Deno KV commands by name; each returns the exit code. */
 export const DENO_KV_RUN = {

@@ -2,26 +2,18 @@
 // (s3://, gs://, az://, file://, memory://, as BlobStoreBuilder.fromUrl reads
 // them). `replicate` runs beside the service, as its own process, until
 // SIGINT or SIGTERM.
-import { openReadOnly, type StoreKind } from "../mod.ts";
+import { openReadOnly } from "../mod.ts";
 import { BlobStoreBuilder } from "../blob/mod.ts";
 import { replicate, type ReplicateOptions, restoreReplica } from "../replica/mod.ts";
 import type { CommandIo } from "./_commands.ts";
-import { type CommandSpec, type Parsed, UsageError } from "./_spec.ts";
-
-function str(p: Parsed, name: string): string | undefined {
-  const v = p.values[name];
-  return typeof v === "string" ? v : undefined;
-}
-
-function ms(p: Parsed, name: string, spec: CommandSpec): number | undefined {
-  const v = str(p, name);
-  if (v === undefined) return undefined;
-  const n = /^\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`--${name} must be a whole number of milliseconds >= 1, got "${v}"`, spec);
-  }
-  return n;
-}
+import {
+  type CommandSpec,
+  kindOption,
+  type Parsed,
+  str,
+  UsageError,
+  wholeNumber,
+} from "./_spec.ts";
 
 function untilSignal(): { stopped: Promise<string>; dispose(): void } {
   let resolve!: (name: string) => void;
@@ -45,9 +37,9 @@ export const REPLICA_RUN = {
     const [path, url] = p.positionals as [string, string];
     const prefix = str(p, "prefix") ?? "replica";
     const options: ReplicateOptions = {};
-    const interval = ms(p, "interval", spec);
-    const retention = ms(p, "retention", spec);
-    const snapshots = ms(p, "snapshot-interval", spec);
+    const interval = wholeNumber(p, "interval", 1, spec);
+    const retention = wholeNumber(p, "retention", 1, spec);
+    const snapshots = wholeNumber(p, "snapshot-interval", 1, spec);
     if (interval !== undefined) options.intervalMs = interval;
     if (retention !== undefined) options.retentionMs = retention;
     if (snapshots !== undefined) options.snapshotIntervalMs = snapshots;
@@ -81,16 +73,13 @@ export const REPLICA_RUN = {
         spec,
       );
     }
-    const kind = str(p, "kind");
-    if (kind !== undefined && !["btree", "lsm", "denokv"].includes(kind)) {
-      throw new UsageError(`--kind: unknown kind "${kind}"`, spec);
-    }
+    const kind = kindOption(p, "kind", spec);
     const blobs = await BlobStoreBuilder.fromUrl(url);
     try {
       const started = performance.now();
       await restoreReplica({ store: blobs, prefix: str(p, "prefix") ?? "replica" }, path, {
         ...(when ? { at: when } : {}),
-        ...(kind ? { kind: kind as StoreKind } : {}),
+        ...(kind ? { kind } : {}),
       });
       const secs = ((performance.now() - started) / 1000).toFixed(1);
       io.err(`oxistore: restored ${url} to ${path}${at ? ` as of ${at}` : ""} in ${secs} s`);

@@ -209,8 +209,8 @@ export function parseCommand(spec: CommandSpec, args: string[]): Parsed | "help"
 
 /** A `--kind`-like option: one of the engines, or a UsageError. */
 export function kindOption(p: Parsed, name: string, spec: CommandSpec): StoreKind | undefined {
-  const v = p.values[name];
-  if (typeof v !== "string") return undefined;
+  const v = str(p, name);
+  if (v === undefined) return undefined;
   if (!(STORE_KINDS as readonly string[]).includes(v)) {
     throw new UsageError(
       `--${name}: unknown kind "${v}" (expected ${STORE_KINDS.join(", ")})`,
@@ -218,4 +218,26 @@ export function kindOption(p: Parsed, name: string, spec: CommandSpec): StoreKin
     );
   }
   return v as StoreKind;
+}
+
+/** A string option's value, if given. */
+export function str(p: Parsed, name: string): string | undefined {
+  const v = p.values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** A whole-number option (>= `min`), or a UsageError. */
+export function wholeNumber(
+  p: Parsed,
+  name: string,
+  min: number,
+  spec: CommandSpec,
+): number | undefined {
+  const v = str(p, name);
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${name} must be a whole number >= ${min}, got "${v}"`, spec);
+  }
+  return n;
 }
