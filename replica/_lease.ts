@@ -19,6 +19,17 @@ interface LeaseBody {
 const isKind = (err: unknown, ...kinds: string[]) =>
   err instanceof StoreError && kinds.includes(err.kind);
 
+/** The generation the replica's lease names (replicating now, or last), if any. */
+export async function leasedGeneration(t: ReplicaTarget): Promise<string | undefined> {
+  try {
+    const body = JSON.parse(new TextDecoder().decode(await t.store.get(leaseKey(t))));
+    return typeof body?.generation === "string" ? body.generation : undefined;
+  } catch (err) {
+    if (isKind(err, "NotFound")) return undefined;
+    throw err;
+  }
+}
+
 /** A held lease. */
 export class Lease {
   #store: BlobStore;

@@ -6,7 +6,6 @@
 //   horizon (the base) go, and so do segments that end at or before the base;
 // - a whole generation goes once a newer generation had a snapshot by the
 //   horizon (every t inside the window is served by that one or a later one).
-import type { BlobStore } from "../blob/types.ts";
 import { type Generation, listGenerations, type ReplicaTarget } from "./_layout.ts";
 
 /** Deletes every piece of the replica no restore point after `now - retentionMs` needs. */
@@ -31,11 +30,5 @@ export async function pruneReplica(
     for (const s of g.snapshots) if (s.seq < base.seq) doomed.push(s.key);
     for (const s of g.segments) if (s.last <= base.seq) doomed.push(s.key);
   }
-  return doomed.length > 0 ? await deleteAll(t.store, doomed) : 0;
-}
-
-async function deleteAll(store: BlobStore, keys: string[]): Promise<number> {
-  let n = 0;
-  for (let i = 0; i < keys.length; i += 1000) n += await store.deleteMany(keys.slice(i, i + 1000));
-  return n;
+  return doomed.length > 0 ? await t.store.deleteMany(doomed) : 0;
 }

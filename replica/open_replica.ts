@@ -13,12 +13,12 @@ import {
 import { openInMemory } from "../mod.ts";
 import {
   checkTarget,
-  leaseKey,
   listGenerations,
   type ReplicaTarget,
   type SegmentRef,
   where,
 } from "./_layout.ts";
+import { leasedGeneration } from "./_lease.ts";
 import { fetchCommits, fetchSnapshot, planRestore } from "./_plan.ts";
 
 /** Options of {@link openReplica}. */
@@ -146,15 +146,7 @@ class Follower {
    * replicating now (one small read); a replica without one is listed whole.
    */
   async #newestGeneration(): Promise<string | undefined> {
-    let named: string | undefined;
-    try {
-      const lease = JSON.parse(
-        new TextDecoder().decode(await this.#t.store.get(leaseKey(this.#t))),
-      );
-      named = typeof lease?.generation === "string" ? lease.generation : undefined;
-    } catch (err) {
-      if (!(err instanceof StoreError && err.kind === "NotFound")) throw err;
-    }
+    const named = await leasedGeneration(this.#t);
     if (named === undefined) {
       return (await listGenerations(this.#t)).filter((g) => g.snapshots.length > 0).at(-1)?.id;
     }
