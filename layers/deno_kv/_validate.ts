@@ -19,8 +19,13 @@ export function checkExpireIn(expireIn: unknown): number | undefined {
   return expireIn;
 }
 
-/** An enqueue's message and options, checked and encoded now (as Deno does). */
-export function prepareEnqueue(value: unknown, options: KvEnqueueOptions = {}): PreparedEnqueue {
+/** An enqueue whose `keysIfUndelivered` are checked only at commit, as Deno does. */
+export type PendingEnqueue = Omit<PreparedEnqueue, "keysIfUndelivered"> & {
+  keysIfUndelivered: unknown;
+};
+
+/** An enqueue's message and options, checked and encoded now (as Deno does), but its keys. */
+export function prepareEnqueue(value: unknown, options: KvEnqueueOptions = {}): PendingEnqueue {
   const delay = options.delay ?? 0;
   if (typeof delay !== "number" || Number.isNaN(delay)) {
     throw new TypeError(`Delay must be a number: received ${String(delay)}`);
@@ -40,15 +45,25 @@ export function prepareEnqueue(value: unknown, options: KvEnqueueOptions = {}): 
       throw new TypeError(`Invalid backoffSchedule, interval at index ${i} is invalid`);
     }
   });
-  // Deno checks only the parts' types here (an empty or oversize key is accepted; such a key is
-  // skipped when the message is given up).
-  const keysIfUndelivered = (options.keysIfUndelivered ?? []).map(encodeKey);
   return {
     value: encodeValue(value),
     delay,
-    keysIfUndelivered,
+    keysIfUndelivered: options.keysIfUndelivered ?? [],
     backoffSchedule: [...backoffSchedule],
   };
+}
+
+/**
+ * Encodes an enqueue's `keysIfUndelivered` at commit. Deno checks only the parts' types (an
+ * empty or oversize key is accepted; such a key is skipped when the message is given up).
+ */
+export function encodeUndeliveredKeys(e: PendingEnqueue): PreparedEnqueue {
+  if (!Array.isArray(e.keysIfUndelivered)) {
+    throw new TypeError(
+      `serde_v8 error: invalid type; expected: array, got: ${typeof e.keysIfUndelivered}`,
+    );
+  }
+  return { ...e, keysIfUndelivered: e.keysIfUndelivered.map(encodeKey) };
 }
 
 /** `consistency`: "strong", "eventual" or absent. */

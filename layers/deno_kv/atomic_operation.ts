@@ -15,7 +15,12 @@ import { encodeSetKey, encodeWriteKey } from "./_key_codec.ts";
 import { encodeValue } from "./_value_codec.ts";
 import { RECORD_ROOM } from "./_record.ts";
 import { checkU64, isKvU64 } from "./kv_u64.ts";
-import { checkExpireIn, prepareEnqueue } from "./_validate.ts";
+import {
+  checkExpireIn,
+  encodeUndeliveredKeys,
+  type PendingEnqueue,
+  prepareEnqueue,
+} from "./_validate.ts";
 import type { Committer, PreparedCheck, PreparedEnqueue, PreparedMutation } from "./_commit.ts";
 
 /** Deno KV's limits of one atomic operation, kept identical... */
@@ -52,7 +57,7 @@ export class AtomicOperation {
   readonly #committer: Committer;
   readonly #checks: AtomicCheck[] = [];
   readonly #mutations: Pending[] = [];
-  readonly #enqueues: PreparedEnqueue[] = [];
+  readonly #enqueues: PendingEnqueue[] = [];
   /** Committed once: the encoded values may be in a store now, so later commits copy them. */
   #committed = false;
 
@@ -116,13 +121,17 @@ export class AtomicOperation {
 
   /** Applies everything, or nothing when a check fails (`{ ok: false }`). */
   async commit(): Promise<KvCommitResult | KvCommitError> {
-    const { checks, mutations } = this.#prepare();
+    const { checks, mutations, enqueues } = this.#prepare();
     this.#committed = true;
-    const vs = await this.#committer.commit(checks, mutations, this.#enqueues);
+    const vs = await this.#committer.commit(checks, mutations, enqueues);
     return vs === null ? { ok: false } : { ok: true, versionstamp: vs };
   }
 
-  #prepare(): { checks: PreparedCheck[]; mutations: PreparedMutation[] } {
+  #prepare(): {
+    checks: PreparedCheck[];
+    mutations: PreparedMutation[];
+    enqueues: PreparedEnqueue[];
+  } {
     if (this.#checks.length > MAX_CHECKS) {
       throw new TypeError(`Too many checks (max ${MAX_CHECKS})`);
     }
@@ -161,14 +170,15 @@ export class AtomicOperation {
       mutationBytes += key.length + 8;
       return { ...m, key };
     });
-    for (const e of this.#enqueues) mutationBytes += e.value.length;
+    const enqueues = this.#enqueues.map(encodeUndeliveredKeys);
+    for (const e of enqueues) mutationBytes += e.value.length;
     if (keyBytes > MAX_TOTAL_KEY_BYTES) {
       throw new TypeError(`Total key size too large (max ${MAX_TOTAL_KEY_BYTES} bytes)`);
     }
     if (mutationBytes > MAX_TOTAL_MUTATION_BYTES) {
       throw new TypeError(`Total mutation size too large (max ${MAX_TOTAL_MUTATION_BYTES} bytes)`);
     }
-    return { checks, mutations };
+    return { checks, mutations, enqueues };
   }
 }
 
