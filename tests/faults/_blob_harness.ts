@@ -8,7 +8,7 @@
 import type { LocalFs } from "../../blob/local_blob_store.ts";
 import { StoreError } from "../../core/error.ts";
 import { type CallKind, type CutMode, type FaultCode, PowerCut, SimDisk } from "./sim_disk.ts";
-import { mirroredFs, rebootTo, removeReal } from "./sim_local_fs.ts";
+import { discardReal, mirroredFs, rebootTo } from "./sim_local_fs.ts";
 import { points } from "./_harness.ts";
 import { rng } from "./sim_disk.ts";
 
@@ -48,8 +48,8 @@ interface Outcome<S, M> {
 }
 
 async function drive<S, M>(t: StoreTarget<S, M>, disk: SimDisk): Promise<Outcome<S, M>> {
-  removeReal(t.root);
-  removeReal(`${t.base}/.inodes`);
+  discardReal(t.root, t.base);
+  discardReal(`${t.base}/.inodes`, t.base);
   const fs = mirroredFs(disk);
   const out: Outcome<S, M> = {
     acked: t.empty(),
