@@ -70,7 +70,7 @@ function fmtRatio(r: number): string {
 
 /** How a number is shown in a cell. */
 function fmtValue(w: WorkloadId, v: number): string {
-  return w === "reopen" ? v.toFixed(1) : fmtNumber(v);
+  return w === "reopen" || w === "mpSeen" ? v.toFixed(1) : fmtNumber(v);
 }
 
 /**

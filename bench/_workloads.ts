@@ -139,6 +139,8 @@ export const WORKLOADS = [
   "sizeRatio",
   "writeAmp",
   "reopen",
+  "mpCommit2",
+  "mpSeen",
 ] as const;
 
 /** A reported number's id. */
@@ -253,6 +255,20 @@ export const WORKLOAD_INFO: Record<
     unit: "ms",
     higherIsBetter: false,
     speed: true,
+  },
+  mpCommit2: {
+    title: "10. two writer processes, durable single-key commits (combined)",
+    short: "2-proc commits",
+    unit: "commits/s",
+    higherIsBetter: true,
+    speed: true,
+  },
+  mpSeen: {
+    title: "11. another process's commit seen by a reader (median delay)",
+    short: "seen after",
+    unit: "ms",
+    higherIsBetter: false,
+    speed: false,
   },
 };
 

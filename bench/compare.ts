@@ -28,6 +28,7 @@ import { StoreError, type StoreKind } from "../mod.ts";
 import { ANCHORS } from "./_anchors.ts";
 import { emit, runInChild } from "./_child.ts";
 import { combineRuns } from "./_median.ts";
+import { twoWriters, visibility } from "./_multiprocess.ts";
 import { scalePlan } from "./_scale.ts";
 import { scaleChild, scaleMain } from "./_scale_run.ts";
 import {
@@ -73,6 +74,8 @@ interface Args {
   /** Whether --engines / --anchors were given (the scale mode has its own defaults). */
   pickedEngines: boolean;
   pickedAnchors: boolean;
+  /** Measure rows 10 and 11 (several processes) for the subjects that have them. */
+  multiprocess: boolean;
   /** Redraw the report from the raw results of the last run (compare.json). */
   reportOnly?: boolean;
   tmp?: string;
@@ -84,6 +87,7 @@ function usage(message: string): never {
     `${message}\nusage: deno run -A bench/compare.ts [--quick] [--runs N] ` +
       `[--engines btree,lsm,denokv] [--anchors deno-kv,sqlite,lmdb,classic-level|none] ` +
       `[--out bench/results] [--cap-s N] [--tmp DIR] [--no-write] [--report-only] ` +
+      `[--no-multiprocess] ` +
       `[--scale [--scale-keys N]]`,
   );
   Deno.exit(2);
@@ -102,6 +106,7 @@ function parseArgs(argv: string[]): Args {
     scaleKeys: 10_000_000,
     pickedEngines: false,
     pickedAnchors: false,
+    multiprocess: true,
   };
   const list = (v: string) => v === "none" ? [] : v.split(",").map((s) => s.trim()).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
@@ -114,6 +119,9 @@ function parseArgs(argv: string[]): Args {
         break;
       case "--no-write":
         args.write = false;
+        break;
+      case "--no-multiprocess":
+        args.multiprocess = false;
         break;
       case "--report-only":
         args.reportOnly = true;
@@ -267,8 +275,45 @@ async function runChild(
   }
   if (result.status !== "ok") {
     console.error(`  ${factory.label}: ${result.status}: ${result.reason}`);
+  } else if (args.multiprocess && MULTIPROCESS_SUBJECTS.includes(factory.id)) {
+    await measureMultiprocess(factory.id, result, args);
   }
   return result;
+}
+
+/** The subjects rows 10 and 11 are measured for (bench/_multiprocess_child.ts opens them). */
+const MULTIPROCESS_SUBJECTS = ["btree", "lsm", "sqlite"];
+
+/**
+ * Rows 10 and 11, in the parent (each spawns its own processes): two
+ * writer processes' combined durable commits/s, and the median delay before
+ * a reader process sees another's commit.
+ */
+async function measureMultiprocess(id: string, result: SubjectResult, args: Args): Promise<void> {
+  const ms = args.quick ? 1000 : 4000;
+  const stamps = args.quick ? 20 : 45;
+  try {
+    const rate = await twoWriters(id, ms, args.tmp);
+    result.measurements.mpCommit2 = {
+      workload: "mpCommit2",
+      value: rate,
+      ops: Math.round(rate * ms / 1000),
+      seconds: ms / 1000,
+    };
+    const t0 = performance.now();
+    const seen = await visibility(id, stamps, args.tmp);
+    result.measurements.mpSeen = {
+      workload: "mpSeen",
+      value: seen,
+      ops: stamps - 5,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    console.error(
+      `  two writer processes: ${fmtNumber(rate)} commits/s; seen after ${seen.toFixed(2)} ms`,
+    );
+  } catch (err) {
+    console.error(`  ${result.label}: the multi-process rows failed: ${err}`);
+  }
 }
 
 /** The 1-minute load average, or "?" where /proc is missing. */
