@@ -29,7 +29,7 @@ import { Digest } from "../digest.ts";
 import { type ContentStamp, decodeHeader, describes, type Header } from "./_sidecar.ts";
 import { type LocalLayout, lstatOrUndefined, type Place } from "./_layout.ts";
 import { readSidecarSync, restamped, sidecarBytes, stampOf, writeSidecarTemp } from "./_io.ts";
-import { syncDir } from "./_fs.ts";
+import { type LocalFs, syncDir } from "./_fs.ts";
 
 /** One key's side of a change: its new sidecar bytes (a tombstone to delete it). */
 export interface Change {
@@ -61,6 +61,15 @@ export async function commit(
 ): Promise<void> {
   const fs = layout.fs;
   const metaDirs = new Set<string>();
+  // The rename that settled this key's last change (`~next` over `~blob`, step 3) is not
+  // fsynced: if the disk applied our new `~next` before it, a power cut would leave the old
+  // `~blob` and a `~next` that describes content not yet moved, and the blob would be lost.
+  // So a key with a settled sidecar gets its directory fsynced before `~next` is replaced.
+  const settled = new Set<string>();
+  for (const c of changes) {
+    if (lstatOrUndefined(c.place.sidecar) !== undefined) settled.add(c.place.metaDir);
+  }
+  for (const dir of settled) await syncDir(fs, dir);
   for (const c of changes) {
     const tmp = c.ready ?? tempPath();
     if (c.ready === undefined) await writeSidecarTemp(fs, tmp, c.sidecar);
@@ -74,22 +83,35 @@ export async function commit(
   }
   for (const dir of metaDirs) await syncDir(fs, dir);
   await move();
-  let tombstones = false;
+  const gone = changes.filter((c) => c.tombstone).map((c) => c.place);
   for (const c of changes) {
-    if (c.tombstone) {
-      tombstones = true;
-      await fs.remove(c.place.sidecar).catch(ignoreMissing);
-      await fs.remove(c.place.next).catch(ignoreMissing);
-    } else {
-      await fs.rename(c.place.next, c.place.sidecar);
-    }
+    if (!c.tombstone) await fs.rename(c.place.next, c.place.sidecar);
   }
   // Only a removal needs this: a lost rename of ~next leaves a ~next that still holds.
-  if (tombstones) { for (const dir of metaDirs) await syncDir(fs, dir); }
+  if (gone.length > 0) await dropSidecars(fs, gone);
 }
 
-function ignoreMissing(err: unknown): void {
+/**
+ * Removes the sidecars of keys that have no content any more: every `~blob`
+ * first, durably, and only then the `~next` tombstones. The disk may apply
+ * the unlinks of one directory in any order, and a `~blob` left without its
+ * `~next` would be listed (listing trusts settled sidecars) while reads give
+ * NotFound.
+ */
+async function dropSidecars(fs: LocalFs, places: Place[]): Promise<void> {
+  const dirs = new Set(places.map((p) => p.metaDir));
+  let removed = false;
+  for (const p of places) {
+    removed = await fs.remove(p.sidecar).then(() => true, ignoreMissing) || removed;
+  }
+  if (removed) { for (const dir of dirs) await syncDir(fs, dir); }
+  for (const p of places) await fs.remove(p.next).catch(ignoreMissing);
+  for (const dir of dirs) await syncDir(fs, dir);
+}
+
+function ignoreMissing(err: unknown): false {
   if (!(err instanceof Deno.errors.NotFound)) throw err;
+  return false;
 }
 
 function readSidecar(path: string, where: string): Header | undefined {
@@ -173,8 +195,8 @@ export async function settle(
   const fs = layout.fs;
   const pending = readSidecar(p.next, p.key);
   if (found.header === undefined) {
-    await fs.remove(p.sidecar).catch(ignoreMissing);
-    await fs.remove(p.next).catch(ignoreMissing);
+    await dropSidecars(fs, [p]);
+    return { ...found, unsettled: false };
   } else if (found.rehashed) {
     const tmp = tempPath();
     await writeSidecarTemp(

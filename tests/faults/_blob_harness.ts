@@ -229,20 +229,21 @@ export interface StoreBudget {
   crashSample: number;
   allModes: boolean;
   allCodes: boolean;
-  /** The cut modes to use (default all three). */
-  modes?: CutMode[];
   /** Extra scatter cuts where a directory fsync is in flight. */
   dirMixes: number;
   seconds: number;
 }
 
-/** The CI budget: every call once, a power cut (drop) or a kill chosen by a seeded coin. */
+/**
+ * The CI budget: every call once, a power cut (drop or scatter) or a kill
+ * chosen by a seeded coin, and a scatter cut at least wherever a directory
+ * fsync is in flight (where unsynced renames can land out of order).
+ */
 export const BLOB_CI: StoreBudget = {
   crashSample: 1000,
   allModes: false,
   allCodes: false,
-  dirMixes: 0,
-  modes: ["drop", "kill"],
+  dirMixes: 1,
   seconds: Infinity,
 };
 
@@ -275,7 +276,7 @@ export async function storeCrashPoints<S, M>(
   const end = performance.now() + b.seconds * 1000;
   for (const k of points(c.total, b.crashSample, seed)) {
     if (performance.now() > end) break;
-    const all: CutMode[] = b.modes ?? ["drop", "scatter", "kill"];
+    const all: CutMode[] = ["drop", "scatter", "kill"];
     const modes = b.allModes ? all : [all[Math.floor(coin() * all.length)]!];
     if (c.calls[k - 1] === "dirsync") {
       for (let i = modes.includes("scatter") ? 1 : 0; i < b.dirMixes; i++) modes.push("scatter");

@@ -5,9 +5,9 @@
 // agrees with reads), and EIO/ENOSPC at every call in turn (the step fails
 // with Io or CapacityExceeded naming the store; none resolves after a failed
 // fsync; reads stay whole; a reopen after the fault holds every acknowledged
-// step). `scatter` cuts, which let unsynced renames of one directory reach
-// the disk out of order, are run by `deno task faults --engine blob
-// --scatter` only: docs/blob.md lists what they still break.
+// step). Power cuts are `drop` or `scatter` (unsynced renames and unlinks of
+// a directory land in any order), with extra scatter cuts where a directory
+// fsync is in flight.
 import { blobTarget, datasetTarget } from "./_blob_targets.ts";
 import {
   BLOB_CI,
