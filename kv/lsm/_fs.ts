@@ -10,6 +10,11 @@ export interface LsmFile {
   /** Reads exactly `len` bytes at `pos` (fewer only at end of file). */
   readAt(pos: number, len: number): Uint8Array;
   size(): number;
+  /**
+   * Another opener appended to this file: appends go on at `end`, and bytes
+   * past it (a write cut short by a killed process) are cut off.
+   */
+  resumeAt(end: number): void;
   /** fdatasync in the background thread pool (lets other commits queue up). */
   syncData(): Promise<void>;
   syncDataSync(): void;
@@ -117,6 +122,14 @@ class DiskFile implements LsmFile {
   }
   size(): number {
     return this.#size;
+  }
+  resumeAt(end: number): void {
+    if (this.#f.statSync().size > end) {
+      this.#gate.check();
+      this.#f.truncateSync(end);
+    }
+    this.#size = end;
+    this.#pos = -1;
   }
   syncData(): Promise<void> {
     return this.#gate.syncAsync(() => this.#f.syncData());
@@ -275,6 +288,9 @@ class MemFile implements LsmFile {
   }
   size(): number {
     return this.#d.len;
+  }
+  resumeAt(end: number): void {
+    this.#d.len = Math.min(this.#d.len, end);
   }
   syncData(): Promise<void> {
     return Promise.resolve();

@@ -21,6 +21,12 @@ export interface ManifestState {
   nextFile: number;
   logNumber: number;
   levels: TableMeta[][];
+  /**
+   * Counts manifest edits (0 in manifests written before there was one):
+   * other openers compare it to learn of a new manifest, and a file an edit
+   * made obsolete waits until no opener still reads an older edit.
+   */
+  edit: number;
 }
 
 /** Serialises a manifest. */
@@ -41,6 +47,7 @@ export function encodeManifest(m: ManifestState): Uint8Array {
       w.bytes(t.largest);
     }
   }
+  w.varint(m.edit);
   const payload = w.view();
   const out = new Uint8Array(HEADER + payload.length);
   out.set(MAGIC_BYTES);
@@ -91,8 +98,9 @@ export function decodeManifest(bytes: Uint8Array, where: string): ManifestState 
       }
       levels.push(level);
     }
+    const edit = r.done ? 0 : r.varint();
     if (!r.done) throw new RangeError("trailing bytes");
-    return { nextFile, logNumber, levels };
+    return { nextFile, logNumber, levels, edit };
   } catch (err) {
     throw bad("undecodable contents", err);
   }

@@ -3,6 +3,7 @@
 // crash (files no manifest references), which a writer deletes.
 import { StoreError } from "../../core/error.ts";
 import type { LsmFs } from "./_fs.ts";
+import { SHARED_FILES } from "./_shared.ts";
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
 
 /** The manifest, or a fresh one for an empty directory (never for read-only opens). */
@@ -14,7 +15,7 @@ export function loadManifest(fs: LsmFs, readOnly: boolean): ManifestState {
   // A temp file is what a crash while creating the store leaves (the first
   // manifest written but not yet renamed): the store was never created, so it
   // is created now; the temp file is overwritten below.
-  const foreign = fs.list().filter((n) => n !== "LOCK" && !n.endsWith(".tmp"));
+  const foreign = fs.list().filter((n) => !SHARED_FILES.has(n) && !n.endsWith(".tmp"));
   if (foreign.length > 0) {
     throw new StoreError(
       "Corruption",
@@ -23,7 +24,7 @@ export function loadManifest(fs: LsmFs, readOnly: boolean): ManifestState {
       }) but no LSM manifest`,
     );
   }
-  const state: ManifestState = { nextFile: 2, logNumber: 1, levels: [] };
+  const state: ManifestState = { nextFile: 2, logNumber: 1, levels: [], edit: 0 };
   fs.writeFileAtomic(MANIFEST_NAME, encodeManifest(state));
   return state;
 }

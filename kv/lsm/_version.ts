@@ -18,9 +18,12 @@ export class Table {
 /** Levels of tables: level 0 newest first (may overlap), deeper levels sorted, disjoint. */
 export class Version {
   readonly levels: Table[][];
+  /** The manifest edit this version is (other openers' pins compare with it). */
+  readonly edit: number;
   refs = 0;
-  constructor(levels: Table[][]) {
+  constructor(levels: Table[][], edit = 0) {
     this.levels = levels;
+    this.edit = edit;
     for (const level of levels) for (const t of level) t.refs++;
   }
 }

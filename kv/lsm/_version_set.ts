@@ -23,7 +23,14 @@ export class VersionSet {
   current: Version = new Version([]);
   nextFile = 1;
   logNumber = 0;
+  /** The manifest edit `current` is. */
+  edit = 0;
   closed = false;
+  /**
+   * Deletes a table file no version here holds any more (the engine defers
+   * it while another opener may still read it).
+   */
+  obsolete: (name: string) => void = (name) => this.#fs.remove(name);
 
   constructor(fs: LsmFs, cache: BlockCache, onChange: () => void) {
     this.#fs = fs;
@@ -44,10 +51,43 @@ export class VersionSet {
 
   /** Opens the tables a manifest lists and makes them current. */
   load(state: ManifestState): void {
+    const levels = this.#tables(state);
+    this.current = new Version(levels, state.edit);
+    this.current.refs++;
+    this.logNumber = state.logNumber;
+    this.nextFile = state.nextFile;
+    this.edit = state.edit;
+  }
+
+  /**
+   * Makes a newer manifest another opener wrote current: tables open already
+   * stay open, the others open now (the caller's pin keeps them on disk).
+   */
+  reload(state: ManifestState): void {
+    const have = new Map<number, Table>();
+    for (const level of this.current.levels) for (const t of level) have.set(t.meta.number, t);
+    const levels = this.#tables(state, have);
+    const next = new Version(levels, state.edit);
+    next.refs++;
+    const old = this.current;
+    this.current = next;
+    this.logNumber = state.logNumber;
+    if (state.nextFile > this.nextFile) this.nextFile = state.nextFile;
+    this.edit = state.edit;
+    this.unref(old);
+    this.#onChange();
+  }
+
+  #tables(state: ManifestState, have?: Map<number, Table>): Table[][] {
     const levels: Table[][] = [];
     for (const metas of state.levels) {
       const level: Table[] = [];
       for (const meta of metas) {
+        const open = have?.get(meta.number);
+        if (open !== undefined) {
+          level.push(open);
+          continue;
+        }
         if (!this.#fs.exists(tableName(meta.number))) {
           throw new StoreError(
             "Corruption",
@@ -60,10 +100,7 @@ export class VersionSet {
       }
       levels.push(level);
     }
-    this.current = new Version(levels);
-    this.current.refs++;
-    this.logNumber = state.logNumber;
-    this.nextFile = state.nextFile;
+    return levels;
   }
 
   /** Drops one reference; tables no version holds any more are closed and deleted. */
@@ -77,7 +114,7 @@ export class VersionSet {
         this.#open.delete(t);
         if (!this.closed) {
           try {
-            this.#fs.remove(t.reader.name);
+            this.obsolete(t.reader.name);
           } catch { /* removed again at next open */ }
         }
       }
@@ -121,6 +158,7 @@ export class VersionSet {
         nextFile: this.nextFile,
         logNumber: logNumber ?? this.logNumber,
         levels: levels.map((level) => level.map((t) => t.meta)),
+        edit: this.edit + 1,
       };
       await this.#fs.writeFileAtomicAsync(MANIFEST_NAME, encodeManifest(state));
     } catch (err) {
@@ -131,7 +169,8 @@ export class VersionSet {
       throw err;
     }
     if (logNumber !== undefined) this.logNumber = logNumber;
-    const next = new Version(levels);
+    this.edit++;
+    const next = new Version(levels, this.edit);
     next.refs++;
     const old = this.current;
     this.current = next;

@@ -32,9 +32,14 @@ export class WalWriter {
   /** fdatasync calls made. */
   syncs = 0;
 
-  constructor(file: LsmFile, number: number, fresh: boolean) {
+  /**
+   * A writer of a new log (`fresh`: writes its header), or of the log other
+   * openers write to, whose records end at `at`.
+   */
+  constructor(file: LsmFile, number: number, fresh: boolean, at = 0) {
     this.#file = file;
     this.number = number;
+    this.#total = this.#synced = at;
     if (fresh) {
       const h = new Uint8Array(HEADER);
       h.set(WAL_MAGIC);
@@ -64,6 +69,22 @@ export class WalWriter {
     putU32(w.buf, start + 4, checksum(w.buf, start + 8, w.len));
     this.#total += w.len - start;
     if (w.len >= WRITE_THROUGH) this.writeOut();
+  }
+
+  /** The log file (other openers' records are read through it). */
+  get file(): LsmFile {
+    return this.#file;
+  }
+
+  /**
+   * Other openers appended up to `end` (the caller holds the writer lock):
+   * the next record goes there, over whatever a killed writer left past it.
+   */
+  resumeAt(end: number): void {
+    this.writeOut();
+    this.#file.resumeAt(end);
+    this.#total = end;
+    if (this.#synced > end) this.#synced = end;
   }
 
   /** Hands buffered bytes to the OS. */
@@ -140,15 +161,19 @@ export function readWal(
   bytes: Uint8Array,
   name: string,
   tornOk: boolean,
-): { batches: WalBatch[]; torn: boolean } {
+): { batches: WalBatch[]; torn: boolean; end: number } {
   const batches: WalBatch[] = [];
+  let end = HEADER;
   const torn = walRecords(
     bytes,
     name,
     tornOk,
-    (start, end) => batches.push(decodeBatch(bytes.subarray(start, end))),
+    (start, to) => {
+      batches.push(decodeBatch(bytes.subarray(start, to)));
+      end = to;
+    },
   );
-  return { batches, torn };
+  return { batches, torn, end };
 }
 
 /** Where one logged op's key and value lie in the log bytes (`vlen` -1 = delete). */
@@ -177,6 +202,42 @@ export function walOps(bytes: Uint8Array, name: string, visit: OpVisitor): void 
     if (r.pos !== end) throw new RangeError("trailing bytes");
   });
 }
+
+/**
+ * Applies the whole records of `bytes` (a slice of a log starting at a
+ * record boundary) in order, stopping at the first damaged or cut-short one;
+ * returns the bytes consumed. Another opener's log is read this way: up to
+ * the end its tip names, every record is whole unless a crash cut the log.
+ */
+export function readRecords(
+  bytes: Uint8Array,
+  name: string,
+  onBatch: (ops: WalBatch) => void,
+): number {
+  let pos = 0;
+  const n = bytes.length;
+  while (pos + 8 <= n) {
+    const len = getU32(bytes, pos);
+    const end = pos + 8 + len;
+    if (len === 0 || end > n || checksum(bytes, pos + 8, end) !== getU32(bytes, pos + 4)) break;
+    let ops: WalBatch;
+    try {
+      ops = decodeBatch(bytes.subarray(pos + 8, end));
+    } catch (err) {
+      throw new StoreError(
+        "Corruption",
+        `Cannot read write-ahead log ${name}: undecodable record`,
+        { cause: err },
+      );
+    }
+    onBatch(ops);
+    pos = end;
+  }
+  return pos;
+}
+
+/** Size of a log's header: its first record starts here. */
+export const WAL_HEADER = HEADER;
 
 /** Visits whole records; returns true when it stopped at a torn tail. */
 function walRecords(

@@ -27,18 +27,32 @@ import {
   type Workers,
   WorkerUnavailable,
 } from "./_worker_client.ts";
-import { lockDir } from "./_lock.ts";
 import { loadManifest, sortFiles } from "./_recovery.ts";
+import { Openers } from "../../core/_openers.ts";
+import { decodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
+import {
+  decodeTip,
+  encodeTip,
+  JOBS_NAME,
+  JobsLock,
+  LOCK_NAME,
+  type LsmTip,
+  READERS_NAME,
+  sameTip,
+} from "./_shared.ts";
 import { Memtable, TOMBSTONE } from "../../core/_memtable.ts";
 import { getIn, scanView, type View } from "./_read.ts";
 import { tableName } from "./_table_reader.ts";
 import type { TableMeta } from "./_table_writer.ts";
 import type { Table } from "./_version.ts";
 import { VersionSet } from "./_version_set.ts";
-import { readWal, walName, WalWriter } from "./_wal.ts";
+import { readRecords, readWal, WAL_HEADER, walName, WalWriter } from "./_wal.ts";
+import type { LsmFile } from "./_fs.ts";
 
 /** Longest stretch of commits without an event-loop turn while jobs run. */
 const YIELD_MS = 5;
+/** How often an opener checks for newcomers (solo) or for others' commits (watch). */
+const TICK_MS = 20;
 
 /** The LSM tree over a file system (disk or memory). */
 export class LsmEngine implements RawEngine {
@@ -48,7 +62,6 @@ export class LsmEngine implements RawEngine {
   readonly #o: Required<LsmOptions>;
   readonly #cache: BlockCache;
   readonly #shape: LevelShape;
-  #release: () => void = () => {};
   #mem = new Memtable();
   #wal: WalWriter | undefined;
   #imms: { mem: Memtable; wal: number; bytes: number }[] = [];
@@ -75,6 +88,35 @@ export class LsmEngine implements RawEngine {
   #oldSync: Promise<void> | undefined;
   #lastYield = 0;
   #compactWorker: JobWorker | undefined;
+
+  // ---- Several openers (see core/_openers.ts and docs/lsm.md) ----
+  /** Set by core: commits other openers made, as this one learns of them. */
+  onExternal: ((ops: readonly RawOp[] | undefined) => void) | undefined = undefined;
+  /** Set by core: true while someone watches (the timer then keeps the process alive). */
+  watching: (() => boolean) | undefined = undefined;
+  /** The other openers of the directory (undefined in memory). */
+  #openers: Openers | undefined;
+  /** Flushes and compactions: one process at a time. */
+  #jobs: JobsLock = new JobsLock(undefined);
+  /** The current log and where the records this opener has applied end. */
+  #walNo = 0;
+  #walEnd = 0;
+  /** The current log of a read-only opener (writers read through their WalWriter). */
+  #walReader: LsmFile | undefined;
+  /** The tip as this opener last read or wrote it. */
+  #tip: LsmTip = { wal: -1, end: -1, edit: -1 };
+  #tipDirty = false;
+  /** A manifest edit of this process not yet in the tip. */
+  #editUnpublished = false;
+  /** Files obsolete since a manifest edit, kept while another opener may read an older one. */
+  #pending: { name: string; edit: number }[] = [];
+  /** Pinned views per manifest edit they read (the lowest is this opener's pin). */
+  readonly #viewPins = new Map<number, number>();
+  #inCommit = false;
+  #busy = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #soloReads = 0;
+  #soloAt = 0;
 
   private constructor(fs: LsmFs, readOnly: boolean, opts: LsmOptions) {
     this.#fs = fs;
@@ -105,21 +147,92 @@ export class LsmEngine implements RawEngine {
    */
   static async open(fs: LsmFs, readOnly: boolean, opts: LsmOptions = {}): Promise<LsmEngine> {
     const e = new LsmEngine(fs, readOnly, opts);
-    if (!fs.inMemory) e.#release = lockDir(fs.path, !readOnly).release;
     if (e.#o.backgroundThreads && !fs.inMemory && !readOnly && typeof Worker === "function") {
       e.#workers = acquireWorkers();
       e.#flushWorker = e.#workers.flush;
       e.#compactWorker = e.#workers.compact;
     }
     try {
-      await e.#recover();
+      if (fs.inMemory) await e.#recover();
+      else await e.#join();
     } catch (err) {
       if (e.#workers) releaseWorkers(e.#workers);
       e.#closeFiles();
-      e.#release();
+      e.#leave();
       throw err;
     }
     return e;
+  }
+
+  /**
+   * Joins the directory's openers. Alone, the directory is as the last
+   * opener (or a crash) left it: recover it. Otherwise it is live: take its
+   * newest state as it is, touching nothing.
+   */
+  async #join(): Promise<void> {
+    const dir = this.#fs.path;
+    const o = await Openers.join(dir, `${dir}/${LOCK_NAME}`, `${dir}/${READERS_NAME}`);
+    this.#openers = o;
+    if (!this.#readOnly) this.#jobs = new JobsLock(`${dir}/${JOBS_NAME}`);
+    this.#vs.obsolete = (name) => this.#obsolete(name, this.#vs.edit);
+    await o.lock();
+    let alone: boolean;
+    try {
+      alone = o.others() === 0;
+      if (alone) {
+        await this.#recover();
+        // The tip may be stale (a crash, or a lone opener that never wrote
+        // it): it is the recovered state now.
+        this.#writeTip();
+      } else this.#attach();
+    } finally {
+      o.unlock();
+    }
+    if (alone) o.trySolo();
+    this.#publishPin();
+    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    Deno.unrefTimer(this.#timer);
+  }
+
+  /** The newest state of a directory other openers have open (the writer lock is held). */
+  #attach(): void {
+    const fs = this.#fs;
+    const state = loadManifest(fs, true);
+    this.#vs.load(state);
+    const raw = this.#openers!.readTip();
+    let tip = raw === undefined ? undefined : decodeTip(raw);
+    const wals = fs.list().map(walNumber).filter((n): n is number =>
+      n !== undefined && n >= state.logNumber
+    ).sort((a, b) => a - b);
+    if (tip === undefined || !wals.includes(tip.wal)) {
+      tip = { wal: wals.at(-1) ?? state.logNumber, end: Infinity, edit: state.edit };
+    }
+    this.#walNo = tip.wal;
+    this.#walEnd = WAL_HEADER;
+    for (const w of wals) {
+      if (w > tip.wal) break;
+      const name = walName(w);
+      const bytes = fs.readFile(name);
+      const to = w === tip.wal ? Math.min(tip.end, bytes.length) : bytes.length;
+      const used = readRecords(bytes.subarray(WAL_HEADER, to), name, (ops) => this.#applyMem(ops));
+      if (w < tip.wal) {
+        this.#imms.push({ mem: this.#mem, wal: w, bytes: bytes.length });
+        this.#mem = new Memtable();
+      } else this.#walEnd = WAL_HEADER + used;
+    }
+    const name = walName(this.#walNo);
+    if (this.#readOnly) {
+      if (fs.exists(name)) this.#walReader = fs.open(name, false);
+    } else if (fs.exists(name)) {
+      this.#wal = new WalWriter(fs.open(name, true), this.#walNo, false, this.#walEnd);
+    } else {
+      this.#wal = new WalWriter(fs.create(name), this.#walNo, true);
+      this.#wal.writeOut();
+      fs.syncDir();
+      this.#walEnd = this.#wal.size;
+      this.#tipDirty = true;
+    }
+    this.#tip = raw === undefined ? tip : decodeTip(raw);
   }
 
   async #recover(): Promise<void> {
@@ -131,13 +244,21 @@ export class LsmEngine implements RawEngine {
     // A log cut short by a crash ends the replay, also when it is not the
     // newest one: a rotated log's last fdatasync runs in the background and
     // no later commit is acknowledged before it completes.
+    this.#walNo = Math.max(state.logNumber - 1, ...wals);
     for (const w of wals) {
       const name = walName(w);
-      const { batches, torn } = readWal(fs.readFile(name), name, true);
+      const { batches, torn, end } = readWal(fs.readFile(name), name, true);
       for (const ops of batches) this.#applyMem(ops);
+      this.#walNo = w;
+      this.#walEnd = end;
       if (torn) break;
     }
-    if (this.#readOnly) return;
+    if (this.#readOnly) {
+      if (fs.exists(walName(this.#walNo))) this.#walReader = fs.open(walName(this.#walNo), false);
+      return;
+    }
+    // The new log comes after every old one (they are all deleted below).
+    this.#walNo = Math.max(state.logNumber - 1, ...wals);
     await this.#openWal();
     if (this.#mem.count > 0) {
       const mem = this.#mem;
@@ -152,11 +273,18 @@ export class LsmEngine implements RawEngine {
     this.#kick();
   }
 
-  /** Starts a new log; the directory fsync that makes it durable runs in the background. */
+  /**
+   * Starts the next log; the directory fsync that makes it durable runs in
+   * the background. Logs are numbered one after another, so the next
+   * writer to start a log after one that was killed doing it starts the same
+   * file again.
+   */
   #openWal(): Promise<void> {
-    const n = this.#vs.nextFile++;
+    const n = this.#walNo + 1;
     this.#wal = new WalWriter(this.#fs.create(walName(n)), n, true);
     this.#wal.writeOut();
+    this.#walNo = n;
+    this.#walEnd = this.#wal.size;
     return this.#fs.syncDirAsync();
   }
 
@@ -186,6 +314,19 @@ export class LsmEngine implements RawEngine {
     if (this.#readOnly) {
       throw new StoreError("ReadOnly", `Cannot write to LSM store at ${this.path}: read-only`);
     }
+    const o = this.#openers;
+    if (o !== undefined && !o.solo) {
+      if (o.locked) return this.#applyShared(ops);
+      return (async () => {
+        await o.lock();
+        try {
+          this.#caughtUp();
+          await this.#applyShared(ops);
+        } finally {
+          this.#unlock();
+        }
+      })();
+    }
     // Also give the event loop a turn now and then while background jobs run,
     // so their replies are handled even when commits never wait for I/O.
     if (
@@ -194,6 +335,40 @@ export class LsmEngine implements RawEngine {
     ) return this.#applySlow(ops);
     this.#wal!.add(ops);
     this.#applyMem(ops);
+  }
+
+  /**
+   * A commit with other openers around (the writer lock is held and this
+   * opener has caught up): the record is written to the file at once, and
+   * the tip written at unlock names its end.
+   */
+  #applyShared(ops: RawOp[]): void | Promise<void> {
+    const wal = this.#wal!;
+    wal.resumeAt(this.#walEnd);
+    if (this.#full()) this.#rotate();
+    if (this.#mustStall()) return this.#stallShared(ops);
+    this.#appendShared(ops);
+  }
+
+  #appendShared(ops: RawOp[]): void {
+    const wal = this.#wal!;
+    wal.add(ops);
+    wal.writeOut();
+    this.#applyMem(ops);
+    this.#walEnd = wal.size;
+    this.#tipDirty = true;
+  }
+
+  /** Waits for the process holding the jobs lock (perhaps this one) to flush or compact. */
+  async #stallShared(ops: RawOp[]): Promise<void> {
+    while (this.#mustStall()) {
+      this.#stalls++;
+      this.#kick();
+      await new Promise((r) => setTimeout(r, 2));
+      this.#check("write");
+      if (!this.#jobs.held) this.#reloadManifest();
+    }
+    this.#appendShared(ops);
   }
 
   /** The memtable, or its log (overwrites grow only the log), reached the limit. */
@@ -231,6 +406,13 @@ export class LsmEngine implements RawEngine {
   #rotate(): void {
     const old = this.#wal!;
     old.writeOut();
+    const shared = this.#openers?.locked === true;
+    if (shared) {
+      // Frozen, the log ends at its last whole record; others append to the
+      // next one at once, so this one must be durable first.
+      old.resumeAt(this.#walEnd);
+      old.file.syncDataSync();
+    }
     // The new log first: if it cannot be made, the old one stays (and no
     // background sync is left without a listener); the store takes no more writes.
     let dir: Promise<void>;
@@ -245,6 +427,11 @@ export class LsmEngine implements RawEngine {
       old.close();
       this.#walSyncs += old.syncs;
     });
+    if (shared) {
+      // Others commit to the new log at once: its name must be durable first.
+      this.#fs.syncDir();
+      this.#tipDirty = true;
+    }
     const all = Promise.all([this.#oldSync, done, dir]).then(() => {});
     this.#oldSync = all;
     all.then(() => {
@@ -295,6 +482,10 @@ export class LsmEngine implements RawEngine {
   /** The stored value, or undefined. */
   get(key: Uint8Array): Uint8Array | undefined {
     this.#check("get");
+    const o = this.#openers;
+    if (o !== undefined && (o.solo ? ++this.#soloReads > 1024 && this.#soloLook(o) : true)) {
+      this.#follow();
+    }
     if (this.#imms.length === 0) {
       const v = this.#mem.get(key, Infinity);
       if (v !== undefined) return v.length === 0 ? undefined : v.slice();
@@ -304,16 +495,28 @@ export class LsmEngine implements RawEngine {
   }
 
   #pin(): View {
+    const o = this.#openers;
+    if (o !== undefined && (!o.solo || this.#soloLook(o))) this.#follow();
     const view = this.#liveView();
     view.seq = this.#seq;
     view.version.refs++;
     this.#pins++;
+    const e = view.version.edit;
+    this.#viewPins.set(e, (this.#viewPins.get(e) ?? 0) + 1);
     return view;
   }
 
   #unpin(view: View): void {
     this.#pins--;
+    const e = view.version.edit;
+    const n = (this.#viewPins.get(e) ?? 1) - 1;
+    if (n <= 0) this.#viewPins.delete(e);
+    else this.#viewPins.set(e, n);
     this.#vs.unref(view.version);
+    if (this.#openers?.solo === false && !this.#closed) {
+      this.#publishPin();
+      this.#reap();
+    }
   }
 
   /** Entries in `[lo, hi)` as of the call (a pinned point-in-time view). */
@@ -359,18 +562,47 @@ export class LsmEngine implements RawEngine {
 
   #kick(): void {
     if (this.#paused || this.#closing || this.#closed || this.#readOnly || this.#bgError) return;
-    if (!this.#bgFlush && this.#imms.length > 0) {
-      this.#bgFlush = this.#flushLoop().catch((err) => this.#fail(err)).finally(() => {
-        this.#bgFlush = undefined;
-        this.#kick();
-      });
+    // Taking the jobs lock catches up with other openers, which may kick too.
+    if (!this.#bgFlush && this.#imms.length > 0 && this.#takeJobs()) {
+      if (this.#bgFlush || this.#imms.length === 0) this.#jobs.release();
+      else {
+        this.#bgFlush = this.#flushLoop().catch((err) => this.#fail(err)).finally(() => {
+          this.#bgFlush = undefined;
+          this.#jobs.release();
+          this.#kick();
+        });
+      }
     }
-    if (!this.#bgCompact && pickCompaction(this.#vs.current.levels, this.#shape, [])) {
-      this.#bgCompact = this.#compactLoop().catch((err) => this.#fail(err)).finally(() => {
-        this.#bgCompact = undefined;
-        this.#kick();
-      });
+    if (
+      !this.#bgCompact && pickCompaction(this.#vs.current.levels, this.#shape, []) &&
+      this.#takeJobs()
+    ) {
+      if (this.#bgCompact) this.#jobs.release();
+      else {
+        this.#bgCompact = this.#compactLoop().catch((err) => this.#fail(err)).finally(() => {
+          this.#bgCompact = undefined;
+          this.#jobs.release();
+          this.#kick();
+        });
+      }
     }
+  }
+
+  /**
+   * Takes the jobs lock unless another process holds it. Just taken, the
+   * manifest on disk may be newer than this opener's (the last holder
+   * edited it): jobs start from it, or not at all.
+   */
+  #takeJobs(): boolean {
+    const got = this.#jobs.tryAcquire();
+    if (got === undefined) return false;
+    if (!got.fresh || this.#openers === undefined) return true;
+    try {
+      if (!this.#openers.solo) this.#follow();
+      if (this.#reloadManifest()) return true;
+    } catch { /* the next read or commit meets it */ }
+    this.#jobs.release();
+    return false;
   }
 
   #fail(err: unknown): void {
@@ -407,12 +639,13 @@ export class LsmEngine implements RawEngine {
     else {
       metas = await this.#build(new MemCursor(imm.mem, undefined, Infinity), "keep", background);
     }
-    const nextLog = this.#imms[1]?.wal ?? this.#wal!.number;
+    const nextLog = this.#imms[1]?.wal ?? this.#walNo;
     await this.#vs.install(metas.map((m) => [0, m]), new Set(), nextLog);
     this.#imms.shift();
     this.#flushes++;
     if (this.#oldSync) await this.#oldSync.catch(() => {});
-    for (let n = imm.wal; n < nextLog; n++) this.#fs.remove(walName(n));
+    for (let n = imm.wal; n < nextLog; n++) this.#obsolete(walName(n), this.#vs.edit);
+    this.#edited();
     this.#kick();
   }
 
@@ -429,12 +662,14 @@ export class LsmEngine implements RawEngine {
     const remove = new Set([...job.inputs, ...job.next]);
     if (job.trivial) {
       await this.#vs.install(job.inputs.map((t) => [job.outLevel, t]), remove);
+      this.#edited();
       return;
     }
     const runs = job.level === 0 ? job.inputs.map((t) => [t]) : [job.inputs];
     if (job.next.length) runs.push(job.next);
     const metas = await this.#mergeRuns(runs, job.bottom ? "drop" : "tombstone", background);
     await this.#vs.install(metas.map((m) => [job.outLevel, m]), remove);
+    this.#edited();
   }
 
   /** Merges sorted runs (newest first) into new tables, in a worker when there is one. */
@@ -533,9 +768,35 @@ export class LsmEngine implements RawEngine {
       throw new StoreError("ReadOnly", `Cannot compact LSM store at ${this.path}: read-only`);
     }
     this.#paused = true;
+    this.#busy++;
+    let jobs = false;
     try {
       await this.waitIdle();
-      if (this.#mem.count > 0) this.#rotate();
+      const o = this.#openers;
+      if (o !== undefined && !o.solo) {
+        // The memtable becomes a log of its own (under the writer lock, as a
+        // commit would), then the jobs lock: compaction waits for another
+        // process's running job, never the other way round.
+        await o.lock();
+        try {
+          this.#caughtUp();
+          if (this.#mem.count > 0) this.#rotate();
+        } finally {
+          this.#unlock();
+        }
+      } else if (this.#mem.count > 0) this.#rotate();
+      const got = await this.#jobs.acquire();
+      jobs = true;
+      if (got.fresh && o !== undefined && !this.#reloadManifest()) {
+        // The last holder flushed a log this opener has not read to its end yet.
+        await o.lock();
+        try {
+          this.#caughtUp();
+        } finally {
+          this.#unlock();
+        }
+        this.#reloadManifest();
+      }
       // Same jobs as in the background (worker threads when there are some), so
       // reads go on while a large store compacts; writers wait on core's lock.
       while (this.#imms.length > 0) await this.#flushOldest(true);
@@ -551,7 +812,10 @@ export class LsmEngine implements RawEngine {
       const metas = await this.#mergeRuns(runs, "drop", true);
       this.#compactions++;
       await this.#vs.install(metas.map((m) => [outLevel, m]), new Set(all));
+      this.#edited();
     } finally {
+      if (jobs) this.#jobs.release();
+      this.#busy--;
       this.#paused = false;
       this.#kick();
     }
@@ -586,12 +850,22 @@ export class LsmEngine implements RawEngine {
   #closeFiles(): void {
     this.#vs.close();
     this.#wal?.close();
+    this.#walReader?.close();
+  }
+
+  /** Leaves the set of openers (nothing pinned any more). */
+  #leave(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#jobs.close();
+    this.#openers?.close();
   }
 
   /** Stops background work, makes the log durable, releases files and the lock. */
   async close(): Promise<void> {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
     // The last store to close ends the shared threads, aborting its own jobs;
     // otherwise the jobs still running for this store are waited for below.
     if (this.#workers) releaseWorkers(this.#workers);
@@ -603,7 +877,308 @@ export class LsmEngine implements RawEngine {
       this.#closed = true;
       this.#wake();
       this.#closeFiles();
-      this.#release();
+      this.#leave();
     }
   }
+
+  // ---- Several openers (see core/_openers.ts and docs/lsm.md "Many openers") ----
+
+  /** Learns of other openers' commits: one read of the tip when nothing changed. */
+  #follow(): void {
+    const o = this.#openers!;
+    if (o.locked || this.#closed) return;
+    const raw = o.readTip();
+    if (raw === undefined) return;
+    const tip = decodeTip(raw);
+    if (!sameTip(tip, this.#tip)) this.#catchUp(tip);
+  }
+
+  /** Catches up with the tip (under the writer lock, before a commit). */
+  #caughtUp(): void {
+    const raw = this.#openers!.readTip();
+    if (raw !== undefined) this.#catchUp(decodeTip(raw));
+  }
+
+  /**
+   * Applies the records other openers logged up to the tip (reporting each),
+   * moving through the logs they started, then takes on a newer manifest.
+   */
+  #catchUp(tip: LsmTip): void {
+    if (tip.wal > this.#walNo) {
+      this.#readTail(Infinity);
+      for (let n = this.#walNo + 1; n <= tip.wal; n++) {
+        if (n < tip.wal && !this.#fs.exists(walName(n))) continue;
+        this.#switchTo(n);
+        if (n < tip.wal) this.#readTail(Infinity);
+      }
+    }
+    if (tip.wal === this.#walNo && tip.end > this.#walEnd) this.#readTail(tip.end);
+    this.#tip = tip;
+    if (tip.edit > this.#vs.edit && !this.#jobs.held) this.#reloadManifest();
+    this.#publishPin();
+  }
+
+  /** Applies the current log's records from this opener's position up to `end`. */
+  #readTail(end: number): void {
+    const name = walName(this.#walNo);
+    let bytes: Uint8Array;
+    if (end === Infinity) {
+      // A log others moved on from: whole, and no one writes it any more.
+      try {
+        bytes = this.#fs.readFile(name).subarray(this.#walEnd);
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) return;
+        throw err;
+      }
+    } else {
+      const file = this.#wal?.file ?? this.#walReader;
+      if (file === undefined) return;
+      bytes = file.readAt(this.#walEnd, end - this.#walEnd);
+    }
+    this.#walEnd += readRecords(bytes, name, (ops) => {
+      this.#applyMem(ops);
+      this.onExternal?.(ops);
+    });
+  }
+
+  /** Another opener started log `n`: this memtable is frozen with its log, as after a rotation. */
+  #switchTo(n: number): void {
+    this.#imms.push({ mem: this.#mem, wal: this.#walNo, bytes: this.#walEnd });
+    this.#mem = new Memtable();
+    const old = this.#wal;
+    if (old !== undefined) {
+      // This opener's own records there may still wait for their fdatasync.
+      const done = old.finish().finally(() => {
+        old.close();
+        this.#walSyncs += old.syncs;
+      });
+      const all = Promise.all([this.#oldSync, done]).then(() => {});
+      this.#oldSync = all;
+      all.then(() => {
+        if (this.#oldSync === all) this.#oldSync = undefined;
+      }, () => {});
+    }
+    this.#walReader?.close();
+    this.#walReader = undefined;
+    this.#walNo = n;
+    this.#walEnd = WAL_HEADER;
+    const name = walName(n);
+    if (!this.#fs.exists(name)) {
+      this.#wal = undefined;
+    } else if (this.#readOnly) this.#walReader = this.#fs.open(name, false);
+    else this.#wal = new WalWriter(this.#fs.open(name, true), n, false, WAL_HEADER);
+    this.#kick();
+  }
+
+  /**
+   * Takes on the manifest on disk if it is newer; false when it covers a log
+   * this opener has not read to its end yet (it waits for the tip).
+   */
+  #reloadManifest(): boolean {
+    let state: ManifestState;
+    try {
+      state = decodeManifest(this.#fs.readFile(MANIFEST_NAME), this.path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return false;
+      throw err;
+    }
+    if (state.edit <= this.#vs.edit) return true;
+    if (state.logNumber > this.#walNo) return false;
+    this.#vs.reload(state);
+    // Frozen memtables the manifest covers are in its tables now.
+    while (this.#imms.length > 0 && this.#imms[0]!.wal < state.logNumber) {
+      this.#obsolete(walName(this.#imms.shift()!.wal), state.edit);
+    }
+    this.#publishPin();
+    this.#wake();
+    return true;
+  }
+
+  /**
+   * A file no version of this opener reads since manifest edit `edit`:
+   * deleted now when alone, else once every other opener reads that edit or
+   * a later one (a killed opener's slot stops counting).
+   */
+  #obsolete(name: string, edit: number): void {
+    const o = this.#openers;
+    if (this.#readOnly) return;
+    if (o === undefined || o.solo) {
+      this.#fs.remove(name);
+      return;
+    }
+    this.#pending.push({ name, edit });
+  }
+
+  /** Deletes the obsolete files no other opener may still read. */
+  #reap(): void {
+    const o = this.#openers;
+    if (this.#pending.length === 0 || o === undefined || this.#readOnly) return;
+    const others = o.solo ? Infinity : o.othersPin();
+    const keep: { name: string; edit: number }[] = [];
+    for (const p of this.#pending) {
+      if (p.edit <= others) {
+        try {
+          this.#fs.remove(p.name);
+        } catch { /* removed by another opener */ }
+      } else keep.push(p);
+    }
+    this.#pending = keep;
+  }
+
+  /** After this process edited the manifest: others learn of it through the tip. */
+  #edited(): void {
+    const o = this.#openers;
+    if (o === undefined || o.solo) return;
+    if (o.locked) this.#tipDirty = true;
+    else if (o.tryLock()) {
+      try {
+        this.#caughtUp();
+        this.#tipDirty = true;
+      } finally {
+        this.#unlock();
+      }
+    } else this.#editUnpublished = true;
+    this.#reap();
+  }
+
+  /** Says which oldest manifest edit this opener may still read. */
+  #publishPin(): void {
+    const o = this.#openers;
+    if (o === undefined || o.solo || this.#closed) return;
+    let pin = this.#vs.edit;
+    for (const e of this.#viewPins.keys()) if (e < pin) pin = e;
+    o.publishPin(pin);
+  }
+
+  #writeTip(): void {
+    const edit = Math.max(this.#vs.edit, this.#tip.edit);
+    this.#tip = { wal: this.#walNo, end: this.#walEnd, edit };
+    this.#openers!.writeTip(encodeTip(this.#tip));
+    this.#tipDirty = false;
+    this.#editUnpublished = false;
+  }
+
+  /** Releases the writer lock, publishing the tip first if this opener changed the store. */
+  #unlock(): void {
+    const o = this.#openers;
+    if (o === undefined || !o.locked) return;
+    try {
+      if ((this.#tipDirty || this.#editUnpublished) && !this.#closed) this.#writeTip();
+    } finally {
+      o.unlock();
+    }
+  }
+
+  /** Learns of other openers' commits now (core calls it before a watch starts). */
+  refresh(): void {
+    const o = this.#openers;
+    if (o !== undefined && !o.solo && !this.#closed) this.#follow();
+  }
+
+  /**
+   * Before core builds a commit (a transaction validates there): takes the
+   * writer lock and catches up, so the validation sees every commit made
+   * anywhere, and nothing slips in before this commit's record.
+   */
+  beginCommit(): void | Promise<void> {
+    const o = this.#openers;
+    const solo = o !== undefined && o.solo && (++this.#soloReads < 64 || !this.#soloLook(o));
+    this.#inCommit = true;
+    if (o === undefined || solo || o.locked || this.#closed || this.#readOnly) return;
+    const caughtUp = () => {
+      try {
+        this.#caughtUp();
+      } catch (err) {
+        this.endCommit();
+        throw err;
+      }
+    };
+    if (o.tryLock()) return caughtUp();
+    return o.lock().then(caughtUp, (err) => {
+      this.#inCommit = false;
+      throw err;
+    });
+  }
+
+  /** After the commit (or its failure): releases the writer lock. */
+  endCommit(): void {
+    this.#inCommit = false;
+    this.#unlock();
+  }
+
+  /** Every few ms: hand solo mode over to a newcomer, or follow others and take solo back. */
+  #tick(): void {
+    const o = this.#openers;
+    if (o === undefined || this.#closed || this.#closing) return;
+    // Watchers wait on this timer for other openers' commits: it keeps the process alive then.
+    if (this.watching?.() === true) Deno.refTimer(this.#timer!);
+    else Deno.unrefTimer(this.#timer!);
+    if (this.#inCommit || this.#busy > 0 || o.locked) return;
+    try {
+      if (o.solo) {
+        this.#soloAt = Date.now();
+        if (o.others() > 0) this.#handOver(o);
+        return;
+      }
+      this.#follow();
+      if (this.#editUnpublished) this.#edited();
+      this.#reap();
+      // The jobs lock may be free again (its holder closed or was killed).
+      this.#kick();
+      if (!this.#readOnly && o.others() === 0 && o.trySolo()) {
+        // Alone now; the last one out may have committed after our last look.
+        if (o.tryLock()) {
+          try {
+            this.#caughtUp();
+            // Solo commits append where the log ends, without looking.
+            this.#wal?.resumeAt(this.#walEnd);
+          } finally {
+            this.#unlock();
+          }
+        } else o.leaveSolo();
+        this.#reap();
+      }
+    } catch {
+      // The next read or commit meets the same error and reports it.
+    }
+  }
+
+  /**
+   * A solo opener whose program never yields to timers (a tight loop of
+   * commits or reads) still looks for newcomers every few ms; true when it
+   * handed solo mode over (the caller goes on as one of several openers).
+   */
+  #soloLook(o: Openers): boolean {
+    this.#soloReads = 0;
+    const now = Date.now();
+    if (now - this.#soloAt < TICK_MS || this.#busy > 0 || this.#inCommit) return false;
+    this.#soloAt = now;
+    if (o.others() === 0) return false;
+    this.#handOver(o);
+    return !o.solo;
+  }
+
+  /** A newcomer waits: write out the log, publish the tip and this opener's pin, leave solo. */
+  #handOver(o: Openers): void {
+    if (o.locked || !o.tryLock()) return;
+    try {
+      const wal = this.#wal;
+      if (wal !== undefined) {
+        wal.writeOut();
+        this.#walNo = wal.number;
+        this.#walEnd = wal.size;
+      }
+      this.#writeTip();
+      o.leaveSolo();
+      this.#publishPin();
+    } finally {
+      o.unlock();
+    }
+  }
+}
+
+function walNumber(name: string): number | undefined {
+  if (!name.endsWith(".wal")) return undefined;
+  const n = Number(name.slice(0, -4));
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }

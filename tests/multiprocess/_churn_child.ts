@@ -1,11 +1,16 @@
-// Child of btree_reuse_test.ts. "churn <path> <rounds> <n>": rewrites keys
-// k0..k<n> with new values each round and compacts (checkpoints that free and
-// reuse pages), then prints the file size. "pin <path>": takes a snapshot,
-// says "pinned" and waits to be killed.
-import { openWith } from "@cooljapan/oxistore";
+// Child of reuse_test.ts. "churn <kind> <path> <rounds> <n>": rewrites keys
+// k0..k<n> with new values each round and compacts (B-tree checkpoints that
+// free and reuse pages; LSM tables made obsolete), then prints the store's
+// size on disk. "pin <kind> <path>": takes a snapshot, says "pinned" and
+// waits to be killed. "hold <kind> <path>": as churn, then says "churned"
+// and stays open (its deletions wait for the other openers) until stdin closes.
+import { openWith, type StoreKind } from "@cooljapan/oxistore";
+import { openLsm } from "@cooljapan/oxistore/kv/lsm";
 
-const [mode, path, rounds, n] = Deno.args as [string, string, string, string];
-const store = await openWith("btree", path);
+const [mode, kind, path, rounds, n] = Deno.args as [string, StoreKind, string, string, string];
+const store = kind === "lsm"
+  ? await openLsm(path, {}, { memtableBytes: 64 << 10, tableBytes: 64 << 10 })
+  : await openWith(kind, path);
 if (mode === "pin") {
   const snap = await store.snapshot();
   await snap.get("k0");
@@ -18,5 +23,15 @@ for (let r = 0; r < Number(rounds); r++) {
   for (let i = 0; i < pairs.length; i += 500) await store.batchWrite(pairs.slice(i, i + 500));
   await store.compact();
 }
+if (mode === "hold") {
+  console.log("churned");
+  for await (const _ of Deno.stdin.readable) { /* until the parent closes it */ }
+}
 await store.close();
-console.log(Deno.statSync(path).size);
+let size = 0;
+if (kind === "lsm") {
+  for (const e of Deno.readDirSync(path)) {
+    size += e.isFile ? Deno.statSync(`${path}/${e.name}`).size : 0;
+  }
+} else size = Deno.statSync(path).size;
+console.log(size);

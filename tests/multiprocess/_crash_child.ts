@@ -6,10 +6,21 @@
 // loop ("stopped"), "final" commits a marker ("finaled"), "digest" prints
 // "digest <hash> <count>" of a full scan and exits.
 import { openWith, type StoreKind } from "@cooljapan/oxistore";
+import { openLsm } from "@cooljapan/oxistore/kv/lsm";
 import { createHash } from "node:crypto";
 
 const [kind, path, role, name] = Deno.args as [StoreKind, string, string, string];
-const store = await openWith(kind, path);
+// The LSM with tiny memtables and levels, so kills land in log switches,
+// flushes and compactions too.
+const store = kind === "lsm"
+  ? await openLsm(path, {}, {
+    memtableBytes: 2 << 10,
+    tableBytes: 4 << 10,
+    l0Trigger: 2,
+    levelBaseBytes: 16 << 10,
+    levelRatio: 4,
+  })
+  : await openWith(kind, path);
 const dec = new TextDecoder();
 const enc = new TextEncoder();
 const say = (line: string) => Deno.stdout.writeSync(enc.encode(line + "\n"));

@@ -1,4 +1,4 @@
-// A Worker of btree_test.ts: a second isolate of the test's process opening
+// A Worker of openers_test.ts: a second isolate of the test's process opening
 // the same store. Messages: {path, kind} opens it; {op: "put", key, value};
 // {op: "get", key} answers the value (or null); {op: "close"}.
 import { type KvStore, openWith, type StoreKind } from "@cooljapan/oxistore";

@@ -1,4 +1,4 @@
-// Child of btree_test.ts: opens the store and puts each `key=value` argument
+// Child of openers_test.ts: opens the store and puts each `key=value` argument
 // as its own commit, then closes.
 import { openWith, type StoreKind } from "@cooljapan/oxistore";
 

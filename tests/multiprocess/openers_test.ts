@@ -1,4 +1,4 @@
-// Several openers of one B-tree store, on the user's path: two isolates of
+// Several openers of one store (B-tree file or LSM directory), on the user's path: two isolates of
 // one process (a Worker), watch across processes, the CLI on a store a
 // running process holds open.
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
@@ -10,7 +10,7 @@ const WORKER = new URL("./_opener_worker.ts", import.meta.url).href;
 const PUT = new URL("./_put_child.ts", import.meta.url).pathname;
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
-for (const kind of ["btree"] as StoreKind[]) {
+for (const kind of ["btree", "lsm"] as StoreKind[]) {
   Deno.test(`${kind}: two isolates of one process (a Worker) share the store both ways, transactions conflict`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "oxi-mp-" });
     const path = `${dir}/store`;

@@ -1,7 +1,0 @@
-// The conformance suite with two openers of one B-tree file in two
-// processes: writes in a child, reads, scans, snapshots, transactions and
-// watch here (see _twin_target.ts).
-import { runConformance } from "../conformance/suite.ts";
-import { twinTarget } from "./_twin_target.ts";
-
-runConformance(twinTarget("btree", "store.oxi"));
