@@ -201,8 +201,22 @@ export class Shared {
     await this.engine.sync();
   }
 
-  /** Commits ops (after `precheck`, under the lock), then syncs if asked. */
+  /** Commits ops (built under the lock), then syncs if asked. */
   async commit(
+    op: string,
+    build: () => RawOp[] | Promise<RawOp[]>,
+    checks?: RawCheck[],
+  ): Promise<void> {
+    await this.commitApplied(op, build, checks);
+    await this.durable(op);
+  }
+
+  /**
+   * The first half of {@link commit}: builds and applies the ops under the
+   * lock. Once it resolves the commit is visible; {@link durable} makes it
+   * durable (apart, so a caller may let the next commit in before the sync).
+   */
+  async commitApplied(
     op: string,
     build: () => RawOp[] | Promise<RawOp[]>,
     checks?: RawCheck[],
@@ -219,7 +233,16 @@ export class Shared {
           this.engine.endCommit?.();
         }
       });
-      if (this.syncWrites) await this.engine.sync();
+    } catch (err) {
+      throw this.fail(op, err);
+    }
+  }
+
+  /** Every commit applied so far is durable on return (when writes sync). */
+  async durable(op: string): Promise<void> {
+    if (!this.syncWrites) return;
+    try {
+      await this.engine.sync();
     } catch (err) {
       throw this.fail(op, err);
     }

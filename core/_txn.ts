@@ -11,16 +11,10 @@ import type {
 import { StoreError } from "./error.ts";
 import { joinKey } from "./keyspace.ts";
 import type { KvTxn, RangeIter, RangeOptions } from "./kv.ts";
-import { decodeStored, storedIsExpired } from "./ttl.ts";
-import {
-  MAX_VERSION_CHECKS,
-  prefixBounds,
-  putOp,
-  rawBounds,
-  scanLive,
-  type Shared,
-} from "./_shared.ts";
+import { decodeStored, encodeStoredInto, storedHeaderBytes, storedIsExpired } from "./ttl.ts";
+import { MAX_VERSION_CHECKS, prefixBounds, rawBounds, scanLive, type Shared } from "./_shared.ts";
 import { keyId } from "./_key_id.ts";
+import { carve } from "./_slab.ts";
 
 /** The view's entries in `[lo, hi)` with a transaction's buffered writes laid over them. */
 async function* mergeWrites(
@@ -48,6 +42,45 @@ async function* mergeWrites(
     const w = pending[i]!;
     if (w.value !== undefined) yield [w.key, w.value];
   }
+}
+
+/** Core's transactions have the two extras below; any other `KvTxn` is used through its contract. */
+function coreTxn(txn: KvTxn): Txn | undefined {
+  return txn instanceof Txn ? txn : undefined;
+}
+
+/**
+ * For core's own layers: `txn.put` with an engine-side deadline (the store reclaims the entry
+ * after `expiresAt`, epoch ms) in the same commit. False when `txn` is not core's (a layer's
+ * transaction): nothing was written, and the caller puts and sets the TTL its own way.
+ */
+export async function txnPutExpiring(
+  txn: KvTxn,
+  key: BytesLike,
+  value: BytesLike,
+  expiresAt: number,
+): Promise<boolean> {
+  const t = coreTxn(txn);
+  if (t === undefined) return false;
+  await t.putExpiring(key, value, expiresAt);
+  return true;
+}
+
+/**
+ * For core's own layers: commits `txn` and resolves once the commit is applied (visible), with
+ * `durable`, which makes it (and every commit applied before it) durable. Between the two, the
+ * caller's next commits may apply and share one sync (group commit). Another `KvTxn` commits
+ * whole first.
+ */
+export async function txnCommitApplied(txn: KvTxn): Promise<{ durable: () => Promise<void> }> {
+  const t = coreTxn(txn);
+  if (t === undefined) {
+    await txn.commit();
+    return { durable: () => Promise.resolve() };
+  }
+  const writes = t.writes > 0;
+  await t.commitApplied();
+  return { durable: writes ? () => t.durable() : () => Promise.resolve() };
 }
 
 /** An optimistic transaction over one tree. */
@@ -145,14 +178,37 @@ export class Txn implements KvTxn {
     return this.#scan("prefixScan", () => prefixBounds(this.#prefix, prefix), opts);
   }
 
-  async put(key: BytesLike, value: BytesLike): Promise<void> {
+  put(key: BytesLike, value: BytesLike): Promise<void> {
+    return this.putExpiring(key, value, undefined);
+  }
+
+  /**
+   * {@link put} with the engine-side deadline `expiresAt` (epoch ms; undefined: none), as
+   * `putWithTtl` sets it. Core's own layers reach it through {@link txnPutExpiring}.
+   */
+  async putExpiring(
+    key: BytesLike,
+    value: BytesLike,
+    expiresAt: number | undefined,
+  ): Promise<void> {
     this.#check("put", true);
-    const raw = this.#raw(key, "put");
+    const s = this.#s;
+    const k = s.locate("put", () => checkKey(key, "put"));
+    const v = s.locate("put", () => checkValue(value, "put"));
+    // The raw key and the stored value are carved from shared slabs: two typed-array
+    // allocations per put were a third of a bulk commit's CPU.
+    const prefix = this.#prefix;
+    const raw = carve(prefix.length + k.length);
+    raw.set(prefix);
+    raw.set(k, prefix.length);
+    const stored = encodeStoredInto(carve(storedHeaderBytes(expiresAt) + v.length), v, expiresAt);
     const id = keyId(raw);
-    this.#writes.set(id, putOp(raw, this.#s.locate("put", () => checkValue(value, "put"))));
-    await this.#touch(id, raw).catch((err) => {
-      throw this.#s.fail("put in transaction", err);
-    });
+    this.#writes.set(id, { key: raw, value: stored, expiresAt });
+    if (s.engine.version) {
+      await this.#touch(id, raw).catch((err) => {
+        throw s.fail("put in transaction", err);
+      });
+    }
   }
 
   async delete(key: BytesLike): Promise<void> {
@@ -166,6 +222,17 @@ export class Txn implements KvTxn {
   }
 
   async commit(): Promise<void> {
+    const writes = this.#writes.size > 0;
+    await this.commitApplied();
+    if (writes) await this.durable();
+  }
+
+  /**
+   * The first half of {@link commit}: validates and applies; once it resolves the commit is
+   * visible, and `Shared.durable` makes it durable. Core's own layers reach it through
+   * {@link txnCommitApplied}, so their next commit can go in before this one's sync (and share it).
+   */
+  async commitApplied(): Promise<void> {
     this.#check("commit", this.#writes.size > 0);
     this.#done = true;
     const s = this.#s;
@@ -183,10 +250,13 @@ export class Txn implements KvTxn {
             `Cannot commit transaction in store at ${s.engine.path}: another commit changed a key it read or wrote; retry`,
           );
         }
+        // Validated: this transaction needs no record of its own writes, and when it was the
+        // only one open, nobody does (the log records nothing with no transaction open).
+        s.conflicts.end(this.#token);
         return [...this.#writes.values()];
       };
       const checks = [...this.#versions.values()];
-      if (this.#writes.size > 0) await s.commit("commit transaction", validate, checks);
+      if (this.#writes.size > 0) await s.commitApplied("commit transaction", validate, checks);
       // Nothing to write: validate only, which a read-only store allows too.
       else {
         await s.lock.run(async () => {
@@ -205,6 +275,16 @@ export class Txn implements KvTxn {
     } finally {
       this.#finish();
     }
+  }
+
+  /** Buffered writes. */
+  get writes(): number {
+    return this.#writes.size;
+  }
+
+  /** Everything applied so far (this commit too) is durable on return. */
+  durable(): Promise<void> {
+    return this.#s.durable("commit transaction");
   }
 
   rollback(): Promise<void> {

@@ -66,6 +66,26 @@ export function encodeStored(value: Uint8Array, expiresAt?: number): Uint8Array 
   return out;
 }
 
+/** Bytes {@link encodeStored} adds in front of a value. */
+export function storedHeaderBytes(expiresAt: number | undefined): number {
+  return expiresAt === undefined ? 1 : 9;
+}
+
+/** {@link encodeStored} into `out` (exactly header + value bytes long), for callers that pool arrays. */
+export function encodeStoredInto(
+  out: Uint8Array,
+  value: Uint8Array,
+  expiresAt: number | undefined,
+): Uint8Array {
+  if (expiresAt === undefined) out[0] = TAG_PLAIN;
+  else {
+    out[0] = TAG_EXPIRES;
+    new DataView(out.buffer, out.byteOffset, 9).setFloat64(1, expiresAt);
+  }
+  out.set(value, storedHeaderBytes(expiresAt));
+  return out;
+}
+
 /** A stored value split into the user's bytes and its deadline. */
 export interface StoredValue {
   value: Uint8Array;

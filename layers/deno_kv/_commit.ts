@@ -4,6 +4,7 @@
 import { StoreError } from "../../core/error.ts";
 import type { KvStore, KvTxn } from "../../core/kv.ts";
 import { Mutex } from "../../core/mutex.ts";
+import { txnCommitApplied, txnPutExpiring } from "../../core/_txn.ts";
 import { decodeValue, encodeU64, encodeValue, u64Of } from "./_value_codec.ts";
 import { wrappingAdd } from "./kv_u64.ts";
 import {
@@ -58,6 +59,17 @@ export interface CommitNotice {
 }
 
 const MAX_CONFLICT_RETRIES = 100;
+/** At most this many applied commits wait for a later one's sync (a steady stream still syncs). */
+const MAX_DEFERRED_SYNCS = 256;
+
+/** A commit applied, not yet known durable. */
+interface Applied {
+  vs: string;
+  durable: () => Promise<void>;
+  failure: TypeError | undefined;
+  applied: PreparedMutation[];
+  stamped: Uint8Array[];
+}
 
 /** Serialises this process's commits (they would only conflict) and retries other processes' conflicts. */
 export class Committer {
@@ -65,6 +77,11 @@ export class Committer {
   readonly #mutex = new Mutex();
   readonly #listeners = new Set<(n: CommitNotice) => void>();
   #stampedKeys: Uint8Array[] = [];
+  /** Commits called and not yet applied (or failed). */
+  #queued = 0;
+  /** Applied commits waiting for the sync of a later one. */
+  #deferred: { sync: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] =
+    [];
   /** How many mutations the last commit applied, and the error that stopped the rest. */
   #applied = 0;
   #failure: TypeError | undefined;
@@ -79,31 +96,75 @@ export class Committer {
     return () => this.#listeners.delete(fn);
   }
 
-  /** The new versionstamp, or null when a check failed. */
-  commit(
+  /**
+   * The new versionstamp, or null when a check failed. This process's commits take turns until
+   * each is applied (they would only conflict on the counter), then wait for durability apart:
+   * a commit with another queued behind it leaves the sync to that one (group commit).
+   */
+  async commit(
     checks: PreparedCheck[],
     mutations: PreparedMutation[],
     enqueues: PreparedEnqueue[],
   ): Promise<string | null> {
-    return this.#mutex.run(async () => {
-      for (let attempt = 0;; attempt++) {
-        try {
-          const vs = await this.#attempt(checks, mutations, enqueues);
-          const failure = this.#failure;
-          if (vs !== null) {
-            this.#notify(mutations.slice(0, this.#applied), failure ? [] : enqueues);
+    this.#queued++;
+    let done: Applied | null;
+    try {
+      done = await this.#mutex.run(async () => {
+        for (let attempt = 0;; attempt++) {
+          try {
+            const r = await this.#attempt(checks, mutations, enqueues);
+            if (r === null) return null;
+            const failure = this.#failure;
+            const applied = mutations.slice(0, this.#applied);
+            return { ...r, failure, applied, stamped: this.#stampedKeys };
+          } catch (err) {
+            if (
+              !(err instanceof StoreError && err.kind === "TxnConflict") ||
+              attempt >= MAX_CONFLICT_RETRIES
+            ) throw err;
+            await new Promise((r) => setTimeout(r, Math.min(50, 1 + attempt * Math.random())));
           }
-          // As Deno KV: the mutations before a failing one are committed, then it throws.
-          if (failure !== undefined) throw failure;
-          return vs;
-        } catch (err) {
-          if (
-            !(err instanceof StoreError && err.kind === "TxnConflict") ||
-            attempt >= MAX_CONFLICT_RETRIES
-          ) throw err;
-          await new Promise((r) => setTimeout(r, Math.min(50, 1 + attempt * Math.random())));
         }
-      }
+      });
+    } catch (err) {
+      this.#queued--;
+      await this.#flushDeferred();
+      throw err;
+    }
+    this.#queued--;
+    if (done === null) {
+      await this.#flushDeferred();
+      return null;
+    }
+    await this.#durable(done.durable);
+    this.#notify(done.applied, done.stamped, done.failure ? [] : enqueues);
+    // As Deno KV: the mutations before a failing one are committed, then it throws.
+    if (done.failure !== undefined) throw done.failure;
+    return done.vs;
+  }
+
+  /** Makes an applied commit durable: now, or with the sync of the commit queued behind it. */
+  #durable(sync: () => Promise<void>): Promise<void> {
+    if (this.#queued > 0 && this.#deferred.length < MAX_DEFERRED_SYNCS) {
+      return new Promise((resolve, reject) => this.#deferred.push({ sync, resolve, reject }));
+    }
+    const waiting = this.#deferred;
+    this.#deferred = [];
+    return sync().then(
+      () => waiting.forEach((w) => w.resolve()),
+      (err) => {
+        waiting.forEach((w) => w.reject(err));
+        throw err;
+      },
+    );
+  }
+
+  /** A commit that wrote nothing (or failed) was the last one queued: sync the deferred ones. */
+  async #flushDeferred(): Promise<void> {
+    if (this.#queued > 0 || this.#deferred.length === 0) return;
+    const last = this.#deferred[this.#deferred.length - 1]!;
+    await this.#durable(last.sync).catch(() => {
+      // the deferred commits' callers get the error
     });
   }
 
@@ -111,9 +172,10 @@ export class Committer {
     checks: PreparedCheck[],
     mutations: PreparedMutation[],
     enqueues: PreparedEnqueue[],
-  ): Promise<string | null> {
+  ): Promise<{ vs: string; durable: () => Promise<void> } | null> {
     this.#applied = 0;
     this.#failure = undefined;
+    this.#stampedKeys = [];
     const txn = await this.#store.transaction();
     let done = false;
     try {
@@ -157,13 +219,18 @@ export class Committer {
       new DataView(next.buffer).setBigUint64(0, version);
       await txn.put(COUNTER_KEY, next);
       done = true;
-      await txn.commit();
-      // The engine's own TTL reclaims the space; reads already treat the record as gone.
-      for (const [key, ms] of expiring) {
-        await this.#store.expire(key, Math.max(1, ms));
+      let { durable } = await txnCommitApplied(txn);
+      // Over a store whose transactions cannot carry a TTL (a layer's), the TTL is set after.
+      if (expiring.length > 0) {
+        await durable();
+        for (const [key, ms] of expiring) {
+          await this.#store.expire(key, Math.max(1, ms));
+        }
+        durable = () =>
+          Promise.resolve();
       }
       this.#stampedKeys = written;
-      return versionstampText(vs);
+      return { vs: versionstampText(vs), durable };
     } finally {
       if (!done) {
         try {
@@ -189,12 +256,14 @@ export class Committer {
     } else if (m.type === "set") {
       const expiresAt = m.expireIn === undefined ? undefined : now + m.expireIn;
       const key = m.stamped ? stampKey(m.key, versionstampText(vs)) : m.key;
-      await txn.put(
-        key,
-        m.roomy ? sealRecord(m.value, vs, expiresAt) : encodeRecord(vs, expiresAt, m.value),
-      );
-      if (m.expireIn !== undefined) {
-        expiring.push([key, m.expireIn]);
+      const rec = m.roomy
+        ? sealRecord(m.value, vs, expiresAt)
+        : encodeRecord(vs, expiresAt, m.value);
+      // The engine's own TTL reclaims the space; reads already treat the record as gone.
+      if (expiresAt === undefined) await txn.put(key, rec);
+      else if (!(await txnPutExpiring(txn, key, rec, expiresAt))) {
+        await txn.put(key, rec);
+        expiring.push([key, m.expireIn!]);
       }
       if (m.stamped) {
         written.push(key);
@@ -226,10 +295,10 @@ export class Committer {
     }
   }
 
-  #notify(mutations: PreparedMutation[], enqueues: PreparedEnqueue[]): void {
+  #notify(mutations: PreparedMutation[], stamped: Uint8Array[], enqueues: PreparedEnqueue[]): void {
     if (this.#listeners.size === 0) return;
     const keys = [...mutations.filter((m) => !("stamped" in m && m.stamped)).map((m) => m.key)];
-    const notice = { keys: [...keys, ...this.#stampedKeys], enqueued: enqueues.length > 0 };
+    const notice = { keys: [...keys, ...stamped], enqueued: enqueues.length > 0 };
     for (const fn of this.#listeners) fn(notice);
   }
 }
