@@ -16,7 +16,6 @@ import { ContentWriter, hexBytes, readFull, sidecarBytes } from "./_io.ts";
 import type { LocalLayout } from "./_layout.ts";
 import { BLOB_SUFFIX, unescapeSegment } from "./_paths.ts";
 import { decodeHeader, HEADER_PROBE, headerLength } from "./_sidecar.ts";
-import { syncDir } from "./_fs.ts";
 
 /** The marker file of a format-1 root. */
 export const LEGACY_MARKER = "~oxistore-blob";
@@ -31,14 +30,18 @@ export async function needsUpgrade(layout: LocalLayout): Promise<boolean> {
   return !await Deno.stat(join(layout.private, FORMAT_FILE)).then(() => true, () => false);
 }
 
-/** Writes the format file of a new (or just upgraded) store, durably. */
+/**
+ * Writes the format file of a new (or just upgraded) store. Not fsynced: a
+ * power cut that loses it loses nothing — a new store writes it again at
+ * open, and an upgrade whose format file is lost while the format-1 marker
+ * stays runs again, finding every blob upgraded already.
+ */
 export async function markFormat(layout: LocalLayout, tempPath: () => string): Promise<void> {
   const path = join(layout.private, FORMAT_FILE);
   if (await Deno.stat(path).then(() => true, () => false)) return;
   const tmp = tempPath();
   await Deno.writeTextFile(tmp, FORMAT_TEXT);
   await layout.fs.rename(tmp, path);
-  await syncDir(layout.fs, layout.private);
 }
 
 /** Every format-1 blob file under `dir`, with its key, depth first. */
@@ -154,7 +157,7 @@ export async function upgrade(layout: LocalLayout, tempPath: () => string): Prom
   for (const name of LEGACY_DIRS) {
     await Deno.remove(join(layout.real, name), { recursive: true }).catch(() => {});
   }
+  // Not fsynced either: a marker that comes back with no format file reruns a finished upgrade.
   await layout.fs.remove(join(layout.real, LEGACY_MARKER));
-  await syncDir(layout.fs, layout.real);
   return n;
 }
