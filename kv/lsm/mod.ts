@@ -89,9 +89,11 @@ async function prepareDir(path: string, readOnly: boolean): Promise<void> {
  * Honours every {@link StoreConfig} field: `cacheSizeBytes` bounds the block
  * cache (default 32 MiB), `syncWrites` (default true) makes each commit
  * durable before it resolves (concurrent commits share one fdatasync),
- * `readOnly` opens an existing store under a shared lock (a missing one is
- * `NotFound`), `mergeOperator` backs `merge`. A second writer on the same
- * directory, in this or another process, gets `Locked`.
+ * `readOnly` opens an existing store (a missing one is `NotFound`),
+ * `mergeOperator` backs `merge`. Any number of handles, isolates and
+ * processes open the same directory at once, writers and readers: each
+ * sees the others' commits, transactions conflict across them, `watch`
+ * hears them (docs/lsm.md, "Many openers").
  *
  * @param path the store directory, or undefined for an in-memory store
  * @param config the store configuration
@@ -258,7 +260,7 @@ export async function probe(path: string): Promise<boolean> {
 /**
  * The paths that make up the LSM store at `path` (what the facade's
  * `destroy` removes): the store directory itself, with its tables, logs,
- * manifest and lock file.
+ * manifest, lock files and reader slots.
  *
  * @param path the store directory
  * @returns paths to remove, recursively
