@@ -34,10 +34,15 @@ function cmpFrom(a: Uint8Array, b: Uint8Array, bo: number, bl: number, from: num
   return a.length - bl;
 }
 
-/** Bytes `at..at + 4` of `key` as a big-endian number, or -1 when it is shorter. */
-function wordAt(key: Uint8Array, at: number): number {
-  if (key.length < at + 4) return -1;
-  return ((key[at]! << 24) | (key[at + 1]! << 16) | (key[at + 2]! << 8) | key[at + 3]!) >>> 0;
+/** Bytes `cp..cp + 4` of the `len`-byte key at `b[at]` as a big-endian number, zero-padded. */
+function paddedWord(b: Uint8Array, at: number, len: number, cp: number): number {
+  if (len >= cp + 4) {
+    const o = at + cp;
+    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+  }
+  let w = 0;
+  for (let i = 0; i < 4; i++) w = w * 256 + (cp + i < len ? b[at + cp + i]! : 0);
+  return w;
 }
 
 /** A value kept in overflow pages. */
@@ -165,15 +170,6 @@ export class Page {
     return key.length < cp ? -1 : 0;
   }
 
-  /** `key` against the entry whose key bytes start at `ks` (length `kl`); both share `cp` bytes. */
-  #cmp(key: Uint8Array, word: number, cp: number, ks: number, kl: number): number {
-    if (word >= 0 && kl >= cp + 4) {
-      const w = this.dv.getUint32(ks + cp, false);
-      if (w !== word) return word < w ? -1 : 1;
-    }
-    return cmpFrom(key, this.bytes, ks, kl, cp);
-  }
-
   /** Leaf: first index whose key is >= `key` (or > when `after`). */
   lowerBound(key: Uint8Array, after = false): number {
     const { offs, count } = this;
@@ -181,17 +177,42 @@ export class Page {
     const cp = this.#commonPrefix();
     const side = this.#against(key, cp, offs[0]! + 2);
     if (side !== 0) return side < 0 ? 0 : count;
-    const word = wordAt(key, cp);
+    const words = this.#words ?? this.#makeWords(cp, 2, 0);
+    const word = paddedWord(key, 0, key.length, cp);
     let lo = 0;
     let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const o = offs[mid]!;
-      const c = this.#cmp(key, word, cp, o + 2, this.#len(o));
+      const w = words[mid]!;
+      let c: number;
+      if (w !== word) c = word < w ? -1 : 1;
+      else {
+        const o = offs[mid]!;
+        c = cmpFrom(key, this.bytes, o + 2, this.#len(o), cp);
+      }
       if (c > 0 || (after && c === 0)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
+  }
+
+  /**
+   * The four key bytes after the shared prefix of every entry, zero-padded,
+   * big-endian: a search compares these (one small contiguous array, not
+   * scattered page bytes) and reads an entry's key only on a tie. Unequal
+   * padded words order keys as their bytes do (a zero pad sorts a shorter
+   * key first, as memcmp does); equal ones decide nothing.
+   */
+  #words: Uint32Array | undefined;
+
+  #makeWords(cp: number, keyAt: number, first: number): Uint32Array {
+    const { offs, count, bytes } = this;
+    const words = new Uint32Array(count);
+    for (let i = first; i < count; i++) {
+      const o = offs[i]!;
+      words[i] = paddedWord(bytes, o + keyAt, this.#len(o), cp);
+    }
+    return this.#words = words;
   }
 
   /** Leaf: the index holding exactly `key`, or -1. */
@@ -209,13 +230,20 @@ export class Page {
     const cp = this.#commonPrefix();
     const side = this.#against(key, cp, offs[1]! + 10);
     if (side !== 0) return side < 0 ? 0 : count - 1;
-    const word = wordAt(key, cp);
+    const words = this.#words ?? this.#makeWords(cp, 10, 1);
+    const word = paddedWord(key, 0, key.length, cp);
     let lo = 1;
     let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const o = offs[mid]!;
-      if (this.#cmp(key, word, cp, o + 10, this.#len(o)) >= 0) lo = mid + 1;
+      const w = words[mid]!;
+      let c: number;
+      if (w !== word) c = word < w ? -1 : 1;
+      else {
+        const o = offs[mid]!;
+        c = cmpFrom(key, this.bytes, o + 10, this.#len(o), cp);
+      }
+      if (c >= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;
