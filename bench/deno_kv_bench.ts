@@ -5,7 +5,8 @@
  * - point reads of random keys among 10,000 (≥ 20×);
  * - random-key bulk writes: `atomic()` batches of 100 sets (≥ 3×);
  * - `list` of 50 entries (≥ 3×);
- * - a durable single `set` (≥ 1.2×);
+ * - a durable single `set` (≥ 1.2×), and 16 `set`s in flight at once (group commit: one sync
+ *   can cover them all);
  * - enqueue → handler: 50 messages enqueued, the time until the handler has seen them all
  *   (≥ Deno KV's).
  *
@@ -42,6 +43,9 @@ const random = () => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed / 2147483648;
 };
+
+// Sets in flight at once (a server handling requests): commits of one process share syncs.
+const CONCURRENT = 16;
 
 // Queue plumbing: each store's handler counts; a bench iteration waits for its messages.
 const QUEUE_BATCH = 50;
@@ -91,6 +95,17 @@ for (const [name, kv] of stores) {
   Deno.bench(`durable set: ${name}`, { group: "durable set", baseline, n: 300 }, async () => {
     await kv.set(["single", Math.floor(random() * 1e9)], user(1));
   });
+  Deno.bench(
+    `${CONCURRENT} concurrent durable sets: ${name}`,
+    { group: "concurrent sets", baseline, n: 100 },
+    async () => {
+      const sets = [];
+      for (let i = 0; i < CONCURRENT; i++) {
+        sets.push(kv.set(["concurrent", Math.floor(random() * 1e9)], user(i)));
+      }
+      await Promise.all(sets);
+    },
+  );
   Deno.bench(`enqueue→handler ×${QUEUE_BATCH}: ${name}`, {
     group: "queue",
     baseline,

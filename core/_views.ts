@@ -37,7 +37,8 @@ export class ConflictLog {
   end(token: number): void {
     this.#open.delete(token);
     if (this.#open.size === 0) {
-      this.#last.clear();
+      // Map#clear allocates a new table even when empty; commits end their token twice.
+      if (this.#last.size > 0) this.#last.clear();
       this.#allAt = -1;
     } else if (this.#last.size > 4096) {
       const oldest = Math.min(...this.#open.values());
