@@ -1,7 +1,8 @@
 // Where a partitioned dataset lives: a local directory, or a prefix of a blob store.
 // Both replace the manifest atomically; the blob one with a conditional write so a
 // second writer that raced us fails with CasMismatch instead of losing files.
-import { DENO_FS, makeDirDurable, parentDir, syncDir } from "../core/_fs_calls.ts";
+import { makeDirDurable, parentDir, syncDir } from "../core/_fs_calls.ts";
+import { localDisk, writeAll } from "./_sinks.ts";
 import type { BlobStore } from "../blob/types.ts";
 import type { ParquetSource, ParquetTarget } from "./types.ts";
 import { fail, ioError } from "./_errors.ts";
@@ -34,43 +35,43 @@ const decoder = new TextDecoder();
 
 function localStorage(root: string, manifest: string): DatasetStorage {
   const join = (rel: string) => root.endsWith("/") ? root + rel : `${root}/${rel}`;
+  const fs = localDisk.fs;
   return {
     name: root,
-    async readManifest() {
+    readManifest() {
       try {
-        return await Deno.readTextFile(join(manifest));
+        return Promise.resolve(decoder.decode(fs.readFileSync(join(manifest))));
       } catch (err) {
-        if (err instanceof Deno.errors.NotFound) return undefined;
-        throw ioError(err, `read dataset manifest in ${root}`);
+        if (err instanceof Deno.errors.NotFound) return Promise.resolve(undefined);
+        return Promise.reject(ioError(err, `read dataset manifest in ${root}`));
       }
     },
     async writeManifest(text, create) {
       const path = join(manifest);
       if (create) {
         try {
-          makeDirDurable(DENO_FS, root);
+          makeDirDurable(fs, root);
         } catch (err) {
           throw ioError(err, `create dataset directory ${root}`);
         }
-        const exists = await Deno.stat(path).then(() => true, () => false);
-        if (exists) fail("AlreadyExists", `Cannot create a dataset at ${root}: one exists`);
+        if (exists(path)) fail("AlreadyExists", `Cannot create a dataset at ${root}: one exists`);
       }
       const tmp = `${path}.tmp-${crypto.randomUUID()}`;
       try {
-        const file = await Deno.open(tmp, { write: true, createNew: true });
+        const file = await fs.open(tmp, { write: true, createNew: true });
         try {
-          const bytes = encoder.encode(text);
-          let at = 0;
-          while (at < bytes.length) at += await file.write(bytes.subarray(at));
+          writeAll(file, encoder.encode(text));
           await file.syncData();
         } finally {
           file.close();
         }
-        await Deno.rename(tmp, path);
+        fs.renameSync(tmp, path);
         // A manifest that names new files must not outlive them, nor vanish itself.
-        syncDir(DENO_FS, parentDir(path));
+        syncDir(fs, parentDir(path));
       } catch (err) {
-        await Deno.remove(tmp).catch(() => {});
+        try {
+          fs.removeSync(tmp);
+        } catch { /* never created, or already renamed */ }
         throw ioError(err, `write dataset manifest ${path}`);
       }
     },
@@ -78,7 +79,7 @@ function localStorage(root: string, manifest: string): DatasetStorage {
       const dir = rel.slice(0, rel.lastIndexOf("/"));
       if (!dir) return Promise.resolve();
       try {
-        makeDirDurable(DENO_FS, join(dir));
+        makeDirDurable(fs, join(dir));
       } catch (err) {
         return Promise.reject(ioError(err, `create partition directory ${dir} in ${root}`));
       }
@@ -87,6 +88,15 @@ function localStorage(root: string, manifest: string): DatasetStorage {
     target: join,
     source: join,
   };
+
+  function exists(path: string): boolean {
+    try {
+      fs.statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }
 
 function blobStorage(root: BlobRoot, manifest: string): DatasetStorage {

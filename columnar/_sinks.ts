@@ -1,6 +1,6 @@
 // Where encoded Parquet bytes go: memory, a local file (temp file + fsync + rename, so
 // the file appears whole or not at all) or a blob (a chunked upload).
-import { DENO_FS, parentDir, syncDir } from "../core/_fs_calls.ts";
+import { DENO_FS, type FileCalls, type FsCalls, parentDir, syncDir } from "../core/_fs_calls.ts";
 import { StoreError } from "../core/error.ts";
 import type { ParquetTarget } from "./types.ts";
 import { ioError } from "./_errors.ts";
@@ -35,26 +35,42 @@ export class MemorySink implements ByteSink {
   }
 }
 
+/**
+ * @internal The calls by which local Parquet files and dataset manifests
+ * change the disk. The fault tests (tests/faults/) put a simulated disk here
+ * to cut the power or fail any call; everything else leaves Deno's.
+ */
+export const localDisk: { fs: FsCalls } = { fs: DENO_FS };
+
+/** Writes all of `bytes` at the file's offset. */
+export function writeAll(file: FileCalls, bytes: Uint8Array): void {
+  let at = 0;
+  while (at < bytes.length) at += file.writeSync(bytes.subarray(at));
+}
+
 /** A sink writing a temp file next to `path`, renamed over it on close. */
 async function fileSink(path: string): Promise<ByteSink> {
+  const fs = localDisk.fs;
   const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  let file: Deno.FsFile;
+  let file: FileCalls;
   try {
-    file = await Deno.open(tmp, { write: true, createNew: true });
+    file = await fs.open(tmp, { write: true, createNew: true });
   } catch (err) {
     throw ioError(err, `write Parquet file ${path}`);
   }
-  const cleanup = async () => {
+  const cleanup = () => {
     try {
       file.close();
     } catch { /* already closed */ }
-    await Deno.remove(tmp).catch(() => {});
+    try {
+      fs.removeSync(tmp);
+    } catch { /* never created, or already gone */ }
+    return Promise.resolve();
   };
   return {
     async write(chunk) {
       try {
-        let at = 0;
-        while (at < chunk.length) at += await file.write(chunk.subarray(at));
+        writeAll(file, chunk);
       } catch (err) {
         await cleanup();
         throw ioError(err, `write Parquet file ${path}`);
@@ -64,9 +80,9 @@ async function fileSink(path: string): Promise<ByteSink> {
       try {
         await file.syncData();
         file.close();
-        await Deno.rename(tmp, path);
+        fs.renameSync(tmp, path);
         // The rename is durable only once its directory is synced.
-        syncDir(DENO_FS, parentDir(path));
+        syncDir(fs, parentDir(path));
       } catch (err) {
         await cleanup();
         throw ioError(err, `write Parquet file ${path}`);

@@ -5,10 +5,9 @@
 // then with the power cut at call k, or with call k failing; a reopen must
 // show every acknowledged step and, for the step in flight, its state before
 // or after, whole.
-import type { LocalFs } from "../../blob/local_blob_store.ts";
 import { StoreError } from "../../core/error.ts";
 import { type CallKind, type CutMode, type FaultCode, PowerCut, SimDisk } from "./sim_disk.ts";
-import { discardReal, mirroredFs, rebootTo } from "./sim_local_fs.ts";
+import { discardReal } from "./sim_local_fs.ts";
 import { points } from "./_harness.ts";
 import { rng } from "./sim_disk.ts";
 
@@ -30,7 +29,10 @@ export interface StoreTarget<S, M> {
   root: string;
   steps: StoreStep<S, M>[];
   empty(): M;
-  open(fs: LocalFs): Promise<S>;
+  /** Opens the store with its file calls on `disk` (mirrored to the real `root`). */
+  open(disk: SimDisk): Promise<S>;
+  /** After a power cut: powers `disk` back on and makes the real `root` hold what it kept. */
+  restore(disk: SimDisk): void;
   close(store: S): Promise<void>;
   /** Throws unless the reopened store holds one of `allowed` (whole, listing agreeing with reads). */
   verify(store: S, allowed: M[], what: string): Promise<void>;
@@ -50,7 +52,6 @@ interface Outcome<S, M> {
 async function drive<S, M>(t: StoreTarget<S, M>, disk: SimDisk): Promise<Outcome<S, M>> {
   discardReal(t.root, t.base);
   discardReal(`${t.base}/.inodes`, t.base);
-  const fs = mirroredFs(disk);
   const out: Outcome<S, M> = {
     acked: t.empty(),
     inflight: undefined,
@@ -62,7 +63,7 @@ async function drive<S, M>(t: StoreTarget<S, M>, disk: SimDisk): Promise<Outcome
   try {
     out.inflightName = "open";
     out.inflight = out.acked;
-    out.store = await t.open(fs);
+    out.store = await t.open(disk);
     for (const step of t.steps) {
       out.inflightName = step.name;
       out.inflight = step.apply(out.acked);
@@ -71,7 +72,7 @@ async function drive<S, M>(t: StoreTarget<S, M>, disk: SimDisk): Promise<Outcome
         const s = out.store;
         out.store = undefined;
         await t.close(s);
-        out.store = await t.open(fs);
+        out.store = await t.open(disk);
       } else await step.run(out.store);
       if (!faultedBefore && disk.faulted !== undefined) out.faultedStepResolved = true;
       out.acked = out.inflight;
@@ -107,10 +108,10 @@ async function reopenAndVerify<S, M>(
 ): Promise<void> {
   disk.cut();
   if (disk.cutMode === "kill") disk.reboot();
-  else rebootTo(disk, t.root);
+  else t.restore(disk);
   let store: S;
   try {
-    store = await t.open(mirroredFs(disk));
+    store = await t.open(disk);
   } catch (err) {
     throw new Error(`${t.name} ${what}: reopen failed: ${err}`, { cause: err });
   }

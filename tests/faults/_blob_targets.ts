@@ -1,11 +1,13 @@
 // The blob store and a dataset on it, as targets of the crash-point and
 // fault runs (_blob_harness.ts), each with its workload and its check.
-import { LocalBlobStore, type LocalFs } from "../../blob/local_blob_store.ts";
+import { LocalBlobStore } from "../../blob/local_blob_store.ts";
 import type { BlobMeta } from "../../blob/types.ts";
 import { StoreError } from "../../core/error.ts";
 import { ColumnarTable } from "../../columnar/columnar_table.ts";
 import { PartitionedDataset } from "../../columnar/partitioned_dataset.ts";
 import type { StoreStep, StoreTarget } from "./_blob_harness.ts";
+import type { SimDisk } from "./sim_disk.ts";
+import { mirroredFs, rebootTo } from "./sim_local_fs.ts";
 
 /** A blob as the model knows it. */
 export interface ModelBlob {
@@ -244,7 +246,8 @@ export function blobTarget(base: string): StoreTarget<LocalBlobStore, BlobModel>
     root,
     steps,
     empty: () => new Map(),
-    open: (fs: LocalFs) => LocalBlobStore.open(root, { fs }),
+    open: (disk: SimDisk) => LocalBlobStore.open(root, { fs: mirroredFs(disk) }),
+    restore: (disk: SimDisk) => rebootTo(disk, root),
     close: (s) => s.close(),
     verify: (s, allowed, what) => verifyBlobs(root, s, allowed, keys, what),
   };
@@ -260,7 +263,8 @@ interface DatasetHandle {
 
 const PREFIX = "datasets/events";
 
-function rows(batch: number, n: number): { k: string; v: number; s: string }[] {
+/** The rows of append `batch`: `n` of them over three partitions. */
+export function rows(batch: number, n: number): { k: string; v: number; s: string }[] {
   return Array.from({ length: n }, (_, i) => ({
     k: ["x", "y", "z"][(i + batch) % 3]!,
     v: batch * 1000 + i,
@@ -268,7 +272,8 @@ function rows(batch: number, n: number): { k: string; v: number; s: string }[] {
   }));
 }
 
-function rowKey(r: { k: unknown; v: unknown; s: unknown }): string {
+/** One row as the model holds it. */
+export function rowKey(r: { k: unknown; v: unknown; s: unknown }): string {
   return JSON.stringify([r.k, Number(r.v), r.s]);
 }
 
@@ -292,8 +297,9 @@ export function datasetTarget(base: string): StoreTarget<DatasetHandle, RowsMode
     root,
     steps,
     empty: () => [],
-    async open(fs) {
-      const blobs = await LocalBlobStore.open(root, { fs });
+    restore: (disk) => rebootTo(disk, root),
+    async open(disk) {
+      const blobs = await LocalBlobStore.open(root, { fs: mirroredFs(disk) });
       try {
         const ds = await PartitionedDataset.open({ store: blobs, prefix: PREFIX }).catch(
           async (err) => {
@@ -308,30 +314,42 @@ export function datasetTarget(base: string): StoreTarget<DatasetHandle, RowsMode
       }
     },
     close: (h) => h.blobs.close(),
-    async verify(h, allowed, what) {
-      // The manifest names only complete files: each reads back whole and the rows add up.
-      const parts = await h.ds.listPartitions();
-      for (const p of parts) {
-        for (const f of p.files) {
-          const got = await h.blobs.head(`${PREFIX}/${f}`).catch((e) => e);
-          if (got instanceof Error) throw new Error(`${what}: the manifest names ${f}: ${got}`);
-        }
-      }
-      const table = await h.ds.read();
-      const found = table.toRows().map((r) => rowKey(r as { k: unknown; v: unknown; s: unknown }))
-        .sort();
-      const listed = parts.reduce((n, p) => n + p.numRows, 0);
-      if (listed !== found.length) {
-        throw new Error(`${what}: manifest counts ${listed} rows, read ${found.length}`);
-      }
-      const text = found.join("\n");
-      if (!allowed.some((m) => m.join("\n") === text)) {
-        throw new Error(
-          `${what}: dataset holds ${found.length} rows, want ${
-            allowed.map((m) => m.length).join(" or ")
-          }`,
-        );
-      }
-    },
+    verify: (h, allowed, what) =>
+      verifyDataset(h.ds, (f) => h.blobs.head(`${PREFIX}/${f}`).then(() => {}), allowed, what),
   };
+}
+
+/**
+ * Throws unless the dataset's manifest names only files that are there
+ * (`present` rejects otherwise) and read whole, the rows it counts are the
+ * rows it reads, and they are exactly one of the `allowed` models.
+ */
+export async function verifyDataset(
+  ds: PartitionedDataset,
+  present: (file: string) => Promise<void>,
+  allowed: RowsModel[],
+  what: string,
+): Promise<void> {
+  const parts = await ds.listPartitions();
+  for (const p of parts) {
+    for (const f of p.files) {
+      const got = await present(f).catch((e) => e);
+      if (got instanceof Error) throw new Error(`${what}: the manifest names ${f}: ${got}`);
+    }
+  }
+  const table = await ds.read();
+  const found = table.toRows().map((r) => rowKey(r as { k: unknown; v: unknown; s: unknown }))
+    .sort();
+  const listed = parts.reduce((n, p) => n + p.numRows, 0);
+  if (listed !== found.length) {
+    throw new Error(`${what}: manifest counts ${listed} rows, read ${found.length}`);
+  }
+  const text = found.join("\n");
+  if (!allowed.some((m) => m.join("\n") === text)) {
+    throw new Error(
+      `${what}: dataset holds ${found.length} rows, want ${
+        allowed.map((m) => m.length).join(" or ")
+      }`,
+    );
+  }
 }

@@ -1,4 +1,6 @@
-// The local blob store and a dataset on it, on the simulated disk: a power
+// The local blob store, a dataset on it and a dataset in a local directory
+// (its file calls put on the simulated disk through columnar's `localDisk`),
+// on the simulated disk: a power
 // cut or kill at every call of the workload (the store opens; every
 // acknowledged put, copy, rename and delete holds with its exact bytes and
 // metadata; the step in flight shows its before or after, whole; listing
@@ -9,6 +11,7 @@
 // a directory land in any order), with extra scatter cuts where a directory
 // fsync is in flight.
 import { blobTarget, datasetTarget } from "./_blob_targets.ts";
+import { dirDatasetTarget } from "./_dir_dataset_target.ts";
 import {
   BLOB_CI,
   type StoreBudget,
@@ -59,3 +62,4 @@ function suite<S, M>(
 
 suite("local blob store", blobTarget, BLOB_CI, true);
 suite("dataset on local blobs", datasetTarget, { ...BLOB_CI, crashSample: DATASET_SAMPLE }, false);
+suite("dataset in a local directory", dirDatasetTarget, BLOB_CI, true);

@@ -1,14 +1,15 @@
-// `deno task faults [--exhaustive] [--seconds N] [--engine btree|lsm|blob|dataset]`: the
+// `deno task faults [--exhaustive] [--seconds N] [--engine btree|lsm|blob|dataset|dir]`: the
 // crash-point and I/O-error runs of tests/faults outside the test runner.
 // Without flags it runs what CI runs. `--exhaustive` cuts the power at every
 // call in both cut modes and injects every error code at every call; with
 // `--seconds N` it repeats with new tear seeds until the time is up (the blob
-// store and the dataset run once after the engines, in what time is left:
+// store and the datasets run once after the engines, in what time is left:
 // give them `--engine blob` for the whole of it).
 import { parseArgs } from "node:util";
 import { btreeTarget, lsmTarget } from "./_targets.ts";
 import { type Budget, CI, crashPoints, faultRuns, summary } from "./_suite.ts";
 import { blobTarget, datasetTarget } from "./_blob_targets.ts";
+import { dirDatasetTarget } from "./_dir_dataset_target.ts";
 import {
   BLOB_CI,
   type StoreBudget,
@@ -27,6 +28,8 @@ const blobRun = (base: string, b: StoreBudget, faults: boolean) =>
   storeRun(blobTarget(base), b, faults);
 const datasetRun = (base: string, b: StoreBudget, faults: boolean) =>
   storeRun(datasetTarget(base), b, faults);
+const dirRun = (base: string, b: StoreBudget, faults: boolean) =>
+  storeRun(dirDatasetTarget(base), b, faults);
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -68,8 +71,8 @@ for (let pass = 1; makers.length > 0 && (pass === 1 || left() > 0); pass++) {
   }
   if (seconds === undefined || failed) break;
 }
-// The local blob store and a dataset on it (--engine blob / dataset).
-for (const [name, run] of [["blob", blobRun], ["dataset", datasetRun]] as const) {
+// The local blob store, a dataset on it and one in a directory (--engine blob / dataset / dir).
+for (const [name, run] of [["blob", blobRun], ["dataset", datasetRun], ["dir", dirRun]] as const) {
   if (values.engine !== undefined && !name.startsWith(values.engine)) continue;
   const b: StoreBudget = values.exhaustive
     ? { crashSample: Infinity, allModes: true, allCodes: true, dirMixes: 8, seconds: left() }
@@ -77,7 +80,7 @@ for (const [name, run] of [["blob", blobRun], ["dataset", datasetRun]] as const)
   if (!values.exhaustive && name === "dataset") b.crashSample = 60;
   const base = Deno.makeTempDirSync({ prefix: "oxistore-faults-" });
   try {
-    console.log(await run(base, b, name === "blob"));
+    console.log(await run(base, b, name !== "dataset"));
   } catch (err) {
     failed = true;
     console.error(`${name}: ${(err as Error).stack ?? err}`);
