@@ -1072,7 +1072,11 @@ export class LsmEngine implements RawEngine {
   /** Learns of other openers' commits now (core calls it before a watch starts). */
   refresh(): void {
     const o = this.#openers;
-    if (o !== undefined && !o.solo && !this.#closed) this.#follow();
+    if (o === undefined || this.#closed) return;
+    // A watch starts: the timer that follows other openers keeps the
+    // process alive while it waits (the next tick lets go if no one watches).
+    if (this.#timer !== undefined) Deno.refTimer(this.#timer);
+    if (!o.solo) this.#follow();
   }
 
   /**
