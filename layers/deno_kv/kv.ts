@@ -24,6 +24,7 @@ import { QueueWorker } from "./_queue.ts";
 import { checkConsistency } from "./_validate.ts";
 import { watchStream } from "./_watch.ts";
 import { registerStore } from "./_runtime.ts";
+import { StoreReads } from "./_reads.ts";
 
 const MAX_GET_MANY = 10;
 
@@ -58,6 +59,7 @@ export interface KvRuntime {
 export class Kv implements AsyncDisposable {
   readonly #rt: KvRuntime;
   readonly #committer: Committer;
+  readonly #reads: StoreReads;
   readonly #queue: QueueWorker;
   readonly #onClose = new Set<() => void>();
   #closing: Promise<void> | undefined;
@@ -67,6 +69,7 @@ export class Kv implements AsyncDisposable {
     this.#rt = runtime;
     registerStore(this, runtime.store);
     this.#committer = new Committer(runtime.store);
+    this.#reads = new StoreReads(runtime.store);
     this.#queue = new QueueWorker(runtime.store, this.#committer, {
       leaseMs: runtime.queueLeaseMs,
       pollMs: runtime.pollMs,
@@ -90,7 +93,8 @@ export class Kv implements AsyncDisposable {
     checkConsistency(options?.consistency);
     this.#open("get");
     const raw = encodeReadKey(key);
-    return this.#entry<T>(key, raw, await this.#rt.store.get(raw), Date.now());
+    const rec = this.#reads.get(raw);
+    return this.#entry<T>(key, raw, rec instanceof Promise ? await rec : rec, Date.now());
   }
 
   #entry<T>(
@@ -142,7 +146,7 @@ export class Kv implements AsyncDisposable {
   /** The entries a selector picks, in key order (see {@link KvListIterator}). */
   list<T = unknown>(selector: KvListSelector, options?: KvListOptions): KvListIterator<T> {
     this.#open("list");
-    return new KvListIterator<T>(this.#rt.store, selector, options);
+    return new KvListIterator<T>(this.#reads, selector, options);
   }
 
   /** A new atomic operation. */

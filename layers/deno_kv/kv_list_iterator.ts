@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { KvStore } from "../../core/kv.ts";
+import type { KvEntry as RawEntry } from "../../core/kv.ts";
 import type { KvEntry, KvListOptions, KvListSelector } from "./types.ts";
 import { decodeKey, encodeReadKey } from "./_key_codec.ts";
 import { decodeValue } from "./_value_codec.ts";
@@ -18,6 +18,7 @@ import {
 import { checkConsistency } from "./_validate.ts";
 import { compareBytes } from "../../core/bytes.ts";
 import { fromBase64Url, toBase64Url } from "../../core/encoding.ts";
+import type { StoreReads } from "./_reads.ts";
 
 const MAX_BATCH = 1000;
 const DEFAULT_BATCH = 100;
@@ -109,7 +110,7 @@ function decodeCursor(common: Uint8Array, cursor: string): Uint8Array {
  * ```
  */
 export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
-  readonly #store: KvStore;
+  readonly #reads: StoreReads;
   readonly #bounds: Bounds;
   readonly #limit: number | undefined;
   readonly #reverse: boolean;
@@ -124,10 +125,13 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
   #done = false;
   #count = 0;
   #cursor: string | undefined;
+  /** Entries a batch read (live or not), and the last one's key. */
+  #raw = 0;
+  #last: Uint8Array | undefined;
 
   /** @internal Made by `Kv.list`. */
-  constructor(store: KvStore, selector: KvListSelector, options: KvListOptions = {}) {
-    this.#store = store;
+  constructor(reads: StoreReads, selector: KvListSelector, options: KvListOptions = {}) {
+    this.#reads = reads;
     const { limit, batchSize, reverse, consistency, cursor } = options;
     if (limit !== undefined && !(limit > 0 && Number.isInteger(limit))) {
       throw new Error(`Limit must be a positive integer: received ${limit}`);
@@ -214,28 +218,35 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
       return;
     }
     const now = Date.now();
-    let raw = 0;
-    const scan = this.#store.range(this.#lo, this.#hi, {
+    const before = this.#raw;
+    this.#last = undefined;
+    const scan = this.#reads.range(this.#lo, this.#hi, {
       reverse: this.#reverse,
       limit: this.#batchSize,
     });
-    let last: Uint8Array | undefined;
-    for await (const [key, rec] of scan) {
-      raw++;
-      last = key;
-      if (!recordIsLive(rec, now)) continue;
-      this.#buffer.push({
-        key: decodeKey(key),
-        value: decodeValue(recordValue(rec)) as T,
-        versionstamp: recordVersionstamp(rec),
-      });
-      this.#rawKeys.push(key);
-    }
+    // A store that reads synchronously is iterated without a promise per entry.
+    if (Symbol.iterator in scan) { for (const e of scan) this.#add(e, now); }
+    else for await (const e of scan) this.#add(e, now);
+    const raw = this.#raw - before;
+    const last = this.#last;
     if (last !== undefined) {
       if (this.#reverse) this.#hi = last;
       else this.#lo = concat(last, Uint8Array.of(0x00));
     }
     if (raw < this.#batchSize) this.#lastBatch = true;
+  }
+
+  /** One entry of a batch (expired ones are skipped, yet move the batch on). */
+  #add([key, rec]: RawEntry, now: number): void {
+    this.#raw++;
+    this.#last = key;
+    if (!recordIsLive(rec, now)) return;
+    this.#buffer.push({
+      key: decodeKey(key),
+      value: decodeValue(recordValue(rec)) as T,
+      versionstamp: recordVersionstamp(rec),
+    });
+    this.#rawKeys.push(key);
   }
 
   /** This iterator. */
