@@ -76,6 +76,22 @@ export function rootState(store: unknown): Shared | undefined {
   return typeof store === "object" && store !== null ? roots.get(store) : undefined;
 }
 
+/** Every handle's shared state, tree prefix and open check, for core's own {@link handleState}. */
+const handles = new WeakMap<object, HandleState>();
+
+/** What core's own layers may use of a handle (see `_locked_commit.ts`). */
+export interface HandleState {
+  shared: Shared;
+  prefix: Uint8Array;
+  /** Throws `Closed` / `ReadOnly` as the handle's own operations do. */
+  check(op: string, write: boolean): void;
+}
+
+/** The state behind any EngineStore handle (root or tree); undefined for any other store. */
+export function handleState(store: unknown): HandleState | undefined {
+  return typeof store === "object" && store !== null ? handles.get(store) : undefined;
+}
+
 /** What `tree()` hands the constructor instead of an engine. */
 class TreeSeed {
   constructor(readonly shared: Shared, readonly name: string) {}
@@ -118,6 +134,11 @@ export class EngineStore implements KvStore {
       this.#isRoot = true;
       roots.set(this, this.#s);
     }
+    handles.set(this, {
+      shared: this.#s,
+      prefix: this.#prefix,
+      check: (op, write) => this.#check(op, write),
+    });
   }
 
   /** Which engine runs this store. */

@@ -2,9 +2,11 @@
 // in one optimistic transaction that also bumps the durable commit counter, so every commit
 // gets the next versionstamp and concurrent committers (other processes) conflict and retry.
 import { StoreError } from "../../core/error.ts";
-import type { KvStore, KvTxn } from "../../core/kv.ts";
+import type { KvStore } from "../../core/kv.ts";
 import { Mutex } from "../../core/mutex.ts";
 import { txnCommitApplied, txnPutExpiring } from "../../core/_txn.ts";
+import { type LockedCommit, lockedCommitOf, type LockedWrite } from "../../core/_locked_commit.ts";
+import { keyId } from "../../core/_key_id.ts";
 import { decodeValue, encodeU64, encodeValue, u64Of } from "./_value_codec.ts";
 import { wrappingAdd } from "./kv_u64.ts";
 import {
@@ -62,6 +64,14 @@ const MAX_CONFLICT_RETRIES = 100;
 /** At most this many applied commits wait for a later one's sync (a steady stream still syncs). */
 const MAX_DEFERRED_SYNCS = 256;
 
+/** Reads and writes of one commit: a transaction's, or those of a commit under the lock. */
+interface Access {
+  get(key: Uint8Array): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  /** `expiresAt`: the engine's deadline for the entry (epoch ms), when it expires. */
+  put(key: Uint8Array, value: Uint8Array, expiresAt: number | undefined): void | Promise<void>;
+  delete(key: Uint8Array): void | Promise<void>;
+}
+
 /** A commit applied, not yet known durable. */
 interface Applied {
   vs: string;
@@ -86,8 +96,12 @@ export class Committer {
   #applied = 0;
   #failure: TypeError | undefined;
 
+  /** Commits under the store's lock, where the store allows them (see `_locked_commit.ts`). */
+  readonly #locked: LockedCommit | undefined;
+
   constructor(store: KvStore) {
     this.#store = store;
+    this.#locked = lockedCommitOf(store);
   }
 
   /** Calls `fn` after each commit of this process; returns the unsubscribe function. */
@@ -168,69 +182,42 @@ export class Committer {
     });
   }
 
+  /** One try through a transaction (any store): its conflicts are retried by the caller. */
   async #attempt(
     checks: PreparedCheck[],
     mutations: PreparedMutation[],
     enqueues: PreparedEnqueue[],
   ): Promise<{ vs: string; durable: () => Promise<void> } | null> {
-    this.#applied = 0;
-    this.#failure = undefined;
-    this.#stampedKeys = [];
+    if (this.#locked !== undefined) {
+      return this.#lockedAttempt(this.#locked, checks, mutations, enqueues);
+    }
     const txn = await this.#store.transaction();
     let done = false;
     try {
-      const now = Date.now();
-      for (const c of checks) {
-        const rec = await txn.get(c.key);
-        const current = rec !== undefined && recordIsLive(rec, now)
-          ? recordVersionstamp(rec)
-          : null;
-        if (current !== c.versionstamp) return null;
-      }
-      const counter = await txn.get(COUNTER_KEY);
-      const version = (counter === undefined
-        ? 0n
-        : new DataView(counter.buffer, counter.byteOffset).getBigUint64(0)) + 1n;
-      const vs = versionstampBytes(version);
       const expiring: [Uint8Array, number][] = [];
-      const written: Uint8Array[] = [];
-      for (const m of mutations) {
-        try {
-          await this.#apply(txn, m, vs, now, expiring, written);
-        } catch (err) {
-          if (!(err instanceof TypeError)) {
-            throw err;
-          }
-          this.#failure = err;
-          break;
-        }
-        this.#applied++;
-      }
-      for (let i = 0; i < enqueues.length && this.#failure === undefined; i++) {
-        const e = enqueues[i]!;
-        const id = versionstampBytes(version);
-        new DataView(id.buffer).setUint16(8, i);
-        await txn.put(
-          concat(QUEUE_READY_PREFIX, u64be(now + e.delay), id),
-          encodeQueueMessage({ ...e, attempt: 0 }),
-        );
-      }
-      const next = new Uint8Array(8);
-      new DataView(next.buffer).setBigUint64(0, version);
-      await txn.put(COUNTER_KEY, next);
+      const access: Access = {
+        get: (key) => txn.get(key),
+        put: async (key, value, expiresAt) => {
+          if (expiresAt === undefined) return txn.put(key, value);
+          if (await txnPutExpiring(txn, key, value, expiresAt)) return;
+          await txn.put(key, value);
+          expiring.push([key, expiresAt]);
+        },
+        delete: (key) => txn.delete(key),
+      };
+      const vs = await this.#body(access, checks, mutations, enqueues);
+      if (vs === null) return null;
       done = true;
       let { durable } = await txnCommitApplied(txn);
       // Over a store whose transactions cannot carry a TTL (a layer's), the TTL is set after.
       if (expiring.length > 0) {
         await durable();
-        for (const [key, ms] of expiring) {
-          await this.#store.expire(key, Math.max(1, ms));
+        for (const [key, at] of expiring) {
+          await this.#store.expire(key, Math.max(1, at - Date.now()));
         }
-        durable = () =>
-          Promise.resolve();
+        durable = () => Promise.resolve();
       }
-      this.#stampedKeys = written;
-      return { vs: versionstampText(vs), durable };
+      return { vs, durable };
     } finally {
       if (!done) {
         try {
@@ -242,17 +229,97 @@ export class Committer {
     }
   }
 
-  /** Applies one mutation to the transaction; a `TypeError` stops the commit's later ones. */
+  /** One commit computed under the store's commit lock (B-tree, LSM): it cannot conflict. */
+  async #lockedAttempt(
+    locked: LockedCommit,
+    checks: PreparedCheck[],
+    mutations: PreparedMutation[],
+    enqueues: PreparedEnqueue[],
+  ): Promise<{ vs: string; durable: () => Promise<void> } | null> {
+    const { result, durable } = await locked(async (read) => {
+      // This commit's own writes, read back by its later mutations (a sum after a set).
+      const writes = new Map<string, LockedWrite>();
+      const access: Access = {
+        get: (key) => {
+          const w = writes.get(keyId(key));
+          return w !== undefined ? w.value : read(key);
+        },
+        put: (key, value, expiresAt) => {
+          writes.set(keyId(key), { key, value, expiresAt });
+        },
+        delete: (key) => {
+          writes.set(keyId(key), { key, value: undefined });
+        },
+      };
+      const vs = await this.#body(access, checks, mutations, enqueues);
+      return { writes: vs === null ? [] : [...writes.values()], result: vs };
+    });
+    return result === null ? null : { vs: result, durable };
+  }
+
+  /**
+   * Checks, the counter, the mutations and the enqueues of one commit through `a`; the new
+   * versionstamp, or null when a check failed (nothing written).
+   */
+  async #body(
+    a: Access,
+    checks: PreparedCheck[],
+    mutations: PreparedMutation[],
+    enqueues: PreparedEnqueue[],
+  ): Promise<string | null> {
+    this.#applied = 0;
+    this.#failure = undefined;
+    this.#stampedKeys = [];
+    const now = Date.now();
+    for (const c of checks) {
+      const rec = await a.get(c.key);
+      const current = rec !== undefined && recordIsLive(rec, now) ? recordVersionstamp(rec) : null;
+      if (current !== c.versionstamp) return null;
+    }
+    const counter = await a.get(COUNTER_KEY);
+    const version =
+      (counter === undefined
+        ? 0n
+        : new DataView(counter.buffer, counter.byteOffset).getBigUint64(0)) + 1n;
+    const vs = versionstampBytes(version);
+    const written: Uint8Array[] = [];
+    for (const m of mutations) {
+      try {
+        await this.#apply(a, m, vs, now, written);
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw err;
+        this.#failure = err;
+        break;
+      }
+      this.#applied++;
+    }
+    for (let i = 0; i < enqueues.length && this.#failure === undefined; i++) {
+      const e = enqueues[i]!;
+      const id = versionstampBytes(version);
+      new DataView(id.buffer).setUint16(8, i);
+      await a.put(
+        concat(QUEUE_READY_PREFIX, u64be(now + e.delay), id),
+        encodeQueueMessage({ ...e, attempt: 0 }),
+        undefined,
+      );
+    }
+    const next = new Uint8Array(8);
+    new DataView(next.buffer).setBigUint64(0, version);
+    await a.put(COUNTER_KEY, next, undefined);
+    this.#stampedKeys = written;
+    return versionstampText(vs);
+  }
+
+  /** Applies one mutation through `a`; a `TypeError` stops the commit's later ones. */
   async #apply(
-    txn: KvTxn,
+    a: Access,
     m: PreparedMutation,
     vs: Uint8Array,
     now: number,
-    expiring: [Uint8Array, number][],
     written: Uint8Array[],
   ): Promise<void> {
     if (m.type === "delete") {
-      await txn.delete(m.key);
+      await a.delete(m.key);
     } else if (m.type === "set") {
       const expiresAt = m.expireIn === undefined ? undefined : now + m.expireIn;
       const key = m.stamped ? stampKey(m.key, versionstampText(vs)) : m.key;
@@ -260,22 +327,18 @@ export class Committer {
         ? sealRecord(m.value, vs, expiresAt)
         : encodeRecord(vs, expiresAt, m.value);
       // The engine's own TTL reclaims the space; reads already treat the record as gone.
-      if (expiresAt === undefined) await txn.put(key, rec);
-      else if (!(await txnPutExpiring(txn, key, rec, expiresAt))) {
-        await txn.put(key, rec);
-        expiring.push([key, m.expireIn!]);
-      }
+      await a.put(key, rec, expiresAt);
       if (m.stamped) {
         written.push(key);
       }
     } else if (m.type === "fail") {
       throw new TypeError(m.message);
     } else if (m.type === "sumPlain") {
-      const rec = await txn.get(m.key);
+      const rec = await a.get(m.key);
       const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
-      await txn.put(m.key, encodeRecord(vs, undefined, plainSum(live, m.operand)));
+      await a.put(m.key, encodeRecord(vs, undefined, plainSum(live, m.operand)), undefined);
     } else {
-      const rec = await txn.get(m.key);
+      const rec = await a.get(m.key);
       const live = rec !== undefined && recordIsLive(rec, now) ? recordValue(rec) : undefined;
       let next = m.operand;
       if (live !== undefined) {
@@ -291,7 +354,7 @@ export class Committer {
           ? (current < m.operand ? current : m.operand)
           : (current > m.operand ? current : m.operand);
       }
-      await txn.put(m.key, encodeRecord(vs, undefined, encodeU64(next)));
+      await a.put(m.key, encodeRecord(vs, undefined, encodeU64(next)), undefined);
     }
   }
 

@@ -3,18 +3,31 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { type KvU64, openKv } from "@cooljapan/oxistore/deno-kv";
 
-Deno.test("deno-kv two openers: concurrent sums through both lose nothing; versionstamps are distinct", async () => {
-  const path = `${await Deno.makeTempDir()}/shared.oxi`;
-  await using a = await openKv(path);
-  await using b = await openKv(path);
-  const results = await Promise.all(
-    Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).atomic().sum(["n"], 1n).commit()),
-  );
-  const stamps = results.map((r) => (r.ok ? r.versionstamp : "failed"));
-  strictEqual(new Set(stamps).size, 40);
-  strictEqual((await a.get<KvU64>(["n"])).value?.value, 40n);
-  strictEqual((await b.get<KvU64>(["n"])).value?.value, 40n);
-});
+for (const kind of ["btree", "lsm"] as const) {
+  Deno.test(`deno-kv two openers (${kind}): concurrent sums through both lose nothing; versionstamps are distinct`, async () => {
+    const path = `${await Deno.makeTempDir()}/shared.oxi`;
+    await using a = await openKv(path, { kind });
+    await using b = await openKv(path, { kind });
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).atomic().sum(["n"], 1n).commit()),
+    );
+    const stamps = results.map((r) => (r.ok ? r.versionstamp : "failed"));
+    strictEqual(new Set(stamps).size, 40);
+    strictEqual((await a.get<KvU64>(["n"])).value?.value, 40n);
+    strictEqual((await b.get<KvU64>(["n"])).value?.value, 40n);
+    // Check-and-set races through both openers: exactly one wins each round.
+    for (let round = 0; round < 5; round++) {
+      const seen = await a.get(["n"]);
+      const racers = await Promise.all(
+        Array.from(
+          { length: 6 },
+          (_, i) => (i % 2 ? a : b).atomic().check(seen).set(["n"], round).commit(),
+        ),
+      );
+      strictEqual(racers.filter((r) => r.ok).length, 1);
+    }
+  });
+}
 
 Deno.test("deno-kv two openers: each queue message is delivered once, to one of the listeners", async () => {
   const path = `${await Deno.makeTempDir()}/queue.oxi`;
