@@ -245,16 +245,28 @@ export class LsmEngine implements RawEngine {
     // newest one: a rotated log's last fdatasync runs in the background and
     // no later commit is acknowledged before it completes.
     this.#walNo = Math.max(state.logNumber - 1, ...wals);
+    let whole = true;
     for (const w of wals) {
       const name = walName(w);
       const { batches, torn, end } = readWal(fs.readFile(name), name, true);
       for (const ops of batches) this.#applyMem(ops);
       this.#walNo = w;
       this.#walEnd = end;
+      whole = !torn;
       if (torn) break;
     }
     if (this.#readOnly) {
       if (fs.exists(walName(this.#walNo))) this.#walReader = fs.open(walName(this.#walNo), false);
+      return;
+    }
+    // After a clean close: one empty, whole log the manifest names. It goes on
+    // as it is (no table to write, no manifest edit, no new log: a fast open).
+    if (
+      wals.length === 1 && wals[0] === state.logNumber && whole && this.#mem.count === 0 &&
+      this.#walEnd === WAL_HEADER
+    ) {
+      this.#wal = new WalWriter(fs.open(walName(wals[0]), true), wals[0], false, WAL_HEADER);
+      this.#kick();
       return;
     }
     // The new log comes after every old one (they are all deleted below).
@@ -872,12 +884,34 @@ export class LsmEngine implements RawEngine {
     this.#workers = undefined;
     try {
       await Promise.allSettled([this.#bgFlush, this.#bgCompact, this.#oldSync]);
+      await this.#flushAtClose();
       if (this.#wal) await this.#wal.finish();
     } finally {
       this.#closed = true;
       this.#wake();
       this.#closeFiles();
       this.#leave();
+    }
+  }
+
+  /**
+   * A lone writer's clean close writes its memtables as tables and leaves
+   * one empty log, so the next open replays nothing and writes nothing. A
+   * failure leaves the logs as they are (the next open replays them).
+   */
+  async #flushAtClose(): Promise<void> {
+    const o = this.#openers;
+    if (o === undefined || !o.solo || this.#readOnly || this.#bgError || !this.#wal) return;
+    if (this.#mem.count === 0 && this.#imms.length === 0) return;
+    if (!this.#jobs.tryAcquire()) return;
+    try {
+      if (this.#mem.count > 0) this.#rotate();
+      while (this.#imms.length > 0) await this.#flushOldest(false);
+      await this.#oldSync;
+    } catch {
+      // The logs still hold every commit.
+    } finally {
+      this.#jobs.release();
     }
   }
 

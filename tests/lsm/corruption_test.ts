@@ -17,11 +17,28 @@ function flip(path: string, at: (len: number) => number): void {
   Deno.writeFileSync(path, b);
 }
 
-/** Writes `n` keys only to the WAL (no flush) and closes. */
-async function walOnly(dir: string, n: number): Promise<void> {
-  const s = await openLsm(dir);
-  for (let i = 0; i < n; i++) await s.put(`k${String(i).padStart(4, "0")}`, `value-${i}`);
-  await s.close();
+const WAL_ONLY = `
+import { openLsm } from ${JSON.stringify(new URL("../../kv/lsm/mod.ts", import.meta.url).href)};
+const s = await openLsm(Deno.args[0]);
+if (Deno.args[2]) await s.put(Deno.args[2], "x");
+else for (let i = 0; i < Number(Deno.args[1]); i++) await s.put(\`k\${String(i).padStart(4, "0")}\`, \`value-\${i}\`);
+Deno.exit(0); // no close: a clean close would write the memtable as a table
+`;
+
+/** Writes `n` durable keys only to the WAL (no flush): a process that ends without closing. */
+async function walOnly(dir: string, n: number, key = ""): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--config",
+      new URL("../../deno.json", import.meta.url).pathname,
+      WAL_ONLY,
+      dir,
+      String(n),
+      key,
+    ],
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
 }
 
 Deno.test("lsm: a bit flip in the middle of the WAL is Corruption", async () => {
@@ -169,9 +186,7 @@ Deno.test("lsm: a torn older log ends the replay; later logs are not applied", a
     const [older] = files(dir, ".wal").slice(-1);
     // A later log holding other commits (made in another store, same format).
     const other = await Deno.makeTempDir({ prefix: "lsm-corrupt-other-" });
-    const s = await openLsm(other);
-    await s.put("later", "x");
-    await s.close();
+    await walOnly(other, 0, "later");
     const [otherWal] = files(other, ".wal").slice(-1);
     const n = Number(older!.slice(0, -4)) + 1;
     Deno.copyFileSync(`${other}/${otherWal}`, `${dir}/${String(n).padStart(6, "0")}.wal`);

@@ -95,3 +95,22 @@ Deno.test("lsm: after every handle closed, a lone reopen has everything and only
     assertEquals(files(dir, ".wal").length, 1);
   });
 });
+
+Deno.test("lsm: a lone writer's clean close writes its memtable as a table; the next open replays and writes nothing", async () => {
+  await withTempDir(async (dir) => {
+    const a = await openLsm(dir);
+    for (let i = 0; i < 100; i++) await a.put(`k${i}`, `v${i}`);
+    await a.close();
+    const wals = files(dir, ".wal");
+    assertEquals(wals.length, 1);
+    assertEquals(Deno.statSync(`${dir}/${wals[0]}`).size, 12); // a header, no records
+    const before = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    const manifest = Deno.readFileSync(`${dir}/MANIFEST`);
+    await using b = await openLsm(dir);
+    assertEquals(await b.count(), 100);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), before);
+    assertEquals(Deno.readFileSync(`${dir}/MANIFEST`), manifest);
+    await b.put("k100", "v100");
+    assertEquals(await b.count(), 101);
+  });
+});
