@@ -1,5 +1,6 @@
-// Reads one sorted table: footer, index and filter are loaded at open; data
-// blocks come through the shared block cache. Any checksum or format error
+// Reads one sorted table: footer and filter are loaded at open, the index on
+// first use (an open of many tables reads little; a read that the filter
+// answers never needs it); data blocks come through the shared block cache. Any checksum or format error
 // becomes `Corruption` naming the file.
 import { compareBytes } from "../../core/bytes.ts";
 import { StoreError } from "../../core/error.ts";
@@ -27,9 +28,13 @@ export class TableReader {
   readonly #file: LsmFile;
   readonly #cache: BlockCache;
   readonly #filter: Uint8Array;
-  readonly #lastKeys: Uint8Array[] = [];
-  readonly #offs: number[] = [];
-  readonly #lens: number[] = [];
+  readonly #indexAt: number;
+  readonly #indexLen: number;
+  readonly #filterAt: number;
+  #lastKeys: Uint8Array[] = [];
+  #offs: number[] = [];
+  #lens: number[] = [];
+  #indexed = false;
 
   constructor(file: LsmFile, number: number, name: string, cache: BlockCache) {
     this.#file = file;
@@ -55,19 +60,38 @@ export class TableReader {
         throw new Error("footer offsets out of range");
       }
       this.#filter = decodeBlock(file.readAt(filterOff, filterLen));
-      const index = new BlockCursor(decodeBlock(file.readAt(indexOff, indexLen)));
-      while (index.step()) {
-        this.#lastKeys.push(index.currentKey());
-        const r = new ByteReader(index.currentValue());
-        const off = r.varint();
-        const len = r.varint();
-        if (off + len > filterOff) throw new Error("index entry out of range");
-        this.#offs.push(off);
-        this.#lens.push(len);
-      }
+      this.#indexAt = indexOff;
+      this.#indexLen = indexLen;
+      this.#filterAt = filterOff;
     } catch (err) {
       throw this.#bad("cannot open", err);
     }
+  }
+
+  /** Reads the block index (once). */
+  #index(): void {
+    if (this.#indexed) return;
+    const lastKeys: Uint8Array[] = [];
+    const offs: number[] = [];
+    const lens: number[] = [];
+    try {
+      const index = new BlockCursor(decodeBlock(this.#file.readAt(this.#indexAt, this.#indexLen)));
+      while (index.step()) {
+        lastKeys.push(index.currentKey());
+        const r = new ByteReader(index.currentValue());
+        const off = r.varint();
+        const len = r.varint();
+        if (off + len > this.#filterAt) throw new Error("index entry out of range");
+        offs.push(off);
+        lens.push(len);
+      }
+    } catch (err) {
+      throw this.#bad("cannot read its index", err);
+    }
+    this.#lastKeys = lastKeys;
+    this.#offs = offs;
+    this.#lens = lens;
+    this.#indexed = true;
   }
 
   #bad(what: string, err: unknown): StoreError {
@@ -85,12 +109,20 @@ export class TableReader {
     return this.#bad(`block ${bi}`, err);
   }
 
+  /** Blocks of the table. */
   get blockCount(): number {
+    this.#index();
+    return this.#offs.length;
+  }
+
+  /** Blocks that may be in the cache (none while the index was never read). */
+  get cachedBlocks(): number {
     return this.#offs.length;
   }
 
   /** Decoded block `i`, from the cache or the file. */
   block(i: number): Uint8Array {
+    this.#index();
     const id = this.number * 0x1000000 + i;
     const hit = this.#cache.get(id);
     if (hit) return hit;
@@ -108,6 +140,7 @@ export class TableReader {
 
   /** Index of the first block whose last key is >= key (blockCount if none). */
   blockFor(key: Uint8Array): number {
+    this.#index();
     const keys = this.#lastKeys;
     let lo = 0, hi = keys.length;
     while (lo < hi) {
@@ -142,6 +175,7 @@ export class TableReader {
       yield* this.#reverse(lo, hi);
       return;
     }
+    this.#index();
     let bi = lo === undefined ? 0 : this.blockFor(lo);
     const key = new Uint8Array(4096);
     let first = true;
@@ -172,6 +206,7 @@ export class TableReader {
     lo: Uint8Array | undefined,
     hi: Uint8Array | undefined,
   ): Generator<[Uint8Array, Uint8Array]> {
+    this.#index();
     let bi = hi === undefined ? this.#offs.length - 1 : Math.min(
       this.blockFor(hi),
       this.#offs.length - 1,

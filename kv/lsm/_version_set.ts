@@ -109,7 +109,7 @@ export class VersionSet {
     for (const level of v.levels) {
       for (const t of level) {
         if (--t.refs > 0) continue;
-        this.#cache.evictTable(t.meta.number, t.reader.blockCount);
+        this.#cache.evictTable(t.meta.number, t.reader.cachedBlocks);
         t.reader.close();
         this.#open.delete(t);
         if (!this.closed) {

@@ -117,6 +117,7 @@ export class LsmEngine implements RawEngine {
   #timer: ReturnType<typeof setInterval> | undefined;
   #soloReads = 0;
   #soloAt = 0;
+  #openKick: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(fs: LsmFs, readOnly: boolean, opts: LsmOptions) {
     this.#fs = fs;
@@ -266,7 +267,8 @@ export class LsmEngine implements RawEngine {
       this.#walEnd === WAL_HEADER
     ) {
       this.#wal = new WalWriter(fs.open(walName(wals[0]), true), wals[0], false, WAL_HEADER);
-      this.#kick();
+      // Compactions the tables may need start after the open (and its first reads).
+      this.#openKick = setTimeout(() => this.#kick(), 0);
       return;
     }
     // The new log comes after every old one (they are all deleted below).
@@ -868,6 +870,7 @@ export class LsmEngine implements RawEngine {
   /** Leaves the set of openers (nothing pinned any more). */
   #leave(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    clearTimeout(this.#openKick);
     this.#timer = undefined;
     this.#jobs.close();
     this.#openers?.close();
@@ -878,6 +881,7 @@ export class LsmEngine implements RawEngine {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    clearTimeout(this.#openKick);
     // The last store to close ends the shared threads, aborting its own jobs;
     // otherwise the jobs still running for this store are waited for below.
     if (this.#workers) releaseWorkers(this.#workers);
