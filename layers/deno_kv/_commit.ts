@@ -14,6 +14,7 @@ import {
   COUNTER_KEY,
   encodeRecord,
   QUEUE_READY_PREFIX,
+  readU64,
   recordIsLive,
   recordValue,
   recordVersionstamp,
@@ -21,6 +22,7 @@ import {
   u64be,
   versionstampBytes,
   versionstampText,
+  writeU64,
 } from "./_record.ts";
 import { encodeQueueMessage } from "./_queue_message.ts";
 import { stampKey } from "./_key_codec.ts";
@@ -277,10 +279,7 @@ export class Committer {
       if (current !== c.versionstamp) return null;
     }
     const counter = await a.get(COUNTER_KEY);
-    const version =
-      (counter === undefined
-        ? 0n
-        : new DataView(counter.buffer, counter.byteOffset).getBigUint64(0)) + 1n;
+    const version = (counter === undefined ? 0 : readU64(counter)) + 1;
     const vs = versionstampBytes(version);
     const written: Uint8Array[] = [];
     for (const m of mutations) {
@@ -304,7 +303,7 @@ export class Committer {
       );
     }
     const next = new Uint8Array(8);
-    new DataView(next.buffer).setBigUint64(0, version);
+    writeU64(next, version);
     await a.put(COUNTER_KEY, next, undefined);
     this.#stampedKeys = written;
     return versionstampText(vs);

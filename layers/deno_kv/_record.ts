@@ -22,10 +22,26 @@ export const ENTRIES_START: Uint8Array = Uint8Array.of(0x01);
 export const ENTRIES_END: Uint8Array = Uint8Array.of(0xff);
 
 /** The 10 versionstamp bytes of commit number `n`: 8 bytes of `n`, 2 bytes of 0 (as Deno). */
-export function versionstampBytes(n: bigint): Uint8Array {
+export function versionstampBytes(n: number): Uint8Array {
   const b = new Uint8Array(VS_BYTES);
-  new DataView(b.buffer).setBigUint64(0, n);
+  writeU64(b, n);
   return b;
+}
+
+// Commit counters and due times stay below 2^53: plain numbers, no BigInt allocation per commit.
+const TWO_32 = 2 ** 32;
+
+/** Writes a whole number below 2^53 as 8 big-endian bytes at the start of `b`. */
+export function writeU64(b: Uint8Array, n: number): void {
+  const dv = new DataView(b.buffer, b.byteOffset, 8);
+  dv.setUint32(0, Math.floor(n / TWO_32));
+  dv.setUint32(4, n >>> 0);
+}
+
+/** The 8 big-endian bytes at the start of `b` as a number (exact below 2^53). */
+export function readU64(b: Uint8Array): number {
+  const dv = new DataView(b.buffer, b.byteOffset, 8);
+  return dv.getUint32(0) * TWO_32 + dv.getUint32(4);
 }
 
 /** 20 lowercase hex characters, as Deno KV shows versionstamps. */
@@ -103,7 +119,7 @@ export function recordValue(rec: Uint8Array): Uint8Array {
 /** Big-endian 8 bytes of a non-negative integer below 2^53 (ready-at times). */
 export function u64be(n: number): Uint8Array {
   const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt(Math.max(0, Math.floor(n))));
+  writeU64(b, Math.max(0, Math.floor(n)));
   return b;
 }
 

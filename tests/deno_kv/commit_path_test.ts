@@ -3,7 +3,7 @@
 // stay correct, and over a layer whose transactions cannot carry a TTL the fallback still sets it.
 import { assert, assertEquals } from "../_support/assert.ts";
 import { tempDir } from "../_support/temp_dir.ts";
-import { open, openCached } from "@cooljapan/oxistore";
+import { open, openCached, openInMemory } from "@cooljapan/oxistore";
 import { openKv } from "@cooljapan/oxistore/deno-kv";
 import { rootState } from "../../core/engine_store.ts";
 import { encodeKey } from "../../layers/deno_kv/_key_codec.ts";
@@ -67,4 +67,17 @@ Deno.test("deno-kv commits: over a layered store an expiring set still gets the 
   const ttl = await store.tree("deno-kv").ttl(encodeKey(["session", 1]));
   assert(ttl !== undefined && ttl > 50_000 && ttl <= 60_000, `engine TTL ${ttl}`);
   assertEquals((await kv.get(["session", 1])).value, "x");
+});
+
+Deno.test("deno-kv commits: the counter carries past 32 bits into the versionstamp", async () => {
+  await using store = await openInMemory("btree");
+  await using kv = await openKv(store);
+  // The counter key (00 01) holds the last commit number, 8 bytes big-endian.
+  await store.tree("deno-kv").put(
+    Uint8Array.of(0x00, 0x01),
+    Uint8Array.of(0, 0, 0, 0, 255, 255, 255, 255),
+  );
+  assertEquals((await kv.set(["a"], 1)).versionstamp, "00000001000000000000");
+  assertEquals((await kv.set(["b"], 1)).versionstamp, "00000001000000010000");
+  assertEquals((await kv.get(["a"])).versionstamp, "00000001000000000000");
 });
