@@ -9,7 +9,12 @@
  *    metadata directories are fsynced;
  * 2. the content moves: a temp file renamed to `<root>/<key>`, or unlinked;
  *    the content directory is fsynced (the change is durable from here);
- * 3. each `~next` is renamed over `~blob` (a tombstone removes both).
+ * 3. each `~next` is renamed over `~blob` (a tombstone removes both: the
+ *    `~blob` durably first, then the `~next`).
+ *
+ * Step 3's rename is not fsynced on its own: the next change of the key
+ * fsyncs the metadata directory before its step 1 replaces `~next`, since a
+ * disk may apply the renames of one directory in any order.
  *
  * Every sidecar records the inode, size and mtime of the content file it
  * describes (the store never writes a content file in place: renames keep
