@@ -268,7 +268,10 @@ export class LsmEngine implements RawEngine {
     ) {
       this.#wal = new WalWriter(fs.open(walName(wals[0]), true), wals[0], false, WAL_HEADER);
       // Compactions the tables may need start after the open (and its first reads).
-      this.#openKick = setTimeout(() => this.#kick(), 0);
+      this.#openKick = setTimeout(() => {
+        this.#openKick = undefined;
+        this.#kick();
+      }, 0);
       return;
     }
     // The new log comes after every old one (they are all deleted below).
@@ -767,6 +770,12 @@ export class LsmEngine implements RawEngine {
 
   /** Waits until no background work is running or needed. */
   async waitIdle(): Promise<void> {
+    if (this.#openKick !== undefined) {
+      // The jobs an open put off start now.
+      clearTimeout(this.#openKick);
+      this.#openKick = undefined;
+      this.#kick();
+    }
     while (this.#bgFlush || this.#bgCompact) {
       await Promise.allSettled([this.#bgFlush, this.#bgCompact]);
     }
