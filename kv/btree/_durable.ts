@@ -232,7 +232,10 @@ export function cleanClose(e: EngineCore): void {
   const clean = { page: head.page, crc: head.crc, count: entries.length };
   const first = e.slotTxn[0] === e.checkpointTxn ? 1 : 0;
   writeSlot(e, clean, first);
+  // The slot holding the only durable state is rewritten only once the other
+  // slot holds it too. The second write needs no sync of its own: lost, that
+  // slot still names the same state (not marked clean), and the next
+  // checkpoint's sync makes it durable.
   e.pager.syncNow();
   writeSlot(e, clean, first === 0 ? 1 : 0);
-  e.pager.syncNow();
 }
