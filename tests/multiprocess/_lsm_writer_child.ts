@@ -18,6 +18,6 @@ for (let i = 0; i < Number(n); i++) {
   await store.batchWrite([[`pair/${i}/a`, v], [`pair/${i}/b`, v], ["last", String(i)]]);
 }
 await lsmWaitIdle(store);
-const { flushes, compactions } = lsmStats(store);
+const { flushes, compactions } = lsmStats(store)!;
 console.log(JSON.stringify({ flushes, compactions }));
 await store.close();
