@@ -18,13 +18,12 @@
  * @module
  */
 import { checkStoreConfig, type StoreConfig } from "../../core/config.ts";
-import { EngineStore } from "../../core/engine_store.ts";
 import { StoreError, toStoreError } from "../../core/error.ts";
 import type { KvStore } from "../../core/kv.ts";
-import { DiskFs, MemFs } from "./_fs.ts";
-import { DENO_FS, makeDirDurable } from "../../core/_fs_calls.ts";
+import { DENO_FS } from "../../core/_fs_calls.ts";
 import { decodeManifest, FORMAT_VERSION, MANIFEST_MAGIC, MANIFEST_NAME } from "./_manifest.ts";
-import { LsmEngine } from "./lsm_engine.ts";
+import type { LsmEngine } from "./lsm_engine.ts";
+import { openLsmOn } from "./_open.ts";
 import type { LsmOptions, LsmStats } from "./lsm_options.ts";
 
 export type { LsmOptions, LsmStats };
@@ -54,33 +53,6 @@ export const LSM_MAGIC: string = MANIFEST_MAGIC;
 export const LSM_FORMAT_VERSION: number = FORMAT_VERSION;
 
 const engines = new WeakMap<KvStore, LsmEngine>();
-
-async function prepareDir(path: string, readOnly: boolean): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-    if (readOnly) {
-      throw new StoreError(
-        "NotFound",
-        `Cannot open LSM store at ${path} read-only: no store there`,
-        {
-          cause: err,
-        },
-      );
-    }
-    // Its parent is fsynced too: a store whose open resolved survives a power cut.
-    makeDirDurable(DENO_FS, path);
-    return;
-  }
-  if (!info.isDirectory) {
-    throw new StoreError(
-      "Corruption",
-      `Cannot open LSM store at ${path}: it is a file, not an oxistore LSM directory`,
-    );
-  }
-}
 
 /**
  * Opens (or creates) an LSM store in the directory `path`; `undefined` keeps
@@ -125,19 +97,7 @@ export async function openLsm(
     if (path !== undefined && (typeof path !== "string" || path === "")) {
       throw new StoreError("InvalidInput", `Invalid LSM store path: expected a non-empty string`);
     }
-    const readOnly = config.readOnly === true;
-    if (path !== undefined) await prepareDir(path, readOnly);
-    // An absolute path keeps working if the process changes directory later.
-    const fs = path === undefined ? new MemFs() : new DiskFs(await Deno.realPath(path));
-    const opts: LsmOptions = { ...tuning };
-    if (config.cacheSizeBytes !== undefined) opts.cacheSizeBytes = config.cacheSizeBytes;
-    const engine = await LsmEngine.open(fs, readOnly && path !== undefined, opts);
-    const store = new EngineStore(engine, {
-      kind: "lsm",
-      syncWrites: config.syncWrites ?? true,
-      readOnly,
-      mergeOperator: config.mergeOperator,
-    });
+    const { store, engine } = await openLsmOn(DENO_FS, path, config, tuning);
     engines.set(store, engine);
     return store;
   } catch (err) {

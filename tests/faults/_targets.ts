@@ -1,16 +1,14 @@
 // The engines on a simulated disk: each opened through its own file code
-// (the B-tree's openFileEngine and pager, the LSM's DiskFs and store
-// directory creation), with only the system calls simulated.
-import { makeDirDurable } from "../../core/_fs_calls.ts";
+// (the B-tree's openFileEngine and pager, the LSM's openLsmOn: store
+// directory creation and DiskFs), with only the system calls simulated.
 import { EngineStore } from "../../core/engine_store.ts";
-import { toStoreError } from "../../core/error.ts";
 import { compareBytes } from "../../core/bytes.ts";
 import type { KvStore } from "../../core/kv.ts";
 import { checkInvariants } from "../../kv/btree/_check.ts";
 import type { BTreeEngine } from "../../kv/btree/_engine.ts";
 import { openFileEngine } from "../../kv/btree/_open.ts";
-import { DiskFs } from "../../kv/lsm/_fs.ts";
-import { LsmEngine } from "../../kv/lsm/lsm_engine.ts";
+import { openLsmOn } from "../../kv/lsm/_open.ts";
+import type { LsmOptions } from "../../kv/lsm/lsm_options.ts";
 import type { SimDisk } from "./sim_disk.ts";
 import type { Target } from "./_harness.ts";
 import { relaxed, workload } from "./_workload.ts";
@@ -59,26 +57,16 @@ export function lsmTarget(base: string, syncWrites = true): Target {
   });
   // The directory lock is a real file: the directory exists on the real disk too.
   Deno.mkdirSync(path, { recursive: true });
-  async function openOn(disk: SimDisk): Promise<KvStore> {
-    // What openLsm does before it opens: create the directory (durably) if missing.
-    try {
-      disk.statSync(path);
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-      makeDirDurable(disk, path);
-    }
-    const engine = await LsmEngine.open(new DiskFs(path, disk), false, {
-      backgroundThreads: false,
-      memtableBytes: 4096,
-      tableBytes: 4096,
-      blockSize: 1024,
-      l0Trigger: 2,
-      levelBaseBytes: 16384,
-      levelRatio: 4,
-      cacheSizeBytes: 1 << 20,
-    });
-    return new EngineStore(engine, { kind: "lsm", syncWrites });
-  }
+  const tuning: LsmOptions = {
+    backgroundThreads: false,
+    memtableBytes: 4096,
+    tableBytes: 4096,
+    blockSize: 1024,
+    l0Trigger: 2,
+    levelBaseBytes: 16384,
+    levelRatio: 4,
+    cacheSizeBytes: 1 << 20,
+  };
   return {
     name: syncWrites ? "lsm" : "lsm (syncWrites: false)",
     base,
@@ -86,24 +74,23 @@ export function lsmTarget(base: string, syncWrites = true): Target {
     steps: syncWrites ? steps : relaxed(steps),
     relaxed: !syncWrites,
     async open(disk: SimDisk): Promise<KvStore> {
-      // As openLsm does: whatever fails leaves as a StoreError naming the store.
-      try {
-        return await openOn(disk);
-      } catch (err) {
-        throw toStoreError(err, `open LSM store at ${path}`);
-      }
+      // openLsm's own code after its argument checks: the directory's
+      // creation (and its parent's fsync) included.
+      return (await openLsmOn(disk, path, { syncWrites }, tuning)).store;
     },
-    async check(store: KvStore): Promise<void> {
-      // Scan order is strict and every scanned entry reads back the same by key.
-      let prev: Uint8Array | undefined;
-      for await (const [k, v] of store.range()) {
-        if (prev !== undefined && compareBytes(prev, k) >= 0) throw new Error("scan out of order");
-        const got = await store.get(k);
-        if (got === undefined || compareBytes(got, v) !== 0) {
-          throw new Error("get disagrees with scan");
-        }
-        prev = k;
-      }
-    },
+    check: checkLsm,
   };
+}
+
+/** The LSM's invariants seen from outside: scan order is strict, and every scanned entry reads back the same by key. */
+export async function checkLsm(store: KvStore): Promise<void> {
+  let prev: Uint8Array | undefined;
+  for await (const [k, v] of store.range()) {
+    if (prev !== undefined && compareBytes(prev, k) >= 0) throw new Error("scan out of order");
+    const got = await store.get(k);
+    if (got === undefined || compareBytes(got, v) !== 0) {
+      throw new Error("get disagrees with scan");
+    }
+    prev = k;
+  }
 }
