@@ -16,6 +16,10 @@ export interface Target {
   steps: Step[];
   /** Opens (or creates) the store on `disk` through the engine's own file code. */
   open(disk: SimDisk): Promise<KvStore>;
+  /** How a run starts, when not with {@link open} (the reopens after a cut still use it). */
+  start?(disk: SimDisk): Promise<KvStore>;
+  /** After a run: closes whatever else its steps opened (other handles of the store). */
+  cleanup?(): Promise<void>;
   /** Throws when one of the engine's internal invariants does not hold. */
   check(store: KvStore): Promise<void>;
   /**
@@ -48,7 +52,7 @@ async function drive(t: Target, disk: SimDisk): Promise<Outcome> {
     err: undefined,
   };
   try {
-    out.store = await t.open(disk);
+    out.store = await (t.start ? t.start(disk) : t.open(disk));
     for (const step of t.steps) {
       out.inflight = step;
       if (step.reopen) {
@@ -152,6 +156,7 @@ export async function countCalls(
   const disk = new SimDisk(t.base);
   disk.record = true;
   const out = await drive(t, disk);
+  await t.cleanup?.();
   if (out.err !== undefined) throw out.err;
   const kinds: Record<string, number> = {};
   for (const c of disk.log) kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
@@ -161,7 +166,8 @@ export async function countCalls(
   return { total, kinds, calls };
 }
 
-function isPowerCut(err: unknown): boolean {
+/** True when `err` is, or was caused by, a simulated power cut. */
+export function isPowerCut(err: unknown): boolean {
   for (let e = err, i = 0; e !== undefined && e !== null && i < 8; i++) {
     if (e instanceof PowerCut) return true;
     e = (e as { cause?: unknown }).cause;
@@ -193,6 +199,7 @@ export async function crashPoint(
     });
   }
   await closeQuietly(out.store);
+  await t.cleanup?.();
   const acked = out.done.slice(0, out.done.length - out.pending.length);
   const allowed = [out.acked];
   for (let i = 1; i <= out.pending.length; i++) {
@@ -221,6 +228,7 @@ export async function faultPoint(t: Target, k: number, code: FaultCode): Promise
   disk.faultAt = k;
   disk.faultCode = code;
   const out = await drive(t, disk);
+  await t.cleanup?.();
   const at = `${t.name} ${code} at call ${k} (${disk.faulted?.kind ?? "not reached"})`;
   const result: FaultResult = { surfaced: false, refusedAfterSync: false };
   if (out.err === undefined) {

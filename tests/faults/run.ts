@@ -10,6 +10,7 @@ import { btreeTarget, lsmTarget } from "./_targets.ts";
 import { type Budget, CI, crashPoints, faultRuns, summary } from "./_suite.ts";
 import { blobTarget, datasetTarget } from "./_blob_targets.ts";
 import { dirDatasetTarget } from "./_dir_dataset_target.ts";
+import { countingCutRejections, openersTarget } from "./_openers_target.ts";
 import {
   BLOB_CI,
   type StoreBudget,
@@ -70,6 +71,23 @@ for (let pass = 1; makers.length > 0 && (pass === 1 || left() > 0); pass++) {
     if (left() <= 0) break;
   }
   if (seconds === undefined || failed) break;
+}
+// Several openers of one LSM directory (--engine lsm).
+if (values.engine === undefined || "lsm".startsWith(values.engine)) {
+  for (let pass = 1; !failed && (pass === 1 || left() > 0); pass++) {
+    const base = Deno.makeTempDirSync({ prefix: "oxistore-faults-" });
+    const target = openersTarget(base);
+    try {
+      const [crash] = await countingCutRejections(() => crashPoints(target, budget(), pass));
+      console.log(`pass ${pass} ${summary(crash)}`);
+    } catch (err) {
+      failed = true;
+      console.error(`pass ${pass} ${target.name}: ${(err as Error).stack ?? err}`);
+    } finally {
+      Deno.removeSync(base, { recursive: true });
+    }
+    if (seconds === undefined) break;
+  }
 }
 // The local blob store, a dataset on it and one in a directory (--engine blob / dataset / dir).
 for (const [name, run] of [["blob", blobRun], ["dataset", datasetRun], ["dir", dirRun]] as const) {

@@ -121,6 +121,14 @@ export class SimDisk implements FsCalls {
   faulted: Call | undefined;
   /** Bytes all files may hold together; growth past it is ENOSPC. */
   capacity = Infinity;
+  /**
+   * While true, the asynchronous syncs (`syncData()`/`sync()` of a file or
+   * directory, which Deno runs in its thread pool) wait in a queue until
+   * {@link releaseSyncs}: the test chooses the order the pool finishes them
+   * in, and what other openers do meanwhile.
+   */
+  holdSyncs = false;
+  #held: { run: () => void; resolve: () => void; reject: (err: unknown) => void }[] = [];
   #random: () => number;
 
   constructor(readonly base: string, seed = 1) {
@@ -144,6 +152,7 @@ export class SimDisk implements FsCalls {
    * cut kept is all there is; handles from before are stale.
    */
   reboot(): void {
+    this.#dropHeld();
     this.#dead = false;
     this.#gen++;
     this.calls = 0;
@@ -156,6 +165,7 @@ export class SimDisk implements FsCalls {
   cut(): void {
     if (this.#dead) return;
     this.#dead = true;
+    this.#dropHeld();
     if (this.cutMode === "kill") return;
     const images = new Map<Inode, Inode>();
     const scatter = this.cutMode === "scatter";
@@ -201,6 +211,39 @@ export class SimDisk implements FsCalls {
       return out;
     };
     this.#root = rebuild(this.#root);
+  }
+
+  /** Syncs held now (see {@link holdSyncs}). */
+  get heldSyncs(): number {
+    return this.#held.length;
+  }
+
+  /** Runs the held syncs from number `from` on, newest first (the rest stay held). */
+  releaseSyncs(from = 0): void {
+    const run = this.#held.splice(from).reverse();
+    for (const [i, h] of run.entries()) {
+      try {
+        h.run();
+        h.resolve();
+      } catch (err) {
+        h.reject(err);
+        // The power went: the ones not run yet fail with it.
+        if (this.#dead) { for (const rest of run.slice(i + 1)) rest.reject(new PowerCut()); }
+        if (this.#dead) return;
+      }
+    }
+  }
+
+  /** @internal An asynchronous sync: now, or held (see {@link holdSyncs}). */
+  later(run: () => void): Promise<void> {
+    if (!this.holdSyncs) return promised(run);
+    return new Promise((resolve, reject) => this.#held.push({ run, resolve, reject }));
+  }
+
+  #dropHeld(): void {
+    const held = this.#held;
+    this.#held = [];
+    for (const h of held) h.reject(new PowerCut());
   }
 
   /** Counts a call; cuts the power or fails it when planned. */
@@ -514,10 +557,10 @@ class SimFile {
     this.disk.sync(this.inode, this.path, this.gen);
   }
   syncData(): Promise<void> {
-    return promised(() => this.syncDataSync());
+    return this.disk.later(() => this.syncDataSync());
   }
   sync(): Promise<void> {
-    return promised(() => this.syncSync());
+    return this.disk.later(() => this.syncSync());
   }
   statSync(): { size: number; isFile: boolean; isDirectory: boolean } {
     this.disk.checkGen(this.gen);
@@ -540,7 +583,7 @@ class SimDirHandle {
     this.disk.syncDirAt(this.path, this.gen);
   }
   sync(): Promise<void> {
-    return promised(() => this.syncSync());
+    return this.disk.later(() => this.syncSync());
   }
   close(): void {}
 }

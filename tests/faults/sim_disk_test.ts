@@ -106,3 +106,28 @@ Deno.test("sim disk: a full disk refuses growth with ENOSPC until space is freed
   disk.capacity = Infinity;
   strictEqual(f.writeSync(fill(200, 1)), 200);
 });
+
+Deno.test("sim disk: held async syncs make nothing durable until released, newest first; a cut fails them", async () => {
+  const disk = new SimDisk(BASE);
+  const a = disk.openSync(`${BASE}/a`, { write: true, create: true });
+  const b = disk.openSync(`${BASE}/b`, { write: true, create: true });
+  syncDir(disk, BASE);
+  disk.record = true;
+  disk.holdSyncs = true;
+  a.writeSync(fill(10, 1));
+  const first = a.syncData();
+  b.writeSync(fill(10, 2));
+  const second = b.syncData();
+  strictEqual(disk.heldSyncs, 2);
+  strictEqual(disk.log.filter((c) => c.kind === "sync").length, 0, "held: not run yet");
+  disk.releaseSyncs(1); // only the newer one
+  await second;
+  deepStrictEqual(disk.log.filter((c) => c.kind === "sync").map((c) => c.path), [`${BASE}/b`]);
+  disk.cut();
+  let failed: unknown;
+  await first.catch((err) => (failed = err));
+  strictEqual(failed instanceof PowerCut, true, "the held sync fails with the cut");
+  disk.reboot();
+  deepStrictEqual(read(disk, `${BASE}/a`), new Uint8Array(0));
+  deepStrictEqual(read(disk, `${BASE}/b`), fill(10, 2));
+});
