@@ -266,7 +266,7 @@ export function openersTarget(base: string): Target {
  * Runs `fn`, counting instead of failing on rejections nobody handles whose
  * cause is a simulated power cut. A shared log switch whose directory fsync
  * fails leaves the background fsync of the new log's name without a
- * listener (lsm_engine.ts, #rotate); after a real power cut no process is
+ * listener; after a real power cut no process is
  * left to see it, but here the process goes on.
  */
 export async function countingCutRejections<T>(fn: () => Promise<T>): Promise<[T, number]> {
