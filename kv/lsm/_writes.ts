@@ -135,16 +135,23 @@ export function rotate(e: LsmState): void {
     old.close();
     e.walSyncs += old.syncs;
   });
-  if (shared) {
-    // Others commit to the new log at once: its name must be durable first.
-    e.fs.syncDir();
-    e.tipDirty = true;
-  }
   const all = Promise.all([e.oldSync, done, dir]).then(() => {});
   e.oldSync = all;
   all.then(() => {
     if (e.oldSync === all) e.oldSync = undefined;
   }, () => {});
+  if (shared) {
+    // Others commit to the new log at once: its name must be durable first.
+    // The background syncs above already have a listener, so a failure here
+    // fails the store, never the process.
+    try {
+      e.fs.syncDir();
+    } catch (err) {
+      fail(e, err);
+      throw err;
+    }
+    e.tipDirty = true;
+  }
   e.imms.push({ mem: e.mem, wal: old.number, bytes: old.size });
   e.mem = new Memtable();
   kick(e);

@@ -19,7 +19,7 @@ import { makeDirDurable } from "../../core/_fs_calls.ts";
 import type { StoreConfig } from "../../core/config.ts";
 import type { KvStore } from "../../core/kv.ts";
 import type { SimDisk } from "./sim_disk.ts";
-import { isPowerCut, type Target } from "./_harness.ts";
+import type { Target } from "./_harness.ts";
 import type { Step } from "./_workload.ts";
 import { checkLsm } from "./_targets.ts";
 
@@ -260,29 +260,4 @@ export function openersTarget(base: string): Target {
     },
     check: checkLsm,
   };
-}
-
-/**
- * Runs `fn`, counting instead of failing on rejections nobody handles whose
- * cause is a simulated power cut. A shared log switch whose directory fsync
- * fails leaves the background fsync of the new log's name without a
- * listener; after a real power cut no process is
- * left to see it, but here the process goes on.
- */
-export async function countingCutRejections<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  let orphaned = 0;
-  const onRejection = (e: PromiseRejectionEvent) => {
-    if (!isPowerCut(e.reason)) return;
-    e.preventDefault();
-    orphaned++;
-  };
-  globalThis.addEventListener("unhandledrejection", onRejection);
-  try {
-    const result = await fn();
-    // Rejections are reported after the microtasks that could still handle them.
-    await new Promise((r) => setTimeout(r, 0));
-    return [result, orphaned];
-  } finally {
-    globalThis.removeEventListener("unhandledrejection", onRejection);
-  }
 }
