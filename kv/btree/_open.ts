@@ -99,8 +99,12 @@ export async function openFileEngine(path: string, opts: EngineOptions = {}): Pr
     // Otherwise it is live: take its newest state as it is.
     const alone = openers.others() === 0;
     const filePager = new FilePager(file, path);
+    // Others registered but the file is not a store yet: they are creating
+    // it too (or were killed doing it). Whoever takes the lock first does.
+    const size = filePager.size();
+    const creating = !readOnly && (size === 0 || unfinishedCreation(filePager, size));
     // A new file's name is durable only once its directory is synced.
-    const state = alone
+    const state = alone || creating
       ? recover(filePager, path, readOnly, () => syncDir(fs, parentDir(path)))
       : attach(filePager, path);
     const engine = new BTreeEngine({

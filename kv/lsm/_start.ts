@@ -5,6 +5,7 @@
 import { MemCursor } from "./_cursor.ts";
 import { build, kick } from "./_background.ts";
 import { loadManifest, sortFiles } from "./_recovery.ts";
+import { MANIFEST_NAME } from "./_manifest.ts";
 import { Openers } from "../../core/_openers.ts";
 import { decodeTip, JOBS_NAME, JobsLock, LOCK_NAME, READERS_NAME } from "./_shared.ts";
 import { Memtable } from "../../core/_memtable.ts";
@@ -28,7 +29,10 @@ export async function join(e: LsmState): Promise<void> {
   let alone: boolean;
   try {
     alone = o.others() === 0;
-    if (alone) {
+    // Others registered but no manifest yet: they are opening a new store
+    // too (or were killed doing it). Whoever takes the lock first creates it.
+    const creating = !e.readOnly && !e.fs.exists(MANIFEST_NAME);
+    if (alone || creating) {
       await recover(e);
       // The tip may be stale (a crash, or a lone opener that never wrote
       // it): it is the recovered state now.

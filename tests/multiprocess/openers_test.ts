@@ -11,6 +11,36 @@ const PUT = new URL("./_put_child.ts", import.meta.url).pathname;
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
 for (const kind of ["btree", "lsm"] as StoreKind[]) {
+  Deno.test(`${kind}: openers creating a new store at the same moment all open it`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "oxi-mp-" });
+    try {
+      // Handles of one process, then processes: every round a fresh path.
+      for (let round = 0; round < 3; round++) {
+        const path = `${dir}/handles${round}`;
+        const stores = await Promise.all([0, 1, 2].map(() => openWith(kind, path)));
+        await Promise.all(stores.map((s, i) => s.put(`h${i}`, String(i))));
+        for (const s of stores) equal(await s.count(), 3);
+        for (const s of stores) await s.close();
+      }
+      for (let round = 0; round < 3; round++) {
+        const path = `${dir}/procs${round}`;
+        const children = [0, 1].map((i) =>
+          new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", "--no-check", PUT, kind, path, `p${i}=${i}`],
+            stderr: "piped",
+          }).output()
+        );
+        for (const out of await Promise.all(children)) {
+          equal(out.success, true, dec.decode(out.stderr));
+        }
+        await using store = await openWith(kind, path);
+        deepStrictEqual(await store.count(), 2);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
   Deno.test(`${kind}: two isolates of one process (a Worker) share the store both ways, transactions conflict`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "oxi-mp-" });
     const path = `${dir}/store`;
