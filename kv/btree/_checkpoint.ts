@@ -10,6 +10,16 @@ import type { DeferredPager } from "./_pager.ts";
 export const LOG_MIN_PAGES = 16;
 /** The longest commit log (4 MiB): a fuller one is checkpointed. */
 const LOG_MAX_PAGES = 1024;
+/**
+ * A log may grow to this length (512 KiB) whatever the file's size. Without
+ * it a small store's log stayed at an eighth of the file (a 2 MiB store: 256
+ * KiB), so batches of random keys checkpointed every ~20 commits, each
+ * checkpoint rewriting most leaves. It costs a small store up to 512 KiB of
+ * disk and leaves the crash replay bound (one log, at most 4 MiB) as it was.
+ * Not 1 MiB: the later a log stops doubling, the later the file stops growing
+ * under a steady workload (tests/btree/engine_test.ts).
+ */
+const LOG_FLOOR_PAGES = 128;
 /** A commit writing more than this in overflow values is a checkpoint, not a log record. */
 export const LARGE_VALUE_BYTES = 64 * 1024;
 /** Buffered commits past this many bytes (in memory) are checkpointed. */
@@ -22,7 +32,11 @@ export const APPEND_MIN_OPS = 64;
  * durable, so this bounds how far the file grows past its live pages.
  */
 const SLICE_SHARE = 0.1;
-const SLICE_MIN_PAGES = 64;
+/**
+ * A step may always take 1 MiB of leaves: a small store's checkpoint then is
+ * one or two synced steps, not ten, for at most 1 MiB of extra file.
+ */
+const SLICE_MIN_PAGES = 256;
 
 /**
  * How many of `n` sorted buffered ops one merge step takes: about the keys
@@ -36,10 +50,13 @@ export function mergeSliceKeys(n: number, space: FreeSpace): number {
   return Math.ceil(n / steps);
 }
 
-/** The next log's length after one filled up: double, but at most an eighth of the file. */
+/**
+ * The next log's length after one filled up: double, up to 512 KiB in any
+ * store, beyond that (to 4 MiB) only while it stays an eighth of the file.
+ */
 export function grownLogPages(pages: number, filePages: number): number {
   const grown = Math.min(LOG_MAX_PAGES, pages * 2);
-  return grown * 8 <= filePages ? grown : pages;
+  return grown <= LOG_FLOOR_PAGES || grown * 8 <= filePages ? grown : pages;
 }
 
 /**
