@@ -106,9 +106,18 @@ export function recordIsLive(rec: Uint8Array, now: number): boolean {
   return recordExpiresAt(rec)! > now;
 }
 
+// The last versionstamp made into text, and its bytes: the entries of a list often come from one
+// commit (one versionstamp), so comparing 10 bytes saves building and hex-formatting a string.
+const lastStamp = new Uint8Array(VS_BYTES);
+let lastStampText = "";
+
 /** The record's versionstamp as text. */
 export function recordVersionstamp(rec: Uint8Array): string {
-  return versionstampText(rec, 1);
+  let k = 0;
+  while (k < VS_BYTES && rec[1 + k] === lastStamp[k]) k++;
+  if (k === VS_BYTES && lastStampText !== "") return lastStampText;
+  lastStamp.set(rec.subarray(1, 1 + VS_BYTES));
+  return lastStampText = versionstampText(rec, 1);
 }
 
 /** The encoded value inside a record. */
