@@ -33,10 +33,13 @@ export const APPEND_MIN_OPS = 64;
  */
 const SLICE_SHARE = 0.1;
 /**
- * A step may always take 1 MiB of leaves: a small store's checkpoint then is
- * one or two synced steps, not ten, for at most 1 MiB of extra file.
+ * A step may always take 2 MiB of leaves: a store under 2 MiB of live pages
+ * then checkpoints in one synced step and one under 4 MiB in two, not up to
+ * ten, for at most 2 MiB of file past its live pages. Not 4 MiB: a 2 MiB
+ * buffer would then merge in one step and tests/btree/buffer_test.ts's
+ * several-steps test would test nothing.
  */
-const SLICE_MIN_PAGES = 256;
+const SLICE_MIN_PAGES = 512;
 
 /**
  * How many of `n` sorted buffered ops one merge step takes: about the keys
