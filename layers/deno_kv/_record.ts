@@ -122,7 +122,12 @@ export function recordVersionstamp(rec: Uint8Array): string {
 
 /** The encoded value inside a record. */
 export function recordValue(rec: Uint8Array): Uint8Array {
-  return rec.subarray((rec[0]! & HAS_EXPIRY) === 0 ? 1 + VS_BYTES : 1 + VS_BYTES + 8);
+  return rec.subarray(recordValueAt(rec));
+}
+
+/** Where a record's encoded value starts (to decode it in place, without a view). */
+export function recordValueAt(rec: Uint8Array): number {
+  return (rec[0]! & HAS_EXPIRY) === 0 ? 1 + VS_BYTES : 1 + VS_BYTES + 8;
 }
 
 /** Big-endian 8 bytes of a non-negative integer below 2^53 (ready-at times). */

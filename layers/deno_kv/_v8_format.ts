@@ -209,7 +209,7 @@ const NAME_CACHE: (string | undefined)[] = new Array(256);
 
 class Reader {
   i = 0;
-  constructor(readonly b: Uint8Array) {}
+  constructor(public b: Uint8Array) {}
   tag(): number {
     let t = this.b[this.i++];
     while (t === T_PADDING) t = this.b[this.i++];
@@ -362,17 +362,28 @@ class Reader {
   }
 }
 
-/** Reads V8's serialization format (anything `node:v8` `serialize` or {@link serializeV8} wrote). */
-export function deserializeV8(bytes: Uint8Array): unknown {
-  if (bytes[0] === T_VERSION && bytes[1]! <= VERSION && bytes[1]! >= 13) {
+/**
+ * Reads V8's serialization format (anything `node:v8` `serialize` or {@link serializeV8} wrote)
+ * from `bytes` past `at` to their end.
+ */
+export function deserializeV8(bytes: Uint8Array, at = 0): unknown {
+  if (bytes[at] === T_VERSION && bytes[at + 1]! <= VERSION && bytes[at + 1]! >= 13) {
+    // One reader for every call (reading runs no caller code, so calls never nest): no reader
+    // and no view of the value's bytes allocated per entry read.
+    const r = READER;
+    r.b = bytes;
+    r.i = at + 2;
     try {
-      const r = new Reader(bytes);
-      r.i = 2;
       const v = r.value();
       if (r.i === bytes.length) return v;
     } catch (err) {
       if (!(err instanceof NotPlain)) throw err;
+    } finally {
+      r.b = NO_BYTES;
     }
   }
-  return v8Deserialize(bytes);
+  return v8Deserialize(at === 0 ? bytes : bytes.subarray(at));
 }
+
+const NO_BYTES = new Uint8Array(0);
+const READER = new Reader(NO_BYTES);

@@ -39,19 +39,19 @@ export function encodeValue(value: unknown, room = 0): Uint8Array {
   return out;
 }
 
-/** The value of bytes made by {@link encodeValue}. */
-export function decodeValue(bytes: Uint8Array): unknown {
-  switch (bytes[0]) {
+/** The value of bytes made by {@link encodeValue}, from `at` (a record's value offset) on. */
+export function decodeValue(bytes: Uint8Array, at = 0): unknown {
+  switch (bytes[at]) {
     case BYTES:
-      return bytes.slice(1);
+      return bytes.slice(at + 1);
     case U64:
       return new KvU64(
-        new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(1, true),
+        new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(at + 1, true),
       );
     case V8:
-      return deserializeV8(bytes.subarray(1));
+      return deserializeV8(bytes, at + 1);
   }
-  throw new RangeError(`Cannot decode a Deno KV value: unknown value tag ${bytes[0]}`);
+  throw new RangeError(`Cannot decode a Deno KV value: unknown value tag ${bytes[at]}`);
 }
 
 /** The KvU64 of an encoded value, or undefined when it holds something else. */

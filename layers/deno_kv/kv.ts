@@ -16,7 +16,7 @@ import type {
 } from "./types.ts";
 import { COMMIT_VERSIONSTAMP, encodeReadKey } from "./_key_codec.ts";
 import { decodeValue } from "./_value_codec.ts";
-import { recordIsLive, recordValue, recordVersionstamp } from "./_record.ts";
+import { recordIsLive, recordValueAt, recordVersionstamp } from "./_record.ts";
 import { AtomicOperation } from "./atomic_operation.ts";
 import { KvListIterator } from "./kv_list_iterator.ts";
 import { Committer } from "./_commit.ts";
@@ -116,7 +116,7 @@ export class Kv implements AsyncDisposable {
     }
     return {
       key: k,
-      value: decodeValue(recordValue(rec)) as T,
+      value: decodeValue(rec, recordValueAt(rec)) as T,
       versionstamp: recordVersionstamp(rec),
     };
   }

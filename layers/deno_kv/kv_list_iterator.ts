@@ -12,7 +12,7 @@ import {
   ENTRIES_END,
   ENTRIES_START,
   recordIsLive,
-  recordValue,
+  recordValueAt,
   recordVersionstamp,
 } from "./_record.ts";
 import { checkConsistency } from "./_validate.ts";
@@ -243,7 +243,7 @@ export class KvListIterator<T> implements AsyncIterableIterator<KvEntry<T>> {
     if (!recordIsLive(rec, now)) return;
     this.#buffer.push({
       key: decodeKey(key),
-      value: decodeValue(recordValue(rec)) as T,
+      value: decodeValue(rec, recordValueAt(rec)) as T,
       versionstamp: recordVersionstamp(rec),
     });
     this.#rawKeys.push(key);
