@@ -12,7 +12,7 @@ import {
   type TuplePolicy,
 } from "../_tuple_codec.ts";
 import type { KvKey } from "./types.ts";
-import { carveCopy } from "./_slab.ts";
+import { carveCopy } from "../../core/_slab.ts";
 
 /** Deno KV's limits on encoded keys: writes take 2048 bytes, reads one more (range ends). */
 export const MAX_WRITE_KEY_BYTES = 2048;

@@ -5,7 +5,7 @@
 // ~1 µs, and point reads are the hot path.
 import { deserialize as v8Deserialize, serialize as v8Serialize } from "node:v8";
 import { ByteWriter } from "../../core/byte_writer.ts";
-import { carveCopy } from "./_slab.ts";
+import { carveCopy } from "../../core/_slab.ts";
 
 const VERSION = 15;
 const T_PADDING = 0x00;
