@@ -305,3 +305,85 @@ export class Openers {
     }
   }
 }
+
+/** What an engine keeps for the steps below (the B-tree's and the LSM's state both are one). */
+export interface OpenerState {
+  openers: Openers | undefined;
+  /** Reads and commits since the last look for newcomers while solo. */
+  soloReads: number;
+  /** When a solo opener last looked for newcomers (epoch ms). */
+  soloAt: number;
+  /** Between beginCommit and endCommit. */
+  inCommit: boolean;
+  /** Open scans and snapshots of this opener. */
+  busy: number;
+  closed: boolean;
+  readOnly: boolean;
+}
+
+/** An engine's own steps the shared ones call. */
+export interface OpenerSteps<S extends OpenerState> {
+  /** With the writer lock held: learn of every commit made elsewhere. */
+  caughtUp(e: S): void;
+  /** Releases the writer lock (publishing the tip when this opener changed the store). */
+  unlock(e: S): void;
+  /** A newcomer waits: publish what it needs and stop running solo. */
+  handOver(e: S, o: Openers): void;
+}
+
+/**
+ * How often a solo opener busy in a loop that never yields to timers looks
+ * for newcomers (listing the reader slots): each look costs a directory
+ * listing, 6% of a loop of short scans at 20 ms; a newcomer waits this much
+ * longer, well inside the 10 s it waits for a solo opener to make room.
+ */
+const SOLO_LOOK_MS = 100;
+
+/**
+ * A solo opener whose program never yields to timers (a tight loop of
+ * commits or reads) still looks for newcomers every few ms; true when it
+ * handed solo mode over (the caller goes on as one of several openers).
+ */
+export function soloLook<S extends OpenerState>(e: S, o: Openers, steps: OpenerSteps<S>): boolean {
+  e.soloReads = 0;
+  const now = Date.now();
+  if (now - e.soloAt < SOLO_LOOK_MS || e.busy > 0 || e.inCommit) return false;
+  e.soloAt = now;
+  if (o.others() === 0) return false;
+  steps.handOver(e, o);
+  return !o.solo;
+}
+
+/**
+ * Before core builds a commit (a transaction validates there): takes the
+ * writer lock and catches up, so the validation sees every commit made
+ * anywhere, and nothing slips in before this commit's record.
+ */
+export function beginSharedCommit<S extends OpenerState>(
+  e: S,
+  steps: OpenerSteps<S>,
+): void | Promise<void> {
+  const o = e.openers;
+  const solo = o !== undefined && o.solo && (++e.soloReads < 64 || !soloLook(e, o, steps));
+  e.inCommit = true;
+  if (o === undefined || solo || o.locked || e.closed || e.readOnly) return;
+  const catchUpOrEnd = () => {
+    try {
+      steps.caughtUp(e);
+    } catch (err) {
+      endSharedCommit(e, steps);
+      throw err;
+    }
+  };
+  if (o.tryLock()) return catchUpOrEnd();
+  return o.lock().then(catchUpOrEnd, (err) => {
+    e.inCommit = false;
+    throw err;
+  });
+}
+
+/** After the commit (or its failure): releases the writer lock. */
+export function endSharedCommit<S extends OpenerState>(e: S, steps: OpenerSteps<S>): void {
+  e.inCommit = false;
+  steps.unlock(e);
+}

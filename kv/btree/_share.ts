@@ -3,7 +3,13 @@
 // header slots, their log records), publishing this opener's tip and pin,
 // the writer lock around a commit, and solo mode (one opener alone skips
 // all of it, and hands it over when a newcomer arrives).
-import type { Openers } from "../../core/_openers.ts";
+import {
+  beginSharedCommit,
+  endSharedCommit,
+  type Openers,
+  type OpenerSteps,
+  soloLook as sharedSoloLook,
+} from "../../core/_openers.ts";
 import { WriteBuffer } from "./_buffer.ts";
 import { LOG_MIN_PAGES } from "./_checkpoint.ts";
 import { decodeTip, encodeTip, readSlots, slotLog, type Tip } from "./_follow.ts";
@@ -117,35 +123,17 @@ export function unlock(e: EngineCore): void {
   }
 }
 
-/**
- * Before core builds a commit (a transaction validates there): takes the
- * writer lock and catches up, so the validation sees every commit made
- * anywhere, and nothing slips in before this commit's record.
- */
+/** The B-tree's steps of the shared commit and solo-look protocol. */
+const STEPS: OpenerSteps<EngineCore> = { caughtUp, unlock, handOver };
+
+/** Takes the writer lock and catches up before core builds a commit. */
 export function beginCommit(e: EngineCore): void | Promise<void> {
-  const o = e.openers;
-  const solo = o !== undefined && o.solo && (++e.soloReads < 64 || !soloLook(e, o));
-  e.inCommit = true;
-  if (o === undefined || solo || o.locked || e.closed) return;
-  const onCaughtUp = () => {
-    try {
-      caughtUp(e);
-    } catch (err) {
-      endCommit(e);
-      throw err;
-    }
-  };
-  if (o.tryLock()) return onCaughtUp();
-  return o.lock().then(onCaughtUp, (err) => {
-    e.inCommit = false;
-    throw err;
-  });
+  return beginSharedCommit(e, STEPS);
 }
 
 /** After the commit (or its failure): releases the writer lock. */
 export function endCommit(e: EngineCore): void {
-  e.inCommit = false;
-  unlock(e);
+  endSharedCommit(e, STEPS);
 }
 
 /** Starts the timer that hands solo mode over or follows others (file stores). */
@@ -185,27 +173,9 @@ function tick(e: EngineCore): void {
   }
 }
 
-/**
- * How often a solo opener busy in a loop that never yields to timers looks
- * for newcomers (listing the reader slots): each look costs a directory
- * listing, 6% of a loop of short scans at 20 ms; a newcomer waits this much
- * longer, well inside the 10 s it waits for a solo opener to make room.
- */
-const SOLO_LOOK_MS = 100;
-
-/**
- * A solo opener whose program never yields to timers (a tight loop of
- * commits or reads) still looks for newcomers every few ms; true when it
- * handed solo mode over (the caller goes on as one of several openers).
- */
+/** Looks for newcomers from a loop that never yields; true when it handed solo mode over. */
 export function soloLook(e: EngineCore, o: Openers): boolean {
-  e.soloReads = 0;
-  const now = Date.now();
-  if (now - e.soloAt < SOLO_LOOK_MS || e.busy > 0 || e.inCommit) return false;
-  e.soloAt = now;
-  if (o.others() === 0) return false;
-  handOver(e, o);
-  return !o.solo;
+  return sharedSoloLook(e, o, STEPS);
 }
 
 /** A newcomer waits: publish the tip and this opener's pin, then stop running solo. */

@@ -4,12 +4,18 @@
 // tip and pin, deleting obsolete files only once no other opener may read
 // them, the writer lock around a commit, and solo mode (one opener alone
 // skips all of it, and hands it over when a newcomer arrives).
-import type { Openers } from "../../core/_openers.ts";
+import {
+  beginSharedCommit,
+  endSharedCommit,
+  type Openers,
+  type OpenerSteps,
+  soloLook as sharedSoloLook,
+} from "../../core/_openers.ts";
 import { kick } from "./_background.ts";
 import { decodeManifest, MANIFEST_NAME, type ManifestState } from "./_manifest.ts";
 import { decodeTip, encodeTip, type LsmTip, sameTip } from "./_shared.ts";
 import { Memtable } from "../../core/_memtable.ts";
-import { applyMem, type LsmState, TICK_MS, wake } from "./_state.ts";
+import { applyMem, type LsmState, wake } from "./_state.ts";
 import { readRecords, WAL_HEADER, walName, WalWriter } from "./_wal.ts";
 
 /** Learns of other openers' commits: one read of the tip when nothing changed. */
@@ -209,35 +215,17 @@ export function refresh(e: LsmState): void {
   if (!o.solo) follow(e);
 }
 
-/**
- * Before core builds a commit (a transaction validates there): takes the
- * writer lock and catches up, so the validation sees every commit made
- * anywhere, and nothing slips in before this commit's record.
- */
+/** The LSM's steps of the shared commit and solo-look protocol. */
+const STEPS: OpenerSteps<LsmState> = { caughtUp, unlock, handOver };
+
+/** Takes the writer lock and catches up before core builds a commit. */
 export function beginCommit(e: LsmState): void | Promise<void> {
-  const o = e.openers;
-  const solo = o !== undefined && o.solo && (++e.soloReads < 64 || !soloLook(e, o));
-  e.inCommit = true;
-  if (o === undefined || solo || o.locked || e.closed || e.readOnly) return;
-  const catchUpOrEnd = () => {
-    try {
-      caughtUp(e);
-    } catch (err) {
-      endCommit(e);
-      throw err;
-    }
-  };
-  if (o.tryLock()) return catchUpOrEnd();
-  return o.lock().then(catchUpOrEnd, (err) => {
-    e.inCommit = false;
-    throw err;
-  });
+  return beginSharedCommit(e, STEPS);
 }
 
 /** After the commit (or its failure): releases the writer lock. */
 export function endCommit(e: LsmState): void {
-  e.inCommit = false;
-  unlock(e);
+  endSharedCommit(e, STEPS);
 }
 
 /** Every few ms: hand solo mode over to a newcomer, or follow others and take solo back. */
@@ -277,19 +265,9 @@ export function tick(e: LsmState): void {
   }
 }
 
-/**
- * A solo opener whose program never yields to timers (a tight loop of
- * commits or reads) still looks for newcomers every few ms; true when it
- * handed solo mode over (the caller goes on as one of several openers).
- */
+/** Looks for newcomers from a loop that never yields; true when it handed solo mode over. */
 export function soloLook(e: LsmState, o: Openers): boolean {
-  e.soloReads = 0;
-  const now = Date.now();
-  if (now - e.soloAt < TICK_MS || e.busy > 0 || e.inCommit) return false;
-  e.soloAt = now;
-  if (o.others() === 0) return false;
-  handOver(e, o);
-  return !o.solo;
+  return sharedSoloLook(e, o, STEPS);
 }
 
 /** A newcomer waits: write out the log, publish the tip and this opener's pin, leave solo. */
