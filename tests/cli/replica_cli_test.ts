@@ -2,46 +2,7 @@
 // `oxistore restore-replica` — as a user runs them, in subprocesses.
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import { open, openWith, type StoreKind } from "@cooljapan/oxistore";
-import { contents } from "../replica/_helpers.ts";
-
-const root = new URL("../../", import.meta.url).pathname;
-const decoder = new TextDecoder();
-
-async function cli(args: string[]): Promise<{ code: number; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", "cli.ts", ...args],
-    cwd: root,
-    stdout: "null",
-    stderr: "piped",
-    stdin: "null",
-  }).output();
-  return { code: r.code, err: decoder.decode(r.stderr) };
-}
-
-/** Starts `oxistore replicate`; resolves once it says it is replicating. */
-async function startReplicate(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", "cli.ts", "replicate", ...args],
-    cwd: root,
-    stdout: "null",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let err = "";
-  while (!err.includes("generation")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`replicate ended early: ${err}`);
-    err += value;
-  }
-  return {
-    async stop(): Promise<{ code: number; err: string }> {
-      child.kill("SIGTERM");
-      for (let r = await reader.read(); !r.done; r = await reader.read()) err += r.value;
-      return { code: (await child.status).code, err };
-    },
-  };
-}
+import { cli, contents, startReplicate } from "../replica/_helpers.ts";
 
 for (const kind of ["btree", "lsm"] as const satisfies StoreKind[]) {
   Deno.test(`cli/${kind}: replicate a store until SIGTERM, then restore-replica rebuilds it`, async () => {

@@ -54,3 +54,43 @@ export async function eventually(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const root = new URL("../../", import.meta.url).pathname;
+const decoder = new TextDecoder();
+
+/** Runs the CLI (`cli.ts`) as a user does, in a subprocess: its exit code and stderr. */
+export async function cli(args: string[]): Promise<{ code: number; err: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", "cli.ts", ...args],
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  return { code: r.code, err: decoder.decode(r.stderr) };
+}
+
+/** Starts `oxistore replicate` in a subprocess; resolves once it says it is replicating. */
+export async function startReplicate(args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", "cli.ts", "replicate", ...args],
+    cwd: root,
+    stdout: "null",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let err = "";
+  while (!err.includes("generation")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`replicate ended early: ${err}`);
+    err += value;
+  }
+  return {
+    async stop(): Promise<{ code: number; err: string }> {
+      child.kill("SIGTERM");
+      for (let r = await reader.read(); !r.done; r = await reader.read()) err += r.value;
+      return { code: (await child.status).code, err };
+    },
+  };
+}
